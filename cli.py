@@ -1,0 +1,181 @@
+#!/usr/bin/env python
+"""Command line of the diffusion animation tool.
+
+    python cli.py datasets                 the toy datasets
+    python cli.py train --dataset moons    train (or retrain) a toy model into the cache
+    python cli.py sample --dataset moons   sample a trajectory to an .npz file
+    python cli.py list                     the scenes and the files they write
+    python cli.py render forward           render a scene into renders/
+
+Each command turns its flags into config dataclasses and calls one library function.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from pathlib import Path
+
+import click
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from diffusion_core import (  # noqa: E402
+    DDPM_VARIANCES,
+    SCHEDULE_KINDS,
+    CheckpointError,
+    DataConfig,
+    MLPConfig,
+    ScheduleConfig,
+    TrainConfig,
+    TrainingDiverged,
+    checkpoint_path,
+    dataset_names,
+    DEFAULT_TEXT,
+)
+
+DEVICES = ("cpu", "cuda")
+
+
+def _writable_file(ctx, param, value):
+    """Fail early (usage error, nothing written) when an output file can't be written."""
+    if value is None:
+        return None
+    path = Path(value)
+    if path.exists() and path.is_dir():
+        raise click.BadParameter(f"{path} is a directory, expected a file name")
+    parent = path.parent
+    existing = parent
+    while not existing.exists():
+        existing = existing.parent
+    if not existing.is_dir() or not os.access(existing, os.W_OK | os.X_OK):
+        raise click.BadParameter(f"cannot write into {parent}: not a writable directory")
+    return path
+
+
+def _check_device(device: str) -> str:
+    import torch
+
+    if device == "cuda" and not torch.cuda.is_available():
+        raise click.BadParameter("no CUDA device is available here; use --device cpu", param_hint="--device")
+    return device
+
+
+def _data_options(f):
+    f = click.option("--text", default=DEFAULT_TEXT, show_default=True,
+                     help="The string drawn by the 'text' dataset.")(f)
+    f = click.option("--dataset", type=click.Choice(dataset_names()), default="moons",
+                     show_default=True, help="Toy dataset.")(f)
+    return f
+
+
+def _train_config(dataset, text, schedule, T, steps, seed, lr, batch_size, hidden) -> TrainConfig:
+    defaults = TrainConfig()
+    return TrainConfig(
+        data=DataConfig(dataset, text),
+        schedule=ScheduleConfig(schedule, T),
+        model=MLPConfig(hidden=hidden) if hidden is not None else defaults.model,
+        steps=steps,
+        seed=seed,
+        lr=lr if lr is not None else defaults.lr,
+        batch_size=batch_size,
+    )
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+def cli():
+    """Animations of a small, real DDPM (Manim + PyTorch) for lectures."""
+
+
+@cli.command()
+def datasets():
+    """List the toy datasets."""
+    for name in dataset_names():
+        click.echo(name)
+
+
+def _train_options(f):
+    for opt in reversed([
+        click.option("--schedule", type=click.Choice(SCHEDULE_KINDS), default="linear", show_default=True),
+        click.option("--T", "T", type=click.IntRange(min=1), default=1000, show_default=True, help="Diffusion steps."),
+        click.option("--steps", type=click.IntRange(min=1), default=TrainConfig.steps, show_default=True, help="Training steps."),
+        click.option("--seed", type=int, default=0, show_default=True),
+        click.option("--lr", type=click.FloatRange(min=0, min_open=True), default=None, help=f"Learning rate [default: {TrainConfig.lr}]."),
+        click.option("--batch-size", type=click.IntRange(min=1), default=TrainConfig.batch_size, show_default=True),
+        click.option("--hidden", type=click.IntRange(min=1), default=None, help=f"MLP width [default: {MLPConfig.hidden}]."),
+    ]):
+        f = opt(f)
+    return _data_options(f)
+
+
+@cli.command()
+@_train_options
+@click.option("--device", type=click.Choice(DEVICES), default="cpu", show_default=True)
+@click.option("--out", type=click.Path(dir_okay=False), callback=_writable_file, default=None,
+              help="Checkpoint file [default: the model cache, where the scenes look].")
+@click.option("--quiet", is_flag=True, help="No progress bar.")
+def train(dataset, text, schedule, T, steps, seed, lr, batch_size, hidden, device, out, quiet):
+    """Train a toy DDPM (eq. 14, EMA weights) and write its checkpoint atomically."""
+    from diffusion_core import save_checkpoint, train_toy
+
+    _check_device(device)
+    config = _train_config(dataset, text, schedule, T, steps, seed, lr, batch_size, hidden)
+    out = out or checkpoint_path(config)
+    try:
+        result = train_toy(config, device=device, progress=not quiet)
+    except TrainingDiverged as exc:
+        raise click.ClickException(f"training stopped: {exc}") from exc
+    save_checkpoint(result, out)
+    m = result.metrics
+    click.echo(f"trained {config.data.key}: {config.steps} steps in {result.wall_time_s:.1f} s, "
+               f"final loss {result.loss_history[-1]:.4f}")
+    click.echo(f"SWD(generated, data) = {m['swd']:.4f}, floor = {m['swd_floor']:.4f}, ratio = {m['ratio']:.2f}")
+    click.echo(f"checkpoint: {out}")
+
+
+@cli.command()
+@_train_options
+@click.option("--checkpoint", type=click.Path(dir_okay=False), default=None,
+              help="A checkpoint file [default: the cached model for the data/training options].")
+@click.option("--sampler", type=click.Choice(["ddpm", "ddim"]), default="ddpm", show_default=True)
+@click.option("--sample-steps", type=click.IntRange(min=1), default=50, show_default=True,
+              help="DDIM: number of timesteps (DDPM always uses all T).")
+@click.option("--eta", type=click.FloatRange(min=0), default=0.0, show_default=True, help="DDIM's eta.")
+@click.option("--variance", type=click.Choice(DDPM_VARIANCES), default="beta", show_default=True,
+              help="DDPM: sigma_t^2 = beta_t or the posterior variance.")
+@click.option("-n", "--n", "n", type=click.IntRange(min=1), default=2000, show_default=True)
+@click.option("--sample-seed", type=int, default=0, show_default=True)
+@click.option("--out", type=click.Path(dir_okay=False), callback=_writable_file,
+              default="trajectory.npz", show_default=True)
+def sample(dataset, text, schedule, T, steps, seed, lr, batch_size, hidden, checkpoint,
+           sampler, sample_steps, eta, variance, n, sample_seed, out):
+    """Sample with a trained model and write the whole trajectory (.npz)."""
+    import torch
+
+    from diffusion_core import ddim_sample, ddpm_sample, distance_report, load_checkpoint, load_or_train, sample_data
+
+    try:
+        if checkpoint:
+            result = load_checkpoint(checkpoint)
+        else:
+            config = _train_config(dataset, text, schedule, T, steps, seed, lr, batch_size, hidden)
+            result = load_or_train(config)
+    except CheckpointError as exc:
+        raise click.ClickException(str(exc)) from exc
+    if sampler == "ddim" and sample_steps > result.schedule.T:
+        raise click.BadParameter(f"must be at most T = {result.schedule.T}", param_hint="--sample-steps")
+    gen = torch.Generator().manual_seed(sample_seed)
+    if sampler == "ddpm":
+        traj = ddpm_sample(result.model, result.schedule, (n, 2), generator=gen, variance=variance)
+    else:
+        traj = ddim_sample(result.model, result.schedule, (n, 2), steps=sample_steps, eta=eta, generator=gen)
+    traj.meta.update(dataset=result.config.data.key, seed=sample_seed)
+    traj.save(out)
+    data = result.config.data
+    report = distance_report(traj.samples, sample_data(data, n, seed=1), sample_data(data, n, seed=2))
+    click.echo(f"{sampler}: {len(traj.timesteps) - 1} steps, {n} samples -> {out}")
+    click.echo(str(report))
+
+
+if __name__ == "__main__":
+    cli()

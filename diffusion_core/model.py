@@ -1,0 +1,83 @@
+"""Denoising networks (they predict the noise eps). The diffusion math lives in
+schedule.py; this module owns only the networks."""
+
+from __future__ import annotations
+
+import math
+from dataclasses import asdict, dataclass
+
+import torch
+from torch import nn
+
+__all__ = ["SinusoidalEmbedding", "MLPConfig", "MLPDenoiser"]
+
+
+class SinusoidalEmbedding(nn.Module):
+    """Transformer-style sinusoidal features of a scalar (Vaswani et al. 2017, sec. 3.5),
+    as used for the timestep in Ho et al. 2020 (appendix B).
+
+    ``scale`` multiplies the input first: timesteps need 1, coordinates of order one
+    need a large scale (tiny-diffusion uses 25) so that fine detail can be resolved.
+    """
+
+    def __init__(self, dim: int, scale: float = 1.0, max_period: float = 10_000.0):
+        super().__init__()
+        if dim % 2:
+            raise ValueError(f"embedding dim must be even, got {dim}")
+        self.dim = dim
+        self.scale = scale
+        half = dim // 2
+        freqs = torch.exp(-math.log(max_period) * torch.arange(half) / max(half - 1, 1))
+        self.register_buffer("freqs", freqs, persistent=False)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        args = (x.float() * self.scale)[..., None] * self.freqs  # (..., dim/2)
+        return torch.cat([torch.sin(args), torch.cos(args)], dim=-1)  # (..., dim)
+
+
+@dataclass(frozen=True)
+class MLPConfig:
+    """Size of the 2D denoiser."""
+
+    hidden: int = 128
+    layers: int = 3
+    emb_dim: int = 128
+    input_scale: float = 25.0
+
+    def __post_init__(self) -> None:
+        if self.hidden < 1 or self.layers < 1 or self.emb_dim < 2 or self.emb_dim % 2:
+            raise ValueError(f"invalid MLPConfig: {asdict(self)}")
+
+
+class _Block(nn.Module):
+    def __init__(self, width: int):
+        super().__init__()
+        self.ff = nn.Linear(width, width)
+        self.act = nn.GELU()
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return x + self.act(self.ff(x))
+
+
+class MLPDenoiser(nn.Module):
+    """eps_theta(x_t, t) for 2D points: sinusoidal features of each coordinate and of
+    t, concatenated, then a residual MLP (the tiny-diffusion design)."""
+
+    def __init__(self, config: MLPConfig = MLPConfig()):
+        super().__init__()
+        self.config = config
+        self.x_emb = SinusoidalEmbedding(config.emb_dim, scale=config.input_scale)
+        self.t_emb = SinusoidalEmbedding(config.emb_dim, scale=1.0)
+        in_dim = 3 * config.emb_dim
+        self.net = nn.Sequential(
+            nn.Linear(in_dim, config.hidden),
+            nn.GELU(),
+            *[_Block(config.hidden) for _ in range(config.layers)],
+            nn.Linear(config.hidden, 2),
+        )
+
+    def forward(self, x: torch.Tensor, t: torch.Tensor) -> torch.Tensor:
+        """Args: x (B, 2) noisy points, t (B,) integer timesteps in 1..T.
+        Returns: the predicted noise, (B, 2)."""
+        feats = [self.x_emb(x[:, 0]), self.x_emb(x[:, 1]), self.t_emb(t)]
+        return self.net(torch.cat(feats, dim=-1))  # (B, 3*emb) -> (B, 2)

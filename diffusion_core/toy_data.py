@@ -1,0 +1,157 @@
+"""2D toy distributions, each a named, seeded generator.
+
+Every dataset is standardised with fixed constants (measured once on a large reference
+sample): zero mean per coordinate and unit variance on average over the two
+coordinates. One scale is used for both axes, so shapes (and text) are not distorted.
+"""
+
+from __future__ import annotations
+
+import functools
+import math
+from dataclasses import dataclass
+from typing import Callable
+
+import numpy as np
+import torch
+
+__all__ = ["DATASETS", "DataConfig", "sample_data", "dataset_names", "DEFAULT_TEXT"]
+
+DEFAULT_TEXT = "DDPM"
+_REFERENCE_N = 100_000
+_REFERENCE_SEED = 12345
+
+
+def _swiss_roll(n: int, rng: np.random.Generator, text: str) -> np.ndarray:
+    t = 1.5 * math.pi * (1 + 2 * rng.random(n))
+    x = np.stack([t * np.cos(t), t * np.sin(t)], axis=1)
+    return x + 0.3 * rng.standard_normal((n, 2))
+
+
+def _moons(n: int, rng: np.random.Generator, text: str) -> np.ndarray:
+    n_up = n // 2
+    a = math.pi * rng.random(n)
+    up = np.stack([np.cos(a), np.sin(a)], axis=1)
+    down = np.stack([1 - np.cos(a), 0.5 - np.sin(a)], axis=1)
+    x = np.where((np.arange(n) < n_up)[:, None], up, down)
+    x = x[rng.permutation(n)]
+    return x + 0.06 * rng.standard_normal((n, 2))
+
+
+def _eight_gaussians(n: int, rng: np.random.Generator, text: str) -> np.ndarray:
+    angles = 2 * math.pi * rng.integers(0, 8, n) / 8
+    centers = 2.0 * np.stack([np.cos(angles), np.sin(angles)], axis=1)
+    return centers + 0.1 * rng.standard_normal((n, 2))
+
+
+def _circles(n: int, rng: np.random.Generator, text: str) -> np.ndarray:
+    radius = np.where(rng.random(n) < 0.5, 1.0, 0.5)
+    a = 2 * math.pi * rng.random(n)
+    x = radius[:, None] * np.stack([np.cos(a), np.sin(a)], axis=1)
+    return x + 0.03 * rng.standard_normal((n, 2))
+
+
+def _checkerboard(n: int, rng: np.random.Generator, text: str) -> np.ndarray:
+    # 4x4 board on [-2, 2]^2, points only on the squares where floor(x)+floor(y) is even.
+    x1 = 4 * rng.random(n) - 2
+    x2 = rng.random(n) + rng.integers(0, 2, n) * 2.0 - 2  # in [-2,-1) or [0,1)
+    x2 = x2 + (np.floor(x1) % 2)  # shift odd columns by one square
+    return np.stack([x1, x2], axis=1)
+
+
+def _spiral(n: int, rng: np.random.Generator, text: str) -> np.ndarray:
+    # Two interleaved arms of an Archimedean spiral.
+    t = np.sqrt(rng.random(n)) * 3 * math.pi
+    arm = np.where(rng.random(n) < 0.5, 0.0, math.pi)
+    x = np.stack([t * np.cos(t + arm), t * np.sin(t + arm)], axis=1)
+    return x + 0.25 * rng.standard_normal((n, 2))
+
+
+@functools.lru_cache(maxsize=16)
+def _text_mask(text: str) -> np.ndarray:
+    """The text rendered in white on black, as a boolean (H, W) mask."""
+    from PIL import Image, ImageDraw, ImageFont
+
+    font = ImageFont.load_default(size=160)
+    left, top, right, bottom = font.getbbox(text)
+    pad = 8
+    img = Image.new("L", (right - left + 2 * pad, bottom - top + 2 * pad), 0)
+    ImageDraw.Draw(img).text((pad - left, pad - top), text, fill=255, font=font)
+    return np.asarray(img) > 127
+
+
+def _text(n: int, rng: np.random.Generator, text: str) -> np.ndarray:
+    mask = _text_mask(text)
+    ys, xs = np.nonzero(mask)  # pixel rows and columns inside the glyphs
+    pick = rng.integers(0, len(xs), n)
+    jitter = rng.random((n, 2))
+    x = xs[pick] + jitter[:, 0]
+    y = -(ys[pick] + jitter[:, 1])  # image rows grow downwards, y grows upwards
+    return np.stack([x, y], axis=1) / 40.0
+
+
+DATASETS: dict[str, Callable[[int, np.random.Generator, str], np.ndarray]] = {
+    "swiss_roll": _swiss_roll,
+    "moons": _moons,
+    "8gaussians": _eight_gaussians,
+    "circles": _circles,
+    "checkerboard": _checkerboard,
+    "spiral": _spiral,
+    "text": _text,
+}
+
+
+def dataset_names() -> list[str]:
+    return list(DATASETS)
+
+
+@dataclass(frozen=True)
+class DataConfig:
+    """A toy dataset by name; ``text`` is the string drawn by the "text" dataset."""
+
+    name: str = "moons"
+    text: str = DEFAULT_TEXT
+
+    def __post_init__(self) -> None:
+        if self.name not in DATASETS:
+            raise ValueError(
+                f"unknown dataset {self.name!r}; valid: {', '.join(DATASETS)}"
+            )
+        if self.name == "text":
+            if not self.text.strip():
+                raise ValueError("the text dataset needs a non-empty text")
+            if not _text_mask(self.text).any():
+                raise ValueError(f"the text {self.text!r} renders no visible pixel")
+
+    @property
+    def key(self) -> str:
+        """A short stable name, e.g. 'moons' or 'text-DDPM'."""
+        return f"text-{self.text}" if self.name == "text" else self.name
+
+
+@functools.lru_cache(maxsize=32)
+def _standardisation(name: str, text: str) -> tuple[np.ndarray, float]:
+    ref = DATASETS[name](_REFERENCE_N, np.random.default_rng(_REFERENCE_SEED), text)
+    mean = ref.mean(axis=0)
+    scale = float(np.sqrt(ref.var(axis=0).mean()))
+    return mean, scale
+
+
+def sample_data(config: DataConfig | str, n: int, seed: int = 0) -> torch.Tensor:
+    """Draw n points of a toy dataset, standardised.
+
+    Args:
+        config: a DataConfig, or a dataset name.
+        n: how many points.
+        seed: fixes the points exactly.
+
+    Returns:
+        A float32 tensor of shape (n, 2).
+    """
+    if isinstance(config, str):
+        config = DataConfig(config)
+    if n < 1:
+        raise ValueError(f"n must be positive, got {n}")
+    raw = DATASETS[config.name](n, np.random.default_rng(seed), config.text)
+    mean, scale = _standardisation(config.name, config.text)
+    return torch.from_numpy((raw - mean) / scale).float()

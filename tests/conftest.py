@@ -1,0 +1,40 @@
+import os
+import sys
+from pathlib import Path
+
+import pytest
+import torch
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+torch.set_num_threads(min(2, os.cpu_count() or 1))
+
+from diffusion_core import DataConfig, MLPConfig, ScheduleConfig, TrainConfig, train_toy  # noqa: E402
+
+SMALL = TrainConfig(
+    data=DataConfig("8gaussians"),
+    schedule=ScheduleConfig("linear", 100),
+    model=MLPConfig(hidden=64, layers=2, emb_dim=32),
+    steps=1500,
+    batch_size=256,
+    lr=3e-3,
+    pool_size=20_000,
+)
+
+
+@pytest.fixture(scope="session")
+def small_config():
+    return SMALL
+
+
+@pytest.fixture(scope="session")
+def trained_small():
+    """A real (short) training run, shared by the tests that need a trained model."""
+    return train_toy(SMALL, progress=False, eval_n=1000)
+
+
+@pytest.fixture()
+def models_tmp(tmp_path, monkeypatch):
+    """An empty model cache, so tests never touch the shipped models."""
+    monkeypatch.setenv("DIFFUSION_MODELS_DIR", str(tmp_path / "models"))
+    return tmp_path / "models"
