@@ -1,0 +1,443 @@
+"""What every scene shares: the theme, the es/en string table, typed scene settings,
+the rasterised point cloud, the time bar, trails and snapshot strips.
+
+Scenes import the core only through ``diffusion_core``'s public API.
+"""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+from typing import Any, ClassVar, get_type_hints
+
+import numpy as np
+from manim import (
+    DOWN,
+    LEFT,
+    RIGHT,
+    UP,
+    Group,
+    ImageMobject,
+    Integer,
+    Dot,
+    WHITE,
+    MathTex,
+    Rectangle,
+    Scene,
+    Square,
+    Tex,
+    Text,
+    VGroup,
+    VMobject,
+    config,
+)
+from PIL import Image
+from scipy.ndimage import gaussian_filter
+
+from diffusion_core import (
+    DataConfig,
+    SCHEDULE_KINDS,
+    ScheduleConfig,
+    TrainConfig,
+    Trajectory,
+    dataset_names,
+    ddim_sample,
+    ddpm_sample,
+    load_or_train,
+    models_dir,
+)
+
+# ----------------------------------------------------------------------------- theme
+# A light theme: the deck's slides are white, its headings #234876.
+BACKGROUND = "#FFFFFF"
+INK = "#1B2430"
+ACCENT = "#234876"
+MUTED = "#7B8794"
+CLOUD = "#2A6FDB"
+GHOST = "#E8871E"
+HIGHLIGHTS = ("#D7263D", "#1B998B", "#F49D37", "#7D3C98", "#2E86AB", "#C0392B")
+
+FONT = "DejaVu Sans"  # fonts-dejavu-core: the same glyphs on every machine
+LANGS = ("es", "en")
+
+# One string table for every on-screen word. Formulas are MathTex and need none.
+STRINGS: dict[str, dict[str, str]] = {
+    "forward_title": {"es": "Proceso directo: de los datos al ruido", "en": "Forward process: from data to noise"},
+    "forward_sub": {"es": "Cada paso añade un poco de ruido gaussiano", "en": "Each step adds a little Gaussian noise"},
+    "data": {"es": "datos", "en": "data"},
+    "noise": {"es": "ruido", "en": "noise"},
+    "isotropic": {"es": "una gaussiana isótropa", "en": "an isotropic Gaussian"},
+    "step": {"es": "paso", "en": "step"},
+    "snapshots": {"es": "El proceso directo en cinco instantes", "en": "The forward process at five moments"},
+    "reverse_snapshots": {"es": "El proceso inverso en cinco instantes", "en": "The reverse process at five moments"},
+    "reparam_title": {"es": "Truco de reparametrización", "en": "The reparametrization trick"},
+    "chain": {"es": "t pasos pequeños", "en": "t small steps"},
+    "jump": {"es": "un solo salto", "en": "a single jump"},
+    "why": {"es": "¿Por qué? Dos gaussianas se combinan en una:", "en": "Why? Two Gaussians merge into one:"},
+    "product": {"es": "y así sucesivamente, con", "en": "and so on, with"},
+    "agree": {"es": "Las dos nubes siguen la misma distribución", "en": "Both clouds follow the same distribution"},
+    "swd": {"es": "distancia (SWD)", "en": "distance (SWD)"},
+    "floor": {"es": "piso de muestreo", "en": "sampling floor"},
+    "reverse_title": {"es": "Proceso inverso: del ruido a los datos", "en": "Reverse process: from noise to data"},
+    "reverse_sub": {"es": "Un modelo entrenado elimina el ruido paso a paso", "en": "A trained model removes the noise step by step"},
+    "reverse_sub_ddim": {"es": "DDIM: determinista, con menos pasos", "en": "DDIM: deterministic, fewer steps"},
+    "pred_x0": {"es": "x̂₀ predicho", "en": "predicted x̂₀"},
+    "samples": {"es": "muestras", "en": "samples"},
+    "schedule_title": {"es": "Planificadores de ruido", "en": "Noise schedules"},
+    "linear": {"es": "lineal", "en": "linear"},
+    "cosine": {"es": "coseno", "en": "cosine"},
+    "signal": {"es": "señal", "en": "signal"},
+}
+
+
+def tr(key: str, lang: str) -> str:
+    """The text for ``key`` in ``lang``."""
+    if lang not in LANGS:
+        raise ValueError(f"unknown language {lang!r}; valid: {', '.join(LANGS)}")
+    return STRINGS[key][lang]
+
+
+def apply_theme() -> None:
+    config.background_color = BACKGROUND
+    for cls in (Text, MathTex, Tex):
+        cls.set_default(color=INK)
+    Text.set_default(color=INK, font=FONT)
+
+
+# ------------------------------------------------------------------------- LaTeX
+LATEX_PACKAGES = "texlive-latex-base texlive-latex-extra texlive-fonts-recommended dvisvgm"
+
+
+class MissingLatex(RuntimeError):
+    """LaTeX, dvisvgm or a needed LaTeX package is not installed."""
+
+
+def check_latex() -> None:
+    """Fail with one clear message when MathTex cannot work here."""
+    missing = [tool for tool in ("latex", "dvisvgm") if shutil.which(tool) is None]
+    if not missing and shutil.which("kpsewhich"):
+        for sty in ("standalone.cls", "amsmath.sty", "babel.sty"):
+            found = subprocess.run(["kpsewhich", sty], capture_output=True, text=True).stdout.strip()
+            if not found:
+                missing.append(sty)
+    if missing:
+        raise MissingLatex(
+            f"MathTex needs LaTeX, and {', '.join(missing)} is missing. Install it with:\n"
+            f"  sudo apt-get install --no-install-recommends {LATEX_PACKAGES}\n"
+            "(or run ./setup.sh, which does it for you)"
+        )
+
+
+# ---------------------------------------------------------------------- settings
+class SettingError(ValueError):
+    """A scene setting with an unknown name or a bad value."""
+
+
+class LectureScene(Scene):
+    """A scene whose settings are typed class attributes, checked at class creation.
+
+    Subclasses declare settings with annotations (``dataset: str = "moons"``); a
+    subclass that assigns an undeclared name, or a value of the wrong type or outside
+    ``CHOICES``, fails at once with the valid names. ``with_settings`` makes a variant.
+    """
+
+    lang: str = "es"
+    seed: int = 0
+    CHOICES: ClassVar[dict[str, Any]] = {"lang": LANGS}
+
+    @classmethod
+    def settings(cls) -> dict[str, type]:
+        hints: dict[str, type] = {}
+        for klass in reversed(cls.__mro__):
+            if issubclass(klass, LectureScene):
+                hints.update({
+                    k: v for k, v in get_type_hints(klass).items()
+                    if not k.isupper() and not k.startswith("_") and k in vars(klass).get("__annotations__", {})
+                })
+        return hints
+
+    @classmethod
+    def _check_settings(cls) -> None:
+        declared = cls.settings()
+        for name, value in vars(cls).items():
+            if name.startswith("_") or name.isupper() or callable(value) or isinstance(value, (classmethod, staticmethod, property)):
+                continue
+            if name not in declared:
+                raise SettingError(
+                    f"{cls.__name__}: unknown setting {name!r}; valid: {', '.join(sorted(declared))}"
+                )
+        choices = dict(cls.CHOICES)
+        for name, typ in declared.items():
+            value = getattr(cls, name)
+            ok_type = isinstance(value, typ) and not (typ is int and isinstance(value, bool))
+            if typ is float and isinstance(value, int) and not isinstance(value, bool):
+                ok_type = True
+            if not ok_type:
+                raise SettingError(f"{cls.__name__}.{name} must be {typ.__name__}, got {value!r}")
+            valid = choices.get(name)
+            if callable(valid):
+                valid = valid()
+            if valid is not None and value not in valid:
+                raise SettingError(
+                    f"{cls.__name__}: {name}={value!r} is not valid; valid: {', '.join(map(str, valid))}"
+                )
+
+    def __init_subclass__(cls, **kwargs):
+        super().__init_subclass__(**kwargs)
+        cls._check_settings()
+
+    @classmethod
+    def with_settings(cls, **overrides) -> type["LectureScene"]:
+        """A subclass with some settings changed (what ``cli.py render`` uses)."""
+        declared = cls.settings()
+        for name in overrides:
+            if name not in declared:
+                raise SettingError(f"{cls.__name__}: unknown setting {name!r}; valid: {', '.join(sorted(declared))}")
+        return type(cls.__name__, (cls,), {"__module__": cls.__module__, **overrides})
+
+    def setup(self) -> None:
+        check_latex()
+        apply_theme()
+        self.camera.background_color = BACKGROUND
+
+    def t(self, key: str) -> str:
+        return tr(key, self.lang)
+
+    def title(self, key: str, sub_key: str | None = None) -> VGroup:
+        head = Text(self.t(key), font_size=40, color=ACCENT, weight="BOLD")
+        group = VGroup(head)
+        if sub_key:
+            group.add(Text(self.t(sub_key), font_size=24, color=MUTED))
+            group.arrange(DOWN, buff=0.15, aligned_edge=LEFT)
+        return group.to_corner(UP + LEFT, buff=0.4)
+
+
+class ToyModelScene(LectureScene):
+    """Settings shared by the scenes that use a toy dataset and a schedule."""
+
+    dataset: str = "moons"
+    text: str = "DDPM"
+    schedule: str = "linear"
+    T: int = 1000
+    n_points: int = 3000
+    CHOICES: ClassVar[dict[str, Any]] = {
+        **LectureScene.CHOICES,
+        "dataset": dataset_names,
+        "schedule": SCHEDULE_KINDS,
+    }
+
+    def data_config(self) -> DataConfig:
+        return DataConfig(self.dataset, self.text)
+
+    def train_config(self) -> TrainConfig:
+        return TrainConfig(data=self.data_config(), schedule=ScheduleConfig(self.schedule, self.T))
+
+
+# ------------------------------------------------------------------ trajectories
+def cached_trajectory(train: TrainConfig, sampler: str, n: int, seed: int, steps: int = 50, eta: float = 0.0) -> Trajectory:
+    """The model's reverse trajectory, sampled once and kept beside the model cache."""
+    import torch
+
+    from diffusion_core import config_key
+
+    name = f"{config_key(train)}-{sampler}-{steps if sampler == 'ddim' else train.schedule.T}-eta{eta}-n{n}-s{seed}.npz"
+    path = models_dir() / "trajectories" / name
+    if path.is_file():
+        try:
+            return Trajectory.load(path)
+        except ValueError:
+            path.unlink()
+    result = load_or_train(train)
+    gen = torch.Generator().manual_seed(seed)
+    if sampler == "ddpm":
+        traj = ddpm_sample(result.model, result.schedule, (n, 2), generator=gen)
+    else:
+        traj = ddim_sample(result.model, result.schedule, (n, 2), steps=steps, eta=eta, generator=gen)
+    traj.save(path)
+    return traj
+
+
+# --------------------------------------------------------------------- the cloud
+def pixels_per_unit() -> float:
+    return config.pixel_width / config.frame_width
+
+
+def _hex_rgb(color: str) -> np.ndarray:
+    color = color.lstrip("#")
+    return np.array([int(color[i:i + 2], 16) for i in (0, 2, 4)], dtype=np.uint8)
+
+
+def rasterise(
+    xy: np.ndarray, extent: float, size: int, color: str, dot_px: float, opacity: float = 1.0
+) -> np.ndarray:
+    """Draw points as soft, anti-aliased dots into an RGBA image.
+
+    Each point is splatted bilinearly (sub-pixel exact), then blurred by a Gaussian
+    of std ``dot_px`` / 2; overlapping dots saturate instead of clipping.
+
+    Args:
+        xy: (N, 2) points in data coordinates; the image covers [-extent, extent]^2.
+        size: the image's side in pixels.
+    Returns:
+        A (size, size, 4) uint8 array.
+    """
+    xy = np.asarray(xy, dtype=np.float64)
+    px = (xy[:, 0] + extent) / (2 * extent) * size - 0.5
+    py = (extent - xy[:, 1]) / (2 * extent) * size - 0.5  # rows grow downwards
+    x0, y0 = np.floor(px), np.floor(py)
+    fx, fy = px - x0, py - y0
+    density = np.zeros(size * size, dtype=np.float64)
+    for dx, dy, w in ((0, 0, (1 - fx) * (1 - fy)), (1, 0, fx * (1 - fy)), (0, 1, (1 - fx) * fy), (1, 1, fx * fy)):
+        xi, yi = (x0 + dx).astype(np.int64), (y0 + dy).astype(np.int64)
+        ok = (xi >= 0) & (xi < size) & (yi >= 0) & (yi < size)
+        density += np.bincount(yi[ok] * size + xi[ok], weights=w[ok], minlength=size * size)
+    sigma = max(dot_px / 2.0, 0.5)
+    density = gaussian_filter(density.reshape(size, size), sigma, truncate=3.0)
+    gain = 1.9 * 2 * np.pi * sigma**2  # an isolated dot peaks at alpha ~ 0.85
+    alpha = (1.0 - np.exp(-gain * density)) * (255.0 * opacity)
+    out = np.empty((size, size, 4), dtype=np.uint8)
+    out[..., :3] = _hex_rgb(color)
+    out[..., 3] = alpha.astype(np.uint8)
+    return out
+
+
+class CloudImage(ImageMobject):
+    """A point cloud drawn as one rasterised image, redrawn with :meth:`set_xy`."""
+
+    def __init__(self, xy: np.ndarray, side: float, extent: float, color: str = CLOUD,
+                 dot_radius: float = 0.03, opacity: float = 1.0, **kwargs):
+        self.extent, self.cloud_color, self.cloud_opacity = extent, color, opacity
+        self.size_px = max(int(round(side * pixels_per_unit())), 16)
+        self.dot_px = max(2 * dot_radius * pixels_per_unit(), 1.0)
+        super().__init__(self._draw(xy), **kwargs)
+        self.set_resampling_algorithm(Image.Resampling.BILINEAR)
+        self.stretch_to_fit_width(side).stretch_to_fit_height(side)
+
+    def _draw(self, xy) -> np.ndarray:
+        return rasterise(xy, self.extent, self.size_px, self.cloud_color, self.dot_px, self.cloud_opacity)
+
+    def set_xy(self, xy: np.ndarray) -> "CloudImage":
+        self.pixel_array = self._draw(xy)
+        return self
+
+
+class CloudPanel(Group):
+    """A square frame onto [-extent, extent]^2, with a cloud and coordinate helpers."""
+
+    def __init__(self, xy: np.ndarray, side: float = 6.0, extent: float = 4.0,
+                 color: str = CLOUD, dot_radius: float = 0.03, **kwargs):
+        self.side, self.extent = side, extent
+        self.frame = Square(side, stroke_color=MUTED, stroke_width=1.5)
+        self.cloud = CloudImage(xy, side, extent, color=color, dot_radius=dot_radius)
+        super().__init__(self.frame, self.cloud, **kwargs)
+
+    def to_point(self, xy: np.ndarray) -> np.ndarray:
+        """Data coordinates (N, 2) to scene points (N, 3)."""
+        xy = np.atleast_2d(np.asarray(xy, dtype=np.float64))
+        center = self.frame.get_center()
+        scale = self.side / (2 * self.extent)
+        pts = np.zeros((len(xy), 3))
+        pts[:, :2] = xy * scale
+        return pts + center
+
+    def add_cloud(self, xy: np.ndarray, color: str, dot_radius: float = 0.03, opacity: float = 1.0) -> CloudImage:
+        """A second cloud over the same coordinates (e.g. a ghost of the predicted x_0)."""
+        extra = CloudImage(xy, self.side, self.extent, color=color, dot_radius=dot_radius, opacity=opacity)
+        extra.move_to(self.frame.get_center())
+        self.add(extra)
+        return extra
+
+
+class Trails(VGroup):
+    """Polylines through the states of a few highlighted points up to a given step."""
+
+    def __init__(self, panel: CloudPanel, states: np.ndarray, idx, width: float = 2.5):
+        super().__init__()
+        self.panel = panel
+        self.paths = [panel.to_point(states[:, i]) for i in idx]  # each (K+1, 3)
+        self.lines = VGroup()
+        self.heads = VGroup()
+        for k, _ in enumerate(idx):
+            color = HIGHLIGHTS[k % len(HIGHLIGHTS)]
+            line = VMobject(stroke_color=color, stroke_width=width, stroke_opacity=0.8)
+            line.set_points_as_corners(self.paths[k][:2])
+            self.lines.add(line)
+            self.heads.add(Dot(self.paths[k][0], radius=0.07, color=color).set_stroke(WHITE, 1.5))
+        self.add(self.lines, self.heads)
+
+    def show_until(self, k: int) -> None:
+        k = int(k)
+        for line, head, path in zip(self.lines, self.heads, self.paths):
+            line.set_points_as_corners(path[: max(k, 1) + 1])
+            head.move_to(path[min(k, len(path) - 1)])
+
+
+class TimeBar(VGroup):
+    """A label 't = 123' and a bar that fills as t goes from 0 to T."""
+
+    def __init__(self, T: int, width: float = 4.0, color: str = ACCENT, label: str = "t"):
+        super().__init__()
+        self.T = T
+        self.outline = Rectangle(width=width, height=0.22, stroke_color=MUTED, stroke_width=1.5)
+        self.fill = Rectangle(width=width, height=0.22, stroke_width=0, fill_color=color, fill_opacity=0.85)
+        self.number = Integer(0, color=INK, font_size=34, group_with_commas=False)
+        self.name = MathTex(label, "=", color=INK, font_size=40)
+        self.tail = MathTex(f"/\\,{T}", color=MUTED, font_size=34)
+        self.add(self.outline, self.fill, self.name, self.number, self.tail)
+        self.set_t(0)
+
+    def set_t(self, t: float) -> "TimeBar":
+        t = int(round(min(max(t, 0), self.T)))
+        frac = t / self.T
+        self.fill.stretch_to_fit_width(max(self.outline.width * frac, 1e-4))
+        self.fill.align_to(self.outline, LEFT).match_y(self.outline)
+        self.number.set_value(t)
+        self.name.next_to(self.outline, UP, buff=0.2).align_to(self.outline, LEFT)
+        self.number.next_to(self.name, RIGHT, buff=0.15)
+        self.tail.next_to(self.number, RIGHT, buff=0.1)
+        return self
+
+
+def snapshot_strip(states: np.ndarray, steps, labels, extent: float, color: str = CLOUD,
+                   side: float = 2.3, dot_radius: float = 0.02) -> Group:
+    """A row of small clouds (states[k] for k in steps) with a label under each."""
+    items = []
+    for k, label in zip(steps, labels):
+        panel = CloudPanel(states[k], side=side, extent=extent, color=color, dot_radius=dot_radius)
+        tex = MathTex(label, font_size=30).next_to(panel, DOWN, buff=0.15)
+        items.append(Group(panel, tex))
+    return Group(*items).arrange(RIGHT, buff=0.35)
+
+
+def informative_steps(alpha_bar: np.ndarray, levels=(0.95, 0.75, 0.45)) -> list[int]:
+    """0, the first t where sqrt(abar_t) falls below each level, and T: five moments
+    that are evenly spread in signal rather than in t, whatever the schedule."""
+    signal = np.sqrt(np.asarray(alpha_bar))
+    T = len(signal) - 1
+    steps = [0] + [int(np.argmax(signal < lv)) for lv in levels] + [T]
+    return sorted(set(steps))
+
+
+def play_states(scene: Scene, cloud: CloudImage, states: np.ndarray, times, bar: TimeBar,
+                trails: Trails | None = None, run_time: float = 8.0, rate_func=None,
+                ghost: CloudImage | None = None, ghost_states: np.ndarray | None = None) -> None:
+    """Play recorded states in order: frame by frame, the cloud shows states[k], the
+    bar shows times[k], trails grow to k. Nothing is interpolated between states."""
+    from manim import ValueTracker, linear
+
+    K = len(states) - 1
+    tracker = ValueTracker(0)
+
+    def update(_mob):
+        k = int(round(tracker.get_value()))
+        cloud.set_xy(states[k])
+        bar.set_t(int(times[k]))
+        if trails is not None:
+            trails.show_until(k)
+        if ghost is not None and ghost_states is not None:
+            ghost.set_xy(ghost_states[min(k, len(ghost_states) - 1)])
+
+    cloud.add_updater(update)
+    scene.play(tracker.animate.set_value(K), run_time=run_time, rate_func=rate_func or linear)
+    cloud.remove_updater(update)
+    update(cloud)

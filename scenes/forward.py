@@ -1,0 +1,113 @@
+"""The forward (noising) process q(x_t | x_{t-1}) on a 2D toy cloud.
+
+    manim -pqh scenes/forward.py            (or: python cli.py render forward)
+
+Video: the deck's DiffusionProcess.mp4. Last frame: forward_process.png.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import torch
+from manim import (
+    DOWN,
+    LEFT,
+    RIGHT,
+    UP,
+    Arrow,
+    Circle,
+    DashedVMobject,
+    FadeIn,
+    FadeOut,
+    Group,
+    MathTex,
+    Text,
+    VGroup,
+    Write,
+)
+
+from diffusion_core import sample_data
+from scenes.common import (
+    ACCENT,
+    HIGHLIGHTS,
+    MUTED,
+    CloudPanel,
+    TimeBar,
+    ToyModelScene,
+    Trails,
+    informative_steps,
+    play_states,
+    snapshot_strip,
+)
+
+
+class ForwardProcess(ToyModelScene):
+    """Thousands of points diffused step by step, from the data to N(0, I)."""
+
+    n_highlight: int = 3
+    run_time: float = 9.0
+
+    def construct(self):
+        schedule = self.train_config().schedule.build()
+        x0 = sample_data(self.data_config(), self.n_points, seed=self.seed).double()
+        # every x_t of the chain, t = 0..T, computed by the core: (T+1, N, 2)
+        states = schedule.forward_chain(x0, torch.Generator().manual_seed(self.seed)).numpy()
+
+        # 1. Show the data
+        title = self.title("forward_title", "forward_sub")
+        panel = CloudPanel(states[0], side=5.8).to_edge(LEFT, buff=0.7).to_edge(DOWN, buff=0.4)
+        eq = MathTex(
+            r"q(x_t \mid x_{t-1}) = \mathcal{N}\!\left(x_t;\ \sqrt{1-\beta_t}\,x_{t-1},\ \beta_t \mathbf{I}\right)",
+            font_size=36,
+        )
+        eq.next_to(panel, RIGHT, buff=0.7).align_to(panel, UP).shift(0.2 * DOWN)
+        if eq.get_right()[0] > 6.9:
+            eq.scale_to_fit_width(6.9 - eq.get_left()[0])
+        bar = TimeBar(self.T, width=5.2).next_to(eq, DOWN, buff=1.0).align_to(eq, LEFT)
+        label = Text(self.t("data"), font_size=24, color=MUTED)
+        label.next_to(panel.frame.get_corner(UP + LEFT), DOWN + RIGHT, buff=0.15)
+        self.play(FadeIn(title), FadeIn(panel), FadeIn(label), run_time=1.0)
+        self.play(Write(eq), FadeIn(bar), run_time=1.2)
+
+        # 2. Add noise step by step, tracing a few points
+        rng = np.random.default_rng(self.seed)
+        idx = rng.choice(self.n_points, size=self.n_highlight, replace=False)
+        trails = Trails(panel, states, idx, width=1.6)
+        self.add(trails)
+        label_noise = Text(self.t("noise"), font_size=26, color=MUTED).move_to(label)
+        # pacing only: early steps (where the shape dissolves) get more screen time
+        play_states(self, panel.cloud, states, np.arange(self.T + 1), bar, trails,
+                    run_time=self.run_time, rate_func=lambda s: s**1.6)
+        self.play(FadeOut(label), FadeIn(label_noise), run_time=0.4)
+
+        # 3. The end is an isotropic Gaussian: circles at 1 and 2 standard deviations
+        rings = VGroup(*[
+            DashedVMobject(Circle(radius=r * panel.side / (2 * panel.extent), color=ACCENT, stroke_width=2.5), num_dashes=40)
+            .move_to(panel.frame.get_center())
+            for r in (1, 2)
+        ])
+        gauss = MathTex(r"x_T \sim \mathcal{N}(0, \mathbf{I})", font_size=40, color=ACCENT)
+        gauss.next_to(bar, DOWN, buff=0.8).align_to(bar, LEFT)
+        gauss_text = Text(self.t("isotropic"), font_size=24, color=MUTED).next_to(gauss, DOWN, buff=0.15).align_to(gauss, LEFT)
+        self.play(FadeIn(rings), Write(gauss), FadeIn(gauss_text), run_time=1.2)
+        self.wait(0.6)
+
+        # 4. Five moments of the same chain: the still forward_process.png
+        self.play(*[FadeOut(m) for m in (panel, trails, rings, eq, bar, gauss, gauss_text, label_noise, title)], run_time=0.6)
+        self.show_strip(states, schedule.alpha_bar.numpy())
+        self.wait(1.0)
+
+    def show_strip(self, states: np.ndarray, alpha_bar: np.ndarray) -> None:
+        steps = informative_steps(alpha_bar)
+        labels = [f"x_{{{k}}}" for k in steps]
+        strip = snapshot_strip(states, steps, labels, extent=4.0).move_to(0.2 * DOWN)
+        arrows = VGroup(*[
+            Arrow(a[0].get_right(), b[0].get_left(), buff=0.05, color=MUTED, stroke_width=3, max_tip_length_to_length_ratio=0.35)
+            for a, b in zip(strip[:-1], strip[1:])
+        ])
+        head = Text(self.t("snapshots"), font_size=36, color=ACCENT).to_edge(UP, buff=0.6)
+        formula = MathTex(r"q(x_t \mid x_{t-1})", font_size=34, color=MUTED).next_to(strip, DOWN, buff=0.7)
+        arrow_long = Arrow(strip.get_left() + DOWN * 0.05, strip.get_right(), color=HIGHLIGHTS[0], stroke_width=3)
+        arrow_long.next_to(formula, UP, buff=0.1).set_x(strip.get_x())
+        self.play(FadeIn(head), FadeIn(Group(strip, arrows)), run_time=1.0)
+        self.play(FadeIn(formula), FadeIn(arrow_long), run_time=0.6)
