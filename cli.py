@@ -177,5 +177,67 @@ def sample(dataset, text, schedule, T, steps, seed, lr, batch_size, hidden, chec
     click.echo(str(report))
 
 
+# ------------------------------------------------------------------------- scenes
+def _scene_keys():
+    from scenes.render import SCENES
+
+    return list(SCENES)
+
+
+@cli.command("list")
+def list_scenes():
+    """The scenes and the files they write."""
+    from scenes.render import SCENES
+
+    for spec in SCENES.values():
+        click.echo(f"{spec.key:<13} {spec.cls:<26} {spec.video}.mp4 / {spec.still}.png")
+        click.echo(f"{'':<13} {spec.about}")
+
+
+@cli.command()
+@click.argument("scene", required=False, type=click.Choice(_scene_keys() + ["all"]))
+@click.option("--quality", "-q", type=click.Choice(["low", "medium", "high", "4k"]), default="high",
+              show_default=True, help="low 480p15, medium 720p30, high 1080p60, 4k 2160p60.")
+@click.option("--lang", type=click.Choice(["es", "en"]), default="es", show_default=True,
+              help="On-screen language (non-default languages get a _LANG suffix).")
+@click.option("--dataset", type=click.Choice(dataset_names()), default=None,
+              help="Toy dataset for the point-cloud scenes [default: each scene's].")
+@click.option("--text", default=None, help="The string drawn by the 'text' dataset.")
+@click.option("--format", "fmt", type=click.Choice(["mp4", "gif", "png"]), default="mp4",
+              show_default=True, help="png writes the last frame, the deck's still.")
+@click.option("--out", "out_dir", type=click.Path(file_okay=False), default=None,
+              help="Output folder [default: renders/].")
+@click.option("--list", "show_list", is_flag=True, help="List the scenes and exit.")
+def render(scene, quality, lang, dataset, text, fmt, out_dir, show_list):
+    """Render SCENE (or all) into renders/ under the deck's file names."""
+    from scenes.common import MissingLatex, SettingError
+    from scenes.render import RENDERS, SCENES, RenderError, check_output_dir, render_scene
+
+    if show_list:
+        click.get_current_context().invoke(list_scenes)
+        return
+    if scene is None:
+        raise click.UsageError("name a scene (or 'all'); see: python cli.py list")
+    out = Path(out_dir) if out_dir else RENDERS
+    try:
+        check_output_dir(out)
+    except RenderError as exc:
+        raise click.BadParameter(str(exc), param_hint="--out") from exc
+    keys = list(SCENES) if scene == "all" else [scene]
+    for key in keys:
+        settings = {"lang": lang}
+        cls = SCENES[key].load()
+        if dataset is not None and "dataset" in cls.settings():
+            settings["dataset"] = dataset
+        if text is not None and "text" in cls.settings():
+            settings["text"] = text
+        click.echo(f"rendering {key} ({SCENES[key].cls}, {quality}, {fmt}) ...")
+        try:
+            path = render_scene(key, fmt=fmt, quality=quality, out_dir=out, settings=settings)
+        except (RenderError, SettingError, MissingLatex, CheckpointError, ValueError) as exc:
+            raise click.ClickException(str(exc)) from exc
+        click.echo(f"wrote {path}")
+
+
 if __name__ == "__main__":
     cli()

@@ -3,6 +3,7 @@
 Scenes and the CLI use only the names in ``__all__``.
 """
 
+from .io import atomic_write
 from .cache import checkpoint_path, config_key, load_or_train, models_dir
 from .metrics import DistanceReport, distance_report, sliced_wasserstein
 from .model import MLPConfig, MLPDenoiser, SinusoidalEmbedding
@@ -21,6 +22,7 @@ from .train import (
 )
 
 __all__ = [
+    "atomic_write",
     "CheckpointError",
     "DATASETS",
     "DDPM_VARIANCES",

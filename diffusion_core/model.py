@@ -39,9 +39,9 @@ class SinusoidalEmbedding(nn.Module):
 class MLPConfig:
     """Size of the 2D denoiser."""
 
-    hidden: int = 128
+    hidden: int = 96
     layers: int = 3
-    emb_dim: int = 128
+    emb_dim: int = 32
     input_scale: float = 25.0
 
     def __post_init__(self) -> None:

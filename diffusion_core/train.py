@@ -50,9 +50,9 @@ class TrainConfig:
     data: DataConfig = field(default_factory=DataConfig)
     schedule: ScheduleConfig = field(default_factory=ScheduleConfig)
     model: MLPConfig = field(default_factory=MLPConfig)
-    steps: int = 10_000
+    steps: int = 5_000
     batch_size: int = 512
-    lr: float = 2e-3
+    lr: float = 3e-3
     ema_decay: float = 0.995
     seed: int = 0
     pool_size: int = 100_000

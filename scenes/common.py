@@ -19,6 +19,8 @@ from manim import (
     Group,
     ImageMobject,
     Integer,
+    Camera,
+    DecimalNumber,
     Dot,
     WHITE,
     MathTex,
@@ -32,7 +34,6 @@ from manim import (
     config,
 )
 from PIL import Image
-from scipy.ndimage import gaussian_filter
 
 from diffusion_core import (
     DataConfig,
@@ -99,7 +100,7 @@ def tr(key: str, lang: str) -> str:
 
 def apply_theme() -> None:
     config.background_color = BACKGROUND
-    for cls in (Text, MathTex, Tex):
+    for cls in (MathTex, Tex, DecimalNumber, Integer):
         cls.set_default(color=INK)
     Text.set_default(color=INK, font=FONT)
 
@@ -195,6 +196,10 @@ class LectureScene(Scene):
                 raise SettingError(f"{cls.__name__}: unknown setting {name!r}; valid: {', '.join(sorted(declared))}")
         return type(cls.__name__, (cls,), {"__module__": cls.__module__, **overrides})
 
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("camera_class", CloudCamera)
+        super().__init__(*args, **kwargs)
+
     def setup(self) -> None:
         check_latex()
         apply_theme()
@@ -272,8 +277,10 @@ def rasterise(
 ) -> np.ndarray:
     """Draw points as soft, anti-aliased dots into an RGBA image.
 
-    Each point is splatted bilinearly (sub-pixel exact), then blurred by a Gaussian
-    of std ``dot_px`` / 2; overlapping dots saturate instead of clipping.
+    Each point adds a small Gaussian of std ``dot_px`` / 4 centred at its exact
+    sub-pixel position (so a dot is about ``dot_px`` wide); overlapping dots
+    saturate (alpha = 1 - exp(-density)) instead of clipping. The cost grows with
+    the number of points, not with the image's area.
 
     Args:
         xy: (N, 2) points in data coordinates; the image covers [-extent, extent]^2.
@@ -281,31 +288,66 @@ def rasterise(
     Returns:
         A (size, size, 4) uint8 array.
     """
-    xy = np.asarray(xy, dtype=np.float64)
-    px = (xy[:, 0] + extent) / (2 * extent) * size - 0.5
-    py = (extent - xy[:, 1]) / (2 * extent) * size - 0.5  # rows grow downwards
-    x0, y0 = np.floor(px), np.floor(py)
-    fx, fy = px - x0, py - y0
-    density = np.zeros(size * size, dtype=np.float64)
-    for dx, dy, w in ((0, 0, (1 - fx) * (1 - fy)), (1, 0, fx * (1 - fy)), (0, 1, (1 - fx) * fy), (1, 1, fx * fy)):
-        xi, yi = (x0 + dx).astype(np.int64), (y0 + dy).astype(np.int64)
-        ok = (xi >= 0) & (xi < size) & (yi >= 0) & (yi < size)
-        density += np.bincount(yi[ok] * size + xi[ok], weights=w[ok], minlength=size * size)
-    sigma = max(dot_px / 2.0, 0.5)
-    density = gaussian_filter(density.reshape(size, size), sigma, truncate=3.0)
-    gain = 1.9 * 2 * np.pi * sigma**2  # an isolated dot peaks at alpha ~ 0.85
-    alpha = (1.0 - np.exp(-gain * density)) * (255.0 * opacity)
+    xy = np.asarray(xy, dtype=np.float32)
+    scale = np.float32(size / (2 * extent))
+    px = (xy[:, 0] + np.float32(extent)) * scale - np.float32(0.5)
+    py = (np.float32(extent) - xy[:, 1]) * scale - np.float32(0.5)  # rows grow downwards
+    cx, cy = np.rint(px), np.rint(py)
+    sigma = max(dot_px / 4.0, 0.5)
+    r = int(np.ceil(2.5 * sigma))
+    offs = np.arange(-r, r + 1, dtype=np.float32)
+    k = np.float32(-0.5 / sigma**2)
+    wx = np.exp(k * (offs[None, :] - (px - cx)[:, None]) ** 2)  # (N, 2r+1)
+    wy = np.exp(k * (offs[None, :] - (py - cy)[:, None]) ** 2)
+    weights = (wy[:, :, None] * wx[:, None, :]) * np.float32(1 / (2 * np.pi * sigma**2))  # (N, 2r+1, 2r+1)
+    xi = cx.astype(np.int64)[:, None, None] + offs.astype(np.int64)[None, None, :]
+    yi = cy.astype(np.int64)[:, None, None] + offs.astype(np.int64)[None, :, None]
+    ok = (xi >= 0) & (xi < size) & (yi >= 0) & (yi < size)  # (N, 2r+1, 2r+1)
+    density = np.bincount((yi * size + xi)[ok], weights=weights[ok], minlength=size * size)
+    gain = -1.9 * 2 * np.pi * sigma**2  # an isolated dot peaks at alpha ~ 0.85
+    alpha = np.exp(density.astype(np.float32).reshape(size, size) * np.float32(gain))
+    alpha *= np.float32(-255.0 * opacity)
+    alpha += np.float32(255.0 * opacity)
     out = np.empty((size, size, 4), dtype=np.uint8)
     out[..., :3] = _hex_rgb(color)
-    out[..., 3] = alpha.astype(np.uint8)
+    out[..., 3] = alpha
     return out
+
+
+class CloudCamera(Camera):
+    """Manim's cairo camera, with a fast path for clouds: a CloudImage that sits
+    axis-aligned at its native pixel size is composited straight into the frame
+    (numpy "over"), instead of PIL's perspective resampling of a full-frame copy."""
+
+    def display_image_mobject(self, image_mobject, pixel_array) -> None:
+        if isinstance(image_mobject, CloudImage) and self._blit(image_mobject, pixel_array):
+            return
+        super().display_image_mobject(image_mobject, pixel_array)
+
+    def _blit(self, mob: "CloudImage", frame: np.ndarray) -> bool:
+        img = mob.get_pixel_array()
+        h, w = img.shape[:2]
+        ul, ur, dl, dr = self.points_to_subpixel_coords(mob, mob.points[:4])
+        aligned = abs(ul[1] - ur[1]) < 1e-3 and abs(ul[0] - dl[0]) < 1e-3
+        if not aligned or abs((dr[0] - ul[0]) - w) > 1.0 or abs((dr[1] - ul[1]) - h) > 1.0:
+            return False
+        x, y = int(round(ul[0])), int(round(ul[1]))
+        fx0, fy0 = max(x, 0), max(y, 0)
+        fx1, fy1 = min(x + w, frame.shape[1]), min(y + h, frame.shape[0])
+        if fx1 <= fx0 or fy1 <= fy0:
+            return True
+        src = img[fy0 - y : fy1 - y, fx0 - x : fx1 - x]
+        dst = frame[fy0:fy1, fx0:fx1]
+        out = Image.alpha_composite(Image.fromarray(dst, "RGBA"), Image.fromarray(np.ascontiguousarray(src), "RGBA"))
+        dst[...] = np.asarray(out)
+        return True
 
 
 class CloudImage(ImageMobject):
     """A point cloud drawn as one rasterised image, redrawn with :meth:`set_xy`."""
 
     def __init__(self, xy: np.ndarray, side: float, extent: float, color: str = CLOUD,
-                 dot_radius: float = 0.03, opacity: float = 1.0, **kwargs):
+                 dot_radius: float = 0.022, opacity: float = 1.0, **kwargs):
         self.extent, self.cloud_color, self.cloud_opacity = extent, color, opacity
         self.size_px = max(int(round(side * pixels_per_unit())), 16)
         self.dot_px = max(2 * dot_radius * pixels_per_unit(), 1.0)
@@ -325,7 +367,7 @@ class CloudPanel(Group):
     """A square frame onto [-extent, extent]^2, with a cloud and coordinate helpers."""
 
     def __init__(self, xy: np.ndarray, side: float = 6.0, extent: float = 4.0,
-                 color: str = CLOUD, dot_radius: float = 0.03, **kwargs):
+                 color: str = CLOUD, dot_radius: float = 0.022, **kwargs):
         self.side, self.extent = side, extent
         self.frame = Square(side, stroke_color=MUTED, stroke_width=1.5)
         self.cloud = CloudImage(xy, side, extent, color=color, dot_radius=dot_radius)
@@ -340,21 +382,26 @@ class CloudPanel(Group):
         pts[:, :2] = xy * scale
         return pts + center
 
-    def add_cloud(self, xy: np.ndarray, color: str, dot_radius: float = 0.03, opacity: float = 1.0) -> CloudImage:
-        """A second cloud over the same coordinates (e.g. a ghost of the predicted x_0)."""
+    def add_cloud(self, xy: np.ndarray, color: str, dot_radius: float = 0.02, opacity: float = 1.0) -> CloudImage:
+        """A second cloud on the same coordinates, drawn beneath the main one (e.g. the
+        ghost of the predicted x_0, or the data for comparison)."""
         extra = CloudImage(xy, self.side, self.extent, color=color, dot_radius=dot_radius, opacity=opacity)
         extra.move_to(self.frame.get_center())
-        self.add(extra)
+        self.add_to_back(extra)
         return extra
 
 
 class Trails(VGroup):
-    """Polylines through the states of a few highlighted points up to a given step."""
+    """Polylines through the recorded states of a few highlighted points, up to a
+    given step. Long paths are drawn through every ``stride``-th recorded state (and
+    always the current one), so a frame never strokes more than ~``max_vertices``."""
 
-    def __init__(self, panel: CloudPanel, states: np.ndarray, idx, width: float = 2.5):
+    def __init__(self, panel: CloudPanel, states: np.ndarray, idx, width: float = 2.5,
+                 max_vertices: int = 300):
         super().__init__()
         self.panel = panel
         self.paths = [panel.to_point(states[:, i]) for i in idx]  # each (K+1, 3)
+        self.stride = max(1, int(np.ceil((len(states) - 1) / max_vertices)))
         self.lines = VGroup()
         self.heads = VGroup()
         for k, _ in enumerate(idx):
@@ -368,8 +415,50 @@ class Trails(VGroup):
     def show_until(self, k: int) -> None:
         k = int(k)
         for line, head, path in zip(self.lines, self.heads, self.paths):
-            line.set_points_as_corners(path[: max(k, 1) + 1])
-            head.move_to(path[min(k, len(path) - 1)])
+            k_ = min(k, len(path) - 1)
+            vertices = path[: k_ + 1 : self.stride]
+            if k_ % self.stride:
+                vertices = np.vstack([vertices, path[k_]])
+            if len(vertices) < 2:  # k = 0: nothing travelled yet
+                vertices = np.vstack([path[0], path[0]])
+            line.set_points_as_corners(vertices)
+            head.move_to(path[k_])
+
+
+class DigitCounter(VGroup):
+    """An integer display built from cached glyph outlines. It keeps the same slot
+    mobjects for its whole life (manim's renderer lists a play's moving mobjects once,
+    at its start) and only swaps their points: nothing is typeset or deep-copied per
+    frame."""
+
+    MAX_DIGITS = 7
+
+    def __init__(self, value: int = 0, font_size: float = 34, color: str = INK):
+        super().__init__()
+        digits = MathTex("0123456789", font_size=font_size, color=color)[0]
+        centers = np.array([g.get_center() for g in digits])
+        self.advance = (centers[9, 0] - centers[0, 0]) / 9
+        # each digit's outline, shifted so that the slot's reference point is the origin
+        self.outlines = [g.points - centers[0] - np.array([d * self.advance, 0, 0]) for d, g in enumerate(digits)]
+        self.slots = [digits[0].copy() for _ in range(self.MAX_DIGITS)]
+        self.add(*self.slots)
+        self.anchor = centers[0].copy()
+        self.n_digits = 1
+        self.value = None
+        self.set_value(value)
+
+    def set_value(self, value: int) -> "DigitCounter":
+        if self.value is not None:  # the counter may have been moved since the last call
+            self.anchor = self.slots[0].get_center() - self.first_offset
+        text = str(int(value))[-self.MAX_DIGITS:]
+        for j, slot in enumerate(self.slots):
+            if j < len(text):
+                slot.points = self.outlines[int(text[j])] + self.anchor + np.array([j * self.advance, 0, 0])
+            else:
+                slot.points = np.zeros((0, 3))
+        self.first_offset = self.slots[0].get_center() - self.anchor
+        self.value = int(value)
+        return self
 
 
 class TimeBar(VGroup):
@@ -380,7 +469,7 @@ class TimeBar(VGroup):
         self.T = T
         self.outline = Rectangle(width=width, height=0.22, stroke_color=MUTED, stroke_width=1.5)
         self.fill = Rectangle(width=width, height=0.22, stroke_width=0, fill_color=color, fill_opacity=0.85)
-        self.number = Integer(0, color=INK, font_size=34, group_with_commas=False)
+        self.number = DigitCounter(font_size=34)
         self.name = MathTex(label, "=", color=INK, font_size=40)
         self.tail = MathTex(f"/\\,{T}", color=MUTED, font_size=34)
         self.add(self.outline, self.fill, self.name, self.number, self.tail)
@@ -428,8 +517,13 @@ def play_states(scene: Scene, cloud: CloudImage, states: np.ndarray, times, bar:
     K = len(states) - 1
     tracker = ValueTracker(0)
 
+    shown = {"k": None}
+
     def update(_mob):
         k = int(round(tracker.get_value()))
+        if k == shown["k"]:
+            return
+        shown["k"] = k
         cloud.set_xy(states[k])
         bar.set_t(int(times[k]))
         if trails is not None:
@@ -437,6 +531,11 @@ def play_states(scene: Scene, cloud: CloudImage, states: np.ndarray, times, bar:
         if ghost is not None and ghost_states is not None:
             ghost.set_xy(ghost_states[min(k, len(ghost_states) - 1)])
 
+    # Manim redraws every mobject above the first moving one: put the moving ones on
+    # top, so the title, formulas and labels are drawn once, as the static background.
+    moving = {id(m) for m in (cloud, bar, trails, ghost) if m is not None}
+    tops = [m for m in scene.mobjects if any(id(f) in moving for f in m.get_family())]
+    scene.bring_to_front(*tops)
     cloud.add_updater(update)
     scene.play(tracker.animate.set_value(K), run_time=run_time, rate_func=rate_func or linear)
     cloud.remove_updater(update)

@@ -74,11 +74,12 @@ class ForwardProcess(ToyModelScene):
         idx = rng.choice(self.n_points, size=self.n_highlight, replace=False)
         trails = Trails(panel, states, idx, width=1.6)
         self.add(trails)
+        self.play(FadeOut(label), run_time=0.3)
         label_noise = Text(self.t("noise"), font_size=26, color=MUTED).move_to(label)
         # pacing only: early steps (where the shape dissolves) get more screen time
         play_states(self, panel.cloud, states, np.arange(self.T + 1), bar, trails,
                     run_time=self.run_time, rate_func=lambda s: s**1.6)
-        self.play(FadeOut(label), FadeIn(label_noise), run_time=0.4)
+        self.play(FadeIn(label_noise), run_time=0.4)
 
         # 3. The end is an isotropic Gaussian: circles at 1 and 2 standard deviations
         rings = VGroup(*[

@@ -1,0 +1,159 @@
+"""Render scenes into renders/ under the deck's file names, atomically.
+
+The CLI (``python cli.py render ...``) is a thin layer over :func:`render_scene`.
+A render happens in a private temporary media folder that is deleted afterwards (no
+partial movie files pile up); the finished file is then moved into place in one
+rename, so a failed or interrupted render leaves an earlier file intact.
+"""
+
+from __future__ import annotations
+
+import importlib
+import os
+import shutil
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+
+from diffusion_core import atomic_write
+
+from scenes.common import LANGS, LectureScene, check_latex
+
+REPO = Path(__file__).resolve().parents[1]
+RENDERS = REPO / "renders"
+TEX_CACHE = REPO / ".cache" / "tex"
+
+QUALITIES = {  # name -> manim quality (resolution, frame rate)
+    "low": "low_quality",  # 854x480, 15 fps
+    "medium": "medium_quality",  # 1280x720, 30 fps
+    "high": "high_quality",  # 1920x1080, 60 fps
+    "4k": "fourk_quality",  # 3840x2160, 60 fps
+}
+FORMATS = ("mp4", "gif", "png")
+ENCODER_OPTIONS = {"preset": "veryfast", "crf": "20"}  # the same as manim.cfg
+
+
+@dataclass(frozen=True)
+class SceneSpec:
+    """A scene and the names its outputs take (those of the deck)."""
+
+    key: str
+    module: str
+    cls: str
+    video: str
+    still: str
+    about: str
+
+    def load(self) -> type[LectureScene]:
+        return getattr(importlib.import_module(self.module), self.cls)
+
+    def output_name(self, fmt: str, lang: str) -> str:
+        base = self.still if fmt == "png" else self.video
+        suffix = "" if lang == LANGS[0] else f"_{lang}"
+        return f"{base}{suffix}.{fmt}"
+
+
+SCENES: dict[str, SceneSpec] = {
+    s.key: s
+    for s in (
+        SceneSpec("forward", "scenes.forward", "ForwardProcess", "DiffusionProcess", "forward_process",
+                  "forward process q(x_t|x_{t-1}) on a 2D cloud"),
+        SceneSpec("reparam", "scenes.reparam", "ReparametrizationShortcut", "Reparametrization",
+                  "ddpm_paper_nice_property", "t small steps against one closed-form jump"),
+        SceneSpec("reverse", "scenes.reverse", "ReverseTrajectories", "ReverseProcess", "reverse_process",
+                  "a trained model's reverse process (DDPM)"),
+        SceneSpec("reverse-ddim", "scenes.reverse_ddim", "ReverseTrajectoriesDDIM", "ReverseProcessDDIM",
+                  "reverse_process_ddim", "the reverse process with DDIM, 50 steps"),
+        SceneSpec("schedule", "scenes.schedule", "NoiseSchedules", "NoiseSchedules", "noise_schedules",
+                  "beta_t, alpha_bar_t, signal and noise: linear against cosine"),
+    )
+}
+
+
+class RenderError(RuntimeError):
+    """A render that could not start or did not finish; nothing was written."""
+
+
+def check_output_dir(out_dir: Path) -> Path:
+    out_dir = Path(out_dir)
+    existing = out_dir
+    while not existing.exists():
+        existing = existing.parent
+    if not existing.is_dir() or not os.access(existing, os.W_OK | os.X_OK):
+        raise RenderError(f"cannot write into {out_dir}: not a writable directory")
+    if out_dir.exists() and not out_dir.is_dir():
+        raise RenderError(f"{out_dir} exists and is not a directory")
+    return out_dir
+
+
+def render_scene(
+    key: str,
+    fmt: str = "mp4",
+    quality: str = "high",
+    out_dir: str | Path = RENDERS,
+    settings: dict | None = None,
+    resolution: tuple[int, int] | None = None,
+    fps: int | None = None,
+    progress: bool = True,
+) -> Path:
+    """Render one scene and move the result to ``out_dir`` under the deck's name.
+
+    Args:
+        key: a key of SCENES ("forward", "reverse", ...).
+        fmt: "mp4", "gif", or "png" (the last frame, a still).
+        quality: a key of QUALITIES.
+        settings: scene settings to override, e.g. {"lang": "en", "dataset": "spiral"}.
+        resolution, fps: override the quality's (tests render tiny).
+    Returns:
+        The path of the finished file.
+    Raises:
+        RenderError, SettingError, MissingLatex: with a message for the user.
+    """
+    if key not in SCENES:
+        raise RenderError(f"unknown scene {key!r}; valid: {', '.join(SCENES)}")
+    if fmt not in FORMATS:
+        raise RenderError(f"unknown format {fmt!r}; valid: {', '.join(FORMATS)}")
+    if quality not in QUALITIES:
+        raise RenderError(f"unknown quality {quality!r}; valid: {', '.join(QUALITIES)}")
+    spec = SCENES[key]
+    scene_cls = spec.load().with_settings(**(settings or {}))
+    out_dir = check_output_dir(Path(out_dir))
+    check_latex()
+    target = out_dir / spec.output_name(fmt, scene_cls.lang)
+
+    from manim import tempconfig
+
+    options = {
+        "quality": QUALITIES[quality],
+        "format": "png" if fmt == "png" else fmt,
+        "save_last_frame": fmt == "png",
+        "write_to_movie": fmt != "png",
+        "disable_caching": True,
+        "preview": False,
+        "verbosity": "WARNING",
+        "progress_bar": "display" if progress else "none",
+        "video_encoder_options": ENCODER_OPTIONS,
+    }
+    if resolution:
+        options["pixel_width"], options["pixel_height"] = resolution
+    if fps:
+        options["frame_rate"] = fps
+    out_dir.mkdir(parents=True, exist_ok=True)
+    media = Path(tempfile.mkdtemp(prefix="manim-media-"))
+    try:
+        options["media_dir"] = str(media)
+        options["tex_dir"] = str(TEX_CACHE)  # typeset formulas are kept between renders
+        with tempconfig(options):
+            scene = scene_cls()
+            scene.render()
+            writer = scene.renderer.file_writer
+            produced = Path(writer.image_file_path if fmt == "png" else writer.movie_file_path)
+            if fmt == "gif":
+                produced = Path(writer.gif_file_path)
+        if not produced.is_file() or produced.stat().st_size == 0:
+            raise RenderError(f"manim finished but wrote no {fmt} file for {spec.cls}")
+        with atomic_write(target) as tmp:
+            shutil.copyfile(produced, tmp)
+    finally:
+        shutil.rmtree(media, ignore_errors=True)
+    return target

@@ -1,0 +1,136 @@
+"""The reverse (denoising) process p_theta(x_{t-1} | x_t) of a trained toy model.
+
+    manim -pqh scenes/reverse.py            (or: python cli.py render reverse)
+
+Samples start as Gaussian noise and follow the model's own reverse trajectory; the
+faint orange cloud is the model's prediction of x_0 at each step. Last frame:
+reverse_process.png. The DDIM variant lives in scenes/reverse_ddim.py.
+"""
+
+from __future__ import annotations
+
+from typing import Any, ClassVar
+
+import numpy as np
+from manim import (
+    DOWN,
+    LEFT,
+    RIGHT,
+    UP,
+    Arrow,
+    Dot,
+    FadeIn,
+    FadeOut,
+    Group,
+    MathTex,
+    Text,
+    VGroup,
+    Write,
+)
+
+from diffusion_core import sample_data
+from scenes.common import (
+    ACCENT,
+    CLOUD,
+    GHOST,
+    HIGHLIGHTS,
+    MUTED,
+    CloudPanel,
+    TimeBar,
+    ToyModelScene,
+    Trails,
+    cached_trajectory,
+    informative_steps,
+    play_states,
+    snapshot_strip,
+)
+
+
+class ReverseTrajectories(ToyModelScene):
+    """Noise becomes data under a trained model's reverse process."""
+
+    sampler: str = "ddpm"
+    ddim_steps: int = 50
+    eta: float = 0.0
+    show_prediction: bool = True
+    n_highlight: int = 4
+    run_time: float = 9.0
+    CHOICES: ClassVar[dict[str, Any]] = {**ToyModelScene.CHOICES, "sampler": ("ddpm", "ddim")}
+
+    def subtitle_key(self) -> str:
+        return "reverse_sub" if self.sampler == "ddpm" else "reverse_sub_ddim"
+
+    def construct(self):
+        traj = cached_trajectory(self.train_config(), self.sampler, self.n_points, self.seed,
+                                 steps=self.ddim_steps, eta=self.eta)
+        states = traj.xs.numpy()  # (K+1, N, 2): x_T first, x_0 last
+        preds = traj.x0_preds.numpy()  # (K, N, 2)
+        times = traj.timesteps.numpy()
+
+        # 1. Start from pure noise
+        title = self.title("reverse_title", self.subtitle_key())
+        panel = CloudPanel(states[0], side=5.8).to_edge(LEFT, buff=0.7).to_edge(DOWN, buff=0.4)
+        eq = MathTex(
+            r"p_\theta(x_{t-1} \mid x_t) = \mathcal{N}\!\left(x_{t-1};\ \mu_\theta(x_t, t),\ \Sigma_\theta(x_t, t)\right)",
+            font_size=34,
+        )
+        eq.next_to(panel, RIGHT, buff=0.7).align_to(panel, UP).shift(0.2 * DOWN)
+        if eq.get_right()[0] > 6.9:
+            eq.scale_to_fit_width(6.9 - eq.get_left()[0])
+        bar = TimeBar(self.T, width=5.2).next_to(eq, DOWN, buff=1.0).align_to(eq, LEFT)
+        bar.set_t(int(times[0]))
+        legend = self.legend().next_to(bar, DOWN, buff=0.8).align_to(bar, LEFT)
+        self.play(FadeIn(title), FadeIn(panel), run_time=1.0)
+        self.play(Write(eq), FadeIn(bar), FadeIn(legend), run_time=1.2)
+
+        # 2. Denoise step by step with the model; trails follow a few samples
+        ghost = None
+        if self.show_prediction:
+            ghost = panel.add_cloud(preds[0], GHOST, dot_radius=0.02, opacity=0.45)
+        rng = np.random.default_rng(self.seed)
+        idx = rng.choice(self.n_points, size=self.n_highlight, replace=False)
+        trails = Trails(panel, states, idx, width=1.8)
+        self.add(trails)
+        # pacing only: the last steps, where the shape appears, get more screen time
+        play_states(self, panel.cloud, states, times, bar, trails, run_time=self.run_time,
+                    rate_func=lambda s: 1 - (1 - s) ** 1.6, ghost=ghost, ghost_states=preds)
+        if ghost is not None:
+            self.play(FadeOut(ghost), run_time=0.4)
+
+        # 3. Compare with the real data
+        data = sample_data(self.data_config(), self.n_points, seed=self.seed + 1).numpy()
+        data_cloud = panel.add_cloud(data, MUTED, dot_radius=0.02, opacity=0.5)
+        note = VGroup(
+            VGroup(Dot(color=MUTED, radius=0.08), Text(self.t("data"), font_size=24)).arrange(RIGHT, buff=0.15),
+            VGroup(Dot(color=CLOUD, radius=0.08), Text(self.t("samples"), font_size=24)).arrange(RIGHT, buff=0.15),
+        ).arrange(DOWN, aligned_edge=LEFT, buff=0.15).move_to(legend, aligned_edge=UP + LEFT)
+        self.play(FadeIn(data_cloud), FadeOut(legend), FadeIn(note), run_time=0.8)
+        self.wait(0.8)
+
+        # 4. Five moments of the same trajectory: the still reverse_process.png
+        self.play(*[FadeOut(m) for m in (panel, trails, eq, bar, note, title)], run_time=0.6)
+        self.show_strip(states, times)
+        self.wait(1.0)
+
+    def legend(self) -> VGroup:
+        rows = [VGroup(Dot(color=CLOUD, radius=0.08), MathTex("x_t", font_size=34)).arrange(RIGHT, buff=0.15)]
+        if self.show_prediction:
+            rows.append(VGroup(Dot(color=GHOST, radius=0.08), Text(self.t("pred_x0"), font_size=24)).arrange(RIGHT, buff=0.15))
+        return VGroup(*rows).arrange(DOWN, aligned_edge=LEFT, buff=0.15)
+
+    def show_strip(self, states: np.ndarray, times: np.ndarray) -> None:
+        alpha_bar = self.train_config().schedule.build().alpha_bar.numpy()
+        wanted = informative_steps(alpha_bar)[::-1]  # T ... 0
+        ks = sorted({int(np.argmin(np.abs(times - t))) for t in wanted})
+        labels = [f"x_{{{int(times[k])}}}" for k in ks]
+        strip = snapshot_strip(states, ks, labels, extent=4.0).move_to(0.2 * DOWN)
+        arrows = VGroup(*[
+            Arrow(a[0].get_right(), b[0].get_left(), buff=0.05, color=MUTED, stroke_width=3, max_tip_length_to_length_ratio=0.35)
+            for a, b in zip(strip[:-1], strip[1:])
+        ])
+        head = Text(self.t("reverse_snapshots"), font_size=36, color=ACCENT).to_edge(UP, buff=0.6)
+        formula = MathTex(r"p_\theta(x_{t-1} \mid x_t)", font_size=34, color=MUTED).next_to(strip, DOWN, buff=0.7)
+        arrow_long = Arrow(strip.get_left(), strip.get_right(), color=HIGHLIGHTS[1], stroke_width=3)
+        arrow_long.next_to(formula, UP, buff=0.1).set_x(strip.get_x())
+        self.play(FadeIn(head), FadeIn(Group(strip, arrows)), run_time=1.0)
+        self.play(FadeIn(formula), FadeIn(arrow_long), run_time=0.6)

@@ -1,0 +1,101 @@
+"""Noise schedules: beta_t, alpha_bar_t, the signal sqrt(abar_t) and the noise
+sqrt(1 - abar_t) against t, linear (Ho et al. 2020) against cosine (Nichol & Dhariwal 2021).
+
+    manim -pqh scenes/schedule.py           (or: python cli.py render schedule)
+
+Every curve is drawn from the arrays of the core's NoiseSchedule.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from manim import (
+    DOWN,
+    LEFT,
+    RIGHT,
+    UP,
+    Axes,
+    Create,
+    DashedVMobject,
+    FadeIn,
+    Line,
+    LogBase,
+    MathTex,
+    Text,
+    VGroup,
+)
+
+from diffusion_core import NoiseSchedule
+from scenes.common import ACCENT, HIGHLIGHTS, INK, MUTED, LectureScene
+
+QUANTITIES = (  # (label, colour)
+    (r"\bar\alpha_t", HIGHLIGHTS[4]),
+    (r"\sqrt{\bar\alpha_t}", HIGHLIGHTS[1]),
+    (r"\sqrt{1-\bar\alpha_t}", HIGHLIGHTS[0]),
+)
+
+
+class NoiseSchedules(LectureScene):
+    """Linear (solid) against cosine (dashed), from the same T."""
+
+    T: int = 1000
+
+    def construct(self):
+        lin, cos = NoiseSchedule.linear(self.T), NoiseSchedule.cosine(self.T)
+        t = np.arange(1, self.T + 1)
+
+        # 1. Two sets of axes: beta_t (log scale) and the signal/noise levels
+        title = self.title("schedule_title")
+        tick = max(self.T // 4, 1)
+        x_config = {
+            "numbers_to_include": list(range(0, self.T + 1, tick)), "font_size": 22,
+            "decimal_number_config": {"group_with_commas": False, "num_decimal_places": 0},
+        }
+        beta_axes = Axes(
+            x_range=[0, self.T, tick], y_range=[-5, 0, 1], x_length=5.4, y_length=4.4,
+            y_axis_config={"scaling": LogBase(custom_labels=True), "font_size": 22,
+                           "numbers_to_include": [1e-4, 1e-2, 1]},
+            x_axis_config=x_config,
+            axis_config={"color": INK, "include_tip": False, "exclude_origin_tick": False},
+        )
+        level_axes = Axes(
+            x_range=[0, self.T, tick], y_range=[0, 1, 0.25], x_length=5.4, y_length=4.4,
+            x_axis_config=x_config,
+            y_axis_config={"numbers_to_include": [0, 0.5, 1], "font_size": 22,
+                           "decimal_number_config": {"num_decimal_places": 1}},
+            axis_config={"color": INK, "include_tip": False, "exclude_origin_tick": False},
+        )
+        VGroup(beta_axes, level_axes).arrange(RIGHT, buff=1.4).to_edge(DOWN, buff=0.9).shift(0.2 * RIGHT)
+        beta_label = MathTex(r"\beta_t", font_size=34).next_to(beta_axes, UP, buff=0.2)
+        level_label = VGroup(*[MathTex(q, font_size=30, color=c) for q, c in QUANTITIES]).arrange(RIGHT, buff=0.5)
+        level_label.next_to(level_axes, UP, buff=0.2)
+        xlabels = VGroup(*[MathTex("t", font_size=30).next_to(ax.x_axis, DOWN, buff=0.45) for ax in (beta_axes, level_axes)])
+        self.play(FadeIn(title), Create(beta_axes), Create(level_axes), FadeIn(beta_label), FadeIn(level_label), FadeIn(xlabels), run_time=1.5)
+
+        # 2. The linear schedule (solid), then the cosine schedule (dashed)
+        legend = self.legend().to_corner(UP + RIGHT, buff=0.4)
+        self.play(FadeIn(legend[0]), run_time=0.4)
+        self.draw(lin, t, beta_axes, level_axes, dashed=False)
+        self.play(FadeIn(legend[1]), run_time=0.4)
+        self.draw(cos, t, beta_axes, level_axes, dashed=True)
+        self.wait(2.0)
+
+    def curve(self, axes: Axes, t: np.ndarray, y: np.ndarray, color: str, dashed: bool):
+        graph = axes.plot_line_graph(t, y, add_vertex_dots=False, line_color=color, stroke_width=4)
+        line = graph["line_graph"]
+        return DashedVMobject(line, num_dashes=60) if dashed else line
+
+    def draw(self, sched: NoiseSchedule, t, beta_axes: Axes, level_axes: Axes, dashed: bool) -> None:
+        abar = sched.alpha_bar[1:].numpy()
+        curves = [self.curve(beta_axes, t, sched.betas[1:].numpy(), ACCENT, dashed)]
+        for (_, color), y in zip(QUANTITIES, (abar, np.sqrt(abar), np.sqrt(1 - abar))):
+            curves.append(self.curve(level_axes, t, y, color, dashed))
+        self.play(*[Create(c) for c in curves], run_time=2.5)
+
+    def legend(self) -> VGroup:
+        rows = []
+        for key, dashed in (("linear", False), ("cosine", True)):
+            line = Line(LEFT * 0.4, RIGHT * 0.4, color=INK, stroke_width=4)
+            sample = DashedVMobject(line, num_dashes=4) if dashed else line
+            rows.append(VGroup(sample, Text(self.t(key), font_size=24)).arrange(RIGHT, buff=0.2))
+        return VGroup(*rows).arrange(DOWN, aligned_edge=LEFT, buff=0.15)
