@@ -4,7 +4,7 @@ Scenes and the CLI use only the names in ``__all__``.
 """
 
 from .io import atomic_write
-from .cache import checkpoint_path, config_key, load_or_train, models_dir
+from .cache import cache_dir, checkpoint_path, config_key, load_or_train, models_dir
 from .metrics import DistanceReport, distance_report, sliced_wasserstein
 from .model import MLPConfig, MLPDenoiser, SinusoidalEmbedding
 from .sampling import DDPM_VARIANCES, Trajectory, ddim_sample, ddim_timesteps, ddpm_sample
@@ -39,6 +39,7 @@ __all__ = [
     "TrainResult",
     "Trajectory",
     "TrainingDiverged",
+    "cache_dir",
     "checkpoint_path",
     "config_key",
     "dataset_names",

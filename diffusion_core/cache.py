@@ -16,7 +16,7 @@ from pathlib import Path
 
 from .train import TrainConfig, TrainResult, load_checkpoint, save_checkpoint, train_toy
 
-__all__ = ["models_dir", "checkpoint_path", "load_or_train", "config_key"]
+__all__ = ["models_dir", "cache_dir", "checkpoint_path", "load_or_train", "config_key"]
 
 _REPO_MODELS = Path(__file__).resolve().parents[1] / "models"
 
@@ -25,6 +25,13 @@ def models_dir() -> Path:
     """Where checkpoints live: $DIFFUSION_MODELS_DIR, else the repository's models/."""
     env = os.environ.get("DIFFUSION_MODELS_DIR")
     return Path(env) if env else _REPO_MODELS
+
+
+def cache_dir() -> Path:
+    """Where derived files (sampled trajectories, typeset formulas) are kept:
+    $DIFFUSION_CACHE_DIR, else the repository's .cache/ (never committed)."""
+    env = os.environ.get("DIFFUSION_CACHE_DIR")
+    return Path(env) if env else _REPO_MODELS.parent / ".cache"
 
 
 def config_key(config: TrainConfig) -> str:

@@ -45,7 +45,7 @@ from diffusion_core import (
     ddim_sample,
     ddpm_sample,
     load_or_train,
-    models_dir,
+    cache_dir,
 )
 
 # ----------------------------------------------------------------------------- theme
@@ -198,6 +198,11 @@ class LectureScene(Scene):
 
     def __init__(self, *args, **kwargs):
         kwargs.setdefault("camera_class", CloudCamera)
+        renderer = kwargs.get("renderer")
+        # a renderer made elsewhere (manim's frames_comparison tests) brings a plain
+        # Camera: give it ours, so that tests see the frames a render produces
+        if renderer is not None and type(getattr(renderer, "camera", None)) is Camera:
+            renderer.camera = CloudCamera()
         super().__init__(*args, **kwargs)
 
     def setup(self) -> None:
@@ -246,7 +251,7 @@ def cached_trajectory(train: TrainConfig, sampler: str, n: int, seed: int, steps
     from diffusion_core import config_key
 
     name = f"{config_key(train)}-{sampler}-{steps if sampler == 'ddim' else train.schedule.T}-eta{eta}-n{n}-s{seed}.npz"
-    path = models_dir() / "trajectories" / name
+    path = cache_dir() / "trajectories" / name
     if path.is_file():
         try:
             return Trajectory.load(path)

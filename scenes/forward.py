@@ -7,6 +7,8 @@ Video: the deck's DiffusionProcess.mp4. Last frame: forward_process.png.
 
 from __future__ import annotations
 
+from types import SimpleNamespace
+
 import numpy as np
 import torch
 from manim import (
@@ -40,6 +42,8 @@ from scenes.common import (
     snapshot_strip,
 )
 
+STEP_FORMULA = r"q(x_t \mid x_{t-1}) = \mathcal{N}\!\left(x_t;\ \sqrt{1-\beta_t}\,x_{t-1},\ \beta_t \mathbf{I}\right)"
+
 
 class ForwardProcess(ToyModelScene):
     """Thousands of points diffused step by step, from the data to N(0, I)."""
@@ -48,18 +52,26 @@ class ForwardProcess(ToyModelScene):
     run_time: float = 9.0
 
     def construct(self):
+        states, alpha_bar = self.compute()
+        parts = self.show_data(states)  # 1. Show the data
+        self.add_noise(parts, states)  # 2. Add noise step by step, tracing a few points
+        self.show_gaussian(parts)  # 3. The end is an isotropic Gaussian
+        # 4. Five moments of the same chain: the still forward_process.png
+        self.play(*[FadeOut(m) for m in parts.__dict__.values()], run_time=0.6)
+        self.show_strip(states, alpha_bar)
+        self.wait(1.0)
+
+    def compute(self) -> tuple[np.ndarray, np.ndarray]:
+        """Every x_t of the chain, t = 0..T, as the core computes it: (T+1, N, 2)."""
         schedule = self.train_config().schedule.build()
         x0 = sample_data(self.data_config(), self.n_points, seed=self.seed).double()
-        # every x_t of the chain, t = 0..T, computed by the core: (T+1, N, 2)
         states = schedule.forward_chain(x0, torch.Generator().manual_seed(self.seed)).numpy()
+        return states, schedule.alpha_bar.numpy()
 
-        # 1. Show the data
+    def show_data(self, states: np.ndarray) -> SimpleNamespace:
         title = self.title("forward_title", "forward_sub")
         panel = CloudPanel(states[0], side=5.8).to_edge(LEFT, buff=0.7).to_edge(DOWN, buff=0.4)
-        eq = MathTex(
-            r"q(x_t \mid x_{t-1}) = \mathcal{N}\!\left(x_t;\ \sqrt{1-\beta_t}\,x_{t-1},\ \beta_t \mathbf{I}\right)",
-            font_size=36,
-        )
+        eq = MathTex(STEP_FORMULA, font_size=36)
         eq.next_to(panel, RIGHT, buff=0.7).align_to(panel, UP).shift(0.2 * DOWN)
         if eq.get_right()[0] > 6.9:
             eq.scale_to_fit_width(6.9 - eq.get_left()[0])
@@ -68,47 +80,46 @@ class ForwardProcess(ToyModelScene):
         label.next_to(panel.frame.get_corner(UP + LEFT), DOWN + RIGHT, buff=0.15)
         self.play(FadeIn(title), FadeIn(panel), FadeIn(label), run_time=1.0)
         self.play(Write(eq), FadeIn(bar), run_time=1.2)
+        return SimpleNamespace(title=title, panel=panel, eq=eq, bar=bar, label=label)
 
-        # 2. Add noise step by step, tracing a few points
+    def add_noise(self, parts: SimpleNamespace, states: np.ndarray) -> None:
         rng = np.random.default_rng(self.seed)
-        idx = rng.choice(self.n_points, size=self.n_highlight, replace=False)
-        trails = Trails(panel, states, idx, width=1.6)
-        self.add(trails)
-        self.play(FadeOut(label), run_time=0.3)
-        label_noise = Text(self.t("noise"), font_size=26, color=MUTED).move_to(label)
+        idx = rng.choice(states.shape[1], size=min(self.n_highlight, states.shape[1]), replace=False)
+        parts.trails = Trails(parts.panel, states, idx, width=1.6)
+        self.add(parts.trails)
+        self.play(FadeOut(parts.label), run_time=0.3)
         # pacing only: early steps (where the shape dissolves) get more screen time
-        play_states(self, panel.cloud, states, np.arange(self.T + 1), bar, trails,
+        play_states(self, parts.panel.cloud, states, np.arange(len(states)), parts.bar, parts.trails,
                     run_time=self.run_time, rate_func=lambda s: s**1.6)
-        self.play(FadeIn(label_noise), run_time=0.4)
+        parts.label = Text(self.t("noise"), font_size=24, color=MUTED).move_to(parts.label, aligned_edge=LEFT)
+        self.play(FadeIn(parts.label), run_time=0.4)
 
-        # 3. The end is an isotropic Gaussian: circles at 1 and 2 standard deviations
-        rings = VGroup(*[
-            DashedVMobject(Circle(radius=r * panel.side / (2 * panel.extent), color=ACCENT, stroke_width=2.5), num_dashes=40)
+    def show_gaussian(self, parts: SimpleNamespace) -> None:
+        """Dashed circles at 1 and 2 standard deviations of N(0, I)."""
+        panel = parts.panel
+        parts.rings = VGroup(*[
+            DashedVMobject(Circle(radius=r * panel.side / (2 * panel.extent), color=ACCENT, stroke_width=3), num_dashes=40)
             .move_to(panel.frame.get_center())
             for r in (1, 2)
         ])
-        gauss = MathTex(r"x_T \sim \mathcal{N}(0, \mathbf{I})", font_size=40, color=ACCENT)
-        gauss.next_to(bar, DOWN, buff=0.8).align_to(bar, LEFT)
-        gauss_text = Text(self.t("isotropic"), font_size=24, color=MUTED).next_to(gauss, DOWN, buff=0.15).align_to(gauss, LEFT)
-        self.play(FadeIn(rings), Write(gauss), FadeIn(gauss_text), run_time=1.2)
+        parts.gauss = VGroup(
+            MathTex(r"x_T \sim \mathcal{N}(0, \mathbf{I})", font_size=40, color=ACCENT),
+            Text(self.t("isotropic"), font_size=24, color=MUTED),
+        ).arrange(DOWN, aligned_edge=LEFT, buff=0.15)
+        parts.gauss.next_to(parts.bar, DOWN, buff=0.8).align_to(parts.bar, LEFT)
+        self.play(FadeIn(parts.rings), FadeIn(parts.gauss), run_time=1.2)
         self.wait(0.6)
-
-        # 4. Five moments of the same chain: the still forward_process.png
-        self.play(*[FadeOut(m) for m in (panel, trails, rings, eq, bar, gauss, gauss_text, label_noise, title)], run_time=0.6)
-        self.show_strip(states, schedule.alpha_bar.numpy())
-        self.wait(1.0)
 
     def show_strip(self, states: np.ndarray, alpha_bar: np.ndarray) -> None:
         steps = informative_steps(alpha_bar)
-        labels = [f"x_{{{k}}}" for k in steps]
-        strip = snapshot_strip(states, steps, labels, extent=4.0).move_to(0.2 * DOWN)
+        strip = snapshot_strip(states, steps, [f"x_{{{k}}}" for k in steps], extent=4.0).move_to(0.2 * DOWN)
         arrows = VGroup(*[
             Arrow(a[0].get_right(), b[0].get_left(), buff=0.05, color=MUTED, stroke_width=3, max_tip_length_to_length_ratio=0.35)
             for a, b in zip(strip[:-1], strip[1:])
         ])
         head = Text(self.t("snapshots"), font_size=36, color=ACCENT).to_edge(UP, buff=0.6)
         formula = MathTex(r"q(x_t \mid x_{t-1})", font_size=34, color=MUTED).next_to(strip, DOWN, buff=0.7)
-        arrow_long = Arrow(strip.get_left() + DOWN * 0.05, strip.get_right(), color=HIGHLIGHTS[0], stroke_width=3)
+        arrow_long = Arrow(strip.get_left(), strip.get_right(), color=HIGHLIGHTS[0], stroke_width=3)
         arrow_long.next_to(formula, UP, buff=0.1).set_x(strip.get_x())
         self.play(FadeIn(head), FadeIn(Group(strip, arrows)), run_time=1.0)
         self.play(FadeIn(formula), FadeIn(arrow_long), run_time=0.6)

@@ -15,13 +15,12 @@ import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
-from diffusion_core import atomic_write
+from diffusion_core import atomic_write, cache_dir
 
 from scenes.common import LANGS, LectureScene, check_latex
 
 REPO = Path(__file__).resolve().parents[1]
 RENDERS = REPO / "renders"
-TEX_CACHE = REPO / ".cache" / "tex"
 
 QUALITIES = {  # name -> manim quality (resolution, frame rate)
     "low": "low_quality",  # 854x480, 15 fps
@@ -142,7 +141,7 @@ def render_scene(
     media = Path(tempfile.mkdtemp(prefix="manim-media-"))
     try:
         options["media_dir"] = str(media)
-        options["tex_dir"] = str(TEX_CACHE)  # typeset formulas are kept between renders
+        options["tex_dir"] = str(cache_dir() / "tex")  # typeset formulas are kept between renders
         with tempconfig(options):
             scene = scene_cls()
             scene.render()

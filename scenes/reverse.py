@@ -9,6 +9,7 @@ reverse_process.png. The DDIM variant lives in scenes/reverse_ddim.py.
 
 from __future__ import annotations
 
+from types import SimpleNamespace
 from typing import Any, ClassVar
 
 import numpy as np
@@ -28,7 +29,7 @@ from manim import (
     Write,
 )
 
-from diffusion_core import sample_data
+from diffusion_core import Trajectory, sample_data
 from scenes.common import (
     ACCENT,
     CLOUD,
@@ -43,6 +44,11 @@ from scenes.common import (
     informative_steps,
     play_states,
     snapshot_strip,
+)
+
+
+REVERSE_FORMULA = (
+    r"p_\theta(x_{t-1} \mid x_t) = \mathcal{N}\!\left(x_{t-1};\ \mu_\theta(x_t, t),\ \Sigma_\theta(x_t, t)\right)"
 )
 
 
@@ -61,56 +67,61 @@ class ReverseTrajectories(ToyModelScene):
         return "reverse_sub" if self.sampler == "ddpm" else "reverse_sub_ddim"
 
     def construct(self):
+        traj, parts = self.start()  # 1. Start from pure noise
+        self.denoise(parts, traj)  # 2. Denoise step by step with the model
+        self.compare_with_data(parts)  # 3. Compare with the real data
+        # 4. Five moments of the same trajectory: the still reverse_process.png
+        self.play(*[FadeOut(m) for m in parts.__dict__.values()], run_time=0.6)
+        self.show_strip(traj.xs.numpy(), traj.timesteps.numpy())
+        self.wait(1.0)
+
+    def start(self) -> tuple[Trajectory, SimpleNamespace]:
+        """The model's trajectory (from the cache), and the layout at x_T."""
         traj = cached_trajectory(self.train_config(), self.sampler, self.n_points, self.seed,
                                  steps=self.ddim_steps, eta=self.eta)
-        states = traj.xs.numpy()  # (K+1, N, 2): x_T first, x_0 last
-        preds = traj.x0_preds.numpy()  # (K, N, 2)
-        times = traj.timesteps.numpy()
-
-        # 1. Start from pure noise
         title = self.title("reverse_title", self.subtitle_key())
-        panel = CloudPanel(states[0], side=5.8).to_edge(LEFT, buff=0.7).to_edge(DOWN, buff=0.4)
-        eq = MathTex(
-            r"p_\theta(x_{t-1} \mid x_t) = \mathcal{N}\!\left(x_{t-1};\ \mu_\theta(x_t, t),\ \Sigma_\theta(x_t, t)\right)",
-            font_size=34,
-        )
+        panel = CloudPanel(traj.xs[0].numpy(), side=5.8).to_edge(LEFT, buff=0.7).to_edge(DOWN, buff=0.4)
+        eq = MathTex(REVERSE_FORMULA, font_size=34)
         eq.next_to(panel, RIGHT, buff=0.7).align_to(panel, UP).shift(0.2 * DOWN)
         if eq.get_right()[0] > 6.9:
             eq.scale_to_fit_width(6.9 - eq.get_left()[0])
         bar = TimeBar(self.T, width=5.2).next_to(eq, DOWN, buff=1.0).align_to(eq, LEFT)
-        bar.set_t(int(times[0]))
+        bar.set_t(int(traj.timesteps[0]))
         legend = self.legend().next_to(bar, DOWN, buff=0.8).align_to(bar, LEFT)
         self.play(FadeIn(title), FadeIn(panel), run_time=1.0)
         self.play(Write(eq), FadeIn(bar), FadeIn(legend), run_time=1.2)
+        return traj, SimpleNamespace(title=title, panel=panel, eq=eq, bar=bar, legend=legend)
 
-        # 2. Denoise step by step with the model; trails follow a few samples
+    def denoise(self, parts: SimpleNamespace, traj: Trajectory, until: int | None = None) -> None:
+        """Play the recorded states x_T ... x_0 (or up to state ``until``); the faint
+        orange cloud is the model's predicted x_0 at each step."""
+        states = traj.xs.numpy()[: None if until is None else until + 1]  # (K+1, N, 2)
+        preds = traj.x0_preds.numpy()  # (K, N, 2)
         ghost = None
         if self.show_prediction:
-            ghost = panel.add_cloud(preds[0], GHOST, dot_radius=0.02, opacity=0.45)
+            ghost = parts.panel.add_cloud(preds[0], GHOST, dot_radius=0.02, opacity=0.45)
         rng = np.random.default_rng(self.seed)
-        idx = rng.choice(self.n_points, size=self.n_highlight, replace=False)
-        trails = Trails(panel, states, idx, width=1.8)
-        self.add(trails)
+        idx = rng.choice(states.shape[1], size=min(self.n_highlight, states.shape[1]), replace=False)
+        parts.trails = Trails(parts.panel, states, idx, width=1.8)
+        self.add(parts.trails)
         # pacing only: the last steps, where the shape appears, get more screen time
-        play_states(self, panel.cloud, states, times, bar, trails, run_time=self.run_time,
-                    rate_func=lambda s: 1 - (1 - s) ** 1.6, ghost=ghost, ghost_states=preds)
+        play_states(self, parts.panel.cloud, states, traj.timesteps.numpy(), parts.bar, parts.trails,
+                    run_time=self.run_time, rate_func=lambda s: 1 - (1 - s) ** 1.6,
+                    ghost=ghost, ghost_states=preds)
         if ghost is not None:
             self.play(FadeOut(ghost), run_time=0.4)
+            parts.panel.remove(ghost)
 
-        # 3. Compare with the real data
+    def compare_with_data(self, parts: SimpleNamespace) -> None:
         data = sample_data(self.data_config(), self.n_points, seed=self.seed + 1).numpy()
-        data_cloud = panel.add_cloud(data, MUTED, dot_radius=0.02, opacity=0.5)
+        data_cloud = parts.panel.add_cloud(data, MUTED, dot_radius=0.02, opacity=0.5)
         note = VGroup(
             VGroup(Dot(color=MUTED, radius=0.08), Text(self.t("data"), font_size=24)).arrange(RIGHT, buff=0.15),
             VGroup(Dot(color=CLOUD, radius=0.08), Text(self.t("samples"), font_size=24)).arrange(RIGHT, buff=0.15),
-        ).arrange(DOWN, aligned_edge=LEFT, buff=0.15).move_to(legend, aligned_edge=UP + LEFT)
-        self.play(FadeIn(data_cloud), FadeOut(legend), FadeIn(note), run_time=0.8)
+        ).arrange(DOWN, aligned_edge=LEFT, buff=0.15).move_to(parts.legend, aligned_edge=UP + LEFT)
+        self.play(FadeIn(data_cloud), FadeOut(parts.legend), FadeIn(note), run_time=0.8)
+        parts.legend = note
         self.wait(0.8)
-
-        # 4. Five moments of the same trajectory: the still reverse_process.png
-        self.play(*[FadeOut(m) for m in (panel, trails, eq, bar, note, title)], run_time=0.6)
-        self.show_strip(states, times)
-        self.wait(1.0)
 
     def legend(self) -> VGroup:
         rows = [VGroup(Dot(color=CLOUD, radius=0.08), MathTex("x_t", font_size=34)).arrange(RIGHT, buff=0.15)]

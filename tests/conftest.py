@@ -38,3 +38,26 @@ def models_tmp(tmp_path, monkeypatch):
     """An empty model cache, so tests never touch the shipped models."""
     monkeypatch.setenv("DIFFUSION_MODELS_DIR", str(tmp_path / "models"))
     return tmp_path / "models"
+
+
+# ---------------------------------------------------------------- scene testing
+import tempfile  # noqa: E402
+
+# Trajectories and typeset formulas go to a throwaway cache, never into the checkout.
+os.environ.setdefault("DIFFUSION_CACHE_DIR", tempfile.mkdtemp(prefix="difusion-test-cache-"))
+
+# manim's frames_comparison skips every test where the system cairo is older than
+# 1.18 (Debian 12 ships 1.16). Our control data is made with this cairo, so lower
+# the bar instead of silently skipping: a skipped test is not a pass.
+import cairo  # noqa: E402
+import manim.utils.testing.frames_comparison as _frames_comparison  # noqa: E402
+
+_frames_comparison.MIN_CAIRO_VERSION = min(_frames_comparison.MIN_CAIRO_VERSION, cairo.cairo_version())
+
+
+def pytest_addoption(parser):
+    # manim does not ship its pytest options: add them (see manim's own conftest)
+    parser.addoption("--set_test", action="store_true", default=False,
+                     help="write the control frames of the frames_comparison tests")
+    parser.addoption("--show_diff", action="store_true", default=False,
+                     help="show a diff image when a frames_comparison test fails")

@@ -1,0 +1,165 @@
+"""The command line, through click's CliRunner: commands and every error path."""
+
+import os
+
+import pytest
+import torch
+from click.testing import CliRunner
+
+import cli
+from scenes import forward as forward_module
+from scenes.render import SCENES, render_scene
+
+TINY_TRAIN = ["--dataset", "8gaussians", "--steps", "60", "--T", "50", "--hidden", "16", "--quiet"]
+
+
+@pytest.fixture()
+def runner():
+    return CliRunner()
+
+
+def test_help_lists_commands(runner):
+    result = runner.invoke(cli.cli, ["--help"])
+    assert result.exit_code == 0
+    for command in ("train", "sample", "datasets", "render", "list"):
+        assert command in result.output
+
+
+def test_datasets_and_list(runner):
+    result = runner.invoke(cli.cli, ["datasets"])
+    assert result.exit_code == 0 and "moons" in result.output and "text" in result.output
+    result = runner.invoke(cli.cli, ["list"])
+    assert result.exit_code == 0
+    for spec in SCENES.values():
+        assert spec.key in result.output and f"{spec.video}.mp4" in result.output
+    assert runner.invoke(cli.cli, ["render", "--list"]).output == result.output
+
+
+def test_train_then_sample(runner, tmp_path, models_tmp):
+    ckpt = tmp_path / "m.pt"
+    result = runner.invoke(cli.cli, ["train", *TINY_TRAIN, "--out", str(ckpt)])
+    assert result.exit_code == 0, result.output
+    assert ckpt.is_file() and "SWD(generated, data)" in result.output
+    traj = tmp_path / "t.npz"
+    result = runner.invoke(cli.cli, ["sample", "--checkpoint", str(ckpt), "--sampler", "ddim",
+                                     "--sample-steps", "10", "-n", "64", "--out", str(traj)])
+    assert result.exit_code == 0, result.output
+    from diffusion_core import Trajectory
+
+    loaded = Trajectory.load(traj)
+    assert loaded.xs.shape == (11, 64, 2) and loaded.meta["sampler"] == "ddim"
+    assert "ratio" in result.output
+
+
+def test_train_default_out_is_the_cache(runner, models_tmp):
+    result = runner.invoke(cli.cli, ["train", *TINY_TRAIN])
+    assert result.exit_code == 0, result.output
+    assert len(list((models_tmp / "toy").glob("8gaussians-*.pt"))) == 1
+
+
+@pytest.mark.parametrize("args, message", [
+    (["train", "--dataset", "mons"], "'mons' is not one of 'swiss_roll', 'moons'"),
+    (["train", "--schedule", "quadratic"], "'quadratic' is not one of 'linear', 'cosine'"),
+    (["train", "--steps", "0"], "0 is not in the range x>=1"),
+    (["train", "--device", "tpu"], "'tpu' is not one of 'cpu', 'cuda'"),
+    (["sample", "--sampler", "dpm"], "'dpm' is not one of 'ddpm', 'ddim'"),
+    (["render", "nope"], "'nope' is not one of 'forward'"),
+    (["render", "forward", "--quality", "ultra"], "'ultra' is not one of 'low', 'medium', 'high', '4k'"),
+    (["render", "forward", "--lang", "fr"], "'fr' is not one of 'es', 'en'"),
+    (["render", "forward", "--format", "avi"], "'avi' is not one of 'mp4', 'gif', 'png'"),
+    (["render"], "name a scene"),
+])
+def test_usage_errors_exit_2(runner, args, message):
+    result = runner.invoke(cli.cli, args)
+    assert result.exit_code == 2
+    assert message in result.output
+
+
+def test_cuda_missing_is_a_usage_error(runner, tmp_path, monkeypatch):
+    monkeypatch.setattr(torch.cuda, "is_available", lambda: False)
+    result = runner.invoke(cli.cli, ["train", *TINY_TRAIN, "--device", "cuda", "--out", str(tmp_path / "m.pt")])
+    assert result.exit_code == 2 and "no CUDA device" in result.output
+    assert not (tmp_path / "m.pt").exists()
+
+
+def test_unwritable_outputs(runner, tmp_path):
+    blocker = tmp_path / "file.txt"
+    blocker.write_text("x")
+    result = runner.invoke(cli.cli, ["train", *TINY_TRAIN, "--out", str(blocker / "m.pt")])
+    assert result.exit_code == 2 and "not a writable directory" in result.output
+    result = runner.invoke(cli.cli, ["render", "forward", "--out", str(blocker / "renders")])
+    assert result.exit_code == 2 and "not a writable directory" in result.output
+    result = runner.invoke(cli.cli, ["render", "forward", "--out", str(blocker)])
+    assert result.exit_code == 2
+    assert os.listdir(tmp_path) == ["file.txt"]
+
+
+def test_diverging_training_writes_nothing(runner, tmp_path):
+    out = tmp_path / "m.pt"
+    result = runner.invoke(cli.cli, ["train", *TINY_TRAIN, "--steps", "300", "--lr", "1e12", "--out", str(out)])
+    assert result.exit_code == 1
+    assert "training stopped" in result.output and "lower the learning rate" in result.output
+    assert not out.exists() and os.listdir(tmp_path) == []
+
+
+def test_bad_checkpoint_is_refused(runner, tmp_path):
+    bad = tmp_path / "bad.pt"
+    bad.write_bytes(b"not a checkpoint")
+    result = runner.invoke(cli.cli, ["sample", "--checkpoint", str(bad), "--out", str(tmp_path / "t.npz")])
+    assert result.exit_code == 1
+    assert "bad.pt: not a readable checkpoint" in result.output and "python cli.py train" in result.output
+    assert not (tmp_path / "t.npz").exists()
+
+
+def test_ddim_steps_above_T(runner, tmp_path):
+    ckpt = tmp_path / "m.pt"
+    assert runner.invoke(cli.cli, ["train", *TINY_TRAIN, "--out", str(ckpt)]).exit_code == 0
+    result = runner.invoke(cli.cli, ["sample", "--checkpoint", str(ckpt), "--sampler", "ddim",
+                                     "--sample-steps", "51", "--out", str(tmp_path / "t.npz")])
+    assert result.exit_code == 2 and "must be at most T = 50" in result.output
+
+
+def test_missing_latex_is_one_clear_message(runner, tmp_path, monkeypatch):
+    empty = tmp_path / "bin"
+    empty.mkdir()
+    monkeypatch.setenv("PATH", str(empty))
+    result = runner.invoke(cli.cli, ["render", "schedule", "--out", str(tmp_path / "r")])
+    assert result.exit_code == 1
+    assert "MathTex needs LaTeX" in result.output
+    assert "texlive-latex-base texlive-latex-extra texlive-fonts-recommended dvisvgm" in result.output
+    assert "Traceback" not in result.output
+    assert not (tmp_path / "r").exists() or not any((tmp_path / "r").iterdir())
+
+
+@pytest.mark.parametrize("interrupt", [RuntimeError("boom"), KeyboardInterrupt()])
+def test_failed_render_keeps_the_earlier_file(tmp_path, monkeypatch, interrupt):
+    out = tmp_path / "renders"
+    out.mkdir()
+    earlier = out / "DiffusionProcess.mp4"
+    earlier.write_bytes(b"the lecture's current video")
+
+    def fail(self, *args, **kwargs):
+        raise interrupt
+
+    monkeypatch.setattr(forward_module.ForwardProcess, "show_gaussian", fail)
+    with pytest.raises(type(interrupt)):
+        render_scene("forward", out_dir=out, settings={"n_points": 50}, resolution=(128, 72), fps=3, progress=False)
+    assert earlier.read_bytes() == b"the lecture's current video"
+    assert sorted(p.name for p in out.iterdir()) == ["DiffusionProcess.mp4"]
+
+
+def test_render_command_writes_the_deck_name(runner, tmp_path, monkeypatch):
+    # the CLI passes its options on; keep the render tiny
+    import scenes.render as render_module
+
+    real = render_module.render_scene
+
+    def tiny(key, **kwargs):
+        kwargs["settings"] = {**kwargs.get("settings", {}), "n_points": 100}
+        return real(key, resolution=(128, 72), fps=3, **{k: v for k, v in kwargs.items() if k not in ("resolution", "fps")})
+
+    monkeypatch.setattr(render_module, "render_scene", tiny)
+    result = runner.invoke(cli.cli, ["render", "forward", "--quality", "low", "--lang", "en",
+                                     "--dataset", "circles", "--format", "png", "--out", str(tmp_path)])
+    assert result.exit_code == 0, result.output
+    assert (tmp_path / "forward_process_en.png").is_file()

@@ -1,0 +1,151 @@
+"""Scenes rendered small: the files themselves, and a few frames against control data."""
+
+import av
+import numpy as np
+import pytest
+from manim.utils.testing.frames_comparison import frames_comparison
+from PIL import Image
+
+from scenes.common import CloudImage, DigitCounter, LectureScene, SettingError, rasterise, tr, STRINGS, LANGS
+from scenes.forward import ForwardProcess
+from scenes.render import SCENES, render_scene
+from scenes.reverse import ReverseTrajectories
+
+__module_test__ = "scenes"
+
+TINY = (256, 144)
+FPS = 5
+
+
+def small_settings(key):
+    cls = SCENES[key].load()
+    return {"n_points": 300} if "n_points" in cls.settings() else {}
+
+
+def read_video(path):
+    with av.open(str(path)) as container:
+        stream = container.streams.video[0]
+        frames = [f.to_ndarray(format="rgb24") for f in container.decode(stream)]
+        return stream, frames, float(stream.average_rate)
+
+
+def ink_fraction(frame):
+    """Share of pixels that are not (near) white background."""
+    return float((frame.astype(int).sum(axis=-1) < 3 * 235).mean())
+
+
+@pytest.fixture(scope="module")
+def rendered(tmp_path_factory):
+    out = tmp_path_factory.mktemp("renders")
+    files = {}
+    for key in SCENES:
+        files[key] = render_scene(key, quality="low", out_dir=out, settings=small_settings(key),
+                                  resolution=TINY, fps=FPS, progress=False)
+    return files
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("key", list(SCENES))
+def test_scene_renders_a_real_video(rendered, key):
+    path = rendered[key]
+    assert path.name == SCENES[key].video + ".mp4"
+    stream, frames, fps = read_video(path)
+    assert (stream.width, stream.height) == TINY
+    assert fps == FPS
+    assert stream.codec_context.name == "h264"
+    duration = len(frames) / fps
+    assert 6 < duration < 60, duration
+    assert all(ink_fraction(frames[i]) > 0.002 for i in range(0, len(frames), max(1, len(frames) // 6)))
+    assert np.abs(frames[0].astype(int) - frames[-1].astype(int)).mean() > 1.0
+    assert not list(path.parent.glob("*.part"))
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("key", ["forward", "schedule"])
+def test_still_is_the_last_frame(rendered, tmp_path, key):
+    png = render_scene(key, fmt="png", quality="low", out_dir=tmp_path, settings=small_settings(key),
+                       resolution=TINY, fps=FPS, progress=False)
+    assert png.name == SCENES[key].still + ".png"
+    img = np.asarray(Image.open(png).convert("RGB"))
+    assert img.shape == (TINY[1], TINY[0], 3)
+    assert ink_fraction(img) > 0.01
+    _, frames, _ = read_video(rendered[key])
+    assert np.abs(img.astype(int) - frames[-1].astype(int)).mean() < 6  # only H.264's loss
+
+
+def test_english_output_name(tmp_path):
+    png = render_scene("schedule", fmt="png", out_dir=tmp_path, settings={"lang": "en"},
+                       resolution=TINY, progress=False)
+    assert png.name == "noise_schedules_en.png"
+
+
+# ------------------------------------------------ frames against control data
+class SmallForward(ForwardProcess):
+    n_points = 400
+
+
+class SmallReverse(ReverseTrajectories):
+    n_points = 300
+
+
+@frames_comparison(base_scene=SmallForward)
+def test_forward_at_t200(scene):
+    states, _ = scene.compute()
+    parts = scene.show_data(states)
+    scene.add_noise(parts, states[:201])
+
+
+@frames_comparison(base_scene=SmallForward)
+def test_forward_still(scene):
+    scene.construct()
+
+
+@frames_comparison(base_scene=SmallReverse)
+def test_reverse_still(scene):
+    scene.construct()
+
+
+@frames_comparison(base_scene=SmallReverse)
+def test_reverse_midway(scene):
+    traj, parts = scene.start()
+    scene.denoise(parts, traj, until=traj.xs.shape[0] // 2)
+
+
+# ------------------------------------------------------------- building blocks
+def test_strings_exist_in_every_language():
+    for key, texts in STRINGS.items():
+        assert set(texts) == set(LANGS), key
+        assert all(t.strip() for t in texts.values())
+    with pytest.raises(ValueError, match="valid: es, en"):
+        tr("data", "fr")
+
+
+def test_scene_settings_are_checked():
+    with pytest.raises(SettingError, match="unknown setting 'samplr'; valid: .*sampler"):
+        type("Bad", (ReverseTrajectories,), {"samplr": "ddim"})
+    with pytest.raises(SettingError, match="sampler='dpm' is not valid; valid: ddpm, ddim"):
+        ReverseTrajectories.with_settings(sampler="dpm")
+    with pytest.raises(SettingError, match="dataset='mons' is not valid; valid: swiss_roll, moons"):
+        ForwardProcess.with_settings(dataset="mons")
+    with pytest.raises(SettingError, match="n_points must be int"):
+        ForwardProcess.with_settings(n_points="many")
+    variant = ForwardProcess.with_settings(lang="en", n_points=10)
+    assert variant.lang == "en" and issubclass(variant, LectureScene)
+
+
+def test_rasterise_places_points_exactly():
+    img = rasterise(np.array([[0.0, 0.0], [3.0, -3.0]]), extent=4.0, size=80, color="#FF0000", dot_px=4)
+    alpha = img[..., 3].astype(float)
+    # (0, 0) is the image centre; (3, -3) is right and below, 30 px from it in each axis
+    assert alpha[39:41, 39:41].mean() > 150 and alpha[69:71, 69:71].mean() > 150
+    assert alpha[:20].max() == 0  # nothing in the top rows
+    assert (img[..., 0][alpha > 0] == 255).all()
+
+
+def test_digit_counter_keeps_its_mobjects():
+    c = DigitCounter(0)
+    slots = list(c.submobjects)
+    for v in (7, 154, 1000, 3):
+        c.set_value(v)
+        assert c.submobjects == slots
+        assert sum(len(s.points) > 0 for s in slots) == len(str(v))
