@@ -102,8 +102,7 @@ class _EMA:
     @torch.no_grad()
     def update(self, model: torch.nn.Module, step: int) -> None:
         d = min(self.decay, (1 + step) / (10 + step))
-        for pe, p in zip(self.model.parameters(), model.parameters()):
-            pe.lerp_(p, 1 - d)
+        torch._foreach_lerp_(list(self.model.parameters()), list(model.parameters()), 1 - d)
 
 
 def _progress(total: int, enabled: bool, desc: str):
@@ -145,7 +144,7 @@ def train_toy(
     pool = sample_data(config.data, config.pool_size, seed=config.seed).to(device)
     model = MLPDenoiser(config.model).to(device)
     ema = _EMA(model, config.ema_decay)
-    opt = torch.optim.AdamW(model.parameters(), lr=config.lr, weight_decay=0.0)
+    opt = torch.optim.AdamW(model.parameters(), lr=config.lr, weight_decay=0.0, foreach=True)
     sched = torch.optim.lr_scheduler.LambdaLR(
         opt, lambda s: 0.05 + 0.95 * 0.5 * (1 + math.cos(math.pi * s / config.steps))
     )
