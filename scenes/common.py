@@ -206,7 +206,10 @@ class LectureScene(Scene):
         super().__init__(*args, **kwargs)
 
     def setup(self) -> None:
-        check_latex()
+        try:
+            check_latex()
+        except MissingLatex as exc:  # the plain manim CLI: one message, no traceback
+            raise SystemExit(f"error: {exc}") from None
         apply_theme()
         self.camera.background_color = BACKGROUND
 

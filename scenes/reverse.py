@@ -50,6 +50,11 @@ from scenes.common import (
 REVERSE_FORMULA = (
     r"p_\theta(x_{t-1} \mid x_t) = \mathcal{N}\!\left(x_{t-1};\ \mu_\theta(x_t, t),\ \Sigma_\theta(x_t, t)\right)"
 )
+# Song et al. 2021, eq. 12 with eta = 0: t' is the next, smaller, timestep
+DDIM_FORMULA = (
+    r"x_{t'} = \sqrt{\bar\alpha_{t'}}\,\hat x_0(x_t) + \sqrt{1-\bar\alpha_{t'}}\,\epsilon_\theta(x_t, t)"
+)
+DDIM_NOISY_FORMULA = DDIM_FORMULA.replace(r"\sqrt{1-\bar\alpha_{t'}}", r"\sqrt{1-\bar\alpha_{t'}-\sigma_t^2}") + r" + \sigma_t z"
 
 
 class ReverseTrajectories(ToyModelScene):
@@ -62,6 +67,14 @@ class ReverseTrajectories(ToyModelScene):
     n_highlight: int = 4
     run_time: float = 9.0
     CHOICES: ClassVar[dict[str, Any]] = {**ToyModelScene.CHOICES, "sampler": ("ddpm", "ddim")}
+
+    def formula(self) -> str:
+        if self.sampler == "ddpm":
+            return REVERSE_FORMULA
+        return DDIM_FORMULA if self.eta == 0 else DDIM_NOISY_FORMULA
+
+    def step_label(self) -> str:
+        return r"p_\theta(x_{t-1} \mid x_t)" if self.sampler == "ddpm" else r"x_t \to x_{t'}"
 
     def subtitle_key(self) -> str:
         return "reverse_sub" if self.sampler == "ddpm" else "reverse_sub_ddim"
@@ -81,7 +94,7 @@ class ReverseTrajectories(ToyModelScene):
                                  steps=self.ddim_steps, eta=self.eta)
         title = self.title("reverse_title", self.subtitle_key())
         panel = CloudPanel(traj.xs[0].numpy(), side=5.8).to_edge(LEFT, buff=0.7).to_edge(DOWN, buff=0.4)
-        eq = MathTex(REVERSE_FORMULA, font_size=34)
+        eq = MathTex(self.formula(), font_size=34)
         eq.next_to(panel, RIGHT, buff=0.7).align_to(panel, UP).shift(0.2 * DOWN)
         if eq.get_right()[0] > 6.9:
             eq.scale_to_fit_width(6.9 - eq.get_left()[0])
@@ -140,7 +153,7 @@ class ReverseTrajectories(ToyModelScene):
             for a, b in zip(strip[:-1], strip[1:])
         ])
         head = Text(self.t("reverse_snapshots"), font_size=36, color=ACCENT).to_edge(UP, buff=0.6)
-        formula = MathTex(r"p_\theta(x_{t-1} \mid x_t)", font_size=34, color=MUTED).next_to(strip, DOWN, buff=0.7)
+        formula = MathTex(self.step_label(), font_size=34, color=MUTED).next_to(strip, DOWN, buff=0.7)
         arrow_long = Arrow(strip.get_left(), strip.get_right(), color=HIGHLIGHTS[1], stroke_width=3)
         arrow_long.next_to(formula, UP, buff=0.1).set_x(strip.get_x())
         self.play(FadeIn(head), FadeIn(Group(strip, arrows)), run_time=1.0)
