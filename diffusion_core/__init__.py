@@ -3,8 +3,8 @@
 Scenes and the CLI use only the names in ``__all__``.
 """
 
-from .io import atomic_write
 from .cache import cache_dir, checkpoint_path, config_key, load_or_train, models_dir
+from .io import atomic_write
 from .metrics import DistanceReport, distance_report, sliced_wasserstein
 from .model import MLPConfig, MLPDenoiser, SinusoidalEmbedding
 from .sampling import DDPM_VARIANCES, Trajectory, ddim_sample, ddim_timesteps, ddpm_sample

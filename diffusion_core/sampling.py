@@ -95,6 +95,7 @@ def ddpm_sample(
     clip_x0: float | None = None,
     device: str | torch.device = "cpu",
     x_T: torch.Tensor | None = None,
+    record: bool = True,
 ) -> Trajectory:
     """Ancestral sampling, Ho et al. 2020, algorithm 2, recording every step.
 
@@ -109,8 +110,9 @@ def ddpm_sample(
         variance: "beta" (sigma_t^2 = beta_t) or "posterior" (sigma_t^2 = beta_tilde_t).
         clip_x0: clip the predicted x_0 to [-c, c] (images), or None.
         x_T: start from these states instead of fresh noise.
+        record: keep every state (False keeps only x_T and x_0: large image batches).
     Returns:
-        A Trajectory with T + 1 states.
+        A Trajectory with T + 1 states (2 when not recording).
     """
     if variance not in DDPM_VARIANCES:
         raise ValueError(f"unknown variance {variance!r}; valid: {', '.join(DDPM_VARIANCES)}")
@@ -127,12 +129,12 @@ def ddpm_sample(
         z = _noise(shape, generator, device)  # drawn every step: the stream stays aligned
         sigma = float(var_table[t]) ** 0.5 if t > 1 else 0.0
         x = mean + sigma * z
-        xs.append(x.cpu())
-        preds.append(x0.cpu())
+        if record or t == 1:
+            xs.append(x.cpu())
+            preds.append(x0.cpu())
     meta = {"sampler": "ddpm", "variance": variance, "T": schedule.T, "steps": schedule.T}
-    return Trajectory(
-        torch.stack(xs), torch.stack(preds), torch.arange(schedule.T, -1, -1), meta
-    )
+    times = torch.arange(schedule.T, -1, -1) if record else torch.tensor([schedule.T, 0])
+    return Trajectory(torch.stack(xs), torch.stack(preds), times, meta)
 
 
 def ddim_timesteps(T: int, steps: int) -> list[int]:
@@ -154,6 +156,7 @@ def ddim_sample(
     clip_x0: float | None = None,
     device: str | torch.device = "cpu",
     x_T: torch.Tensor | None = None,
+    record: bool = True,
 ) -> Trajectory:
     """DDIM, Song et al. 2021 eq. 12, over a sub-sequence of ``steps`` timesteps.
 
@@ -185,9 +188,9 @@ def ddim_sample(
         x = a_next**0.5 * x0 + dir_coef * eps
         if eta > 0:
             x = x + sigma * _noise(shape, generator, device)
-        xs.append(x.cpu())
-        preds.append(x0.cpu())
+        if record or t_next == 0:
+            xs.append(x.cpu())
+            preds.append(x0.cpu())
     meta = {"sampler": "ddim", "eta": eta, "T": schedule.T, "steps": len(taus)}
-    return Trajectory(
-        torch.stack(xs), torch.stack(preds), torch.tensor(taus + [0]), meta
-    )
+    times = torch.tensor(taus + [0]) if record else torch.tensor([taus[0], 0])
+    return Trajectory(torch.stack(xs), torch.stack(preds), times, meta)

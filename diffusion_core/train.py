@@ -25,6 +25,7 @@ __all__ = [
     "TrainResult",
     "train_toy",
     "evaluate_toy",
+    "fit",
     "save_checkpoint",
     "load_checkpoint",
     "CheckpointError",
@@ -121,6 +122,72 @@ def evaluate_toy(model, schedule, data: DataConfig, n: int = 2000, seed: int = 0
     return report.as_dict()
 
 
+def fit(
+    model: torch.nn.Module,
+    draw_batch,
+    schedule: NoiseSchedule,
+    steps: int,
+    lr: float,
+    ema_decay: float,
+    generator: torch.Generator,
+    device: str = "cpu",
+    progress: bool = True,
+    desc: str = "train",
+    warmup: int = 0,
+) -> tuple[torch.nn.Module, list[float], float]:
+    """The training loop of Ho et al. 2020, algorithm 1, with the simple loss (eq. 14).
+
+    Args:
+        model: eps_theta, on ``device``.
+        draw_batch: draw_batch(step) -> a batch of x_0 on ``device``.
+        generator: draws t and eps, so a seed fixes the run.
+        warmup: steps of linear learning-rate warm-up before the cosine decay.
+    Returns:
+        (the EMA model on the CPU, the smoothed loss every 50 steps, wall seconds).
+    Raises:
+        TrainingDiverged: the loss became NaN or infinite.
+    """
+    abar = schedule.alpha_bar.float().to(device)
+    ema = _EMA(model, ema_decay)
+    opt = torch.optim.AdamW(model.parameters(), lr=lr, weight_decay=0.0, foreach=True)
+
+    def lr_factor(s: int) -> float:
+        if s < warmup:
+            return (s + 1) / warmup
+        return 0.05 + 0.95 * 0.5 * (1 + math.cos(math.pi * (s - warmup) / max(steps - warmup, 1)))
+
+    sched = torch.optim.lr_scheduler.LambdaLR(opt, lr_factor)
+    history: list[float] = []
+    running = 0.0
+    start = time.perf_counter()
+    model.train()
+    with _progress(steps, progress, desc) as bar:
+        for step in range(steps):
+            x0 = draw_batch(step)
+            t = torch.randint(1, schedule.T + 1, (x0.shape[0],), generator=generator).to(device)
+            eps = torch.randn(x0.shape, generator=generator).to(device)
+            a = abar[t].view(-1, *([1] * (x0.ndim - 1)))  # (B, 1, ...)
+            x_t = a.sqrt() * x0 + (1 - a).sqrt() * eps  # eq. 4, inline for speed
+            loss = torch.mean((eps - model(x_t, t)) ** 2)  # eq. 14
+            value = loss.item()
+            if not math.isfinite(value):
+                raise TrainingDiverged(
+                    f"the loss became {value} at step {step}; lower the learning rate "
+                    f"(--lr, now {lr}) and train again"
+                )
+            opt.zero_grad(set_to_none=True)
+            loss.backward()
+            opt.step()
+            sched.step()
+            ema.update(model, step)
+            running = value if step == 0 else 0.98 * running + 0.02 * value
+            if step % 50 == 0 or step == steps - 1:
+                history.append(running)
+                bar.set_postfix(loss=f"{running:.4f}")
+            bar.update(1)
+    return ema.model.cpu().eval(), history, time.perf_counter() - start
+
+
 def train_toy(
     config: TrainConfig,
     device: str = "cpu",
@@ -140,44 +207,15 @@ def train_toy(
     torch.manual_seed(config.seed)
     gen = torch.Generator().manual_seed(config.seed)
     schedule = config.schedule.build()
-    abar = schedule.alpha_bar.float().to(device)
     pool = sample_data(config.data, config.pool_size, seed=config.seed).to(device)
+
+    def draw(_step: int) -> torch.Tensor:
+        idx = torch.randint(0, config.pool_size, (config.batch_size,), generator=gen)
+        return pool[idx.to(device)]
+
     model = MLPDenoiser(config.model).to(device)
-    ema = _EMA(model, config.ema_decay)
-    opt = torch.optim.AdamW(model.parameters(), lr=config.lr, weight_decay=0.0, foreach=True)
-    sched = torch.optim.lr_scheduler.LambdaLR(
-        opt, lambda s: 0.05 + 0.95 * 0.5 * (1 + math.cos(math.pi * s / config.steps))
-    )
-    history: list[float] = []
-    running = 0.0
-    start = time.perf_counter()
-    with _progress(config.steps, progress, f"train {config.data.key}") as bar:
-        for step in range(config.steps):
-            idx = torch.randint(0, config.pool_size, (config.batch_size,), generator=gen)
-            x0 = pool[idx.to(device)]
-            t = torch.randint(1, schedule.T + 1, (config.batch_size,), generator=gen).to(device)
-            eps = torch.randn(x0.shape, generator=gen).to(device)
-            a = abar[t][:, None]
-            x_t = a.sqrt() * x0 + (1 - a).sqrt() * eps  # eq. 4, inline for speed
-            loss = torch.mean((eps - model(x_t, t)) ** 2)  # eq. 14
-            value = loss.item()
-            if not math.isfinite(value):
-                raise TrainingDiverged(
-                    f"the loss became {value} at step {step}; lower the learning rate "
-                    f"(--lr, now {config.lr}) and train again"
-                )
-            opt.zero_grad(set_to_none=True)
-            loss.backward()
-            opt.step()
-            sched.step()
-            ema.update(model, step)
-            running = value if step == 0 else 0.98 * running + 0.02 * value
-            if step % 50 == 0 or step == config.steps - 1:
-                history.append(running)
-                bar.set_postfix(loss=f"{running:.4f}")
-            bar.update(1)
-    wall = time.perf_counter() - start
-    final = ema.model.cpu()
+    final, history, wall = fit(model, draw, schedule, config.steps, config.lr, config.ema_decay, gen,
+                               device=device, progress=progress, desc=f"train {config.data.key}")
     metrics = evaluate_toy(final, schedule, config.data, n=eval_n) if eval_n else {}
     return TrainResult(final, schedule, config, history, metrics, wall)
 

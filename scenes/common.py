@@ -16,13 +16,13 @@ from manim import (
     LEFT,
     RIGHT,
     UP,
-    Group,
-    ImageMobject,
-    Integer,
+    WHITE,
     Camera,
     DecimalNumber,
     Dot,
-    WHITE,
+    Group,
+    ImageMobject,
+    Integer,
     MathTex,
     Rectangle,
     Scene,
@@ -36,16 +36,16 @@ from manim import (
 from PIL import Image
 
 from diffusion_core import (
-    DataConfig,
     SCHEDULE_KINDS,
+    DataConfig,
     ScheduleConfig,
     TrainConfig,
     Trajectory,
+    cache_dir,
     dataset_names,
     ddim_sample,
     ddpm_sample,
     load_or_train,
-    cache_dir,
 )
 
 # ----------------------------------------------------------------------------- theme
@@ -88,6 +88,15 @@ STRINGS: dict[str, dict[str, str]] = {
     "linear": {"es": "lineal", "en": "linear"},
     "cosine": {"es": "coseno", "en": "cosine"},
     "signal": {"es": "señal", "en": "signal"},
+    "digits_title": {"es": "Proceso directo sobre dígitos reales", "en": "The forward process on real digits"},
+    "digits_sub": {"es": "MNIST: el mismo ruido gaussiano, píxel a píxel", "en": "MNIST: the same Gaussian noise, pixel by pixel"},
+    "chain_digits": {"es": "paso a paso", "en": "step by step"},
+    "jump_digits": {"es": "un solo salto", "en": "a single jump"},
+    "digits_rev_title": {"es": "Generando dígitos desde ruido", "en": "Generating digits from noise"},
+    "digits_rev_sub": {"es": "Un UNet entrenado en MNIST, proceso inverso DDPM", "en": "A UNet trained on MNIST, DDPM reverse process"},
+    "initial_noise": {"es": "ruido inicial", "en": "initial noise"},
+    "intermediate": {"es": "pasos intermedios", "en": "intermediate steps"},
+    "final_output": {"es": "resultado final", "en": "final output"},
 }
 
 
@@ -257,7 +266,9 @@ def cached_trajectory(train: TrainConfig, sampler: str, n: int, seed: int, steps
     path = cache_dir() / "trajectories" / name
     if path.is_file():
         try:
-            return Trajectory.load(path)
+            traj = Trajectory.load(path)
+            path.touch()  # recently used: pruned last
+            return traj
         except ValueError:
             path.unlink()
     result = load_or_train(train)
@@ -267,7 +278,17 @@ def cached_trajectory(train: TrainConfig, sampler: str, n: int, seed: int, steps
     else:
         traj = ddim_sample(result.model, result.schedule, (n, 2), steps=steps, eta=eta, generator=gen)
     traj.save(path)
+    _prune(path.parent, keep=TRAJECTORIES_KEPT)
     return traj
+
+
+TRAJECTORIES_KEPT = 8  # a DDPM trajectory of 3,000 points is ~50 MB: keep the newest few
+
+
+def _prune(folder, keep: int) -> None:
+    files = sorted(folder.glob("*.npz"), key=lambda p: p.stat().st_mtime, reverse=True)
+    for old in files[keep:]:
+        old.unlink(missing_ok=True)
 
 
 # --------------------------------------------------------------------- the cloud
@@ -328,11 +349,11 @@ class CloudCamera(Camera):
     (numpy "over"), instead of PIL's perspective resampling of a full-frame copy."""
 
     def display_image_mobject(self, image_mobject, pixel_array) -> None:
-        if isinstance(image_mobject, CloudImage) and self._blit(image_mobject, pixel_array):
+        if isinstance(image_mobject, PixelImage) and self._blit(image_mobject, pixel_array):
             return
         super().display_image_mobject(image_mobject, pixel_array)
 
-    def _blit(self, mob: "CloudImage", frame: np.ndarray) -> bool:
+    def _blit(self, mob: "PixelImage", frame: np.ndarray) -> bool:
         img = mob.get_pixel_array()
         h, w = img.shape[:2]
         ul, ur, dl, dr = self.points_to_subpixel_coords(mob, mob.points[:4])
@@ -351,7 +372,12 @@ class CloudCamera(Camera):
         return True
 
 
-class CloudImage(ImageMobject):
+class PixelImage(ImageMobject):
+    """An image drawn at its native pixel size, axis-aligned: the camera composites it
+    straight into the frame (see CloudCamera)."""
+
+
+class CloudImage(PixelImage):
     """A point cloud drawn as one rasterised image, redrawn with :meth:`set_xy`."""
 
     def __init__(self, xy: np.ndarray, side: float, extent: float, color: str = CLOUD,

@@ -16,7 +16,6 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from diffusion_core import atomic_write, cache_dir
-
 from scenes.common import LANGS, LectureScene, check_latex
 
 REPO = Path(__file__).resolve().parents[1]
@@ -65,6 +64,10 @@ SCENES: dict[str, SceneSpec] = {
                   "reverse_process_ddim", "the reverse process with DDIM, 50 steps"),
         SceneSpec("schedule", "scenes.schedule", "NoiseSchedules", "NoiseSchedules", "noise_schedules",
                   "beta_t, alpha_bar_t, signal and noise: linear against cosine"),
+        SceneSpec("digits-forward", "scenes.digits", "DigitsForward", "DigitsForward", "forward_process_digits",
+                  "real MNIST digits noised step by step, beside the closed-form jump"),
+        SceneSpec("digits-reverse", "scenes.digits_reverse", "DigitsReverse", "DigitsGeneration",
+                  "generated_digits", "digits emerging from noise under the trained UNet, with x0-hat"),
     )
 }
 

@@ -46,7 +46,6 @@ from scenes.common import (
     snapshot_strip,
 )
 
-
 REVERSE_FORMULA = (
     r"p_\theta(x_{t-1} \mid x_t) = \mathcal{N}\!\left(x_{t-1};\ \mu_\theta(x_t, t),\ \Sigma_\theta(x_t, t)\right)"
 )

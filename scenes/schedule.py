@@ -26,7 +26,7 @@ from manim import (
 )
 
 from diffusion_core import NoiseSchedule
-from scenes.common import ACCENT, HIGHLIGHTS, INK, MUTED, LectureScene
+from scenes.common import ACCENT, HIGHLIGHTS, INK, LectureScene
 
 QUANTITIES = (  # (label, colour)
     (r"\bar\alpha_t", HIGHLIGHTS[4]),

@@ -1,7 +1,13 @@
 import pytest
 import torch
 
-from diffusion_core import DataConfig, dataset_names, sample_data, sliced_wasserstein, distance_report
+from diffusion_core import (
+    DataConfig,
+    dataset_names,
+    distance_report,
+    sample_data,
+    sliced_wasserstein,
+)
 
 
 @pytest.mark.parametrize("name", dataset_names())

