@@ -48,8 +48,9 @@ class MnistClassifier(nn.Module):
 
 
 def train_classifier(images, labels, test_images, test_labels, epochs: int = 2, seed: int = 0,
-                     batch_size: int = 128, progress: bool = True):
-    """Train the classifier; returns (model, test accuracy, wall seconds)."""
+                     batch_size: int = 128, progress: bool = True, max_shift: int = 2):
+    """Train the classifier (random shifts of up to ``max_shift`` pixels make its
+    features robust to where a sample sits); returns (model, test accuracy, wall s)."""
     from tqdm.auto import tqdm
 
     torch.manual_seed(seed)
@@ -66,8 +67,7 @@ def train_classifier(images, labels, test_images, test_labels, epochs: int = 2, 
             for i in range(len(images) // batch_size):
                 idx = perm[i * batch_size : (i + 1) * batch_size]
                 x = images[idx]
-                # small random shifts make the features robust to the samples' placement
-                dx, dy = torch.randint(-2, 3, (2,), generator=gen).tolist()
+                dx, dy = torch.randint(-max_shift, max_shift + 1, (2,), generator=gen).tolist()
                 x = torch.roll(x, shifts=(dy, dx), dims=(2, 3))
                 loss = F.cross_entropy(model(x), labels[idx])
                 opt.zero_grad(set_to_none=True)

@@ -91,8 +91,8 @@ class DigitsForward(LectureScene):
         title = self.title("digits_title", "digits_sub")
         top = DigitGrid(chain[0], cols=self.n_digits, width=8.6)
         bottom = DigitGrid(jumps[0], cols=self.n_digits, width=8.6)
-        top.move_to([1.6, 0.95, 0])
-        bottom.move_to([1.6, -2.05, 0])
+        top.move_to([1.6, 0.45, 0])
+        bottom.move_to([1.6, -2.15, 0])
         top_label = VGroup(
             Text(self.t("chain_digits"), font_size=24, color=MUTED),
             MathTex(r"q(x_t \mid x_{t-1})", font_size=32),

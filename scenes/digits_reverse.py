@@ -7,6 +7,7 @@ Uses the shipped checkpoint models/mnist/ddpm_mnist.pt (python cli.py train mnis
 
 from __future__ import annotations
 
+from pathlib import Path
 from types import SimpleNamespace
 
 import numpy as np
@@ -22,13 +23,14 @@ class DigitsReverse(LectureScene):
 
     n_samples: int = 16
     run_time: float = 9.0
-    checkpoint: str = "ddpm_mnist.pt"
+    checkpoint: str = "ddpm_mnist.pt"  # in models/mnist/, or an absolute path
 
     def construct(self):
         from diffusion_core import ddpm_sample
         from diffusion_core.mnist_train import load_mnist_checkpoint
 
-        result = load_mnist_checkpoint(MNIST_MODELS / self.checkpoint)
+        path = Path(self.checkpoint)
+        result = load_mnist_checkpoint(path if path.is_absolute() else MNIST_MODELS / path)
         gen = torch.Generator().manual_seed(self.seed)
         traj = ddpm_sample(result.model, result.schedule, (self.n_samples, 1, 28, 28), generator=gen, clip_x0=1.0)
         xs, preds, times = traj.xs.numpy(), traj.x0_preds.numpy(), traj.timesteps.numpy()

@@ -137,10 +137,10 @@ def test_mnist_training_checkpoint_and_sampling(mnist_dir, tmp_path):
 def test_fid_and_report(mnist_dir):
     x, y = load_mnist("train", mnist_dir, verify=False)
     xt, yt = load_mnist("test", mnist_dir, verify=False)
-    clf, acc, _ = train_classifier(x, y, xt, yt, epochs=3, batch_size=32, progress=False)
+    clf, acc, _ = train_classifier(x, y, xt, yt, epochs=3, batch_size=32, progress=False, max_shift=0)
     assert acc > 0.9  # the fake digits are easy
     same = evaluate_images(xt, xt, clf)
-    assert abs(same.fid) < 1e-6 and same.n == 128
+    assert abs(same.fid) < 1e-2 and same.n == 128  # sqrtm is only so exact
     noise = evaluate_images(torch.rand(128, 1, 28, 28) * 2 - 1, xt, clf)
     assert noise.fid > 10 * max(same.fid, 1e-3)
     assert abs(sum(noise.class_share) - 1) < 1e-9

@@ -27,9 +27,29 @@ TINY = (256, 144)
 FPS = 5
 
 
-def small_settings(key):
-    cls = SCENES[key].load()
-    return {"n_points": 300} if "n_points" in cls.settings() else {}
+@pytest.fixture(scope="session")
+def tiny_mnist_checkpoint(tmp_path_factory):
+    """A UNet trained for a few steps (T = 20): the digit scene's code path, fast."""
+    from diffusion_core.mnist_train import MnistTrainConfig, save_mnist_checkpoint, train_mnist
+    from diffusion_core.schedule import ScheduleConfig
+    from diffusion_core.unet import UNetConfig
+    from scenes.digits import load_sample_digits
+
+    config = MnistTrainConfig(schedule=ScheduleConfig("linear", 20), unet=UNetConfig(base=8, mults=(1, 2), emb_dim=32),
+                              steps=20, batch_size=8, warmup=2)
+    result = train_mnist(config, images=load_sample_digits(16).float(), progress=False)
+    return save_mnist_checkpoint(result, tmp_path_factory.mktemp("mnist") / "tiny.pt")
+
+
+SMALL = {"n_points": 300, "n_samples": 4}
+
+
+def small_settings(key, checkpoint=None):
+    settings = SCENES[key].load().settings()
+    out = {k: v for k, v in SMALL.items() if k in settings}
+    if "checkpoint" in settings and checkpoint is not None:
+        out["checkpoint"] = str(checkpoint)
+    return out
 
 
 def read_video(path):
@@ -45,11 +65,11 @@ def ink_fraction(frame):
 
 
 @pytest.fixture(scope="module")
-def rendered(tmp_path_factory):
+def rendered(tmp_path_factory, tiny_mnist_checkpoint):
     out = tmp_path_factory.mktemp("renders")
     files = {}
     for key in SCENES:
-        files[key] = render_scene(key, quality="low", out_dir=out, settings=small_settings(key),
+        files[key] = render_scene(key, quality="low", out_dir=out, settings=small_settings(key, tiny_mnist_checkpoint),
                                   resolution=TINY, fps=FPS, progress=False)
     return files
 
