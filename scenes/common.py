@@ -134,7 +134,7 @@ def check_latex() -> None:
         raise MissingLatex(
             f"MathTex needs LaTeX, and {', '.join(missing)} is missing. Install it with:\n"
             f"  sudo apt-get install --no-install-recommends {LATEX_PACKAGES}\n"
-            "(or run ./setup.sh, which does it for you)"
+            "(or run ./run.sh setup, which does it for you)"
         )
 
 
@@ -257,7 +257,7 @@ class ToyModelScene(LectureScene):
 
 # ------------------------------------------------------------------ trajectories
 def cached_trajectory(train: TrainConfig, sampler: str, n: int, seed: int, steps: int = 50, eta: float = 0.0) -> Trajectory:
-    """The model's reverse trajectory, sampled once and kept beside the model cache."""
+    """The model's reverse trajectory, sampled once and kept in cache_dir()/trajectories."""
     import torch
 
     from diffusion_core import config_key

@@ -15,10 +15,17 @@ from types import SimpleNamespace
 
 import numpy as np
 import torch
-from manim import DOWN, LEFT, FadeIn, MathTex, Text, VGroup, Write
+from manim import DOWN, LEFT, FadeIn, FadeOut, MathTex, Text, VGroup, Write
 
 from diffusion_core import NoiseSchedule, ScheduleConfig
-from scenes.common import MUTED, LectureScene, PixelImage, TimeBar, pixels_per_unit
+from scenes.common import (
+    MUTED,
+    LectureScene,
+    PixelImage,
+    TimeBar,
+    informative_steps,
+    pixels_per_unit,
+)
 
 MNIST_MODELS = Path(__file__).resolve().parents[1] / "models" / "mnist"
 
@@ -123,4 +130,22 @@ class DigitsForward(LectureScene):
         top.add_updater(update)
         self.play(tracker.animate.set_value(self.T), run_time=self.run_time, rate_func=lambda s: s**1.6)
         top.remove_updater(update)
+        self.wait(0.8)
+
+        # 3. Five moments of the chain: the still forward_process_digits.png
+        self.play(*[FadeOut(m) for m in (top, bottom, top_label, bottom_label, bar)], run_time=0.5)
+        self.show_strip(chain, sched.alpha_bar.numpy())
         self.wait(1.5)
+
+    def show_strip(self, chain: np.ndarray, alpha_bar: np.ndarray) -> None:
+        steps = informative_steps(alpha_bar)
+        rows = min(4, chain.shape[1])
+        images = np.stack([chain[t][i] for i in range(rows) for t in steps])  # row-major: digit, then t
+        strip = DigitGrid(images, cols=len(steps), width=7.5, gap_px=12).move_to(0.4 * DOWN)
+        pitch = (28 * strip.scale_px + strip.gap_px) / pixels_per_unit()
+        left = strip.get_left()[0] + 28 * strip.scale_px / pixels_per_unit() / 2
+        labels = VGroup(*[
+            MathTex(f"x_{{{t}}}", font_size=32).move_to([left + j * pitch, strip.get_bottom()[1] - 0.35, 0])
+            for j, t in enumerate(steps)
+        ])
+        self.play(FadeIn(strip), FadeIn(labels), run_time=1.0)

@@ -133,7 +133,7 @@ def render_scene(
         "disable_caching": True,
         "preview": False,
         "verbosity": "WARNING",
-        "progress_bar": "display" if progress else "none",
+        "progress_bar": "display" if progress and fmt != "png" else "none",
         "video_encoder_options": ENCODER_OPTIONS,
     }
     if resolution:
