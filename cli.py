@@ -293,6 +293,21 @@ def _sample_images(result, sampler, steps, n, seed, batch=500):
     return torch.cat(out), time.perf_counter() - start
 
 
+def _evaluation_inputs(checkpoint, classifier, data_dir):
+    """(the MNIST model, the classifier, its test accuracy, the test images), or a clear error."""
+    from diffusion_core.mnist import MnistError, load_mnist
+    from diffusion_core.mnist_eval import load_classifier
+    from diffusion_core.mnist_train import load_mnist_checkpoint
+
+    try:
+        result = load_mnist_checkpoint(checkpoint)
+        clf, acc = load_classifier(classifier)
+        test, _ = load_mnist("test", data_dir)
+    except (CheckpointError, MnistError) as exc:
+        raise click.ClickException(str(exc)) from exc
+    return result, clf, acc, test
+
+
 @mnist.command("evaluate")
 @_data_dir_option
 @click.option("--checkpoint", type=click.Path(dir_okay=False), default=str(DEFAULT_MNIST_CKPT), show_default=True)
@@ -303,16 +318,9 @@ def _sample_images(result, sampler, steps, n, seed, batch=500):
 @click.option("--seed", type=int, default=0, show_default=True)
 def mnist_evaluate(data_dir, checkpoint, classifier, sampler, sample_steps, n, seed):
     """FID (classifier features) against the 10,000 test images, confident share, class histogram."""
-    from diffusion_core.mnist import MnistError, load_mnist
-    from diffusion_core.mnist_eval import evaluate_images, load_classifier
-    from diffusion_core.mnist_train import load_mnist_checkpoint
+    from diffusion_core.mnist_eval import evaluate_images
 
-    try:
-        result = load_mnist_checkpoint(checkpoint)
-        clf, acc = load_classifier(classifier)
-        test, _ = load_mnist("test", data_dir)
-    except (CheckpointError, MnistError) as exc:
-        raise click.ClickException(str(exc)) from exc
+    result, clf, acc, test = _evaluation_inputs(checkpoint, classifier, data_dir)
     samples, secs = _sample_images(result, sampler, sample_steps, n, seed)
     report = evaluate_images(samples, test, clf)
     click.echo(f"{sampler} ({result.schedule.T if sampler == 'ddpm' else sample_steps} steps), n = {n}: "
@@ -334,16 +342,9 @@ def mnist_compare(data_dir, checkpoint, classifier, n, ddim_steps, out):
     import resource
 
     from diffusion_core import atomic_write
-    from diffusion_core.mnist import MnistError, load_mnist
-    from diffusion_core.mnist_eval import evaluate_images, load_classifier
-    from diffusion_core.mnist_train import load_mnist_checkpoint
+    from diffusion_core.mnist_eval import evaluate_images
 
-    try:
-        result = load_mnist_checkpoint(checkpoint)
-        clf, _ = load_classifier(classifier)
-        test, _ = load_mnist("test", data_dir)
-    except (CheckpointError, MnistError) as exc:
-        raise click.ClickException(str(exc)) from exc
+    result, clf, _, test = _evaluation_inputs(checkpoint, classifier, data_dir)
     rows = []
     for sampler, steps in [("ddpm", result.schedule.T)] + [("ddim", s) for s in ddim_steps]:
         samples, secs = _sample_images(result, sampler, steps, n, seed=0)

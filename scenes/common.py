@@ -20,6 +20,7 @@ from manim import (
     Camera,
     DecimalNumber,
     Dot,
+    FadeIn,
     Group,
     ImageMobject,
     Integer,
@@ -530,6 +531,25 @@ def snapshot_strip(states: np.ndarray, steps, labels, extent: float, color: str 
         tex = MathTex(label, font_size=30).next_to(panel, DOWN, buff=0.15)
         items.append(Group(panel, tex))
     return Group(*items).arrange(RIGHT, buff=0.35)
+
+
+def show_snapshots(scene: Scene, states: np.ndarray, ks, labels, heading: str, step_label: str,
+                   arrow_color: str) -> None:
+    """The closing figure of the cloud scenes: five moments of one trajectory in a row,
+    with arrows, a heading, and the step's formula under one long arrow."""
+    from manim import Arrow
+
+    strip = snapshot_strip(states, ks, labels, extent=4.0).move_to(0.2 * DOWN)
+    arrows = VGroup(*[
+        Arrow(a[0].get_right(), b[0].get_left(), buff=0.05, color=MUTED, stroke_width=3, max_tip_length_to_length_ratio=0.35)
+        for a, b in zip(strip[:-1], strip[1:])
+    ])
+    head = Text(heading, font_size=36, color=ACCENT).to_edge(UP, buff=0.6)
+    formula = MathTex(step_label, font_size=34, color=MUTED).next_to(strip, DOWN, buff=0.7)
+    arrow_long = Arrow(strip.get_left(), strip.get_right(), color=arrow_color, stroke_width=3)
+    arrow_long.next_to(formula, UP, buff=0.1).set_x(strip.get_x())
+    scene.play(FadeIn(head), FadeIn(Group(strip, arrows)), run_time=1.0)
+    scene.play(FadeIn(formula), FadeIn(arrow_long), run_time=0.6)
 
 
 def informative_steps(alpha_bar: np.ndarray, levels=(0.95, 0.75, 0.45)) -> list[int]:

@@ -16,12 +16,10 @@ from manim import (
     LEFT,
     RIGHT,
     UP,
-    Arrow,
     Circle,
     DashedVMobject,
     FadeIn,
     FadeOut,
-    Group,
     MathTex,
     Text,
     VGroup,
@@ -39,7 +37,7 @@ from scenes.common import (
     Trails,
     informative_steps,
     play_states,
-    snapshot_strip,
+    show_snapshots,
 )
 
 STEP_FORMULA = r"q(x_t \mid x_{t-1}) = \mathcal{N}\!\left(x_t;\ \sqrt{1-\beta_t}\,x_{t-1},\ \beta_t \mathbf{I}\right)"
@@ -112,14 +110,5 @@ class ForwardProcess(ToyModelScene):
 
     def show_strip(self, states: np.ndarray, alpha_bar: np.ndarray) -> None:
         steps = informative_steps(alpha_bar)
-        strip = snapshot_strip(states, steps, [f"x_{{{k}}}" for k in steps], extent=4.0).move_to(0.2 * DOWN)
-        arrows = VGroup(*[
-            Arrow(a[0].get_right(), b[0].get_left(), buff=0.05, color=MUTED, stroke_width=3, max_tip_length_to_length_ratio=0.35)
-            for a, b in zip(strip[:-1], strip[1:])
-        ])
-        head = Text(self.t("snapshots"), font_size=36, color=ACCENT).to_edge(UP, buff=0.6)
-        formula = MathTex(r"q(x_t \mid x_{t-1})", font_size=34, color=MUTED).next_to(strip, DOWN, buff=0.7)
-        arrow_long = Arrow(strip.get_left(), strip.get_right(), color=HIGHLIGHTS[0], stroke_width=3)
-        arrow_long.next_to(formula, UP, buff=0.1).set_x(strip.get_x())
-        self.play(FadeIn(head), FadeIn(Group(strip, arrows)), run_time=1.0)
-        self.play(FadeIn(formula), FadeIn(arrow_long), run_time=0.6)
+        show_snapshots(self, states, steps, [f"x_{{{k}}}" for k in steps], self.t("snapshots"),
+                       r"q(x_t \mid x_{t-1})", HIGHLIGHTS[0])

@@ -18,11 +18,9 @@ from manim import (
     LEFT,
     RIGHT,
     UP,
-    Arrow,
     Dot,
     FadeIn,
     FadeOut,
-    Group,
     MathTex,
     Text,
     VGroup,
@@ -31,7 +29,6 @@ from manim import (
 
 from diffusion_core import Trajectory, sample_data
 from scenes.common import (
-    ACCENT,
     CLOUD,
     GHOST,
     HIGHLIGHTS,
@@ -43,7 +40,7 @@ from scenes.common import (
     cached_trajectory,
     informative_steps,
     play_states,
-    snapshot_strip,
+    show_snapshots,
 )
 
 REVERSE_FORMULA = (
@@ -145,15 +142,5 @@ class ReverseTrajectories(ToyModelScene):
         alpha_bar = self.train_config().schedule.build().alpha_bar.numpy()
         wanted = informative_steps(alpha_bar)[::-1]  # T ... 0
         ks = sorted({int(np.argmin(np.abs(times - t))) for t in wanted})
-        labels = [f"x_{{{int(times[k])}}}" for k in ks]
-        strip = snapshot_strip(states, ks, labels, extent=4.0).move_to(0.2 * DOWN)
-        arrows = VGroup(*[
-            Arrow(a[0].get_right(), b[0].get_left(), buff=0.05, color=MUTED, stroke_width=3, max_tip_length_to_length_ratio=0.35)
-            for a, b in zip(strip[:-1], strip[1:])
-        ])
-        head = Text(self.t("reverse_snapshots"), font_size=36, color=ACCENT).to_edge(UP, buff=0.6)
-        formula = MathTex(self.step_label(), font_size=34, color=MUTED).next_to(strip, DOWN, buff=0.7)
-        arrow_long = Arrow(strip.get_left(), strip.get_right(), color=HIGHLIGHTS[1], stroke_width=3)
-        arrow_long.next_to(formula, UP, buff=0.1).set_x(strip.get_x())
-        self.play(FadeIn(head), FadeIn(Group(strip, arrows)), run_time=1.0)
-        self.play(FadeIn(formula), FadeIn(arrow_long), run_time=0.6)
+        show_snapshots(self, states, ks, [f"x_{{{int(times[k])}}}" for k in ks], self.t("reverse_snapshots"),
+                       self.step_label(), HIGHLIGHTS[1])
