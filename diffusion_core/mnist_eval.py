@@ -101,7 +101,7 @@ def save_classifier(model: MnistClassifier, acc: float, wall: float, path: str |
 
 def load_classifier(path: str | Path) -> tuple[MnistClassifier, float]:
     path = Path(path)
-    hint = f"rebuild it with: python cli.py train-classifier --out {path}"
+    hint = f"rebuild it with: python cli.py mnist train-classifier --out {path}"
     try:
         payload = torch.load(path, map_location="cpu", weights_only=True)
         assert payload.get("kind") == "mnist-classifier" and payload.get("format_version") == CHECKPOINT_VERSION

@@ -105,7 +105,7 @@ def save_mnist_checkpoint(result: MnistResult, path: str | Path) -> Path:
 
 def load_mnist_checkpoint(path: str | Path) -> MnistResult:
     path = Path(path)
-    hint = f"rebuild it with: python cli.py train-mnist --out {path}"
+    hint = f"rebuild it with: python cli.py train mnist --out {path}"
     if not path.is_file():
         raise CheckpointError(f"{path}: no such checkpoint; {hint}")
     try:

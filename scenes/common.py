@@ -94,7 +94,7 @@ STRINGS: dict[str, dict[str, str]] = {
     "chain_digits": {"es": "paso a paso", "en": "step by step"},
     "jump_digits": {"es": "un solo salto", "en": "a single jump"},
     "digits_rev_title": {"es": "Generando dígitos desde ruido", "en": "Generating digits from noise"},
-    "digits_rev_sub": {"es": "Un UNet entrenado en MNIST, proceso inverso DDPM", "en": "A UNet trained on MNIST, DDPM reverse process"},
+    "digits_rev_sub": {"es": "Un UNet entrenado en MNIST, paso a paso desde el ruido", "en": "A UNet trained on MNIST, step by step from noise"},
     "initial_noise": {"es": "ruido inicial", "en": "initial noise"},
     "intermediate": {"es": "pasos intermedios", "en": "intermediate steps"},
     "final_output": {"es": "resultado final", "en": "final output"},

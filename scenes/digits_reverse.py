@@ -24,15 +24,23 @@ class DigitsReverse(LectureScene):
     n_samples: int = 16
     run_time: float = 9.0
     checkpoint: str = "ddpm_mnist.pt"  # in models/mnist/, or an absolute path
+    sampler: str = "ddim"  # DDPM's 1,000 UNet steps take minutes on a CPU; DDIM 100 steps, seconds
+    sample_steps: int = 100
+    CHOICES = {**LectureScene.CHOICES, "sampler": ("ddpm", "ddim")}
 
     def construct(self):
-        from diffusion_core import ddpm_sample
+        from diffusion_core import ddim_sample, ddpm_sample
         from diffusion_core.mnist_train import load_mnist_checkpoint
 
         path = Path(self.checkpoint)
         result = load_mnist_checkpoint(path if path.is_absolute() else MNIST_MODELS / path)
         gen = torch.Generator().manual_seed(self.seed)
-        traj = ddpm_sample(result.model, result.schedule, (self.n_samples, 1, 28, 28), generator=gen, clip_x0=1.0)
+        shape = (self.n_samples, 1, 28, 28)
+        if self.sampler == "ddpm":
+            traj = ddpm_sample(result.model, result.schedule, shape, generator=gen, clip_x0=1.0)
+        else:
+            steps = min(self.sample_steps, result.schedule.T)
+            traj = ddim_sample(result.model, result.schedule, shape, steps=steps, generator=gen, clip_x0=1.0)
         xs, preds, times = traj.xs.numpy(), traj.x0_preds.numpy(), traj.timesteps.numpy()
         cols = int(np.ceil(np.sqrt(self.n_samples)))
 
