@@ -116,9 +116,15 @@ def _train_options(f):
               help="Checkpoint file [default: the model cache, where the scenes look].")
 @click.option("--data-dir", type=click.Path(file_okay=False), default=None, envvar="MNIST_DIR",
               help="MNIST: folder of the IDX files [default: $MNIST_DIR or ~/.cache/difusion-manim/mnist].")
+@click.option("--probe-every", type=click.IntRange(min=0), default=0, show_default=True,
+              help="MNIST: every N steps (and at the end), score the EMA model (DDIM-50 samples, FID "
+                   "with the classifier) and keep the figures in the checkpoint; 0: never.")
+@click.option("--probe-n", type=click.IntRange(min=2), default=1000, show_default=True,
+              help="MNIST: samples per probe.")
 @click.option("--quiet", is_flag=True, help="No progress bar.")
 @click.pass_context
-def train(ctx, what, dataset, text, schedule, T, steps, seed, lr, batch_size, hidden, device, out, data_dir, quiet):
+def train(ctx, what, dataset, text, schedule, T, steps, seed, lr, batch_size, hidden, device, out, data_dir,
+          probe_every, probe_n, quiet):
     """Train a DDPM (eq. 14, EMA weights) and write its checkpoint atomically.
 
     WHAT is "toy" (a 2D dataset, the default) or "mnist" (a SmallUNet on MNIST).
@@ -134,8 +140,11 @@ def train(ctx, what, dataset, text, schedule, T, steps, seed, lr, batch_size, hi
                 raise click.UsageError(f"--{name} is for toy models, not for 'train mnist'")
         given = lambda name: ctx.get_parameter_source(name) is not ParameterSource.DEFAULT  # noqa: E731
         _train_mnist(schedule, T, steps if given("steps") else None, seed, lr,
-                     batch_size if given("batch_size") else None, device, out, data_dir, quiet)
+                     batch_size if given("batch_size") else None, device, out, data_dir, quiet,
+                     probe_every, probe_n)
         return
+    if probe_every:
+        raise click.UsageError("--probe-every is for 'train mnist'")
     config = _train_config(dataset, text, schedule, T, steps, seed, lr, batch_size, hidden)
     out = out or checkpoint_path(config)
     try:
@@ -207,7 +216,7 @@ DEFAULT_MNIST_CKPT = MNIST_MODELS / "ddpm_mnist.pt"
 DEFAULT_CLASSIFIER = MNIST_MODELS / "classifier.pt"
 
 
-def _train_mnist(schedule, T, steps, seed, lr, batch_size, device, out, data_dir, quiet):
+def _train_mnist(schedule, T, steps, seed, lr, batch_size, device, out, data_dir, quiet, probe_every, probe_n):
     import shlex
 
     from diffusion_core.mnist import MnistError
@@ -219,15 +228,35 @@ def _train_mnist(schedule, T, steps, seed, lr, batch_size, device, out, data_dir
         lr=lr or defaults.lr, batch_size=batch_size or defaults.batch_size,
     )
     out = out or DEFAULT_MNIST_CKPT
+    probe = None
+    if probe_every:
+        from diffusion_core.mnist_eval import Evaluator, sample_images
+
+        _, clf, _, test = _evaluation_inputs(None, DEFAULT_CLASSIFIER, data_dir)
+        evaluator = Evaluator(clf, test)
+
+        def probe(model, schedule):
+            try:
+                images, secs = sample_images(model, schedule, "ddim", probe_n, steps=50, seed=1, device=device)
+                report = evaluator(images)
+            except Exception as exc:  # a failed probe must not end a long training run
+                click.echo(f"  probe failed: {exc!r}", err=True)
+                return {"probe_error": repr(exc)}
+            click.echo(f"  probe: FID {report.fid:.2f} (DDIM-50, n = {probe_n}), "
+                       f"confident {100 * report.confident_share:.1f}%, {secs:.1f} s", err=True)
+            return {"fid_ddim50": round(report.fid, 3), "confident": round(report.confident_share, 4),
+                    "probe_n": probe_n}
+
     try:
-        result = train_mnist(config, data_dir=data_dir, device=device, progress=not quiet)
+        result = train_mnist(config, data_dir=data_dir, device=device, progress=not quiet,
+                             probe=probe, probe_every=probe_every)
     except MnistError as exc:
         raise click.ClickException(str(exc)) from exc
     except TrainingDiverged as exc:
         raise click.ClickException(f"training stopped: {exc}") from exc
     result.command = "python cli.py " + " ".join(shlex.quote(a) for a in sys.argv[1:])
     save_mnist_checkpoint(result, out)
-    click.echo(f"trained mnist: {config.steps} steps of {config.batch_size} in {result.wall_time_s:.0f} s "
+    click.echo(f"trained mnist: {config.steps} steps of {config.batch_size} on {device} in {result.wall_time_s:.0f} s "
                f"({result.images_per_s:.0f} images/s), final loss {result.loss_history[-1]:.4f}")
     click.echo(f"checkpoint: {out}")
 
@@ -274,33 +303,14 @@ def mnist_train_classifier(data_dir, epochs, out):
     click.echo(f"test accuracy {acc:.4f} after {epochs} epochs ({wall:.0f} s); classifier: {out}")
 
 
-def _sample_images(result, sampler, steps, n, seed, batch=500):
-    import time
-
-    import torch
-
-    from diffusion_core import ddim_sample, ddpm_sample
-
-    gen = torch.Generator().manual_seed(seed)
-    out, start = [], time.perf_counter()
-    for i in range(0, n, batch):
-        b = min(batch, n - i)
-        if sampler == "ddpm":
-            traj = ddpm_sample(result.model, result.schedule, (b, 1, 28, 28), generator=gen, clip_x0=1.0, record=False)
-        else:
-            traj = ddim_sample(result.model, result.schedule, (b, 1, 28, 28), steps=steps, generator=gen, clip_x0=1.0, record=False)
-        out.append(traj.samples)
-    return torch.cat(out), time.perf_counter() - start
-
-
 def _evaluation_inputs(checkpoint, classifier, data_dir):
-    """(the MNIST model, the classifier, its test accuracy, the test images), or a clear error."""
+    """(the MNIST model or None, the classifier, its test accuracy, the test images), or a clear error."""
     from diffusion_core.mnist import MnistError, load_mnist
     from diffusion_core.mnist_eval import load_classifier
     from diffusion_core.mnist_train import load_mnist_checkpoint
 
     try:
-        result = load_mnist_checkpoint(checkpoint)
+        result = load_mnist_checkpoint(checkpoint) if checkpoint is not None else None
         clf, acc = load_classifier(classifier)
         test, _ = load_mnist("test", data_dir)
     except (CheckpointError, MnistError) as exc:
@@ -308,59 +318,132 @@ def _evaluation_inputs(checkpoint, classifier, data_dir):
     return result, clf, acc, test
 
 
+def _evaluation_options(f):
+    for opt in reversed([
+        _data_dir_option,
+        click.option("--checkpoint", type=click.Path(dir_okay=False), default=str(DEFAULT_MNIST_CKPT), show_default=True),
+        click.option("--classifier", type=click.Path(dir_okay=False), default=str(DEFAULT_CLASSIFIER), show_default=True),
+        click.option("--device", type=click.Choice(DEVICES), default="cpu", show_default=True, callback=lambda c, p, v: _check_device(v)),
+        click.option("--batch", type=click.IntRange(min=1), default=500, show_default=True, help="Images sampled at once."),
+    ]):
+        f = opt(f)
+    return f
+
+
 @mnist.command("evaluate")
-@_data_dir_option
-@click.option("--checkpoint", type=click.Path(dir_okay=False), default=str(DEFAULT_MNIST_CKPT), show_default=True)
-@click.option("--classifier", type=click.Path(dir_okay=False), default=str(DEFAULT_CLASSIFIER), show_default=True)
+@_evaluation_options
 @click.option("--sampler", type=click.Choice(["ddpm", "ddim"]), default="ddim", show_default=True)
 @click.option("--sample-steps", type=click.IntRange(min=1), default=50, show_default=True)
 @click.option("-n", "--n", "n", type=click.IntRange(min=2), default=10_000, show_default=True)
 @click.option("--seed", type=int, default=0, show_default=True)
-def mnist_evaluate(data_dir, checkpoint, classifier, sampler, sample_steps, n, seed):
+def mnist_evaluate(data_dir, checkpoint, classifier, device, batch, sampler, sample_steps, n, seed):
     """FID (classifier features) against the 10,000 test images, confident share, class histogram."""
-    from diffusion_core.mnist_eval import evaluate_images
+    from diffusion_core.mnist_eval import evaluate_images, sample_images
 
     result, clf, acc, test = _evaluation_inputs(checkpoint, classifier, data_dir)
-    samples, secs = _sample_images(result, sampler, sample_steps, n, seed)
+    try:
+        samples, secs = sample_images(result.model, result.schedule, sampler, n, steps=sample_steps, seed=seed,
+                                      batch=batch, device=device)
+    except ValueError as exc:
+        raise click.BadParameter(str(exc), param_hint="--sample-steps") from exc
     report = evaluate_images(samples, test, clf)
     click.echo(f"{sampler} ({result.schedule.T if sampler == 'ddpm' else sample_steps} steps), n = {n}: "
                f"FID {report.fid:.2f}, confident (>= 0.9) {100 * report.confident_share:.1f}%, "
-               f"sampling {secs:.0f} s; classifier test accuracy {100 * acc:.2f}%")
+               f"sampling {secs:.0f} s on {device}; classifier test accuracy {100 * acc:.2f}%")
     click.echo("class shares: " + ", ".join(f"{d}: {100 * s:.1f}%" for d, s in enumerate(report.class_share)))
 
 
+class _PeakMemory:
+    """Peak memory while a block runs: the GPU's allocator peak on cuda, else the
+    process's resident set, polled every 5 ms by a thread."""
+
+    def __init__(self, device: str):
+        self.device, self.peak_mb = device, 0.0
+
+    def _rss_mb(self) -> float:
+        with open("/proc/self/statm") as fh:
+            return int(fh.read().split()[1]) * os.sysconf("SC_PAGE_SIZE") / 2**20
+
+    def __enter__(self):
+        import threading
+
+        import torch
+
+        if self.device == "cuda":
+            torch.cuda.synchronize()
+            torch.cuda.reset_peak_memory_stats()
+            return self
+        self._stop = threading.Event()
+
+        def poll():
+            while not self._stop.is_set():
+                self.peak_mb = max(self.peak_mb, self._rss_mb())
+                self._stop.wait(0.005)
+
+        self._thread = threading.Thread(target=poll, daemon=True)
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc):
+        import torch
+
+        if self.device == "cuda":
+            self.peak_mb = torch.cuda.max_memory_allocated() / 2**20
+        else:
+            self._stop.set()
+            self._thread.join()
+            self.peak_mb = max(self.peak_mb, self._rss_mb())
+        return False
+
+
 @mnist.command("compare")
-@_data_dir_option
-@click.option("--checkpoint", type=click.Path(dir_okay=False), default=str(DEFAULT_MNIST_CKPT), show_default=True)
-@click.option("--classifier", type=click.Path(dir_okay=False), default=str(DEFAULT_CLASSIFIER), show_default=True)
+@_evaluation_options
 @click.option("-n", "--n", "n", type=click.IntRange(min=2), default=1000, show_default=True,
-              help="Samples per row for the FID (the slide's time column is always per 1,000 images).")
+              help="Samples per row for the FID (the time column is per 1,000 images).")
 @click.option("--ddim-steps", multiple=True, type=click.IntRange(min=1), default=(50, 100), show_default=True)
 @click.option("--out", type=click.Path(dir_okay=False), callback=_writable_file, default="comparison.md", show_default=True)
-def mnist_compare(data_dir, checkpoint, classifier, n, ddim_steps, out):
+def mnist_compare(data_dir, checkpoint, classifier, device, batch, n, ddim_steps, out):
     """The deck's "Comparison with Other Models" table, measured: DDPM against DDIM."""
-    import resource
+    import platform
+
+    import torch
 
     from diffusion_core import atomic_write
-    from diffusion_core.mnist_eval import evaluate_images
+    from diffusion_core.mnist_eval import Evaluator, sample_images
 
     result, clf, _, test = _evaluation_inputs(checkpoint, classifier, data_dir)
-    rows = []
+    for s in ddim_steps:
+        if not 1 <= s <= result.schedule.T:
+            raise click.BadParameter(f"DDIM steps must be in 1..{result.schedule.T}, got {s}", param_hint="--ddim-steps")
+    evaluator = Evaluator(clf, test)
+    sample_images(result.model, result.schedule, "ddim", min(n, batch), steps=2, device=device)  # warm-up
+    if device == "cuda":
+        machine = f"{torch.cuda.get_device_name()} (GPU memory: allocator peak)"
+    else:
+        machine = f"{platform.processor() or platform.machine()}, {torch.get_num_threads()} CPU threads (memory: peak resident set)"
+    rows, quality = [], []
     for sampler, steps in [("ddpm", result.schedule.T)] + [("ddim", s) for s in ddim_steps]:
-        samples, secs = _sample_images(result, sampler, steps, n, seed=0)
-        per_1000 = secs * 1000 / n
-        report = evaluate_images(samples, test, clf)
-        peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-        rows.append(f"| {sampler.upper()} ({steps} steps) | {report.fid:.2f} | {per_1000:.0f} s | "
-                     f"{peak:.0f} MB (process peak, CPU) | {result.wall_time_s / 60:.0f} min |")
+        with _PeakMemory(device) as mem:
+            samples, secs = sample_images(result.model, result.schedule, sampler, n, steps=steps, batch=batch, device=device)
+        report = evaluator(samples)
+        name = f"{sampler.upper()} ({steps} steps)"
+        rows.append(f"| {name} | {report.fid:.2f} | {secs * 1000 / n:.1f} s | {mem.peak_mb:.0f} MB | "
+                    f"{result.wall_time_s / 60:.1f} min |")
+        shares = [100 * x for x in report.class_share]
+        quality.append(f"| {name} | {100 * report.confident_share:.1f}% | {min(shares):.1f}% - {max(shares):.1f}% |")
         click.echo(rows[-1])
     table = "\n".join([
-        f"FID on classifier features, {n} samples against the 10,000 test images; "
-        f"sampling time for 1,000 images on this machine's CPU; training: `{result.command}`.",
+        f"FID on the project classifier's features, {n} samples per row against the 10,000 test images; "
+        f"sampling time for 1,000 images (batches of {batch}) on {device}: {machine}.",
+        f"Training: `{result.command or '(command not recorded)'}`.",
         "",
         "| Model | FID | Sampling time (1,000 images) | Peak memory | Training time |",
         "|---|---|---|---|---|",
         *rows,
+        "",
+        "| Model | Confident (p >= 0.9) | Class shares (min - max) |",
+        "|---|---|---|",
+        *quality,
         "",
     ])
     with atomic_write(out) as tmp:
@@ -368,9 +451,14 @@ def mnist_compare(data_dir, checkpoint, classifier, n, ddim_steps, out):
     click.echo(f"table: {out}")
 
 
+# The issue's names: `python cli.py evaluate ...` and `python cli.py compare ...`.
+cli.add_command(mnist_evaluate, "evaluate")
+cli.add_command(mnist_compare, "compare")
+
+
 # ------------------------------------------------------------------------- scenes
 def _scene_keys():
-    from scenes.render import SCENES
+    from scenes.registry import SCENES
 
     return list(SCENES)
 
@@ -378,7 +466,7 @@ def _scene_keys():
 @cli.command("list")
 def list_scenes():
     """The scenes and the files they write."""
-    from scenes.render import SCENES
+    from scenes.registry import SCENES
 
     for spec in SCENES.values():
         click.echo(f"{spec.key:<13} {spec.cls:<26} {spec.video}.mp4 / {spec.still}.png")

@@ -10,6 +10,7 @@ between models evaluated with the same classifier, not with Inception-based FIDs
 from __future__ import annotations
 
 import time
+import warnings
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -23,7 +24,9 @@ from .io import atomic_write
 from .train import CHECKPOINT_VERSION, CheckpointError
 
 __all__ = ["MnistClassifier", "train_classifier", "save_classifier", "load_classifier",
-           "frechet_distance", "SampleReport", "evaluate_images"]
+           "frechet_distance", "SampleReport", "Evaluator", "evaluate_images", "sample_images", "SAMPLERS"]
+
+SAMPLERS = ("ddpm", "ddim")
 
 
 class MnistClassifier(nn.Module):
@@ -114,16 +117,27 @@ def load_classifier(path: str | Path) -> tuple[MnistClassifier, float]:
     return model.eval(), float(payload["test_accuracy"])
 
 
-def frechet_distance(feats_a: np.ndarray, feats_b: np.ndarray) -> float:
-    """Frechet distance between Gaussians fitted to two (N, D) feature sets."""
-    mu_a, mu_b = feats_a.mean(0), feats_b.mean(0)
-    cov_a, cov_b = np.cov(feats_a, rowvar=False), np.cov(feats_b, rowvar=False)
-    covmean, _ = linalg.sqrtm(cov_a @ cov_b, disp=False)
+def _stats(feats: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    return feats.mean(0), np.cov(feats, rowvar=False)
+
+
+def _frechet(mu_a, cov_a, mu_b, cov_b) -> float:
+    def sqrtm(m):
+        with warnings.catch_warnings():  # tiny sample sets give singular covariances
+            warnings.simplefilter("ignore")
+            return linalg.sqrtm(m)
+
+    covmean = sqrtm(cov_a @ cov_b)
     if not np.isfinite(covmean).all():  # nearly singular product: regularise (as pytorch-fid does)
         eps = 1e-6 * np.eye(len(cov_a))
-        covmean = linalg.sqrtm((cov_a + eps) @ (cov_b + eps))
+        covmean = sqrtm((cov_a + eps) @ (cov_b + eps))
     covmean = covmean.real
     return float(((mu_a - mu_b) ** 2).sum() + np.trace(cov_a + cov_b - 2 * covmean))
+
+
+def frechet_distance(feats_a: np.ndarray, feats_b: np.ndarray) -> float:
+    """Frechet distance between Gaussians fitted to two (N, D) feature sets."""
+    return _frechet(*_stats(feats_a), *_stats(feats_b))
 
 
 @dataclass
@@ -147,11 +161,51 @@ def _features_and_probs(model: MnistClassifier, images: torch.Tensor, batch: int
     return torch.cat(feats).double().numpy(), torch.cat(probs)
 
 
+class Evaluator:
+    """Scores sample batches against one reference set, whose feature statistics are
+    computed once (the 10,000 test images, usually)."""
+
+    def __init__(self, classifier: MnistClassifier, reference: torch.Tensor):
+        self.classifier = classifier.eval()
+        feats, _ = _features_and_probs(classifier, reference)
+        self._ref = _stats(feats)
+
+    def __call__(self, samples: torch.Tensor) -> SampleReport:
+        """FID against the reference, the share classified with confidence >= 0.9,
+        and the share of each class among the samples."""
+        fs, ps = _features_and_probs(self.classifier, samples)
+        conf, cls = ps.max(dim=1)
+        hist = torch.bincount(cls, minlength=10).double() / len(cls)
+        fid = _frechet(*_stats(fs), *self._ref)
+        return SampleReport(fid, float((conf >= 0.9).double().mean()), hist.tolist(), len(samples))
+
+
 def evaluate_images(samples: torch.Tensor, reference: torch.Tensor, classifier: MnistClassifier) -> SampleReport:
     """FID between samples and reference images, the share classified with confidence
     >= 0.9, and the share of each class among the samples."""
-    fs, ps = _features_and_probs(classifier, samples)
-    fr, _ = _features_and_probs(classifier, reference)
-    conf, cls = ps.max(dim=1)
-    hist = torch.bincount(cls, minlength=10).double() / len(cls)
-    return SampleReport(frechet_distance(fs, fr), float((conf >= 0.9).double().mean()), hist.tolist(), len(samples))
+    return Evaluator(classifier, reference)(samples)
+
+
+def sample_images(model, schedule, sampler: str, n: int, steps: int = 50, seed: int = 0,
+                  batch: int = 500, device: str = "cpu") -> tuple[torch.Tensor, float]:
+    """n images (n, 1, 28, 28) from ``model`` with DDPM (all T steps) or DDIM (``steps``),
+    in batches; returns them on the CPU with the sampling wall time in seconds."""
+    from .sampling import ddim_sample, ddpm_sample
+
+    if sampler not in SAMPLERS:
+        raise ValueError(f"unknown sampler {sampler!r}; valid: {', '.join(SAMPLERS)}")
+    gen = torch.Generator().manual_seed(seed)
+    was_training = model.training
+    model = model.to(device)
+    out, start = [], time.perf_counter()
+    for i in range(0, n, batch):
+        shape = (min(batch, n - i), 1, 28, 28)
+        if sampler == "ddpm":
+            traj = ddpm_sample(model, schedule, shape, generator=gen, clip_x0=1.0, device=device, record=False)
+        else:
+            traj = ddim_sample(model, schedule, shape, steps=steps, generator=gen, clip_x0=1.0, device=device,
+                               record=False)
+        out.append(traj.samples)  # on the CPU: the copy waits for the device to finish
+    seconds = time.perf_counter() - start
+    model.train(was_training)
+    return torch.cat(out), seconds

@@ -58,11 +58,17 @@ class MnistResult:
     wall_time_s: float
     images_per_s: float
     command: str = ""
+    progress_log: list[dict] = field(default_factory=list)
 
 
 def train_mnist(config: MnistTrainConfig, data_dir=None, device: str = "cpu", progress: bool = True,
-                images: torch.Tensor | None = None) -> MnistResult:
+                images: torch.Tensor | None = None, probe=None, probe_every: int = 0) -> MnistResult:
     """Train on the MNIST training set (or on ``images``, (N, 1, 28, 28) in [-1, 1]).
+
+    ``probe(ema_model, schedule) -> dict`` (e.g. an FID on a few samples) is called every
+    ``probe_every`` steps and at the end; its results, with the step, the images seen
+    and the training seconds so far, make the run's ``progress_log``. Probing does not
+    change the training run, and its time is not counted as training time.
 
     Raises:
         MnistError: the data is missing. TrainingDiverged: NaN or infinite loss.
@@ -80,9 +86,17 @@ def train_mnist(config: MnistTrainConfig, data_dir=None, device: str = "cpu", pr
 
     schedule = config.schedule.build()
     model = SmallUNet(config.unet).to(device)
+    log: list[dict] = []
+
+    def on_checkpoint(step: int, seconds: float, ema_model) -> None:
+        entry = {"step": step, "images": step * config.batch_size, "train_s": round(seconds, 2)}
+        log.append({**entry, **probe(ema_model, schedule)})
+
     final, history, wall = fit(model, draw, schedule, config.steps, config.lr, config.ema_decay, gen,
-                               device=device, progress=progress, desc="train mnist", warmup=config.warmup)
-    return MnistResult(final, schedule, config, history, wall, config.steps * config.batch_size / wall)
+                               device=device, progress=progress, desc="train mnist", warmup=config.warmup,
+                               on_checkpoint=on_checkpoint if probe else None, every=probe_every)
+    return MnistResult(final, schedule, config, history, wall, config.steps * config.batch_size / wall,
+                       progress_log=log)
 
 
 def save_mnist_checkpoint(result: MnistResult, path: str | Path) -> Path:
@@ -95,6 +109,7 @@ def save_mnist_checkpoint(result: MnistResult, path: str | Path) -> Path:
         "wall_time_s": result.wall_time_s,
         "images_per_s": result.images_per_s,
         "command": result.command,
+        "progress_log": result.progress_log,
         "torch_version": str(torch.__version__),
     }
     path = Path(path)
@@ -121,4 +136,5 @@ def load_mnist_checkpoint(path: str | Path) -> MnistResult:
     except (KeyError, TypeError, ValueError, RuntimeError) as exc:
         raise CheckpointError(f"{path}: configuration or weights do not match this code ({exc}); {hint}") from exc
     return MnistResult(model.eval(), config.schedule.build(), config, list(payload["loss_history"]),
-                       float(payload["wall_time_s"]), float(payload["images_per_s"]), str(payload.get("command", "")))
+                       float(payload["wall_time_s"]), float(payload["images_per_s"]), str(payload.get("command", "")),
+                       list(payload.get("progress_log", [])))

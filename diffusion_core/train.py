@@ -134,6 +134,8 @@ def fit(
     progress: bool = True,
     desc: str = "train",
     warmup: int = 0,
+    on_checkpoint=None,
+    every: int = 0,
 ) -> tuple[torch.nn.Module, list[float], float]:
     """The training loop of Ho et al. 2020, algorithm 1, with the simple loss (eq. 14).
 
@@ -142,6 +144,9 @@ def fit(
         draw_batch: draw_batch(step) -> a batch of x_0 on ``device``.
         generator: draws t and eps, so a seed fixes the run.
         warmup: steps of linear learning-rate warm-up before the cosine decay.
+        on_checkpoint: on_checkpoint(steps_done, train_seconds, ema_model) is called every
+            ``every`` steps and after the last; its own time is not counted as training
+            time, and it must not touch ``generator`` (it would change the run).
     Returns:
         (the EMA model on the CPU, the smoothed loss every 50 steps, wall seconds).
     Raises:
@@ -159,6 +164,7 @@ def fit(
     sched = torch.optim.lr_scheduler.LambdaLR(opt, lr_factor)
     history: list[float] = []
     running = 0.0
+    paused = 0.0  # seconds spent in on_checkpoint
     start = time.perf_counter()
     model.train()
     with _progress(steps, progress, desc) as bar:
@@ -185,7 +191,11 @@ def fit(
                 history.append(running)
                 bar.set_postfix(loss=f"{running:.4f}")
             bar.update(1)
-    return ema.model.cpu().eval(), history, time.perf_counter() - start
+            if on_checkpoint is not None and ((every and (step + 1) % every == 0) or step == steps - 1):
+                t0 = time.perf_counter()
+                on_checkpoint(step + 1, t0 - start - paused, ema.model)
+                paused += time.perf_counter() - t0
+    return ema.model.cpu().eval(), history, time.perf_counter() - start - paused
 
 
 def train_toy(

@@ -48,6 +48,7 @@ from diffusion_core import (
     ddpm_sample,
     load_or_train,
 )
+from scenes.registry import LANGS
 
 # ----------------------------------------------------------------------------- theme
 # A light theme: the deck's slides are white, its headings #234876.
@@ -60,7 +61,6 @@ GHOST = "#E8871E"
 HIGHLIGHTS = ("#D7263D", "#1B998B", "#F49D37", "#7D3C98", "#2E86AB", "#C0392B")
 
 FONT = "DejaVu Sans"  # fonts-dejavu-core: the same glyphs on every machine
-LANGS = ("es", "en")
 
 # One string table for every on-screen word. Formulas are MathTex and need none.
 STRINGS: dict[str, dict[str, str]] = {

@@ -8,15 +8,14 @@ rename, so a failed or interrupted render leaves an earlier file intact.
 
 from __future__ import annotations
 
-import importlib
 import os
 import shutil
 import tempfile
-from dataclasses import dataclass
 from pathlib import Path
 
 from diffusion_core import atomic_write, cache_dir
-from scenes.common import LANGS, LectureScene, check_latex
+from scenes.common import check_latex
+from scenes.registry import SCENES, SceneSpec  # noqa: F401  (re-exported)
 
 REPO = Path(__file__).resolve().parents[1]
 RENDERS = REPO / "renders"
@@ -29,47 +28,6 @@ QUALITIES = {  # name -> manim quality (resolution, frame rate)
 }
 FORMATS = ("mp4", "gif", "png")
 ENCODER_OPTIONS = {"preset": "veryfast", "crf": "20"}  # the same as manim.cfg
-
-
-@dataclass(frozen=True)
-class SceneSpec:
-    """A scene and the names its outputs take (those of the deck)."""
-
-    key: str
-    module: str
-    cls: str
-    video: str
-    still: str
-    about: str
-
-    def load(self) -> type[LectureScene]:
-        return getattr(importlib.import_module(self.module), self.cls)
-
-    def output_name(self, fmt: str, lang: str) -> str:
-        base = self.still if fmt == "png" else self.video
-        suffix = "" if lang == LANGS[0] else f"_{lang}"
-        return f"{base}{suffix}.{fmt}"
-
-
-SCENES: dict[str, SceneSpec] = {
-    s.key: s
-    for s in (
-        SceneSpec("forward", "scenes.forward", "ForwardProcess", "DiffusionProcess", "forward_process",
-                  "forward process q(x_t|x_{t-1}) on a 2D cloud"),
-        SceneSpec("reparam", "scenes.reparam", "ReparametrizationShortcut", "Reparametrization",
-                  "ddpm_paper_nice_property", "t small steps against one closed-form jump"),
-        SceneSpec("reverse", "scenes.reverse", "ReverseTrajectories", "ReverseProcess", "reverse_process",
-                  "a trained model's reverse process (DDPM)"),
-        SceneSpec("reverse-ddim", "scenes.reverse_ddim", "ReverseTrajectoriesDDIM", "ReverseProcessDDIM",
-                  "reverse_process_ddim", "the reverse process with DDIM, 50 steps"),
-        SceneSpec("schedule", "scenes.schedule", "NoiseSchedules", "NoiseSchedules", "noise_schedules",
-                  "beta_t, alpha_bar_t, signal and noise: linear against cosine"),
-        SceneSpec("digits-forward", "scenes.digits", "DigitsForward", "DigitsForward", "forward_process_digits",
-                  "real MNIST digits noised step by step, beside the closed-form jump"),
-        SceneSpec("digits-reverse", "scenes.digits_reverse", "DigitsReverse", "DigitsGeneration",
-                  "generated_digits", "digits emerging from noise under the trained UNet, with x0-hat"),
-    )
-}
 
 
 class RenderError(RuntimeError):

@@ -1,0 +1,137 @@
+"""MNIST benchmark: training throughput, sampling time DDPM against DDIM, peak memory.
+
+    python benchmarks/mnist_benchmark.py                       # this machine's CPU
+    python benchmarks/mnist_benchmark.py --device cuda --n 1000 --batch-sizes 64,256,512
+
+Training: SmallUNet steps of the real loop (``fit``: loss, backward, AdamW, EMA) at
+each batch size; the first ``--warmup`` steps are not timed. Sampling: ``--n`` images
+with DDPM (all T steps) and DDIM at each ``--ddim-steps``, from a freshly initialised
+UNet (the cost does not depend on the weights). Memory: the GPU allocator's peak on
+cuda, the process's peak resident set on the CPU. Prints a Markdown table; --json
+writes every number.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import platform
+import resource
+import sys
+import time
+from pathlib import Path
+
+import torch
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from diffusion_core.mnist_eval import sample_images  # noqa: E402
+from diffusion_core.schedule import ScheduleConfig  # noqa: E402
+from diffusion_core.train import fit  # noqa: E402
+from diffusion_core.unet import SmallUNet, UNetConfig  # noqa: E402
+
+
+def _sync(device: str) -> None:
+    if device == "cuda":
+        torch.cuda.synchronize()
+
+
+def _peak_mb(device: str) -> float:
+    if device == "cuda":
+        return torch.cuda.max_memory_allocated() / 2**20
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def _reset_peak(device: str) -> None:
+    if device == "cuda":
+        torch.cuda.reset_peak_memory_stats()
+
+
+def bench_training(batch: int, steps: int, warmup: int, device: str) -> dict:
+    """Images per second of the real training loop at one batch size."""
+    torch.manual_seed(0)
+    gen = torch.Generator().manual_seed(0)
+    images = torch.rand(2048, 1, 28, 28, generator=gen).mul(2).sub(1).to(device)  # shapes matter, not content
+    schedule = ScheduleConfig().build()
+    stamps: list[float] = []
+
+    def draw(_step: int) -> torch.Tensor:
+        _sync(device)
+        stamps.append(time.perf_counter())
+        idx = torch.randint(0, len(images), (batch,), generator=gen)
+        return images[idx.to(device)]
+
+    _reset_peak(device)
+    model = SmallUNet(UNetConfig()).to(device)
+    fit(model, draw, schedule, warmup + steps + 1, 1e-3, 0.999, gen, device=device, progress=False)
+    timed = stamps[warmup:]  # stamp k is the start of step k: differences are whole steps
+    seconds = timed[-1] - timed[0]
+    per_step = seconds / (len(timed) - 1)
+    return {"batch": batch, "steps_timed": len(timed) - 1, "s_per_step": per_step,
+            "steps_per_s": 1 / per_step, "images_per_s": batch / per_step, "peak_mb": _peak_mb(device)}
+
+
+def bench_sampling(n: int, batch: int, ddim_steps: list[int], device: str) -> list[dict]:
+    model = SmallUNet(UNetConfig()).eval()
+    schedule = ScheduleConfig().build()
+    sample_images(model, schedule, "ddim", min(n, batch), steps=2, device=device)  # warm-up
+    rows = []
+    for sampler, steps in [("ddpm", schedule.T)] + [("ddim", s) for s in ddim_steps]:
+        _reset_peak(device)
+        _, secs = sample_images(model, schedule, sampler, n, steps=steps, batch=batch, device=device)
+        rows.append({"sampler": sampler, "steps": steps, "n": n, "batch": batch, "seconds": secs,
+                     "s_per_1000": secs * 1000 / n, "peak_mb": _peak_mb(device)})
+    ddpm = rows[0]["seconds"]
+    for r in rows:
+        r["speedup_vs_ddpm"] = ddpm / r["seconds"]
+    return rows
+
+
+def machine(device: str) -> str:
+    if device == "cuda":
+        return f"{torch.cuda.get_device_name()}, torch {torch.__version__}"
+    return f"{platform.machine()} CPU, {torch.get_num_threads()} threads, torch {torch.__version__}"
+
+
+def main(argv=None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--device", choices=("cpu", "cuda"), default="cpu")
+    ap.add_argument("--batch-sizes", default="64", help="comma-separated training batch sizes")
+    ap.add_argument("--train-steps", type=int, default=30, help="timed training steps per batch size")
+    ap.add_argument("--warmup", type=int, default=5, help="untimed training steps first")
+    ap.add_argument("--n", type=int, default=100, help="images sampled per sampler")
+    ap.add_argument("--sample-batch", type=int, default=500)
+    ap.add_argument("--ddim-steps", default="50,100")
+    ap.add_argument("--skip-sampling", action="store_true")
+    ap.add_argument("--json", type=Path, default=None, help="write every number here")
+    args = ap.parse_args(argv)
+    if args.device == "cuda" and not torch.cuda.is_available():
+        ap.error("no CUDA device is available here")
+
+    result = {"machine": machine(args.device), "device": args.device, "train": [], "sampling": []}
+    for b in (int(x) for x in args.batch_sizes.split(",")):
+        r = bench_training(b, args.train_steps, args.warmup, args.device)
+        result["train"].append(r)
+        print(f"train batch {b}: {r['images_per_s']:.0f} images/s ({r['steps_per_s']:.1f} steps/s), "
+              f"peak {r['peak_mb']:.0f} MB", flush=True)
+    if not args.skip_sampling:
+        result["sampling"] = bench_sampling(args.n, args.sample_batch, [int(x) for x in args.ddim_steps.split(",")],
+                                            args.device)
+    if args.json:
+        args.json.write_text(json.dumps(result, indent=1))
+
+    print(f"\n{result['machine']}\n")
+    print("| Training batch | images/s | steps/s | peak memory |\n|---|---|---|---|")
+    for r in result["train"]:
+        print(f"| {r['batch']} | {r['images_per_s']:.0f} | {r['steps_per_s']:.1f} | {r['peak_mb']:.0f} MB |")
+    if result["sampling"]:
+        print(f"\n| Sampler | {result['sampling'][0]['n']} images | per 1,000 images | vs DDPM | peak memory |")
+        print("|---|---|---|---|---|")
+        for r in result["sampling"]:
+            print(f"| {r['sampler'].upper()} ({r['steps']} steps) | {r['seconds']:.1f} s | {r['s_per_1000']:.1f} s | "
+                  f"{r['speedup_vs_ddpm']:.1f}x faster | {r['peak_mb']:.0f} MB |")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

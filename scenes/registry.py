@@ -1,0 +1,55 @@
+"""The scenes and the file names their outputs take (those of the deck).
+
+Kept free of manim so that the command line's training and evaluation commands run
+where manim is not installed (a headless GPU machine, say).
+"""
+
+from __future__ import annotations
+
+import importlib
+from dataclasses import dataclass
+
+__all__ = ["LANGS", "SceneSpec", "SCENES"]
+
+LANGS = ("es", "en")  # the first is the default; others get a _LANG suffix
+
+
+@dataclass(frozen=True)
+class SceneSpec:
+    """A scene and the names its outputs take (those of the deck)."""
+
+    key: str
+    module: str
+    cls: str
+    video: str
+    still: str
+    about: str
+
+    def load(self) -> type:
+        return getattr(importlib.import_module(self.module), self.cls)
+
+    def output_name(self, fmt: str, lang: str) -> str:
+        base = self.still if fmt == "png" else self.video
+        suffix = "" if lang == LANGS[0] else f"_{lang}"
+        return f"{base}{suffix}.{fmt}"
+
+
+SCENES: dict[str, SceneSpec] = {
+    s.key: s
+    for s in (
+        SceneSpec("forward", "scenes.forward", "ForwardProcess", "DiffusionProcess", "forward_process",
+                  "forward process q(x_t|x_{t-1}) on a 2D cloud"),
+        SceneSpec("reparam", "scenes.reparam", "ReparametrizationShortcut", "Reparametrization",
+                  "ddpm_paper_nice_property", "t small steps against one closed-form jump"),
+        SceneSpec("reverse", "scenes.reverse", "ReverseTrajectories", "ReverseProcess", "reverse_process",
+                  "a trained model's reverse process (DDPM)"),
+        SceneSpec("reverse-ddim", "scenes.reverse_ddim", "ReverseTrajectoriesDDIM", "ReverseProcessDDIM",
+                  "reverse_process_ddim", "the reverse process with DDIM, 50 steps"),
+        SceneSpec("schedule", "scenes.schedule", "NoiseSchedules", "NoiseSchedules", "noise_schedules",
+                  "beta_t, alpha_bar_t, signal and noise: linear against cosine"),
+        SceneSpec("digits-forward", "scenes.digits", "DigitsForward", "DigitsForward", "forward_process_digits",
+                  "real MNIST digits noised step by step, beside the closed-form jump"),
+        SceneSpec("digits-reverse", "scenes.digits_reverse", "DigitsReverse", "DigitsGeneration",
+                  "generated_digits", "digits emerging from noise under the trained UNet, with x0-hat"),
+    )
+}
