@@ -216,9 +216,24 @@ DEFAULT_MNIST_CKPT = MNIST_MODELS / "ddpm_mnist.pt"
 DEFAULT_CLASSIFIER = MNIST_MODELS / "classifier.pt"
 
 
-def _train_mnist(schedule, T, steps, seed, lr, batch_size, device, out, data_dir, quiet, probe_every, probe_n):
+def _command_line(ctx: click.Context) -> str:
+    """The command as typed: its arguments and the options given on the command line."""
     import shlex
 
+    from click.core import ParameterSource
+
+    parts = ["python cli.py", *ctx.command_path.split()[1:]]
+    for param in ctx.command.params:
+        value = ctx.params.get(param.name)
+        if isinstance(param, click.Argument):
+            parts.append(shlex.quote(str(value)))
+        elif ctx.get_parameter_source(param.name) is ParameterSource.COMMANDLINE:
+            opt = max(param.opts, key=len)
+            parts.append(opt if param.is_flag else f"{opt} {shlex.quote(str(value))}")
+    return " ".join(parts)
+
+
+def _train_mnist(schedule, T, steps, seed, lr, batch_size, device, out, data_dir, quiet, probe_every, probe_n):
     from diffusion_core.mnist import MnistError
     from diffusion_core.mnist_train import MnistTrainConfig, save_mnist_checkpoint, train_mnist
 
@@ -237,12 +252,13 @@ def _train_mnist(schedule, T, steps, seed, lr, batch_size, device, out, data_dir
 
         def probe(model, schedule):
             try:
-                images, secs = sample_images(model, schedule, "ddim", probe_n, steps=50, seed=1, device=device)
+                images, secs = sample_images(model, schedule, "ddim", probe_n, steps=min(50, schedule.T), seed=1,
+                                              device=device)
                 report = evaluator(images)
             except Exception as exc:  # a failed probe must not end a long training run
                 click.echo(f"  probe failed: {exc!r}", err=True)
                 return {"probe_error": repr(exc)}
-            click.echo(f"  probe: FID {report.fid:.2f} (DDIM-50, n = {probe_n}), "
+            click.echo(f"  probe: FID {report.fid:.2f} (DDIM-{min(50, schedule.T)}, n = {probe_n}), "
                        f"confident {100 * report.confident_share:.1f}%, {secs:.1f} s", err=True)
             return {"fid_ddim50": round(report.fid, 3), "confident": round(report.confident_share, 4),
                     "probe_n": probe_n}
@@ -254,7 +270,7 @@ def _train_mnist(schedule, T, steps, seed, lr, batch_size, device, out, data_dir
         raise click.ClickException(str(exc)) from exc
     except TrainingDiverged as exc:
         raise click.ClickException(f"training stopped: {exc}") from exc
-    result.command = "python cli.py " + " ".join(shlex.quote(a) for a in sys.argv[1:])
+    result.command = _command_line(click.get_current_context())
     save_mnist_checkpoint(result, out)
     click.echo(f"trained mnist: {config.steps} steps of {config.batch_size} on {device} in {result.wall_time_s:.0f} s "
                f"({result.images_per_s:.0f} images/s), final loss {result.loss_history[-1]:.4f}")

@@ -20,8 +20,7 @@ from scipy import linalg
 from torch import nn
 from torch.nn import functional as F
 
-from .io import atomic_write
-from .train import CHECKPOINT_VERSION, CheckpointError
+from .train import CheckpointError, read_checkpoint, write_checkpoint
 
 __all__ = ["MnistClassifier", "train_classifier", "save_classifier", "load_classifier",
            "frechet_distance", "SampleReport", "Evaluator", "evaluate_images", "sample_images", "SAMPLERS"]
@@ -95,26 +94,21 @@ def accuracy(model: MnistClassifier, images, labels, batch: int = 1000) -> float
 
 
 def save_classifier(model: MnistClassifier, acc: float, wall: float, path: str | Path) -> Path:
-    payload = {"format_version": CHECKPOINT_VERSION, "kind": "mnist-classifier",
-               "state_dict": model.state_dict(), "test_accuracy": acc, "wall_time_s": wall}
-    with atomic_write(path) as tmp:
-        torch.save(payload, tmp)
-    return Path(path)
+    return write_checkpoint("mnist-classifier", {"state_dict": model.state_dict(), "test_accuracy": acc,
+                                                 "wall_time_s": wall}, path)
 
 
 def load_classifier(path: str | Path) -> tuple[MnistClassifier, float]:
     path = Path(path)
     hint = f"rebuild it with: python cli.py mnist train-classifier --out {path}"
+    payload = read_checkpoint(path, "mnist-classifier", hint)
+    model = MnistClassifier()
     try:
-        payload = torch.load(path, map_location="cpu", weights_only=True)
-        assert payload.get("kind") == "mnist-classifier" and payload.get("format_version") == CHECKPOINT_VERSION
-        model = MnistClassifier()
         model.load_state_dict(payload["state_dict"])
-    except FileNotFoundError as exc:
-        raise CheckpointError(f"{path}: no such classifier; {hint}") from exc
-    except Exception as exc:
-        raise CheckpointError(f"{path}: not a classifier checkpoint this code reads; {hint}") from exc
-    return model.eval(), float(payload["test_accuracy"])
+        acc = float(payload["test_accuracy"])
+    except (KeyError, TypeError, ValueError, RuntimeError) as exc:
+        raise CheckpointError(f"{path}: weights do not match this code ({exc}); {hint}") from exc
+    return model.eval(), acc
 
 
 def _stats(feats: np.ndarray) -> tuple[np.ndarray, np.ndarray]:

@@ -9,10 +9,9 @@ from pathlib import Path
 
 import torch
 
-from .io import atomic_write
 from .mnist import load_mnist
 from .schedule import NoiseSchedule, ScheduleConfig
-from .train import CHECKPOINT_VERSION, CheckpointError, fit
+from .train import CheckpointError, fit, read_checkpoint, write_checkpoint
 from .unet import SmallUNet, UNetConfig
 
 __all__ = ["MnistTrainConfig", "MnistResult", "train_mnist", "save_mnist_checkpoint", "load_mnist_checkpoint"]
@@ -100,9 +99,7 @@ def train_mnist(config: MnistTrainConfig, data_dir=None, device: str = "cpu", pr
 
 
 def save_mnist_checkpoint(result: MnistResult, path: str | Path) -> Path:
-    payload = {
-        "format_version": CHECKPOINT_VERSION,
-        "kind": "mnist",
+    return write_checkpoint("mnist", {
         "config": result.config.to_dict(),
         "state_dict": result.model.state_dict(),
         "loss_history": result.loss_history,
@@ -110,25 +107,13 @@ def save_mnist_checkpoint(result: MnistResult, path: str | Path) -> Path:
         "images_per_s": result.images_per_s,
         "command": result.command,
         "progress_log": result.progress_log,
-        "torch_version": str(torch.__version__),
-    }
-    path = Path(path)
-    with atomic_write(path) as tmp:
-        torch.save(payload, tmp)
-    return path
+    }, path)
 
 
 def load_mnist_checkpoint(path: str | Path) -> MnistResult:
     path = Path(path)
     hint = f"rebuild it with: python cli.py train mnist --out {path}"
-    if not path.is_file():
-        raise CheckpointError(f"{path}: no such checkpoint; {hint}")
-    try:
-        payload = torch.load(path, map_location="cpu", weights_only=True)
-    except Exception as exc:
-        raise CheckpointError(f"{path}: not a readable checkpoint ({exc.__class__.__name__}); {hint}") from exc
-    if not isinstance(payload, dict) or payload.get("format_version") != CHECKPOINT_VERSION or payload.get("kind") != "mnist":
-        raise CheckpointError(f"{path}: not an MNIST checkpoint of format {CHECKPOINT_VERSION}; {hint}")
+    payload = read_checkpoint(path, "mnist", hint)
     try:
         config = MnistTrainConfig.from_dict(payload["config"])
         model = SmallUNet(config.unet)

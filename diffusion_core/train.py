@@ -230,26 +230,51 @@ def train_toy(
     return TrainResult(final, schedule, config, history, metrics, wall)
 
 
-def save_checkpoint(result: TrainResult, path: str | Path) -> Path:
-    """Write weights, configuration, losses and metrics atomically."""
-    payload = {
-        "format_version": CHECKPOINT_VERSION,
-        "kind": "toy",
-        "config": result.config.to_dict(),
-        "state_dict": result.model.state_dict(),
-        "loss_history": result.loss_history,
-        "metrics": result.metrics,
-        "wall_time_s": result.wall_time_s,
-        "torch_version": str(torch.__version__),
-    }
+def write_checkpoint(kind: str, payload: dict, path: str | Path) -> Path:
+    """torch.save ``payload`` with its kind, the format version and torch's version,
+    atomically (a temporary file, then a rename)."""
+    payload = {"format_version": CHECKPOINT_VERSION, "kind": kind, **payload, "torch_version": str(torch.__version__)}
     path = Path(path)
     with atomic_write(path) as tmp:
         torch.save(payload, tmp)
     return path
 
 
+def read_checkpoint(path: str | Path, kind: str, hint: str) -> dict:
+    """The payload of a checkpoint of ``kind`` written by :func:`write_checkpoint`.
+
+    Raises:
+        CheckpointError: missing, unreadable, another format version or another kind;
+            the message ends with ``hint`` (how to rebuild it).
+    """
+    path = Path(path)
+    if not path.is_file():
+        raise CheckpointError(f"{path}: no such checkpoint; {hint}")
+    try:
+        payload = torch.load(path, map_location="cpu", weights_only=True)
+    except Exception as exc:  # torch raises many kinds for a corrupt file
+        raise CheckpointError(f"{path}: not a readable checkpoint ({exc.__class__.__name__}); {hint}") from exc
+    if not isinstance(payload, dict) or payload.get("format_version") != CHECKPOINT_VERSION:
+        found = payload.get("format_version") if isinstance(payload, dict) else None
+        raise CheckpointError(f"{path}: checkpoint format {found!r}, this code reads {CHECKPOINT_VERSION}; {hint}")
+    if payload.get("kind") != kind:
+        raise CheckpointError(f"{path}: a {payload.get('kind')!r} checkpoint, expected a {kind!r} one; {hint}")
+    return payload
+
+
+def save_checkpoint(result: TrainResult, path: str | Path) -> Path:
+    """Write weights, configuration, losses and metrics atomically."""
+    return write_checkpoint("toy", {
+        "config": result.config.to_dict(),
+        "state_dict": result.model.state_dict(),
+        "loss_history": result.loss_history,
+        "metrics": result.metrics,
+        "wall_time_s": result.wall_time_s,
+    }, path)
+
+
 def _rebuild_hint(path: Path) -> str:
-    return f"delete it and rebuild it with: python cli.py train --out {path}  (plus the original options)"
+    return f"rebuild it with: python cli.py train --out {path}  (plus the original options)"
 
 
 def load_checkpoint(path: str | Path, expected: TrainConfig | None = None) -> TrainResult:
@@ -260,19 +285,7 @@ def load_checkpoint(path: str | Path, expected: TrainConfig | None = None) -> Tr
             or (with ``expected``) was trained with another configuration.
     """
     path = Path(path)
-    if not path.is_file():
-        raise CheckpointError(f"{path}: no such checkpoint; train one with: python cli.py train --out {path}")
-    try:
-        payload = torch.load(path, map_location="cpu", weights_only=True)
-    except Exception as exc:  # torch raises many kinds for a corrupt file
-        raise CheckpointError(f"{path}: not a readable checkpoint ({exc.__class__.__name__}); {_rebuild_hint(path)}") from exc
-    if not isinstance(payload, dict) or payload.get("format_version") != CHECKPOINT_VERSION:
-        found = payload.get("format_version") if isinstance(payload, dict) else None
-        raise CheckpointError(
-            f"{path}: checkpoint format {found!r}, this code reads {CHECKPOINT_VERSION}; {_rebuild_hint(path)}"
-        )
-    if payload.get("kind") != "toy":
-        raise CheckpointError(f"{path}: a {payload.get('kind')!r} checkpoint, expected a toy model one")
+    payload = read_checkpoint(path, "toy", _rebuild_hint(path))
     try:
         config = TrainConfig.from_dict(payload["config"])
         model = MLPDenoiser(config.model)

@@ -257,13 +257,8 @@ class ToyModelScene(LectureScene):
 
 
 # ------------------------------------------------------------------ trajectories
-def cached_trajectory(train: TrainConfig, sampler: str, n: int, seed: int, steps: int = 50, eta: float = 0.0) -> Trajectory:
-    """The model's reverse trajectory, sampled once and kept in cache_dir()/trajectories."""
-    import torch
-
-    from diffusion_core import config_key
-
-    name = f"{config_key(train)}-{sampler}-{steps if sampler == 'ddim' else train.schedule.T}-eta{eta}-n{n}-s{seed}.npz"
+def cached(name: str, make) -> Trajectory:
+    """The trajectory cache_dir()/trajectories/NAME, made by make() the first time."""
     path = cache_dir() / "trajectories" / name
     if path.is_file():
         try:
@@ -272,15 +267,27 @@ def cached_trajectory(train: TrainConfig, sampler: str, n: int, seed: int, steps
             return traj
         except ValueError:
             path.unlink()
-    result = load_or_train(train)
-    gen = torch.Generator().manual_seed(seed)
-    if sampler == "ddpm":
-        traj = ddpm_sample(result.model, result.schedule, (n, 2), generator=gen)
-    else:
-        traj = ddim_sample(result.model, result.schedule, (n, 2), steps=steps, eta=eta, generator=gen)
+    traj = make()
     traj.save(path)
     _prune(path.parent, keep=TRAJECTORIES_KEPT)
     return traj
+
+
+def cached_trajectory(train: TrainConfig, sampler: str, n: int, seed: int, steps: int = 50, eta: float = 0.0) -> Trajectory:
+    """The model's reverse trajectory, sampled once and kept in cache_dir()/trajectories."""
+    import torch
+
+    from diffusion_core import config_key
+
+    def make() -> Trajectory:
+        result = load_or_train(train)
+        gen = torch.Generator().manual_seed(seed)
+        if sampler == "ddpm":
+            return ddpm_sample(result.model, result.schedule, (n, 2), generator=gen)
+        return ddim_sample(result.model, result.schedule, (n, 2), steps=steps, eta=eta, generator=gen)
+
+    name = f"{config_key(train)}-{sampler}-{steps if sampler == 'ddim' else train.schedule.T}-eta{eta}-n{n}-s{seed}.npz"
+    return cached(name, make)
 
 
 TRAJECTORIES_KEPT = 8  # a DDPM trajectory of 3,000 points is ~50 MB: keep the newest few

@@ -157,3 +157,110 @@ def test_cli_train_mnist_and_errors(mnist_dir, tmp_path):
     assert not (tmp_path / "m.pt").exists()
     result = runner.invoke(cli.cli, ["mnist", "evaluate", "--checkpoint", str(tmp_path / "none.pt")])
     assert result.exit_code == 1 and "no such checkpoint" in result.output
+
+
+TINY_MNIST = dict(schedule=ScheduleConfig("linear", 20), unet=UNetConfig(base=8, mults=(1, 2), emb_dim=32),
+                  steps=12, batch_size=8, warmup=2)
+
+
+def test_probes_log_progress_and_change_nothing(mnist_dir, tmp_path):
+    images, _ = load_mnist("train", mnist_dir, verify=False)
+    config = MnistTrainConfig(**TINY_MNIST)
+    seen = []
+
+    def probe(model, schedule):
+        assert not model.training and schedule.T == 20
+        # a probe samples with its own generator: the training run must not notice
+        ddim_sample(model, schedule, (2, 1, 28, 28), steps=3, generator=torch.Generator().manual_seed(5))
+        seen.append(len(seen))
+        return {"fid_ddim50": 1.5 * len(seen)}
+
+    plain = train_mnist(config, images=images, progress=False)
+    probed = train_mnist(config, images=images, progress=False, probe=probe, probe_every=5)
+    assert [e["step"] for e in probed.progress_log] == [5, 10, 12]  # every 5 steps, and the end
+    assert [e["images"] for e in probed.progress_log] == [40, 80, 96]
+    times = [e["train_s"] for e in probed.progress_log]
+    assert times == sorted(times) and times[-1] <= probed.wall_time_s + 0.01
+    for name, w in plain.model.state_dict().items():
+        assert torch.equal(w, probed.model.state_dict()[name]), name
+    back = load_mnist_checkpoint(save_mnist_checkpoint(probed, tmp_path / "p.pt"))
+    assert back.progress_log == probed.progress_log and not plain.progress_log
+
+
+def test_evaluator_matches_one_shot_evaluation(mnist_dir):
+    from diffusion_core.mnist_eval import Evaluator, sample_images
+
+    x, y = load_mnist("train", mnist_dir, verify=False)
+    xt, yt = load_mnist("test", mnist_dir, verify=False)
+    clf, _, _ = train_classifier(x, y, xt, yt, epochs=1, batch_size=32, progress=False, max_shift=0)
+    ev = Evaluator(clf, xt)
+    assert ev(x[:100]).as_dict() == evaluate_images(x[:100], xt, clf).as_dict()
+    model = SmallUNet(UNetConfig(base=8, mults=(1, 2), emb_dim=32))
+    sched = ScheduleConfig("linear", 20).build()
+    imgs, secs = sample_images(model, sched, "ddpm", 5, batch=2, seed=3)
+    assert imgs.shape == (5, 1, 28, 28) and secs > 0 and imgs.abs().max() <= 1.0 + 1e-6
+    again, _ = sample_images(model, sched, "ddpm", 5, batch=2, seed=3)
+    assert torch.equal(imgs, again)
+    with pytest.raises(ValueError, match="unknown sampler"):
+        sample_images(model, sched, "euler", 5)
+
+
+@pytest.fixture()
+def tiny_ckpt(mnist_dir, tmp_path, monkeypatch):
+    # the commands check the standard MD5 sums: make the fake files the standard here
+    sums = {name: mnist_module._md5(mnist_module._find(mnist_dir, name)) for name in mnist_module.MNIST_FILES}
+    monkeypatch.setattr(mnist_module, "MNIST_FILES", sums)
+    runner = CliRunner()
+    out = tmp_path / "tiny.pt"
+    result = runner.invoke(cli.cli, ["train", "mnist", "--steps", "6", "--T", "20", "--batch-size", "4",
+                                     "--probe-every", "3", "--probe-n", "8", "--data-dir", str(mnist_dir),
+                                     "--out", str(out), "--quiet"])
+    assert result.exit_code == 0, result.output
+    return out
+
+
+def test_cli_probes_evaluate_and_compare(tiny_ckpt, mnist_dir, tmp_path):
+    log = load_mnist_checkpoint(tiny_ckpt).progress_log
+    assert [e["step"] for e in log] == [3, 6] and all(e["fid_ddim50"] > 0 and e["probe_n"] == 8 for e in log)
+    runner = CliRunner()
+    common = ["--checkpoint", str(tiny_ckpt), "--data-dir", str(mnist_dir), "--batch", "8"]
+    result = runner.invoke(cli.cli, ["evaluate", *common, "--sampler", "ddpm", "-n", "8"])
+    assert result.exit_code == 0, result.output
+    assert "ddpm (20 steps), n = 8: FID" in result.output and "class shares: 0:" in result.output
+    table = tmp_path / "cmp.md"
+    result = runner.invoke(cli.cli, ["compare", *common, "-n", "8", "--ddim-steps", "5", "--out", str(table)])
+    assert result.exit_code == 0, result.output
+    text = table.read_text()
+    assert "| Model | FID | Sampling time (1,000 images) | Peak memory | Training time |" in text
+    assert "| DDPM (20 steps) |" in text and "| DDIM (5 steps) |" in text
+    command = load_mnist_checkpoint(tiny_ckpt).command  # as typed, whatever runs the command line
+    assert command.startswith("python cli.py train mnist --T 20 --steps 6") and "--probe-every 3" in command
+    assert command.endswith("--quiet") and f"Training: `{command}`" in text
+    # every error: a message, a non-zero exit, no table
+    bad = tmp_path / "bad.md"
+    result = runner.invoke(cli.cli, ["compare", *common, "-n", "8", "--ddim-steps", "50", "--out", str(bad)])
+    assert result.exit_code == 2 and "DDIM steps must be in 1..20" in result.output and not bad.exists()
+    result = runner.invoke(cli.cli, ["evaluate", *common, "--sample-steps", "50"])
+    assert result.exit_code == 2 and "DDIM steps must be in 1..20" in result.output
+    result = runner.invoke(cli.cli, ["compare", *common, "--classifier", str(tmp_path / "none.pt"), "--out", str(bad)])
+    assert result.exit_code == 1 and "mnist train-classifier" in result.output and not bad.exists()
+    if not torch.cuda.is_available():
+        result = runner.invoke(cli.cli, ["compare", *common, "--device", "cuda", "--out", str(bad)])
+        assert result.exit_code == 2 and "no CUDA device" in result.output
+    result = runner.invoke(cli.cli, ["train", "--probe-every", "5"])
+    assert result.exit_code == 2 and "--probe-every is for 'train mnist'" in result.output
+
+
+def test_training_commands_need_no_manim(tmp_path):
+    """A headless GPU machine may lack manim: training and evaluation still run."""
+    import os
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    (tmp_path / "manim.py").write_text("raise ImportError('no manim here')\n")
+    env = {**os.environ, "PYTHONPATH": str(tmp_path)}
+    repo = Path(cli.__file__).resolve().parent
+    for args in (["train", "mnist", "--help"], ["compare", "--help"], ["list"]):
+        done = subprocess.run([sys.executable, "cli.py", *args], cwd=repo, env=env, capture_output=True, text=True)
+        assert done.returncode == 0, done.stderr

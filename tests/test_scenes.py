@@ -17,6 +17,8 @@ from scenes.common import (
     rasterise,
     tr,
 )
+from scenes.digits import DigitsForward
+from scenes.digits_reverse import DigitsReverse
 from scenes.forward import ForwardProcess
 from scenes.render import SCENES, render_scene
 from scenes.reverse import ReverseTrajectories
@@ -130,6 +132,17 @@ class SmallReverse(ReverseTrajectories):
     n_points = 300
 
 
+class SmallDigitsForward(DigitsForward):
+    n_digits = 3
+    T = 200
+
+
+class SmallDigitsReverse(DigitsReverse):  # the shipped checkpoint, 10 DDIM steps
+    n_samples = 4
+    sampler = "ddim"
+    sample_steps = 10
+
+
 def settle(scene):
     """manim's last-frame test draws only the mobjects of the last animation: end on
     one that holds every mobject, so the control frame is the whole picture."""
@@ -216,3 +229,28 @@ def test_digit_grid_is_nearest_neighbour():
     assert (block == block[0, 0]).all()  # each source pixel is a flat s x s block
     expected = (np.clip(digits[0, 0], -1, 1) + 1) * 127.5
     np.testing.assert_allclose(arr[: 28 * s : s, : 28 * s : s, 0], expected, atol=1.0)  # uint8 rounding
+
+
+@frames_comparison(base_scene=SmallDigitsForward)
+def test_digits_forward_still(scene):
+    type(scene).__mro__[1].construct(scene)
+    settle(scene)
+
+
+@frames_comparison(base_scene=SmallDigitsReverse)
+def test_digits_reverse_still(scene):
+    type(scene).__mro__[1].construct(scene)
+    settle(scene)
+
+
+@pytest.mark.slow
+def test_digits_reverse_trajectory_is_cached(rendered, tiny_mnist_checkpoint):
+    """The digit scene samples once per checkpoint, sampler and seed, like the toy scenes."""
+    import hashlib
+
+    from diffusion_core import Trajectory, cache_dir
+
+    digest = hashlib.sha256(tiny_mnist_checkpoint.read_bytes()).hexdigest()[:16]
+    path = cache_dir() / "trajectories" / f"mnist-{digest}-ddpm-20-n4-s{DigitsReverse.seed}.npz"
+    traj = Trajectory.load(path)  # written by the render of the `rendered` fixture
+    assert traj.xs.shape == (21, 4, 1, 28, 28) and traj.meta["sampler"] == "ddpm"
