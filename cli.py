@@ -127,7 +127,10 @@ def train(ctx, what, dataset, text, schedule, T, steps, seed, lr, batch_size, hi
           probe_every, probe_n, quiet):
     """Train a DDPM (eq. 14, EMA weights) and write its checkpoint atomically.
 
-    WHAT is "toy" (a 2D dataset, the default) or "mnist" (a SmallUNet on MNIST).
+    WHAT is "toy" (a 2D dataset, the default) or "mnist" (a SmallUNet on MNIST). The
+    defaults shown are the toy model's; for mnist they are the shipped model's run:
+    --steps 12000 --batch-size 256 --lr 0.001 (3.5 min on an H200 GPU with --device
+    cuda; hours on a CPU).
     """
     from diffusion_core import save_checkpoint, train_toy
 

@@ -10,6 +10,7 @@ trajectory is sampled once per checkpoint, sampler and seed and kept in the cach
 from __future__ import annotations
 
 import hashlib
+import sys
 from pathlib import Path
 from types import SimpleNamespace
 
@@ -42,6 +43,9 @@ class DigitsReverse(LectureScene):
         steps = result.schedule.T if self.sampler == "ddpm" else min(self.sample_steps, result.schedule.T)
 
         def sample():
+            print(f"Sampling {self.n_samples} digits with {self.sampler.upper()} ({steps} UNet steps) once; "
+                  f"the trajectory is cached for later renders (DDPM: about a minute on 2 CPU cores).",
+                  file=sys.stderr)
             gen = torch.Generator().manual_seed(self.seed)
             if self.sampler == "ddpm":
                 return ddpm_sample(result.model, result.schedule, shape, generator=gen, clip_x0=1.0)
