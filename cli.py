@@ -355,20 +355,36 @@ def _evaluation_options(f):
 @click.option("--sample-steps", type=click.IntRange(min=1), default=50, show_default=True)
 @click.option("-n", "--n", "n", type=click.IntRange(min=2), default=10_000, show_default=True)
 @click.option("--seed", type=int, default=0, show_default=True)
-def mnist_evaluate(data_dir, checkpoint, classifier, device, batch, sampler, sample_steps, n, seed):
+@click.option("--real", is_flag=True,
+              help="Score n random training images instead of samples: the best a model can reach.")
+def mnist_evaluate(data_dir, checkpoint, classifier, device, batch, sampler, sample_steps, n, seed, real):
     """FID (classifier features) against the 10,000 test images, confident share, class histogram."""
+    import torch
+
     from diffusion_core.mnist_eval import evaluate_images, sample_images
 
-    result, clf, acc, test = _evaluation_inputs(checkpoint, classifier, data_dir)
-    try:
-        samples, secs = sample_images(result.model, result.schedule, sampler, n, steps=sample_steps, seed=seed,
-                                      batch=batch, device=device)
-    except ValueError as exc:
-        raise click.BadParameter(str(exc), param_hint="--sample-steps") from exc
+    if real:
+        from diffusion_core.mnist import MnistError, load_mnist
+
+        _, clf, acc, test = _evaluation_inputs(None, classifier, data_dir)
+        try:
+            train, _ = load_mnist("train", data_dir)
+        except MnistError as exc:
+            raise click.ClickException(str(exc)) from exc
+        pick = torch.randperm(len(train), generator=torch.Generator().manual_seed(seed))[:n]
+        samples, what = train[pick], f"training images, n = {len(pick)}"
+    else:
+        result, clf, acc, test = _evaluation_inputs(checkpoint, classifier, data_dir)
+        try:
+            samples, secs = sample_images(result.model, result.schedule, sampler, n, steps=sample_steps, seed=seed,
+                                          batch=batch, device=device)
+        except ValueError as exc:
+            raise click.BadParameter(str(exc), param_hint="--sample-steps") from exc
+        steps = result.schedule.T if sampler == "ddpm" else sample_steps
+        what = f"{sampler} ({steps} steps), n = {n}, sampling {secs:.0f} s on {device}"
     report = evaluate_images(samples, test, clf)
-    click.echo(f"{sampler} ({result.schedule.T if sampler == 'ddpm' else sample_steps} steps), n = {n}: "
-               f"FID {report.fid:.2f}, confident (>= 0.9) {100 * report.confident_share:.1f}%, "
-               f"sampling {secs:.0f} s on {device}; classifier test accuracy {100 * acc:.2f}%")
+    click.echo(f"{what}: FID {report.fid:.2f}, confident (>= 0.9) {100 * report.confident_share:.1f}%; "
+               f"classifier test accuracy {100 * acc:.2f}%")
     click.echo("class shares: " + ", ".join(f"{d}: {100 * s:.1f}%" for d, s in enumerate(report.class_share)))
 
 

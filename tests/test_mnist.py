@@ -226,7 +226,9 @@ def test_cli_probes_evaluate_and_compare(tiny_ckpt, mnist_dir, tmp_path):
     common = ["--checkpoint", str(tiny_ckpt), "--data-dir", str(mnist_dir), "--batch", "8"]
     result = runner.invoke(cli.cli, ["evaluate", *common, "--sampler", "ddpm", "-n", "8"])
     assert result.exit_code == 0, result.output
-    assert "ddpm (20 steps), n = 8: FID" in result.output and "class shares: 0:" in result.output
+    assert "ddpm (20 steps), n = 8, sampling" in result.output and "class shares: 0:" in result.output
+    result = runner.invoke(cli.cli, ["evaluate", *common, "--real", "-n", "64"])
+    assert result.exit_code == 0 and "training images, n = 64: FID" in result.output, result.output
     table = tmp_path / "cmp.md"
     result = runner.invoke(cli.cli, ["compare", *common, "-n", "8", "--ddim-steps", "5", "--out", str(table)])
     assert result.exit_code == 0, result.output
