@@ -157,6 +157,8 @@ def test_cli_train_mnist_and_errors(mnist_dir, tmp_path):
     assert not (tmp_path / "m.pt").exists()
     result = runner.invoke(cli.cli, ["mnist", "evaluate", "--checkpoint", str(tmp_path / "none.pt")])
     assert result.exit_code == 1 and "no such checkpoint" in result.output
+    result = runner.invoke(cli.cli, ["evaluate", "--real", "--data-dir", str(tmp_path / "none")])
+    assert result.exit_code == 1 and "python cli.py mnist fetch" in result.output
 
 
 TINY_MNIST = dict(schedule=ScheduleConfig("linear", 20), unet=UNetConfig(base=8, mults=(1, 2), emb_dim=32),
