@@ -30,6 +30,8 @@ from diffusion_core.schedule import ScheduleConfig  # noqa: E402
 from diffusion_core.train import fit  # noqa: E402
 from diffusion_core.unet import SmallUNet, UNetConfig  # noqa: E402
 
+SHIPPED = UNetConfig()  # the shipped model's size
+
 
 def _sync(device: str) -> None:
     if device == "cuda":
@@ -47,7 +49,7 @@ def _reset_peak(device: str) -> None:
         torch.cuda.reset_peak_memory_stats()
 
 
-def bench_training(batch: int, steps: int, warmup: int, device: str) -> dict:
+def bench_training(batch: int, steps: int, warmup: int, device: str, unet: UNetConfig = SHIPPED) -> dict:
     """Images per second of the real training loop at one batch size."""
     torch.manual_seed(0)
     gen = torch.Generator().manual_seed(0)
@@ -62,7 +64,7 @@ def bench_training(batch: int, steps: int, warmup: int, device: str) -> dict:
         return images[idx.to(device)]
 
     _reset_peak(device)
-    model = SmallUNet(UNetConfig()).to(device)
+    model = SmallUNet(unet).to(device)
     fit(model, draw, schedule, warmup + steps + 1, 1e-3, 0.999, gen, device=device, progress=False)
     timed = stamps[warmup:]  # stamp k is the start of step k: differences are whole steps
     seconds = timed[-1] - timed[0]
@@ -71,8 +73,8 @@ def bench_training(batch: int, steps: int, warmup: int, device: str) -> dict:
             "steps_per_s": 1 / per_step, "images_per_s": batch / per_step, "peak_mb": _peak_mb(device)}
 
 
-def bench_sampling(n: int, batch: int, ddim_steps: list[int], device: str) -> list[dict]:
-    model = SmallUNet(UNetConfig()).eval()
+def bench_sampling(n: int, batch: int, ddim_steps: list[int], device: str, unet: UNetConfig = SHIPPED) -> list[dict]:
+    model = SmallUNet(unet).eval()
     schedule = ScheduleConfig().build()
     sample_images(model, schedule, "ddim", min(n, batch), steps=2, device=device)  # warm-up
     rows = []
@@ -102,21 +104,23 @@ def main(argv=None) -> int:
     ap.add_argument("--n", type=int, default=100, help="images sampled per sampler")
     ap.add_argument("--sample-batch", type=int, default=500)
     ap.add_argument("--ddim-steps", default="50,100")
+    ap.add_argument("--unet-base", type=int, default=UNetConfig.base, help="UNet channels at 28x28")
     ap.add_argument("--skip-sampling", action="store_true")
     ap.add_argument("--json", type=Path, default=None, help="write every number here")
     args = ap.parse_args(argv)
     if args.device == "cuda" and not torch.cuda.is_available():
         ap.error("no CUDA device is available here")
 
-    result = {"machine": machine(args.device), "device": args.device, "train": [], "sampling": []}
+    result = {"machine": machine(args.device), "device": args.device, "unet_base": args.unet_base,
+              "train": [], "sampling": []}
     for b in (int(x) for x in args.batch_sizes.split(",")):
-        r = bench_training(b, args.train_steps, args.warmup, args.device)
+        r = bench_training(b, args.train_steps, args.warmup, args.device, UNetConfig(base=args.unet_base))
         result["train"].append(r)
         print(f"train batch {b}: {r['images_per_s']:.0f} images/s ({r['steps_per_s']:.1f} steps/s), "
               f"peak {r['peak_mb']:.0f} MB", flush=True)
     if not args.skip_sampling:
         result["sampling"] = bench_sampling(args.n, args.sample_batch, [int(x) for x in args.ddim_steps.split(",")],
-                                            args.device)
+                                            args.device, UNetConfig(base=args.unet_base))
     if args.json:
         args.json.write_text(json.dumps(result, indent=1))
 

@@ -14,6 +14,9 @@ exact training command:
    samples per row.
 
 Each result lands in OUTDIR as soon as it exists, so a run cut short keeps what it made.
+Step 2 writes the default checkpoint, models/mnist/ddpm_mnist.pt (where the scenes
+look): `git checkout models/mnist/ddpm_mnist.pt` brings the shipped one back.
+``--unet-base`` trains a wider UNet (e.g. 32) with the same plan.
 """
 
 from __future__ import annotations
@@ -45,6 +48,7 @@ def main(argv=None) -> int:
     ap.add_argument("--min-steps", type=int, default=1000)
     ap.add_argument("--min-train-s", type=float, default=150, help="fewer compare samples before less training")
     ap.add_argument("--max-steps", type=int, default=100_000)
+    ap.add_argument("--unet-base", type=int, default=24, help="UNet width (train mnist --unet-base)")
     ap.add_argument("--device", default="cuda", help="cpu only to try this script out, with tiny numbers")
     args = ap.parse_args(argv)
     start = time.perf_counter()
@@ -55,12 +59,13 @@ def main(argv=None) -> int:
     import torch
 
     dev = args.device
+    unet = mb.UNetConfig(base=args.unet_base)
     print(f"torch {torch.__version__}, {mb.machine(dev)}", flush=True)
     bench = {"machine": mb.machine(dev), "device": dev, "train": [], "sampling": []}
     for b in (int(x) for x in args.bench_batches.split(",")):
-        bench["train"].append(mb.bench_training(b, args.bench_steps, 20 if dev == "cuda" else 1, dev))
+        bench["train"].append(mb.bench_training(b, args.bench_steps, 20 if dev == "cuda" else 1, dev, unet))
         print(f"train batch {b}: {bench['train'][-1]}", flush=True)
-    bench["sampling"] = mb.bench_sampling(args.bench_n, args.bench_n, [50, 100], dev)
+    bench["sampling"] = mb.bench_sampling(args.bench_n, args.bench_n, [50, 100], dev, unet)
     for r in bench["sampling"]:
         print(f"sampling: {r}", flush=True)
     (args.out / "bench_cuda.json").write_text(json.dumps(bench, indent=1))
@@ -86,6 +91,8 @@ def main(argv=None) -> int:
     every = max(500, steps // args.probes // 500 * 500) if steps >= 1000 else max(1, steps // args.probes)
     cmd = [sys.executable, "cli.py", "train", "mnist", "--device", dev, "--batch-size", str(train["batch"]),
            "--steps", str(steps), "--probe-every", str(every), "--probe-n", str(args.probe_n), "--quiet"]
+    if args.unet_base != 24:
+        cmd[-1:-1] = ["--unet-base", str(args.unet_base)]
     print("$ " + " ".join(cmd[1:]), flush=True)
     rc = subprocess.call(cmd, cwd=REPO)
     ckpt = REPO / "models" / "mnist" / "ddpm_mnist.pt"

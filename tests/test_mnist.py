@@ -253,6 +253,15 @@ def test_cli_probes_evaluate_and_compare(tiny_ckpt, mnist_dir, tmp_path):
         assert result.exit_code == 2 and "no CUDA device" in result.output
     result = runner.invoke(cli.cli, ["train", "--probe-every", "5"])
     assert result.exit_code == 2 and "--probe-every is for 'train mnist'" in result.output
+    result = runner.invoke(cli.cli, ["train", "--unet-base", "32"])
+    assert result.exit_code == 2 and "--unet-base is for 'train mnist'" in result.output
+    wide = tmp_path / "wide.pt"
+    result = runner.invoke(cli.cli, ["train", "mnist", "--unet-base", "20", "--data-dir", str(mnist_dir), "--out", str(wide)])
+    assert result.exit_code == 2 and "multiple of groups=8" in result.output and not wide.exists()
+    result = runner.invoke(cli.cli, ["train", "mnist", "--unet-base", "16", "--steps", "2", "--batch-size", "2", "--T", "10",
+                                     "--data-dir", str(mnist_dir), "--out", str(wide), "--quiet"])
+    assert result.exit_code == 0, result.output
+    assert load_mnist_checkpoint(wide).config.unet.base == 16
 
 
 def test_training_commands_need_no_manim(tmp_path):
