@@ -495,7 +495,7 @@ def mnist_compare(data_dir, checkpoint, classifier, device, batch, n, ddim_steps
     click.echo(f"table: {out}")
 
 
-# The names: `python cli.py evaluate ...` and `python cli.py compare ...`.
+# Also top-level, as the README writes them: `python cli.py evaluate`, `python cli.py compare`.
 cli.add_command(mnist_evaluate, "evaluate")
 cli.add_command(mnist_compare, "compare")
 
