@@ -362,16 +362,20 @@ def _evaluation_options(f):
 @_evaluation_options
 @click.option("--sampler", type=click.Choice(["ddpm", "ddim"]), default="ddim", show_default=True)
 @click.option("--sample-steps", type=click.IntRange(min=1), default=50, show_default=True)
+@click.option("--eta", type=click.FloatRange(min=0), default=0.0, show_default=True,
+              help="DDIM's eta: 0 deterministic, 1 stochastic (a DDPM-like step over each stride).")
 @click.option("-n", "--n", "n", type=click.IntRange(min=2), default=10_000, show_default=True)
 @click.option("--seed", type=int, default=0, show_default=True)
 @click.option("--real", is_flag=True,
               help="Score n random training images instead of samples: the best a model can reach.")
-def mnist_evaluate(data_dir, checkpoint, classifier, device, batch, sampler, sample_steps, n, seed, real):
+def mnist_evaluate(data_dir, checkpoint, classifier, device, batch, sampler, sample_steps, eta, n, seed, real):
     """FID (classifier features) against the 10,000 test images, confident share, class histogram."""
     import torch
 
     from diffusion_core.mnist_eval import evaluate_images, sample_images
 
+    if eta != 0 and sampler != "ddim":
+        raise click.BadParameter("eta is DDIM's parameter: add --sampler ddim, or leave --eta out", param_hint="--eta")
     if real:
         from diffusion_core.mnist import MnistError, load_mnist
 
@@ -386,15 +390,21 @@ def mnist_evaluate(data_dir, checkpoint, classifier, device, batch, sampler, sam
         result, clf, acc, test = _evaluation_inputs(checkpoint, classifier, data_dir)
         try:
             samples, secs = sample_images(result.model, result.schedule, sampler, n, steps=sample_steps, seed=seed,
-                                          batch=batch, device=device)
+                                          batch=batch, device=device, eta=eta)
         except ValueError as exc:
             raise click.BadParameter(str(exc), param_hint="--sample-steps") from exc
-        steps = result.schedule.T if sampler == "ddpm" else sample_steps
-        what = f"{sampler} ({steps} steps), n = {n}, sampling {secs:.0f} s on {device}"
+        what = f"{_row_name(sampler, result.schedule.T if sampler == 'ddpm' else sample_steps, eta)}, n = {n}, " \
+               f"sampling {secs:.0f} s on {device}"
     report = evaluate_images(samples, test, clf)
     click.echo(f"{what}: FID {report.fid:.2f}, confident (>= 0.9) {100 * report.confident_share:.1f}%; "
                f"classifier test accuracy {100 * acc:.2f}%")
     click.echo("class shares: " + ", ".join(f"{d}: {100 * s:.1f}%" for d, s in enumerate(report.class_share)))
+
+
+def _row_name(sampler: str, steps: int, eta: float) -> str:
+    """'DDPM (1000 steps)', 'DDIM (50 steps)' (eta = 0), 'DDIM (50 steps, eta = 1)'."""
+    extra = f", eta = {eta:g}" if sampler == "ddim" and eta != 0 else ""
+    return f"{sampler.upper()} ({steps} steps{extra})"
 
 
 class _PeakMemory:
@@ -445,8 +455,10 @@ class _PeakMemory:
 @click.option("-n", "--n", "n", type=click.IntRange(min=2), default=1000, show_default=True,
               help="Samples per row for the FID (the time column is per 1,000 images).")
 @click.option("--ddim-steps", multiple=True, type=click.IntRange(min=1), default=(50, 100), show_default=True)
+@click.option("--eta", "etas", multiple=True, type=click.FloatRange(min=0), default=(0.0, 1.0), show_default=True,
+              help="DDIM's eta values: a row for each steps and eta (0 deterministic, 1 stochastic).")
 @click.option("--out", type=click.Path(dir_okay=False), callback=_writable_file, default="comparison.md", show_default=True)
-def mnist_compare(data_dir, checkpoint, classifier, device, batch, n, ddim_steps, out):
+def mnist_compare(data_dir, checkpoint, classifier, device, batch, n, ddim_steps, etas, out):
     """The deck's "Comparison with Other Models" table, measured: DDPM against DDIM."""
     import platform
 
@@ -466,11 +478,13 @@ def mnist_compare(data_dir, checkpoint, classifier, device, batch, n, ddim_steps
     else:
         machine = f"{platform.processor() or platform.machine()}, {torch.get_num_threads()} CPU threads (memory: peak resident set)"
     rows, quality = [], []
-    for sampler, steps in [("ddpm", result.schedule.T)] + [("ddim", s) for s in ddim_steps]:
+    runs = [("ddpm", result.schedule.T, 0.0)] + [("ddim", s, e) for e in dict.fromkeys(etas) for s in ddim_steps]
+    for sampler, steps, eta in runs:
         with _PeakMemory(device) as mem:
-            samples, secs = sample_images(result.model, result.schedule, sampler, n, steps=steps, batch=batch, device=device)
+            samples, secs = sample_images(result.model, result.schedule, sampler, n, steps=steps, batch=batch,
+                                          device=device, eta=eta)
         report = evaluator(samples)
-        name = f"{sampler.upper()} ({steps} steps)"
+        name = _row_name(sampler, steps, eta)
         rows.append(f"| {name} | {report.fid:.2f} | {secs * 1000 / n:.1f} s | {mem.peak_mb:.0f} MB | "
                     f"{result.wall_time_s / 60:.1f} min |")
         shares = [100 * x for x in report.class_share]

@@ -181,13 +181,16 @@ def evaluate_images(samples: torch.Tensor, reference: torch.Tensor, classifier: 
 
 
 def sample_images(model, schedule, sampler: str, n: int, steps: int = 50, seed: int = 0,
-                  batch: int = 500, device: str = "cpu") -> tuple[torch.Tensor, float]:
-    """n images (n, 1, 28, 28) from ``model`` with DDPM (all T steps) or DDIM (``steps``),
-    in batches; returns them on the CPU with the sampling wall time in seconds."""
+                  batch: int = 500, device: str = "cpu", eta: float = 0.0) -> tuple[torch.Tensor, float]:
+    """n images (n, 1, 28, 28) from ``model`` with DDPM (all T steps) or DDIM (``steps``,
+    ``eta``: 0 deterministic, 1 a DDPM-like stochastic step over each stride), in batches;
+    returns them on the CPU with the sampling wall time in seconds."""
     from .sampling import ddim_sample, ddpm_sample
 
     if sampler not in SAMPLERS:
         raise ValueError(f"unknown sampler {sampler!r}; valid: {', '.join(SAMPLERS)}")
+    if eta != 0 and sampler != "ddim":
+        raise ValueError(f"eta is DDIM's parameter; {sampler} takes none (got eta = {eta})")
     gen = torch.Generator().manual_seed(seed)
     was_training = model.training
     model = model.to(device)
@@ -197,8 +200,8 @@ def sample_images(model, schedule, sampler: str, n: int, steps: int = 50, seed: 
         if sampler == "ddpm":
             traj = ddpm_sample(model, schedule, shape, generator=gen, clip_x0=1.0, device=device, record=False)
         else:
-            traj = ddim_sample(model, schedule, shape, steps=steps, generator=gen, clip_x0=1.0, device=device,
-                               record=False)
+            traj = ddim_sample(model, schedule, shape, steps=steps, eta=eta, generator=gen, clip_x0=1.0,
+                               device=device, record=False)
         out.append(traj.samples)  # on the CPU: the copy waits for the device to finish
     seconds = time.perf_counter() - start
     model.train(was_training)

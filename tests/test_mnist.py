@@ -205,6 +205,13 @@ def test_evaluator_matches_one_shot_evaluation(mnist_dir):
     assert torch.equal(imgs, again)
     with pytest.raises(ValueError, match="unknown sampler"):
         sample_images(model, sched, "euler", 5)
+    # DDIM's eta: 1 draws fresh noise at every stride (seeded), 0 does not
+    det, _ = sample_images(model, sched, "ddim", 5, steps=4, batch=2, seed=3)
+    sto, _ = sample_images(model, sched, "ddim", 5, steps=4, batch=2, seed=3, eta=1.0)
+    assert not torch.equal(det, sto) and torch.equal(sto, sample_images(model, sched, "ddim", 5, steps=4, batch=2,
+                                                                        seed=3, eta=1.0)[0])
+    with pytest.raises(ValueError, match="eta is DDIM's parameter"):
+        sample_images(model, sched, "ddpm", 5, eta=1.0)
 
 
 @pytest.fixture()
@@ -228,7 +235,7 @@ def test_cli_probes_evaluate_and_compare(tiny_ckpt, mnist_dir, tmp_path):
     common = ["--checkpoint", str(tiny_ckpt), "--data-dir", str(mnist_dir), "--batch", "8"]
     result = runner.invoke(cli.cli, ["evaluate", *common, "--sampler", "ddpm", "-n", "8"])
     assert result.exit_code == 0, result.output
-    assert "ddpm (20 steps), n = 8, sampling" in result.output and "class shares: 0:" in result.output
+    assert "DDPM (20 steps), n = 8, sampling" in result.output and "class shares: 0:" in result.output
     result = runner.invoke(cli.cli, ["evaluate", *common, "--real", "-n", "64"])
     assert result.exit_code == 0 and "training images, n = 64: FID" in result.output, result.output
     table = tmp_path / "cmp.md"
@@ -236,7 +243,10 @@ def test_cli_probes_evaluate_and_compare(tiny_ckpt, mnist_dir, tmp_path):
     assert result.exit_code == 0, result.output
     text = table.read_text()
     assert "| Model | FID | Sampling time (1,000 images) | Peak memory | Training time |" in text
-    assert "| DDPM (20 steps) |" in text and "| DDIM (5 steps) |" in text
+    assert "| DDPM (20 steps) |" in text and "| DDIM (5 steps) |" in text and "| DDIM (5 steps, eta = 1) |" in text
+    assert text.count("| DDIM (5 steps, eta = 1) |") == 2  # in both tables
+    result = runner.invoke(cli.cli, ["evaluate", *common, "--sample-steps", "5", "--eta", "1", "-n", "8"])
+    assert result.exit_code == 0 and "DDIM (5 steps, eta = 1), n = 8" in result.output, result.output
     command = load_mnist_checkpoint(tiny_ckpt).command  # as typed, whatever runs the command line
     assert command.startswith("python cli.py train mnist --T 20 --steps 6") and "--probe-every 3" in command
     assert command.endswith("--quiet") and f"Training: `{command}`" in text
@@ -246,6 +256,10 @@ def test_cli_probes_evaluate_and_compare(tiny_ckpt, mnist_dir, tmp_path):
     assert result.exit_code == 2 and "DDIM steps must be in 1..20" in result.output and not bad.exists()
     result = runner.invoke(cli.cli, ["evaluate", *common, "--sample-steps", "50"])
     assert result.exit_code == 2 and "DDIM steps must be in 1..20" in result.output
+    result = runner.invoke(cli.cli, ["evaluate", *common, "--sampler", "ddpm", "--eta", "1"])
+    assert result.exit_code == 2 and "eta is DDIM's parameter" in result.output
+    result = runner.invoke(cli.cli, ["compare", *common, "--eta", "-1", "--out", str(bad)])
+    assert result.exit_code == 2 and "--eta" in result.output and not bad.exists()
     result = runner.invoke(cli.cli, ["compare", *common, "--classifier", str(tmp_path / "none.pt"), "--out", str(bad)])
     assert result.exit_code == 1 and "mnist train-classifier" in result.output and not bad.exists()
     if not torch.cuda.is_available():
