@@ -5,7 +5,7 @@
 
 Training: SmallUNet steps of the real loop (``fit``: loss, backward, AdamW, EMA) at
 each batch size; the first ``--warmup`` steps are not timed. Sampling: ``--n`` images
-with DDPM (all T steps) and DDIM at each ``--ddim-steps``, from a freshly initialised
+with DDPM (all T steps) and DDIM at each ``--ddim-steps`` and ``--etas``, from a freshly initialised
 UNet (the cost does not depend on the weights). Memory: the GPU allocator's peak on
 cuda, the process's peak resident set on the CPU. Prints a Markdown table; --json
 writes every number.
@@ -73,15 +73,16 @@ def bench_training(batch: int, steps: int, warmup: int, device: str, unet: UNetC
             "steps_per_s": 1 / per_step, "images_per_s": batch / per_step, "peak_mb": _peak_mb(device)}
 
 
-def bench_sampling(n: int, batch: int, ddim_steps: list[int], device: str, unet: UNetConfig = SHIPPED) -> list[dict]:
+def bench_sampling(n: int, batch: int, ddim_steps: list[int], device: str, unet: UNetConfig = SHIPPED,
+                   etas: tuple[float, ...] = (0.0,)) -> list[dict]:
     model = SmallUNet(unet).eval()
     schedule = ScheduleConfig().build()
     sample_images(model, schedule, "ddim", min(n, batch), steps=2, device=device)  # warm-up
     rows = []
-    for sampler, steps in [("ddpm", schedule.T)] + [("ddim", s) for s in ddim_steps]:
+    for sampler, steps, eta in [("ddpm", schedule.T, 0.0)] + [("ddim", s, e) for e in etas for s in ddim_steps]:
         _reset_peak(device)
-        _, secs = sample_images(model, schedule, sampler, n, steps=steps, batch=batch, device=device)
-        rows.append({"sampler": sampler, "steps": steps, "n": n, "batch": batch, "seconds": secs,
+        _, secs = sample_images(model, schedule, sampler, n, steps=steps, batch=batch, device=device, eta=eta)
+        rows.append({"sampler": sampler, "steps": steps, "eta": eta, "n": n, "batch": batch, "seconds": secs,
                      "s_per_1000": secs * 1000 / n, "peak_mb": _peak_mb(device)})
     ddpm = rows[0]["seconds"]
     for r in rows:
@@ -104,6 +105,7 @@ def main(argv=None) -> int:
     ap.add_argument("--n", type=int, default=100, help="images sampled per sampler")
     ap.add_argument("--sample-batch", type=int, default=500)
     ap.add_argument("--ddim-steps", default="50,100")
+    ap.add_argument("--etas", default="0,1", help="comma-separated DDIM eta values")
     ap.add_argument("--unet-base", type=int, default=UNetConfig.base, help="UNet channels at 28x28")
     ap.add_argument("--skip-sampling", action="store_true")
     ap.add_argument("--json", type=Path, default=None, help="write every number here")
@@ -120,7 +122,8 @@ def main(argv=None) -> int:
               f"peak {r['peak_mb']:.0f} MB", flush=True)
     if not args.skip_sampling:
         result["sampling"] = bench_sampling(args.n, args.sample_batch, [int(x) for x in args.ddim_steps.split(",")],
-                                            args.device, UNetConfig(base=args.unet_base))
+                                            args.device, UNetConfig(base=args.unet_base),
+                                            tuple(float(x) for x in args.etas.split(",")))
     if args.json:
         args.json.write_text(json.dumps(result, indent=1))
 
@@ -132,7 +135,8 @@ def main(argv=None) -> int:
         print(f"\n| Sampler | {result['sampling'][0]['n']} images | per 1,000 images | vs DDPM | peak memory |")
         print("|---|---|---|---|---|")
         for r in result["sampling"]:
-            print(f"| {r['sampler'].upper()} ({r['steps']} steps) | {r['seconds']:.1f} s | {r['s_per_1000']:.1f} s | "
+            eta = f", eta = {r['eta']:g}" if r["sampler"] == "ddim" and r["eta"] else ""
+            print(f"| {r['sampler'].upper()} ({r['steps']} steps{eta}) | {r['seconds']:.1f} s | {r['s_per_1000']:.1f} s | "
                   f"{r['speedup_vs_ddpm']:.1f}x faster | {r['peak_mb']:.0f} MB |")
     return 0
 

@@ -65,7 +65,7 @@ def main(argv=None) -> int:
     for b in (int(x) for x in args.bench_batches.split(",")):
         bench["train"].append(mb.bench_training(b, args.bench_steps, 20 if dev == "cuda" else 1, dev, unet))
         print(f"train batch {b}: {bench['train'][-1]}", flush=True)
-    bench["sampling"] = mb.bench_sampling(args.bench_n, args.bench_n, [50, 100], dev, unet)
+    bench["sampling"] = mb.bench_sampling(args.bench_n, args.bench_n, [50, 100], dev, unet, etas=(0.0, 1.0))
     for r in bench["sampling"]:
         print(f"sampling: {r}", flush=True)
     (args.out / "bench_cuda.json").write_text(json.dumps(bench, indent=1))
@@ -73,9 +73,9 @@ def main(argv=None) -> int:
     # The larger batch when a step costs at most 25% more: more images for the same steps.
     r256, r512 = bench["train"]
     train = r512 if r512["s_per_step"] <= 1.25 * r256["s_per_step"] else r256
-    per1000 = {(r["sampler"], r["steps"]): r["s_per_1000"] for r in bench["sampling"]}
-    per_image = 1.1 * sum(per1000.values()) / 1000  # compare samples with every sampler
-    probe_s = args.probe_n / 1000 * per1000[("ddim", 50)] + 2.0
+    per1000 = {(r["sampler"], r["steps"], r["eta"]): r["s_per_1000"] for r in bench["sampling"]}
+    per_image = 1.1 * sum(per1000.values()) / 1000  # compare samples with every sampler (and eta)
+    probe_s = args.probe_n / 1000 * per1000[("ddim", 50, 0.0)] + 2.0
     fixed = 30 + 40 + args.probes * probe_s  # start-ups, data, features; the probes
     compare_n = args.compare_n
     if left() - fixed - per_image * compare_n < args.min_train_s:  # train first, then measure on fewer
