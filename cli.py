@@ -393,8 +393,8 @@ def mnist_evaluate(data_dir, checkpoint, classifier, device, batch, sampler, sam
                                           batch=batch, device=device, eta=eta)
         except ValueError as exc:
             raise click.BadParameter(str(exc), param_hint="--sample-steps") from exc
-        what = f"{_row_name(sampler, result.schedule.T if sampler == 'ddpm' else sample_steps, eta)}, n = {n}, " \
-               f"sampling {secs:.0f} s on {device}"
+        name = _row_name(sampler, result.schedule.T if sampler == "ddpm" else sample_steps, eta)
+        what = f"{name}, n = {n}, sampling {secs:.0f} s on {device}"
     report = evaluate_images(samples, test, clf)
     click.echo(f"{what}: FID {report.fid:.2f}, confident (>= 0.9) {100 * report.confident_share:.1f}%; "
                f"classifier test accuracy {100 * acc:.2f}%")
