@@ -149,6 +149,12 @@ def settle(scene):
     scene.play(*[Animation(m) for m in scene.mobjects])
 
 
+def whole_scene(scene):
+    """The small scene's own construct() (frames_comparison builds a subclass of it), then settle."""
+    type(scene).__mro__[1].construct(scene)
+    settle(scene)
+
+
 @frames_comparison(base_scene=SmallForward)
 def test_forward_at_t200(scene):
     states, _ = scene.compute()
@@ -159,14 +165,12 @@ def test_forward_at_t200(scene):
 
 @frames_comparison(base_scene=SmallForward)
 def test_forward_still(scene):
-    type(scene).__mro__[1].construct(scene)
-    settle(scene)
+    whole_scene(scene)
 
 
 @frames_comparison(base_scene=SmallReverse)
 def test_reverse_still(scene):
-    type(scene).__mro__[1].construct(scene)
-    settle(scene)
+    whole_scene(scene)
 
 
 @frames_comparison(base_scene=SmallReverse)
@@ -233,14 +237,12 @@ def test_digit_grid_is_nearest_neighbour():
 
 @frames_comparison(base_scene=SmallDigitsForward)
 def test_digits_forward_still(scene):
-    type(scene).__mro__[1].construct(scene)
-    settle(scene)
+    whole_scene(scene)
 
 
 @frames_comparison(base_scene=SmallDigitsReverse)
 def test_digits_reverse_still(scene):
-    type(scene).__mro__[1].construct(scene)
-    settle(scene)
+    whole_scene(scene)
 
 
 @pytest.mark.slow
