@@ -123,10 +123,20 @@ def _train_options(f):
               help="MNIST: samples per probe.")
 @click.option("--unet-base", type=click.IntRange(min=8), default=None,
               help="MNIST: UNet channels at 28x28, a multiple of 8 [default: 24, the shipped 0.42M-parameter UNet].")
+@click.option("--probe-eta", type=click.FloatRange(min=0, max=1), default=0.0, show_default=True,
+              help="MNIST: DDIM's eta for the probes.")
+@click.option("--compile", "compile_mode", type=click.Choice(["none", "default", "reduce-overhead"]), default=None,
+              help="MNIST on cuda: torch.compile mode of the training step; reduce-overhead adds CUDA graphs "
+                   "[default: reduce-overhead on cuda].")
+@click.option("--snapshots", default=None, metavar="STEPS",
+              help="MNIST: comma-separated steps (0 = untrained) at which the EMA weights sample 16 fixed noises "
+                   "and are probed, for the digits-training scene.")
+@click.option("--snapshots-out", type=click.Path(dir_okay=False), callback=_writable_file, default=None,
+              help="MNIST: where the snapshots go [default: models/mnist/training_snapshots.npz].")
 @click.option("--quiet", is_flag=True, help="No progress bar.")
 @click.pass_context
 def train(ctx, what, dataset, text, schedule, T, steps, seed, lr, batch_size, hidden, device, out, data_dir,
-          probe_every, probe_n, unet_base, quiet):
+          probe_every, probe_n, unet_base, probe_eta, compile_mode, snapshots, snapshots_out, quiet):
     """Train a DDPM (eq. 14, EMA weights) and write its checkpoint atomically.
 
     WHAT is "toy" (a 2D dataset, the default) or "mnist" (a SmallUNet on MNIST). The
@@ -146,11 +156,12 @@ def train(ctx, what, dataset, text, schedule, T, steps, seed, lr, batch_size, hi
         given = lambda name: ctx.get_parameter_source(name) is not ParameterSource.DEFAULT  # noqa: E731
         _train_mnist(schedule, T, steps if given("steps") else None, seed, lr,
                      batch_size if given("batch_size") else None, device, out, data_dir, quiet,
-                     probe_every, probe_n, unet_base)
+                     probe_every, probe_n, unet_base, compile_mode, snapshots, snapshots_out, probe_eta)
         return
-    for name in ("probe_every", "unet_base"):
+    for name in ("probe_every", "unet_base", "compile_mode", "snapshots", "snapshots_out", "probe_eta"):
         if ctx.get_parameter_source(name) is not ParameterSource.DEFAULT:
-            raise click.UsageError(f"--{name.replace('_', '-')} is for 'train mnist'")
+            flag = "compile" if name == "compile_mode" else name.replace("_", "-")
+            raise click.UsageError(f"--{flag} is for 'train mnist'")
     config = _train_config(dataset, text, schedule, T, steps, seed, lr, batch_size, hidden)
     out = out or checkpoint_path(config)
     try:
@@ -240,7 +251,8 @@ def _command_line(ctx: click.Context) -> str:
 
 
 def _train_mnist(schedule, T, steps, seed, lr, batch_size, device, out, data_dir, quiet, probe_every, probe_n,
-                 unet_base):
+                 unet_base, compile_mode, snapshots, snapshots_out, probe_eta):
+    from diffusion_core.fast_fit import FastOptions
     from diffusion_core.mnist import MnistError
     from diffusion_core.mnist_train import MnistTrainConfig, save_mnist_checkpoint, train_mnist
     from diffusion_core.unet import UNetConfig
@@ -254,30 +266,34 @@ def _train_mnist(schedule, T, steps, seed, lr, batch_size, device, out, data_dir
         schedule=ScheduleConfig(schedule, T), unet=unet, steps=steps or defaults.steps, seed=seed,
         lr=lr or defaults.lr, batch_size=batch_size or defaults.batch_size,
     )
+    snap_steps, recorder = [], None
+    if snapshots:
+        from diffusion_core.mnist_snapshots import SnapshotRecorder, parse_steps
+
+        try:
+            snap_steps = parse_steps(snapshots, config.steps)
+        except ValueError as exc:
+            raise click.BadParameter(str(exc), param_hint="--snapshots") from exc
+        recorder = SnapshotRecorder(device=device)
     out = out or DEFAULT_MNIST_CKPT
-    probe = None
-    if probe_every:
-        from diffusion_core.mnist_eval import Evaluator, sample_images
+    probe, evaluator = None, None
+    if probe_every or snapshots:
+        from diffusion_core.mnist_eval import Evaluator, make_probe
 
         _, clf, _, test = _evaluation_inputs(None, DEFAULT_CLASSIFIER, data_dir)
         evaluator = Evaluator(clf, test)
-
-        def probe(model, schedule):
-            try:
-                images, secs = sample_images(model, schedule, "ddim", probe_n, steps=min(50, schedule.T), seed=1,
-                                              device=device)
-                report = evaluator(images)
-            except Exception as exc:  # a failed probe must not end a long training run
-                click.echo(f"  probe failed: {exc!r}", err=True)
-                return {"probe_error": repr(exc)}
-            click.echo(f"  probe: FID {report.fid:.2f} (DDIM-{min(50, schedule.T)}, n = {probe_n}), "
-                       f"confident {100 * report.confident_share:.1f}%, {secs:.1f} s", err=True)
-            return {"fid_ddim50": round(report.fid, 3), "confident": round(report.confident_share, 4),
-                    "probe_n": probe_n}
-
+        probe = make_probe(evaluator, probe_n, device=device, eta=probe_eta, log=lambda m: click.echo(m, err=True))
+    if device == "cuda":
+        fast = FastOptions(compile_mode=compile_mode or "reduce-overhead")
+    elif compile_mode not in (None, "none"):
+        raise click.BadParameter("compilation is for the GPU loop (--device cuda)", param_hint="--compile")
+    else:
+        fast = None
+    step_times: list = []
     try:
         result = train_mnist(config, data_dir=data_dir, device=device, progress=not quiet,
-                             probe=probe, probe_every=probe_every)
+                             probe=probe, probe_every=probe_every, fast=fast, snapshot=recorder,
+                             snapshot_steps=snap_steps, step_times=step_times)
     except MnistError as exc:
         raise click.ClickException(str(exc)) from exc
     except TrainingDiverged as exc:
@@ -286,7 +302,36 @@ def _train_mnist(schedule, T, steps, seed, lr, batch_size, device, out, data_dir
     save_mnist_checkpoint(result, out)
     click.echo(f"trained mnist: {config.steps} steps of {config.batch_size} on {device} in {result.wall_time_s:.0f} s "
                f"({result.images_per_s:.0f} images/s), final loss {result.loss_history[-1]:.4f}")
+    if fast is not None and len(step_times) >= 3:  # steady state: from the second loss read on
+        (s0, t0), (s1, t1) = step_times[1], step_times[-1]
+        if s1 > s0:
+            rate = (s1 - s0) / (t1 - t0)
+            click.echo(f"steady state ({fast.label}): {rate:.1f} steps/s, {rate * config.batch_size:.0f} images/s "
+                       f"(steps {s0} to {s1})")
     click.echo(f"checkpoint: {out}")
+    if recorder is not None:
+        _save_snapshots(recorder, result, evaluator, data_dir, probe_n, snapshots_out, device)
+
+
+def _save_snapshots(recorder, result, evaluator, data_dir, probe_n, path, device):
+    import torch
+
+    from diffusion_core.mnist import load_mnist
+    from diffusion_core.mnist_snapshots import build
+
+    train_images, _ = load_mnist("train", data_dir)
+    pick = torch.randperm(len(train_images), generator=torch.Generator().manual_seed(1))[:probe_n]
+    real_fid = evaluator(train_images[pick]).fid  # the probe's floor at the probe's n
+    snaps = build(recorder, result.progress_log, result.loss_history, real_fid, {
+        "command": result.command, "steps": result.config.steps, "batch_size": result.config.batch_size,
+        "digits_sampler": "DDPM (1000 steps), the same 16 noises at every snapshot",
+        "probe": f"FID of {probe_n} DDIM-50 samples against the 10,000 test images",
+        "device": device, "unet_base": result.config.unet.base,
+    })
+    path = Path(path or MNIST_MODELS / "training_snapshots.npz")
+    snaps.save(path)
+    click.echo(f"snapshots: {path} (steps {', '.join(str(s) for s in snaps.steps)}; real-digit floor FID "
+               f"{real_fid:.2f} at n = {probe_n})")
 
 
 @cli.group()
@@ -353,6 +398,8 @@ def _evaluation_options(f):
         click.option("--classifier", type=click.Path(dir_okay=False), default=str(DEFAULT_CLASSIFIER), show_default=True),
         click.option("--device", type=click.Choice(DEVICES), default="cpu", show_default=True, callback=lambda c, p, v: _check_device(v)),
         click.option("--batch", type=click.IntRange(min=1), default=500, show_default=True, help="Images sampled at once."),
+        click.option("--amp/--no-amp", default=None,
+                     help="Run the UNet under bf16 autocast while sampling [default: on cuda only]."),
     ]):
         f = opt(f)
     return f
@@ -368,7 +415,7 @@ def _evaluation_options(f):
 @click.option("--seed", type=int, default=0, show_default=True)
 @click.option("--real", is_flag=True,
               help="Score n random training images instead of samples: the best a model can reach.")
-def mnist_evaluate(data_dir, checkpoint, classifier, device, batch, sampler, sample_steps, eta, n, seed, real):
+def mnist_evaluate(data_dir, checkpoint, classifier, device, batch, amp, sampler, sample_steps, eta, n, seed, real):
     """FID (classifier features) against the 10,000 test images, confident share, class histogram."""
     import torch
 
@@ -390,7 +437,7 @@ def mnist_evaluate(data_dir, checkpoint, classifier, device, batch, sampler, sam
         result, clf, acc, test = _evaluation_inputs(checkpoint, classifier, data_dir)
         try:
             samples, secs = sample_images(result.model, result.schedule, sampler, n, steps=sample_steps, seed=seed,
-                                          batch=batch, device=device, eta=eta)
+                                          batch=batch, device=device, eta=eta, amp=amp)
         except ValueError as exc:
             raise click.BadParameter(str(exc), param_hint="--sample-steps") from exc
         name = _row_name(sampler, result.schedule.T if sampler == "ddpm" else sample_steps, eta)
@@ -458,7 +505,7 @@ class _PeakMemory:
 @click.option("--eta", "etas", multiple=True, type=click.FloatRange(min=0), default=(0.0, 1.0), show_default=True,
               help="DDIM's eta values: a row for each steps and eta (0 deterministic, 1 stochastic).")
 @click.option("--out", type=click.Path(dir_okay=False), callback=_writable_file, default="comparison.md", show_default=True)
-def mnist_compare(data_dir, checkpoint, classifier, device, batch, n, ddim_steps, etas, out):
+def mnist_compare(data_dir, checkpoint, classifier, device, batch, amp, n, ddim_steps, etas, out):
     """The deck's "Comparison with Other Models" table, measured: DDPM against DDIM."""
     import platform
 
@@ -472,7 +519,8 @@ def mnist_compare(data_dir, checkpoint, classifier, device, batch, n, ddim_steps
         if not 1 <= s <= result.schedule.T:
             raise click.BadParameter(f"DDIM steps must be in 1..{result.schedule.T}, got {s}", param_hint="--ddim-steps")
     evaluator = Evaluator(clf, test)
-    sample_images(result.model, result.schedule, "ddim", min(n, batch), steps=2, device=device)  # warm-up
+    sample_images(result.model, result.schedule, "ddim", min(n, batch), steps=2, device=device, amp=amp)  # warm-up
+    amp = device == "cuda" if amp is None else amp
     if device == "cuda":
         machine = f"{torch.cuda.get_device_name()} (GPU memory: allocator peak)"
     else:
@@ -482,7 +530,7 @@ def mnist_compare(data_dir, checkpoint, classifier, device, batch, n, ddim_steps
     for sampler, steps, eta in runs:
         with _PeakMemory(device) as mem:
             samples, secs = sample_images(result.model, result.schedule, sampler, n, steps=steps, batch=batch,
-                                          device=device, eta=eta)
+                                          device=device, eta=eta, amp=amp)
         report = evaluator(samples)
         name = _row_name(sampler, steps, eta)
         rows.append(f"| {name} | {report.fid:.2f} | {secs * 1000 / n:.1f} s | {mem.peak_mb:.0f} MB | "
@@ -492,7 +540,8 @@ def mnist_compare(data_dir, checkpoint, classifier, device, batch, n, ddim_steps
         click.echo(rows[-1])
     table = "\n".join([
         f"FID on the project classifier's features, {n} samples per row against the 10,000 test images; "
-        f"sampling time for 1,000 images (batches of {batch}) on {device}: {machine}.",
+        f"sampling time for 1,000 images (batches of {batch}) on {device}: {machine}"
+        f"{'; the UNet in bf16 autocast' if amp else ''}.",
         f"Training: `{result.command or '(command not recorded)'}`.",
         "",
         "| Model | FID | Sampling time (1,000 images) | Peak memory | Training time |",

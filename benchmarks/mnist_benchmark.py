@@ -73,6 +73,45 @@ def bench_training(batch: int, steps: int, warmup: int, device: str, unet: UNetC
             "steps_per_s": 1 / per_step, "images_per_s": batch / per_step, "peak_mb": _peak_mb(device)}
 
 
+def bench_fast(batch: int, steps: int, device: str, unet: UNetConfig, options) -> dict:
+    """Steps per second of the GPU loop (``fit_fast``) with ``options``, after its first
+    loss read (compilation and CUDA-graph capture happen before it)."""
+    from diffusion_core.fast_fit import FastOptions, fit_fast
+
+    torch.manual_seed(0)
+    images = torch.rand(2048, 1, 28, 28, generator=torch.Generator().manual_seed(0)).mul(2).sub(1).to(device)
+    every = 20
+    options = FastOptions(options.amp, options.channels_last, options.compile_mode, check_every=every)
+    warm = 2 * every if options.compile_mode != "none" else every
+    stamps: list = []
+    _reset_peak(device)
+    start = time.perf_counter()
+    fit_fast(SmallUNet(unet).to(device), images, ScheduleConfig().build(), warm + steps, batch, 1e-3, 0.999, 0,
+             options, progress=False, step_times=stamps)
+    first = [x for x in stamps if x[0] >= warm][0]
+    (s0, t0), (s1, t1) = first, stamps[-1]
+    per_step = (t1 - t0) / (s1 - s0)
+    return {"batch": batch, "options": options.label, "steps_timed": s1 - s0, "s_per_step": per_step,
+            "steps_per_s": 1 / per_step, "images_per_s": batch / per_step, "peak_mb": _peak_mb(device),
+            "warmup_s": t0, "total_s": time.perf_counter() - start}
+
+
+def bench_sampling_steps(batch: int, device: str, unet: UNetConfig, steps: int = 20) -> dict:
+    """Seconds per DDPM step at ``batch`` images, the UNet in bf16 and in float32, and at 16 images."""
+    model = SmallUNet(unet).eval()
+    schedule = ScheduleConfig().build()
+    out = {"batch": batch}
+    for key, n, amp in (("s_per_step_amp", batch, True), ("s_per_step_fp32", batch, False),
+                        ("s_per_step_small", 16, device == "cuda")):
+        if amp and device != "cuda":
+            out[key] = None
+            continue
+        sample_images(model, schedule, "ddim", n, steps=3, batch=n, device=device, amp=amp)  # warm-up
+        _, secs = sample_images(model, schedule, "ddim", n, steps=steps, batch=n, device=device, amp=amp)
+        out[key] = secs / steps
+    return out
+
+
 def bench_sampling(n: int, batch: int, ddim_steps: list[int], device: str, unet: UNetConfig = SHIPPED,
                    etas: tuple[float, ...] = (0.0,)) -> list[dict]:
     model = SmallUNet(unet).eval()

@@ -1,22 +1,25 @@
-"""One call on a lent GPU: benchmark, train the shipped MNIST model, compare samplers.
+"""One call on a lent GPU: measure the fast training loop, train the shipped MNIST model
+with its training snapshots, and measure it.
 
-    MNIST_DIR=.mnist python3 benchmarks/mnist_gpu_run.py --out OUTDIR --budget 480
+    MNIST_DIR=.mnist python3 benchmarks/mnist_gpu_run.py --out OUTDIR --budget 540
 
-Everything runs through the project's own commands, so the checkpoint records the
-exact training command:
+Everything that ships runs through the project's own commands, so the checkpoint and
+the snapshot file record the exact training command:
 
-1. ``mnist_benchmark`` on cuda: training throughput at two batch sizes, sampling time
-   for 1,000 images with DDPM and DDIM, peak GPU memory (``bench_cuda.json``).
-2. ``python cli.py train mnist --device cuda ...`` with FID probes (DDIM-50 on 2,000
-   samples) along the way: the time to reach the FID goal. The number of steps is
-   what fits the time left once step 3 is provisioned for, from step 1's rates.
+1. Training throughput at one batch size, before and after, on the same GPU in the same
+   process (``bench_train.json``): today's CPU-style loop (``fit``: float32, noise drawn
+   on the CPU, the loss read every step), then the GPU loop (``fit_fast``) in bf16,
+   with channels-last, with ``torch.compile`` and with CUDA graphs. The fastest variant
+   trains the model. Sampling speed with and without bf16 (``bench_sampling.json``).
+2. ``python cli.py train mnist --device cuda ... --snapshots ...``: the number of steps
+   is what fits the time left once step 3 is provisioned for, from step 1's rates.
+   It writes models/mnist/ddpm_mnist.pt and models/mnist/training_snapshots.npz.
 3. ``python cli.py compare --device cuda -n 10000``: the slide's table on 10,000
-   samples per row.
+   samples per row; then 100 DDPM samples for the README's grid and a check of bf16
+   against float32 sampling on 2,000 DDIM samples (``extra.json``).
 
 Each result lands in OUTDIR as soon as it exists, so a run cut short keeps what it made.
-Step 2 writes the default checkpoint, models/mnist/ddpm_mnist.pt (where the scenes
-look): `git checkout models/mnist/ddpm_mnist.pt` brings the shipped one back.
-``--unet-base`` trains a wider UNet (e.g. 32) with the same plan.
+``git checkout models/mnist`` brings the shipped files back.
 """
 
 from __future__ import annotations
@@ -33,23 +36,43 @@ REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 sys.path.insert(0, str(REPO / "benchmarks"))
 
+LOG_STEPS = (0, 100, 250, 500, 1000, 2500, 5000, 10_000, 20_000, 40_000)
+
+
+def snapshot_steps(total: int, count: int = 9) -> list[int]:
+    """About ``count`` log-spaced steps from 0 to ``total`` (which is always the last)."""
+    steps = [s for s in LOG_STEPS if s < 0.7 * total][: count - 1]
+    return steps + [total]
+
+
+def bench_variant(label, run, out, results) -> dict | None:
+    try:
+        r = run()
+    except Exception as exc:  # a variant that fails (say, compilation) is reported, not fatal
+        r = {"variant": label, "error": repr(exc)[:500]}
+    print(f"train {label}: {r}", flush=True)
+    results.append(r)
+    out.write_text(json.dumps(results, indent=1))
+    return r if "error" not in r else None
+
 
 def main(argv=None) -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--out", type=Path, required=True)
-    ap.add_argument("--budget", type=float, default=480, help="seconds for the whole run")
+    ap.add_argument("--budget", type=float, default=540, help="seconds for the whole run")
+    ap.add_argument("--unet-base", type=int, default=48)
+    ap.add_argument("--batch", type=int, default=512, help="training batch")
+    ap.add_argument("--lr", type=float, default=1e-3)
     ap.add_argument("--compare-n", type=int, default=10_000)
+    ap.add_argument("--compare-batch", type=int, default=5000)
     ap.add_argument("--probe-n", type=int, default=2000)
-    ap.add_argument("--probes", type=int, default=12, help="FID probes along the training run")
-    ap.add_argument("--bench-steps", type=int, default=150)
-    ap.add_argument("--bench-batches", default="256,512", help="two training batch sizes")
-    ap.add_argument("--bench-n", type=int, default=1000, help="images per sampler in the benchmark")
-    ap.add_argument("--sample-batch", type=int, default=2000, help="images sampled at once by compare")
+    ap.add_argument("--probes", type=int, default=10, help="FID probes besides those at the snapshots")
+    ap.add_argument("--bench-steps", type=int, default=100, help="timed steps per variant")
     ap.add_argument("--min-steps", type=int, default=1000)
-    ap.add_argument("--min-train-s", type=float, default=150, help="fewer compare samples before less training")
-    ap.add_argument("--max-steps", type=int, default=100_000)
-    ap.add_argument("--unet-base", type=int, default=24, help="UNet width (train mnist --unet-base)")
+    ap.add_argument("--max-steps", type=int, default=200_000)
     ap.add_argument("--device", default="cuda", help="cpu only to try this script out, with tiny numbers")
+    ap.add_argument("--variants", default="fit,bf16,bf16-cl,compile-ro,compile",
+                    help="training variants to measure, in order")
     args = ap.parse_args(argv)
     start = time.perf_counter()
     left = lambda: args.budget - (time.perf_counter() - start)  # noqa: E731
@@ -58,55 +81,117 @@ def main(argv=None) -> int:
     import mnist_benchmark as mb
     import torch
 
+    from diffusion_core.fast_fit import FastOptions
+
     dev = args.device
     unet = mb.UNetConfig(base=args.unet_base)
     print(f"torch {torch.__version__}, {mb.machine(dev)}", flush=True)
-    bench = {"machine": mb.machine(dev), "device": dev, "train": [], "sampling": []}
-    for b in (int(x) for x in args.bench_batches.split(",")):
-        bench["train"].append(mb.bench_training(b, args.bench_steps, 20 if dev == "cuda" else 1, dev, unet))
-        print(f"train batch {b}: {bench['train'][-1]}", flush=True)
-    bench["sampling"] = mb.bench_sampling(args.bench_n, args.bench_n, [50, 100], dev, unet, etas=(0.0, 1.0))
-    for r in bench["sampling"]:
-        print(f"sampling: {r}", flush=True)
-    (args.out / "bench_cuda.json").write_text(json.dumps(bench, indent=1))
 
-    # The larger batch when a step costs at most 25% more: more images for the same steps.
-    r256, r512 = bench["train"]
-    train = r512 if r512["s_per_step"] <= 1.25 * r256["s_per_step"] else r256
-    per1000 = {(r["sampler"], r["steps"], r["eta"]): r["s_per_1000"] for r in bench["sampling"]}
-    per_image = 1.1 * sum(per1000.values()) / 1000  # compare samples with every sampler (and eta)
-    probe_s = args.probe_n / 1000 * per1000[("ddim", 50, 0.0)] + 2.0
-    fixed = 30 + 40 + args.probes * probe_s  # start-ups, data, features; the probes
-    compare_n = args.compare_n
-    if left() - fixed - per_image * compare_n < args.min_train_s:  # train first, then measure on fewer
-        compare_n = max(2000, int((left() - fixed - args.min_train_s) / per_image) // 1000 * 1000)
-    train_s = left() - fixed - per_image * compare_n
-    steps = int(min(args.max_steps, train_s / train["s_per_step"]))
+    # 1. Training throughput, before and after.
+    cuda = dev == "cuda"
+    variants = {
+        "fit": ("fit (today: fp32, CPU noise, loss read every step)",
+                lambda: mb.bench_training(args.batch, args.bench_steps, 10, dev, unet)),
+        "bf16": ("fit_fast bf16 eager", lambda: mb.bench_fast(
+            args.batch, args.bench_steps, dev, unet, FastOptions(channels_last=False, compile_mode="none"))),
+        "bf16-cl": ("fit_fast bf16 channels-last eager", lambda: mb.bench_fast(
+            args.batch, args.bench_steps, dev, unet, FastOptions(compile_mode="none"))),
+        "compile-ro": ("fit_fast bf16 channels-last compile + CUDA graphs", lambda: mb.bench_fast(
+            args.batch, args.bench_steps, dev, unet, FastOptions(compile_mode="reduce-overhead" if cuda else "none"))),
+        "compile": ("fit_fast bf16 channels-last compile (no graphs)", lambda: mb.bench_fast(
+            args.batch, args.bench_steps, dev, unet, FastOptions(compile_mode="default" if cuda else "none"))),
+    }
+    results: list[dict] = []
+    best, best_mode = None, "none"
+    for key in args.variants.split(","):
+        if key == "compile" and left() < 0.75 * args.budget:  # optional: only when time is plentiful
+            print("train compile (no graphs): skipped for time", flush=True)
+            continue
+        label, run = variants[key]
+        r = bench_variant(label, run, args.out / "bench_train.json", results)
+        if r is None:
+            continue
+        r["variant"] = label
+        if key != "fit" and (best is None or r["steps_per_s"] > best["steps_per_s"]):
+            best = r
+            best_mode = {"compile-ro": "reduce-overhead", "compile": "default"}.get(key, "none")
+    (args.out / "bench_train.json").write_text(json.dumps(results, indent=1))
+    if best is None:
+        print("no fast variant ran", flush=True)
+        return 1
+    print(f"fastest: {best['variant']}, {best['steps_per_s']:.1f} steps/s; {left():.0f} s left", flush=True)
+
+    # Sampling speed (a fresh UNet of this size: the cost does not depend on the weights).
+    samp = mb.bench_sampling_steps(args.compare_batch, dev, unet)
+    (args.out / "bench_sampling.json").write_text(json.dumps(samp, indent=1))
+    print(f"sampling: {samp}", flush=True)
+    per_step = samp["s_per_step_amp"] if cuda else samp["s_per_step_fp32"]
+    batches = -(-args.compare_n // args.compare_batch)
+    compare_s = 1.15 * batches * per_step * (1000 + 50 + 50) + 25  # DDPM, DDIM-50 eta 0 and 1; start-up
+    snaps_s = 9 * (1000 * samp["s_per_step_small"] + 2) + 12 * 3  # snapshot digits; probes
+    extra_s = 30  # grid, bf16 check
+    train_s = left() - compare_s - snaps_s - extra_s - 45  # 45: start-up, data, compilation of step 2
+    steps = int(min(args.max_steps, train_s * best["steps_per_s"]))
     steps = steps // 500 * 500 if steps >= 1000 else steps
-    print(f"plan: batch {train['batch']}, {steps} steps (~{steps * train['s_per_step']:.0f} s), "
-          f"compare n = {compare_n} (~{per_image * compare_n:.0f} s), {left():.0f} s left", flush=True)
+    print(f"plan: {steps} steps of {args.batch} (~{steps / best['steps_per_s']:.0f} s), compare ~{compare_s:.0f} s, "
+          f"snapshots ~{snaps_s:.0f} s, {left():.0f} s left", flush=True)
     if steps < args.min_steps:
         print("not enough time left to train", flush=True)
         return 1
-    every = max(500, steps // args.probes // 500 * 500) if steps >= 1000 else max(1, steps // args.probes)
-    cmd = [sys.executable, "cli.py", "train", "mnist", "--device", dev, "--batch-size", str(train["batch"]),
-           "--steps", str(steps), "--probe-every", str(every), "--probe-n", str(args.probe_n), "--quiet"]
-    if args.unet_base != 24:
-        cmd[-1:-1] = ["--unet-base", str(args.unet_base)]
+
+    # 2. Train the shipped model, with snapshots.
+    snaps = snapshot_steps(steps)
+    every = max(1, steps // args.probes // 500 * 500) if steps >= 5000 else max(1, steps // args.probes)
+    cmd = [sys.executable, "cli.py", "train", "mnist", "--device", dev, "--unet-base", str(args.unet_base),
+           "--batch-size", str(args.batch), "--steps", str(steps), "--lr", f"{args.lr:g}",
+           "--probe-every", str(every), "--probe-n", str(args.probe_n),
+           "--snapshots", ",".join(str(s) for s in snaps), "--quiet"]
+    if cuda:
+        cmd[-1:-1] = ["--compile", best_mode]
     print("$ " + " ".join(cmd[1:]), flush=True)
     rc = subprocess.call(cmd, cwd=REPO)
-    ckpt = REPO / "models" / "mnist" / "ddpm_mnist.pt"
     if rc != 0:
         return rc
-    shutil.copyfile(ckpt, args.out / "ddpm_mnist.pt")
+    for name in ("ddpm_mnist.pt", "training_snapshots.npz"):
+        shutil.copyfile(REPO / "models" / "mnist" / name, args.out / name)
     print(f"trained; {left():.0f} s left", flush=True)
 
-    cmd = [sys.executable, "cli.py", "compare", "--device", dev, "-n", str(compare_n), "--batch", str(args.sample_batch),
+    # 3. The comparison table on 10,000 samples per row.
+    cmd = [sys.executable, "cli.py", "compare", "--device", dev, "-n", str(args.compare_n), "--batch",
+           str(args.compare_batch), "--ddim-steps", "50", "--eta", "0", "--eta", "1",
            "--out", str(args.out / "comparison.md")]
     print("$ " + " ".join(cmd[1:]), flush=True)
     rc = subprocess.call(cmd, cwd=REPO)
+    print(f"compared; {left():.0f} s left", flush=True)
+    extra(args, dev)
     print(f"done in {time.perf_counter() - start:.0f} s", flush=True)
     return rc
+
+
+def extra(args, dev: str) -> None:
+    """100 DDPM samples for the README grid; bf16 against float32 sampling."""
+    import numpy as np
+
+    from diffusion_core.mnist import load_mnist
+    from diffusion_core.mnist_eval import Evaluator, load_classifier, sample_images
+    from diffusion_core.mnist_train import load_mnist_checkpoint
+
+    res = load_mnist_checkpoint(REPO / "models" / "mnist" / "ddpm_mnist.pt")
+    out = {}
+    imgs, secs = sample_images(res.model, res.schedule, "ddpm", 100, seed=0, batch=100, device=dev)
+    np.save(args.out / "grid100.npy", ((imgs.clamp(-1, 1) + 1) * 127.5).round().byte().numpy())
+    out["grid_s"] = secs
+    clf, _ = load_classifier(REPO / "models" / "mnist" / "classifier.pt")
+    test, _ = load_mnist("test")
+    ev = Evaluator(clf, test)
+    for amp in (True, False):
+        s, secs = sample_images(res.model, res.schedule, "ddim", 2000, steps=50, eta=1.0, seed=3, batch=2000,
+                                device=dev, amp=amp)
+        r = ev(s)
+        out[f"ddim50_eta1_n2000_{'bf16' if amp else 'fp32'}"] = {"fid": r.fid, "confident": r.confident_share,
+                                                                  "seconds": secs}
+    (args.out / "extra.json").write_text(json.dumps(out, indent=1))
+    print(f"extra: {out}", flush=True)
 
 
 if __name__ == "__main__":

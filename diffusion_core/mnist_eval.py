@@ -23,7 +23,7 @@ from torch.nn import functional as F
 from .train import CheckpointError, read_checkpoint, write_checkpoint
 
 __all__ = ["MnistClassifier", "train_classifier", "save_classifier", "load_classifier",
-           "frechet_distance", "SampleReport", "Evaluator", "evaluate_images", "sample_images", "SAMPLERS"]
+           "frechet_distance", "SampleReport", "Evaluator", "evaluate_images", "sample_images", "SAMPLERS", "make_probe"]
 
 SAMPLERS = ("ddpm", "ddim")
 
@@ -181,10 +181,14 @@ def evaluate_images(samples: torch.Tensor, reference: torch.Tensor, classifier: 
 
 
 def sample_images(model, schedule, sampler: str, n: int, steps: int = 50, seed: int = 0,
-                  batch: int = 500, device: str = "cpu", eta: float = 0.0) -> tuple[torch.Tensor, float]:
+                  batch: int = 500, device: str = "cpu", eta: float = 0.0,
+                  amp: bool | None = None, x_T: torch.Tensor | None = None) -> tuple[torch.Tensor, float]:
     """n images (n, 1, 28, 28) from ``model`` with DDPM (all T steps) or DDIM (``steps``,
     ``eta``: 0 deterministic, 1 a DDPM-like stochastic step over each stride), in batches;
-    returns them on the CPU with the sampling wall time in seconds."""
+    returns them on the CPU with the sampling wall time in seconds.
+
+    ``amp`` runs the network under bf16 autocast (default: on a GPU only); the sampler's
+    own arithmetic stays float32. ``x_T`` (n, 1, 28, 28) replaces the first noise."""
     from .sampling import ddim_sample, ddpm_sample
 
     if sampler not in SAMPLERS:
@@ -194,15 +198,48 @@ def sample_images(model, schedule, sampler: str, n: int, steps: int = 50, seed: 
     gen = torch.Generator().manual_seed(seed)
     was_training = model.training
     model = model.to(device)
+    amp = (str(device).startswith("cuda")) if amp is None else amp
+    dev_type = torch.device(device).type
     out, start = [], time.perf_counter()
     for i in range(0, n, batch):
         shape = (min(batch, n - i), 1, 28, 28)
-        if sampler == "ddpm":
-            traj = ddpm_sample(model, schedule, shape, generator=gen, clip_x0=1.0, device=device, record=False)
-        else:
-            traj = ddim_sample(model, schedule, shape, steps=steps, eta=eta, generator=gen, clip_x0=1.0,
-                               device=device, record=False)
+        start_x = None if x_T is None else x_T[i : i + shape[0]]
+        with torch.autocast(dev_type, dtype=torch.bfloat16, enabled=amp):
+            if sampler == "ddpm":
+                traj = ddpm_sample(model, schedule, shape, generator=gen, clip_x0=1.0, device=device, record=False,
+                                   x_T=start_x)
+            else:
+                traj = ddim_sample(model, schedule, shape, steps=steps, eta=eta, generator=gen, clip_x0=1.0,
+                                   device=device, record=False, x_T=start_x)
         out.append(traj.samples)  # on the CPU: the copy waits for the device to finish
     seconds = time.perf_counter() - start
     model.train(was_training)
     return torch.cat(out), seconds
+
+
+def make_probe(evaluator: Evaluator, n: int, device: str = "cpu", steps: int = 50, eta: float = 0.0, seed: int = 1,
+               log=None):
+    """The FID probe run during training: ``probe(ema_model, schedule) -> dict``.
+
+    It samples ``n`` images with DDIM (``steps``, ``eta``) from a fixed seed and scores
+    them with ``evaluator``. A failed probe returns ``{"probe_error": ...}`` instead of
+    raising: it must not end a long training run.
+    """
+
+    def probe(model, schedule) -> dict:
+        s = min(steps, schedule.T)
+        try:
+            images, secs = sample_images(model, schedule, "ddim", n, steps=s, seed=seed, device=device, eta=eta,
+                                         batch=n if str(device).startswith("cuda") else 500)
+            report = evaluator(images)
+        except Exception as exc:  # noqa: BLE001 - reported, then training goes on
+            if log:
+                log(f"  probe failed: {exc!r}")
+            return {"probe_error": repr(exc)}
+        if log:
+            log(f"  probe: FID {report.fid:.2f} (DDIM-{s}, eta = {eta:g}, n = {n}), "
+                f"confident {100 * report.confident_share:.1f}%, {secs:.1f} s")
+        return {"fid_ddim50": round(report.fid, 3), "confident": round(report.confident_share, 4), "probe_n": n,
+                "probe_eta": eta}
+
+    return probe

@@ -9,6 +9,7 @@ from pathlib import Path
 
 import torch
 
+from .fast_fit import FastOptions, fit_fast
 from .mnist import load_mnist
 from .schedule import NoiseSchedule, ScheduleConfig
 from .train import CheckpointError, fit, read_checkpoint, write_checkpoint
@@ -61,13 +62,20 @@ class MnistResult:
 
 
 def train_mnist(config: MnistTrainConfig, data_dir=None, device: str = "cpu", progress: bool = True,
-                images: torch.Tensor | None = None, probe=None, probe_every: int = 0) -> MnistResult:
+                images: torch.Tensor | None = None, probe=None, probe_every: int = 0,
+                fast: FastOptions | None = None, snapshot=None, snapshot_steps=(),
+                step_times: list | None = None) -> MnistResult:
     """Train on the MNIST training set (or on ``images``, (N, 1, 28, 28) in [-1, 1]).
 
     ``probe(ema_model, schedule) -> dict`` (e.g. an FID on a few samples) is called every
     ``probe_every`` steps and at the end; its results, with the step, the images seen
     and the training seconds so far, make the run's ``progress_log``. Probing does not
     change the training run, and its time is not counted as training time.
+
+    ``fast`` runs the GPU loop (:func:`fit_fast`: bf16, compilation, CUDA graphs)
+    instead of the CPU one. ``snapshot(ema_model, schedule, step) -> dict`` is called at each
+    of ``snapshot_steps`` (0 = the untrained model) with the EMA weights of that moment;
+    its results join the progress log (with the probe's, when both run at a step).
 
     Raises:
         MnistError: the data is missing. TrainingDiverged: NaN or infinite loss.
@@ -87,13 +95,28 @@ def train_mnist(config: MnistTrainConfig, data_dir=None, device: str = "cpu", pr
     model = SmallUNet(config.unet).to(device)
     log: list[dict] = []
 
+    marks = set(snapshot_steps)
+
     def on_checkpoint(step: int, seconds: float, ema_model) -> None:
         entry = {"step": step, "images": step * config.batch_size, "train_s": round(seconds, 2)}
-        log.append({**entry, **probe(ema_model, schedule)})
+        if probe is not None and (step in marks or (probe_every and step % probe_every == 0)
+                                  or step == config.steps):
+            entry.update(probe(ema_model, schedule))
+        if snapshot is not None and step in marks:
+            entry.update(snapshot(ema_model, schedule, step))
+        if len(entry) > 3:
+            log.append(entry)
 
-    final, history, wall = fit(model, draw, schedule, config.steps, config.lr, config.ema_decay, gen,
-                               device=device, progress=progress, desc="train mnist", warmup=config.warmup,
-                               on_checkpoint=on_checkpoint if probe else None, every=probe_every)
+    hook = on_checkpoint if (probe or snapshot) else None
+    if fast is not None:
+        final, history, wall = fit_fast(model, images, schedule, config.steps, config.batch_size, config.lr,
+                                        config.ema_decay, config.seed, fast, warmup=config.warmup,
+                                        on_checkpoint=hook, at_steps=marks, every=probe_every,
+                                        progress=progress, desc="train mnist", step_times=step_times)
+    else:
+        final, history, wall = fit(model, draw, schedule, config.steps, config.lr, config.ema_decay, gen,
+                                   device=device, progress=progress, desc="train mnist", warmup=config.warmup,
+                                   on_checkpoint=hook, every=probe_every, at_steps=marks)
     return MnistResult(final, schedule, config, history, wall, config.steps * config.batch_size / wall,
                        progress_log=log)
 

@@ -82,7 +82,7 @@ def _noise(shape, generator: torch.Generator | None, device) -> torch.Tensor:
 
 def _eps(model, x: torch.Tensor, t: int) -> torch.Tensor:
     tt = torch.full((x.shape[0],), t, device=x.device, dtype=torch.long)
-    return model(x, tt)
+    return model(x, tt).to(x.dtype)  # float32 even under bf16 autocast
 
 
 @torch.no_grad()

@@ -136,6 +136,7 @@ def fit(
     warmup: int = 0,
     on_checkpoint=None,
     every: int = 0,
+    at_steps=(),
 ) -> tuple[torch.nn.Module, list[float], float]:
     """The training loop of Ho et al. 2020, algorithm 1, with the simple loss (eq. 14).
 
@@ -145,8 +146,9 @@ def fit(
         generator: draws t and eps, so a seed fixes the run.
         warmup: steps of linear learning-rate warm-up before the cosine decay.
         on_checkpoint: on_checkpoint(steps_done, train_seconds, ema_model) is called every
-            ``every`` steps and after the last; its own time is not counted as training
-            time, and it must not touch ``generator`` (it would change the run).
+            ``every`` steps, at each of ``at_steps`` (0: before the first step) and after
+            the last; its own time is not counted as training time, and it must not
+            touch ``generator`` (it would change the run).
     Returns:
         (the EMA model on the CPU, the smoothed loss every 50 steps, wall seconds).
     Raises:
@@ -165,7 +167,11 @@ def fit(
     history: list[float] = []
     running = 0.0
     paused = 0.0  # seconds spent in on_checkpoint
+    marks = set(at_steps)
     start = time.perf_counter()
+    if on_checkpoint is not None and 0 in marks:
+        on_checkpoint(0, 0.0, ema.model)
+        paused += time.perf_counter() - start
     model.train()
     with _progress(steps, progress, desc) as bar:
         for step in range(steps):
@@ -191,7 +197,8 @@ def fit(
                 history.append(running)
                 bar.set_postfix(loss=f"{running:.4f}")
             bar.update(1)
-            if on_checkpoint is not None and ((every and (step + 1) % every == 0) or step == steps - 1):
+            if on_checkpoint is not None and ((every and (step + 1) % every == 0) or step == steps - 1
+                                              or step + 1 in marks):
                 t0 = time.perf_counter()
                 on_checkpoint(step + 1, t0 - start - paused, ema.model)
                 paused += time.perf_counter() - t0
