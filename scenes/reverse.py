@@ -102,13 +102,22 @@ class ReverseTrajectories(ToyModelScene):
         return traj, SimpleNamespace(title=title, panel=panel, eq=eq, bar=bar, legend=legend)
 
     def denoise(self, parts: SimpleNamespace, traj: Trajectory, until: int | None = None) -> None:
+        """Play the recorded states x_T ... x_0 (or up to state ``until``), then fade the
+        prediction out."""
+        self.replay(parts, traj, until)
+        if parts.ghost is not None:
+            self.play(FadeOut(parts.ghost), run_time=0.4)
+            parts.panel.remove(parts.ghost)
+        del parts.ghost
+
+    def replay(self, parts: SimpleNamespace, traj: Trajectory, until: int | None = None) -> None:
         """Play the recorded states x_T ... x_0 (or up to state ``until``); the faint
-        orange cloud is the model's predicted x_0 at each step."""
+        orange cloud (``parts.ghost``) is the model's predicted x_0 at each step."""
         states = traj.xs.numpy()[: None if until is None else until + 1]  # (K+1, N, 2)
         preds = traj.x0_preds.numpy()  # (K, N, 2)
-        ghost = None
+        parts.ghost = None
         if self.show_prediction:
-            ghost = parts.panel.add_cloud(preds[0], GHOST, dot_radius=0.02, opacity=0.45)
+            parts.ghost = parts.panel.add_cloud(preds[0], GHOST, dot_radius=0.02, opacity=0.45)
         rng = np.random.default_rng(self.seed)
         idx = rng.choice(states.shape[1], size=min(self.n_highlight, states.shape[1]), replace=False)
         parts.trails = Trails(parts.panel, states, idx, width=1.8)
@@ -116,10 +125,7 @@ class ReverseTrajectories(ToyModelScene):
         # pacing only: the last steps, where the shape appears, get more screen time
         play_states(self, parts.panel.cloud, states, traj.timesteps.numpy(), parts.bar, parts.trails,
                     run_time=self.run_time, rate_func=lambda s: 1 - (1 - s) ** 1.6,
-                    ghost=ghost, ghost_states=preds)
-        if ghost is not None:
-            self.play(FadeOut(ghost), run_time=0.4)
-            parts.panel.remove(ghost)
+                    ghost=parts.ghost, ghost_states=preds)
 
     def compare_with_data(self, parts: SimpleNamespace) -> None:
         data = sample_data(self.data_config(), self.n_points, seed=self.seed + 1).numpy()

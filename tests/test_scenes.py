@@ -1,5 +1,7 @@
 """Scenes rendered small: the files themselves, and a few frames against control data."""
 
+from pathlib import Path
+
 import av
 import numpy as np
 import pytest
@@ -21,7 +23,9 @@ from scenes.digits import DigitsForward
 from scenes.digits_reverse import DigitsReverse
 from scenes.forward import ForwardProcess
 from scenes.render import SCENES, render_scene
+from scenes.reparam import ReparametrizationShortcut
 from scenes.reverse import ReverseTrajectories
+from scenes.schedule import NoiseSchedules
 
 __module_test__ = "scenes"
 
@@ -123,6 +127,57 @@ def test_english_output_name(tmp_path):
     assert png.name == "noise_schedules_en.png"
 
 
+@pytest.mark.slow
+def test_english_scenes_draw_no_spanish(tmp_path, monkeypatch, tiny_mnist_checkpoint):
+    """Every Text a scene builds with lang = "en" (construct runs whole for a still)
+    is free of the string table's Spanish-only words; English ones do appear."""
+    import manim
+
+    drawn = []
+    original = manim.Text.__init__
+
+    def spy(self, text, *args, **kwargs):
+        drawn.append(text)
+        original(self, text, *args, **kwargs)
+
+    monkeypatch.setattr(manim.Text, "__init__", spy)
+    english = {v["en"] for v in STRINGS.values()}
+    spanish = {v["es"] for v in STRINGS.values()} - english
+    for key in SCENES:
+        drawn.clear()
+        render_scene(key, fmt="png", out_dir=tmp_path, settings={**small_settings(key, tiny_mnist_checkpoint), "lang": "en"},
+                     resolution=TINY, progress=False)
+        assert drawn, key
+        leaks = [(d, s) for d in drawn for s in spanish if s in d]
+        assert not leaks, (key, leaks)
+        assert any(e in d for d in drawn for e in english), key
+
+
+def test_a_copy_failing_mid_write_keeps_the_earlier_file(tmp_path, monkeypatch):
+    """The error comes after bytes have reached the file being written: the earlier
+    still must be intact and no partial file left beside it."""
+    import shutil
+
+    import scenes.render as render_module
+
+    target = tmp_path / "noise_schedules.png"
+    target.write_bytes(b"the earlier still")
+    copy = shutil.copyfile
+
+    def half_copy(src, dst, *args, **kwargs):
+        if Path(dst).parent != tmp_path:
+            return copy(src, dst, *args, **kwargs)
+        data = Path(src).read_bytes()
+        Path(dst).write_bytes(data[: len(data) // 2])
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(render_module.shutil, "copyfile", half_copy)
+    with pytest.raises(OSError, match="No space left"):
+        render_scene("schedule", fmt="png", out_dir=tmp_path, resolution=TINY, progress=False)
+    assert target.read_bytes() == b"the earlier still"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["noise_schedules.png"]
+
+
 # ------------------------------------------------ frames against control data
 class SmallForward(ForwardProcess):
     n_points = 400
@@ -177,6 +232,35 @@ def test_reverse_still(scene):
 def test_reverse_midway(scene):
     traj, parts = scene.start()
     scene.denoise(parts, traj, until=traj.xs.shape[0] // 2)
+    settle(scene)
+
+
+class SmallReparam(ReparametrizationShortcut):
+    n_points = 300
+    checkpoints = "10,1000"
+    seconds_per_stage = 0.5
+
+
+@frames_comparison(base_scene=SmallReparam)
+def test_reparam_still(scene):
+    """The shortcut formula with abar_t (the deck's slide has alpha_t), and the why."""
+    whole_scene(scene)
+
+
+@frames_comparison(base_scene=NoiseSchedules)
+def test_schedule_still(scene):
+    whole_scene(scene)
+
+
+@frames_comparison(base_scene=SmallReverse)
+def test_reverse_prediction_overlay(scene):
+    """Midway, the orange cloud is the x0_hat recorded at the state shown."""
+    traj, parts = scene.start()
+    k = 4 * (traj.xs.shape[0] - 1) // 5  # t = 200: x0_hat has the data's shape, x_t not yet
+    scene.replay(parts, traj, until=k)
+    expected = parts.ghost._draw(traj.x0_preds[k].numpy())
+    assert np.array_equal(parts.ghost.pixel_array, expected)
+    assert np.array_equal(parts.panel.cloud.pixel_array, parts.panel.cloud._draw(traj.xs[k].numpy()))
     settle(scene)
 
 

@@ -71,13 +71,32 @@ def test_chain_of_steps_matches_closed_form(schedule, t):
     torch.testing.assert_close(x.var(0), (1 - abar).expand(2), atol=6 * math.sqrt(2) * se, rtol=0)
 
 
+def _state_before(t: int) -> torch.Tensor:
+    """The state of a generator seeded 0 just before its t-th (50, 2) normal draw."""
+    g = torch.Generator().manual_seed(0)
+    for _ in range(t - 1):
+        torch.randn(50, 2, generator=g)
+    return g.get_state()
+
+
 def test_forward_chain_records_every_state(schedule):
+    """Entry t of the chain is q_step of entry t - 1, with the t-th draw of the seed's noise."""
+    short = NoiseSchedule.from_config(ScheduleConfig(schedule.config.kind, 20))
     x0 = torch.randn(50, 2)
-    chain = NoiseSchedule.linear(20).forward_chain(x0, torch.Generator().manual_seed(0))
+    chain = short.forward_chain(x0, torch.Generator().manual_seed(0))
     assert chain.shape == (21, 50, 2)
     torch.testing.assert_close(chain[0], x0)
-    again = NoiseSchedule.linear(20).forward_chain(x0, torch.Generator().manual_seed(0))
+    g = torch.Generator().manual_seed(0)
+    for t in range(1, 21):
+        eps = torch.randn(x0.shape, generator=g)
+        torch.testing.assert_close(chain[t], short.q_step(chain[t - 1], t, eps))
+    beta = short.betas[7].item()  # eq. 2 written out once
+    eps7 = torch.randn(x0.shape, generator=torch.Generator().manual_seed(0).set_state(_state_before(7)))
+    torch.testing.assert_close(chain[7], math.sqrt(1 - beta) * chain[6] + math.sqrt(beta) * eps7)
+    again = short.forward_chain(x0, torch.Generator().manual_seed(0))
     torch.testing.assert_close(chain, again)
+    other = NoiseSchedule.from_config(ScheduleConfig("cosine" if schedule.config.kind == "linear" else "linear", 20))
+    assert not torch.allclose(other.forward_chain(x0, torch.Generator().manual_seed(0))[-1], chain[-1])
 
 
 def test_posterior_matches_its_closed_form(schedule):
@@ -126,7 +145,17 @@ def test_snr_and_out_of_range(schedule):
 
 
 def test_schedule_is_not_mutated(schedule):
-    before = schedule.alpha_bar.clone()
-    schedule.q_sample(torch.zeros(3, 2, dtype=torch.float32), 5, torch.ones(3, 2))
-    assert schedule.alpha_bar.dtype == torch.float64
-    torch.testing.assert_close(schedule.alpha_bar, before)
+    """No formula changes the schedule's float64 tables, and no returned tensor is a
+    view of them (diffusers' add_noise moving alphas_cumprod is the thing not to copy)."""
+    names = ("betas", "alphas", "alpha_bar", "alpha_bar_prev", "posterior_variance")
+    before = {n: getattr(schedule, n).clone() for n in names}
+    x = torch.ones(3, 2, dtype=torch.float32)
+    t = torch.tensor([1, 5, 1000])
+    outputs = [schedule.q_sample(x, t, x), schedule.q_step(x, 5, x), schedule.predict_x0(x, t, x),
+               *schedule.posterior(x, x, t), schedule.snr(t)]
+    for out in outputs:
+        out.mul_(0).add_(7)  # a caller scribbling on what it was given
+    for n in names:
+        table = getattr(schedule, n)
+        assert table.dtype == torch.float64 and torch.equal(table, before[n]), n
+    assert outputs[0].dtype == torch.float32  # the caller's dtype, from the float64 table

@@ -1,0 +1,33 @@
+import pathlib
+import subprocess
+import sys
+
+M = [
+ ("1 reparam alpha", "scenes/reparam.py", r'SHORTCUT = r"x_t = \sqrt{\bar\alpha_t}\,x_0 + \sqrt{1-\bar\alpha_t}\,\epsilon"', r'SHORTCUT = r"x_t = \sqrt{\alpha_t}\,x_0 + \sqrt{1-\alpha_t}\,\epsilon"', "tests/test_scenes.py -k reparam_still"),
+ ("2a ghost ahead", "scenes/reverse.py", "ghost=parts.ghost, ghost_states=preds)", "ghost=parts.ghost, ghost_states=preds[10:])", "tests/test_scenes.py -k overlay"),
+ ("2b ddpm preds shifted", "diffusion_core/sampling.py", "return Trajectory(torch.stack(xs), torch.stack(preds), times, meta)\n\n\ndef ddim_timesteps", "return Trajectory(torch.stack(xs), torch.roll(torch.stack(preds), 1, 0), times, meta)\n\n\ndef ddim_timesteps", "tests/test_sampler_reference.py"),
+ ("3a sigma no sqrt", "diffusion_core/sampling.py", "sigma = eta * ((1 - a_next) / (1 - a_t) * (1 - a_t / a_next)) ** 0.5", "sigma = eta * ((1 - a_next) / (1 - a_t) * (1 - a_t / a_next))", "tests/test_sampler_reference.py"),
+ ("3b dir coef", "diffusion_core/sampling.py", "dir_coef = max(1 - a_next - sigma**2, 0.0) ** 0.5", "dir_coef = max(1 - a_next, 0.0) ** 0.5", "tests/test_sampler_reference.py"),
+ ("4 fit sqrt", "diffusion_core/train.py", "x_t = a.sqrt() * x0 + (1 - a).sqrt() * eps", "x_t = a.sqrt() * x0 + (1 - a) * eps", "tests/test_training_math.py"),
+ ("5 english", "scenes/common.py", 'head = Text(self.t(key), font_size=40', 'head = Text(tr(key, "es"), font_size=40', "tests/test_scenes.py -k english"),
+ ("6 ema inverted", "diffusion_core/train.py", "list(model.parameters()), 1 - d)", "list(model.parameters()), d)", "tests/test_training_math.py"),
+ ("7 ddpm unclipped", "diffusion_core/sampling.py", "            preds.append(x0.cpu())\n    meta = {\"sampler\": \"ddpm\"", "            preds.append(schedule.predict_x0(xs[-2].to(x.device), t, eps).cpu())\n    meta = {\"sampler\": \"ddpm\"", "tests/test_sampler_reference.py"),
+ ("8 render direct", "scenes/render.py", "        with atomic_write(target) as tmp:\n            shutil.copyfile(produced, tmp)", "        shutil.copyfile(produced, target)", "tests/test_scenes.py -k mid_write"),
+]
+only = sys.argv[1:]
+missed = 0
+for name, f, old, new, tests in M:
+    if only and not any(name.startswith(o) for o in only):
+        continue
+    p = pathlib.Path(f)
+    src = p.read_text()
+    assert src.count(old) == 1, (name, src.count(old))
+    p.write_text(src.replace(old, new))
+    try:
+        r = subprocess.run(f".venv/bin/python -m pytest -q -x {tests}", shell=True, capture_output=True, text=True)
+        last = r.stdout.strip().splitlines()[-1]
+        print(f"{name}: {'CAUGHT' if r.returncode else 'MISSED'} ({last})", flush=True)
+        missed += r.returncode == 0
+    finally:
+        p.write_text(src)
+sys.exit(1 if missed else 0)
