@@ -16,7 +16,6 @@ from __future__ import annotations
 import argparse
 import json
 import platform
-import resource
 import sys
 import time
 from pathlib import Path
@@ -25,10 +24,8 @@ import torch
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from diffusion_core.mnist_eval import sample_images  # noqa: E402
-from diffusion_core.schedule import ScheduleConfig  # noqa: E402
-from diffusion_core.train import fit  # noqa: E402
-from diffusion_core.unet import SmallUNet, UNetConfig  # noqa: E402
+from diffusion_core import PeakMemory, ScheduleConfig, SmallUNet, UNetConfig, sample_images  # noqa: E402
+from diffusion_core.training import fit  # noqa: E402
 
 SHIPPED = UNetConfig()  # the shipped model's size
 
@@ -36,17 +33,6 @@ SHIPPED = UNetConfig()  # the shipped model's size
 def _sync(device: str) -> None:
     if device == "cuda":
         torch.cuda.synchronize()
-
-
-def _peak_mb(device: str) -> float:
-    if device == "cuda":
-        return torch.cuda.max_memory_allocated() / 2**20
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-
-
-def _reset_peak(device: str) -> None:
-    if device == "cuda":
-        torch.cuda.reset_peak_memory_stats()
 
 
 def bench_training(batch: int, steps: int, warmup: int, device: str, unet: UNetConfig = SHIPPED) -> dict:
@@ -63,14 +49,14 @@ def bench_training(batch: int, steps: int, warmup: int, device: str, unet: UNetC
         idx = torch.randint(0, len(images), (batch,), generator=gen)
         return images[idx.to(device)]
 
-    _reset_peak(device)
-    model = SmallUNet(unet).to(device)
-    fit(model, draw, schedule, warmup + steps + 1, 1e-3, 0.999, gen, device=device, progress=False)
+    with PeakMemory(device) as mem:
+        model = SmallUNet(unet).to(device)
+        fit(model, draw, schedule, warmup + steps + 1, 1e-3, 0.999, gen, device=device, progress=False)
     timed = stamps[warmup:]  # stamp k is the start of step k: differences are whole steps
     seconds = timed[-1] - timed[0]
     per_step = seconds / (len(timed) - 1)
     return {"batch": batch, "steps_timed": len(timed) - 1, "s_per_step": per_step,
-            "steps_per_s": 1 / per_step, "images_per_s": batch / per_step, "peak_mb": _peak_mb(device)}
+            "steps_per_s": 1 / per_step, "images_per_s": batch / per_step, "peak_mb": mem.peak_mb}
 
 
 def bench_fast(batch: int, steps: int, device: str, unet: UNetConfig, options) -> dict:
@@ -84,15 +70,15 @@ def bench_fast(batch: int, steps: int, device: str, unet: UNetConfig, options) -
     options = FastOptions(options.amp, options.channels_last, options.compile_mode, check_every=every)
     warm = 2 * every if options.compile_mode != "none" else every
     stamps: list = []
-    _reset_peak(device)
     start = time.perf_counter()
-    fit_fast(SmallUNet(unet).to(device), images, ScheduleConfig().build(), warm + steps, batch, 1e-3, 0.999, 0,
-             options, progress=False, step_times=stamps)
+    with PeakMemory(device) as mem:
+        fit_fast(SmallUNet(unet).to(device), images, ScheduleConfig().build(), warm + steps, batch, 1e-3, 0.999, 0,
+                 options, progress=False, step_times=stamps)
     first = [x for x in stamps if x[0] >= warm][0]
     (s0, t0), (s1, t1) = first, stamps[-1]
     per_step = (t1 - t0) / (s1 - s0)
     return {"batch": batch, "options": options.label, "steps_timed": s1 - s0, "s_per_step": per_step,
-            "steps_per_s": 1 / per_step, "images_per_s": batch / per_step, "peak_mb": _peak_mb(device),
+            "steps_per_s": 1 / per_step, "images_per_s": batch / per_step, "peak_mb": mem.peak_mb,
             "warmup_s": t0, "total_s": time.perf_counter() - start}
 
 
@@ -119,10 +105,10 @@ def bench_sampling(n: int, batch: int, ddim_steps: list[int], device: str, unet:
     sample_images(model, schedule, "ddim", min(n, batch), steps=2, device=device)  # warm-up
     rows = []
     for sampler, steps, eta in [("ddpm", schedule.T, 0.0)] + [("ddim", s, e) for e in etas for s in ddim_steps]:
-        _reset_peak(device)
-        _, secs = sample_images(model, schedule, sampler, n, steps=steps, batch=batch, device=device, eta=eta)
+        with PeakMemory(device) as mem:
+            _, secs = sample_images(model, schedule, sampler, n, steps=steps, batch=batch, device=device, eta=eta)
         rows.append({"sampler": sampler, "steps": steps, "eta": eta, "n": n, "batch": batch, "seconds": secs,
-                     "s_per_1000": secs * 1000 / n, "peak_mb": _peak_mb(device)})
+                     "s_per_1000": secs * 1000 / n, "peak_mb": mem.peak_mb})
     ddpm = rows[0]["seconds"]
     for r in rows:
         r["speedup_vs_ddpm"] = ddpm / r["seconds"]

@@ -172,9 +172,13 @@ def extra(args, dev: str) -> None:
     """100 DDPM samples for the README grid; bf16 against float32 sampling."""
     import numpy as np
 
-    from diffusion_core.mnist import load_mnist
-    from diffusion_core.mnist_eval import Evaluator, load_classifier, sample_images
-    from diffusion_core.mnist_train import load_mnist_checkpoint
+    from diffusion_core.mnist import (
+        Evaluator,
+        load_classifier,
+        load_mnist,
+        load_mnist_checkpoint,
+        sample_images,
+    )
 
     res = load_mnist_checkpoint(REPO / "models" / "mnist" / "ddpm_mnist.pt")
     out = {}

@@ -1,58 +1,97 @@
 """A small, real DDPM: schedules, forward process, training, sampling, metrics.
 
-Scenes and the CLI use only the names in ``__all__``.
+Layers (see docs/ARCHITECTURE.md): the shared machinery here (schedule, sampler,
+training loop, checkpoint format, paths, caches, atomic IO), the toy part in
+``diffusion_core.toy`` and the MNIST part in ``diffusion_core.mnist``. Scenes and the
+CLI use only the names in ``__all__``.
 """
 
-from .cache import cache_dir, checkpoint_path, config_key, load_or_train, models_dir
+from .checkpoint import CheckpointError
+from .fast_fit import FastOptions
 from .io import atomic_write
-from .metrics import DistanceReport, distance_report, sliced_wasserstein
-from .model import MLPConfig, MLPDenoiser, SinusoidalEmbedding
-from .sampling import DDPM_VARIANCES, Trajectory, ddim_sample, ddim_timesteps, ddpm_sample
+from .mnist import (
+    CompareRow,
+    Evaluator,
+    MnistError,
+    MnistTrainConfig,
+    PeakMemory,
+    SmallUNet,
+    TrainingSnapshots,
+    UNetConfig,
+    compare_samplers,
+    comparison_table,
+    evaluate_images,
+    fetch_mnist,
+    load_classifier,
+    load_mnist,
+    load_mnist_checkpoint,
+    make_probe,
+    sample_images,
+    save_classifier,
+    save_mnist_checkpoint,
+    train_classifier,
+    train_mnist,
+)
+from .nets import SinusoidalEmbedding
+from .paths import (
+    cache_dir,
+    classifier_path,
+    mnist_checkpoint_path,
+    mnist_models_dir,
+    models_dir,
+    renders_dir,
+    sample_digits_path,
+    snapshots_path,
+)
+from .sampling import (
+    DDPM_VARIANCES,
+    SAMPLERS,
+    SamplerConfig,
+    Trajectory,
+    ddim_sample,
+    ddim_timesteps,
+    ddpm_sample,
+    sample,
+)
 from .schedule import SCHEDULE_KINDS, NoiseSchedule, ScheduleConfig
-from .toy_data import DATASETS, DEFAULT_TEXT, DataConfig, dataset_names, sample_data
-from .train import (
-    CheckpointError,
+from .toy import (
+    DATASETS,
+    DEFAULT_TEXT,
+    DataConfig,
+    DistanceReport,
+    MLPConfig,
+    MLPDenoiser,
     TrainConfig,
-    TrainingDiverged,
     TrainResult,
+    checkpoint_path,
+    config_key,
+    dataset_names,
+    distance_report,
     evaluate_toy,
     load_checkpoint,
+    load_or_train,
+    sample_data,
     save_checkpoint,
+    sliced_wasserstein,
     train_toy,
 )
+from .training import TrainingDiverged
+from .trajectory_cache import cached_trajectory, trajectory_path
 
 __all__ = [
-    "atomic_write",
-    "CheckpointError",
-    "DATASETS",
-    "DDPM_VARIANCES",
-    "DEFAULT_TEXT",
-    "DataConfig",
-    "DistanceReport",
-    "MLPConfig",
-    "MLPDenoiser",
-    "NoiseSchedule",
-    "SCHEDULE_KINDS",
-    "ScheduleConfig",
-    "SinusoidalEmbedding",
-    "TrainConfig",
-    "TrainResult",
-    "Trajectory",
-    "TrainingDiverged",
-    "cache_dir",
-    "checkpoint_path",
-    "config_key",
-    "dataset_names",
-    "ddim_sample",
-    "ddim_timesteps",
-    "ddpm_sample",
-    "distance_report",
-    "evaluate_toy",
-    "load_checkpoint",
-    "load_or_train",
-    "models_dir",
-    "sample_data",
-    "save_checkpoint",
-    "sliced_wasserstein",
-    "train_toy",
+    # shared machinery
+    "CheckpointError", "FastOptions", "atomic_write", "SinusoidalEmbedding", "cache_dir", "models_dir",
+    "renders_dir", "DDPM_VARIANCES", "SAMPLERS", "SamplerConfig", "Trajectory", "ddim_sample", "ddim_timesteps",
+    "ddpm_sample", "sample", "SCHEDULE_KINDS", "NoiseSchedule", "ScheduleConfig", "TrainingDiverged",
+    "cached_trajectory", "trajectory_path",
+    # toy
+    "DATASETS", "DEFAULT_TEXT", "DataConfig", "DistanceReport", "MLPConfig", "MLPDenoiser", "TrainConfig",
+    "TrainResult", "checkpoint_path", "config_key", "dataset_names", "distance_report", "evaluate_toy",
+    "load_checkpoint", "load_or_train", "sample_data", "save_checkpoint", "sliced_wasserstein", "train_toy",
+    # mnist
+    "CompareRow", "Evaluator", "MnistError", "MnistTrainConfig", "PeakMemory", "SmallUNet", "TrainingSnapshots",
+    "UNetConfig", "compare_samplers", "comparison_table", "evaluate_images", "fetch_mnist", "load_classifier",
+    "load_mnist", "load_mnist_checkpoint", "make_probe", "sample_images", "save_classifier",
+    "save_mnist_checkpoint", "train_classifier", "train_mnist", "classifier_path", "mnist_checkpoint_path",
+    "mnist_models_dir", "sample_digits_path", "snapshots_path",
 ]

@@ -1,4 +1,4 @@
-"""The training loop of :func:`diffusion_core.train.fit`, made fast for a GPU.
+"""The training loop of :func:`diffusion_core.training.fit`, made fast for a GPU.
 
 The same algorithm (Ho et al. 2020, algorithm 1, the simple loss of eq. 14, AdamW with
 warm-up and cosine decay, the same EMA), arranged so that the GPU never waits for
@@ -27,6 +27,7 @@ import torch
 from torch.nn import functional as F
 
 from .schedule import NoiseSchedule
+from .training import EMA, TrainingDiverged, lr_factor
 
 __all__ = ["FastOptions", "fit_fast", "COMPILE_MODES"]
 
@@ -63,13 +64,6 @@ class FastOptions:
         return " + ".join(parts)
 
 
-def _lr_factor(step: int, steps: int, warmup: int) -> float:
-    # the same schedule as fit(): linear warm-up, then cosine decay to 5%
-    if step < warmup:
-        return (step + 1) / warmup
-    return 0.05 + 0.95 * 0.5 * (1 + math.cos(math.pi * (step - warmup) / max(steps - warmup, 1)))
-
-
 def fit_fast(
     model: torch.nn.Module,
     images: torch.Tensor,
@@ -103,17 +97,15 @@ def fit_fast(
     """
     from tqdm.auto import tqdm
 
-    from .train import _EMA, TrainingDiverged
-
     device = images.device
     mf = torch.channels_last if options.channels_last else torch.contiguous_format
     model = model.to(device, memory_format=mf)
     gen = torch.Generator(device=device).manual_seed(seed)
     abar = schedule.alpha_bar.float().to(device)
-    ema = _EMA(model, ema_decay)
+    ema = EMA(model, ema_decay)
     fused = device.type == "cuda"
     opt = torch.optim.AdamW(model.parameters(), lr=lr, weight_decay=0.0, fused=fused, foreach=not fused)
-    sched = torch.optim.lr_scheduler.LambdaLR(opt, lambda s: _lr_factor(s, steps, warmup))
+    sched = torch.optim.lr_scheduler.LambdaLR(opt, lambda s: lr_factor(s, steps, warmup))
     amp = options.amp and device.type == "cuda"
 
     def loss_fn(x0: torch.Tensor, t: torch.Tensor, eps: torch.Tensor) -> torch.Tensor:

@@ -1,4 +1,5 @@
-"""Reverse process: DDPM ancestral sampling and DDIM, each recording every step.
+"""Reverse process: one sampler entry point, DDPM ancestral sampling or DDIM, recording
+every step. The per-step arithmetic lives on NoiseSchedule (``ddpm_step``, ``ddim_step``).
 
 Notation (Ho et al. 2020; Song et al. 2021, "Denoising Diffusion Implicit Models"):
 
@@ -10,6 +11,9 @@ Notation (Ho et al. 2020; Song et al. 2021, "Denoising Diffusion Implicit Models
 
 from __future__ import annotations
 
+import ast
+import math
+import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -18,9 +22,65 @@ import torch
 
 from .schedule import NoiseSchedule
 
-__all__ = ["Trajectory", "ddpm_sample", "ddim_sample", "DDPM_VARIANCES", "ddim_timesteps"]
+__all__ = ["SAMPLERS", "DDPM_VARIANCES", "SamplerConfig", "Trajectory", "sample", "ddpm_sample", "ddim_sample",
+           "ddim_timesteps"]
 
+SAMPLERS = ("ddpm", "ddim")
 DDPM_VARIANCES = ("beta", "posterior")
+
+
+@dataclass(frozen=True)
+class SamplerConfig:
+    """How to sample: everything that, with the model, the noise shape and the seed,
+    determines a trajectory.
+
+    Attributes:
+        kind: "ddpm" (every one of the T steps) or "ddim" (``steps`` of them).
+        steps: DDIM's number of timesteps (ignored by DDPM, which takes all T).
+        eta: DDIM's eta, 0 (deterministic) to 1 (DDPM-like); DDPM takes none.
+        clip: clip the predicted x_0 to [-clip, clip] (images), or None.
+        variance: DDPM's sigma_t^2: "beta" (beta_t) or "posterior" (beta_tilde_t).
+    """
+
+    kind: str = "ddpm"
+    steps: int = 50
+    eta: float = 0.0
+    clip: float | None = None
+    variance: str = "beta"
+
+    def __post_init__(self) -> None:
+        if self.kind not in SAMPLERS:
+            raise ValueError(f"unknown sampler {self.kind!r}; valid: {', '.join(SAMPLERS)}")
+        if self.variance not in DDPM_VARIANCES:
+            raise ValueError(f"unknown variance {self.variance!r}; valid: {', '.join(DDPM_VARIANCES)}")
+        if not (isinstance(self.eta, (int, float)) and math.isfinite(self.eta) and self.eta >= 0):
+            raise ValueError(f"eta must be a finite number >= 0, got {self.eta}")
+        if self.eta != 0 and self.kind != "ddim":
+            raise ValueError(f"eta is DDIM's parameter; {self.kind} takes none (got eta = {self.eta:g})")
+        if not isinstance(self.steps, int) or self.steps < 1:
+            raise ValueError(f"steps must be a positive integer, got {self.steps!r}")
+        if self.clip is not None and not (math.isfinite(self.clip) and self.clip > 0):
+            raise ValueError(f"clip must be a positive number or None, got {self.clip}")
+
+    def n_steps(self, T: int) -> int:
+        """How many network evaluations a run takes with a schedule of T steps."""
+        return T if self.kind == "ddpm" else len(ddim_timesteps(T, self.steps))
+
+    def key(self, T: int) -> str:
+        """A file-name-safe summary for caches: 'ddpm-1000', 'ddim-50-eta1-clip1'."""
+        parts = [self.kind, str(T if self.kind == "ddpm" else self.steps)]
+        if self.eta:
+            parts.append(f"eta{self.eta:g}")
+        if self.clip is not None:
+            parts.append(f"clip{self.clip:g}")
+        if self.kind == "ddpm" and self.variance != "beta":
+            parts.append(self.variance)
+        return "-".join(parts)
+
+    def label(self, T: int) -> str:
+        """'DDPM (1000 steps)', 'DDIM (50 steps)' (eta = 0), 'DDIM (50 steps, eta = 1)'."""
+        extra = f", eta = {self.eta:g}" if self.kind == "ddim" and self.eta != 0 else ""
+        return f"{self.kind.upper()} ({T if self.kind == 'ddpm' else self.steps} steps{extra})"
 
 
 @dataclass
@@ -29,7 +89,8 @@ class Trajectory:
 
     Attributes:
         xs: (K + 1, N, *shape) states, xs[0] = x_T (pure noise), xs[-1] = x_0.
-        x0_preds: (K, N, *shape) the model's predicted x_0 at each of the K steps.
+        x0_preds: (K, N, *shape) the model's predicted x_0 at each of the K steps:
+            x0_preds[k] is computed from xs[k] at timesteps[k].
         timesteps: (K + 1,) the t of each state in xs: T, ..., 0.
         meta: how it was made (sampler, eta, variance, seed, ...).
     """
@@ -60,8 +121,7 @@ class Trajectory:
 
     @classmethod
     def load(cls, path: str | Path) -> "Trajectory":
-        import ast
-
+        """Raises ValueError naming the file when it is not a readable trajectory."""
         path = Path(path)
         try:
             with np.load(path, allow_pickle=False) as data:
@@ -71,8 +131,8 @@ class Trajectory:
                     timesteps=torch.from_numpy(data["timesteps"]),
                     meta=ast.literal_eval(str(data["meta"])),
                 )
-        except (OSError, KeyError, ValueError, SyntaxError) as exc:
-            raise ValueError(f"{path}: not a trajectory file ({exc})") from exc
+        except (OSError, KeyError, ValueError, SyntaxError, EOFError, zipfile.BadZipFile) as exc:
+            raise ValueError(f"{path}: not a trajectory file ({exc.__class__.__name__}: {exc})") from exc
 
 
 def _noise(shape, generator: torch.Generator | None, device) -> torch.Tensor:
@@ -85,58 +145,6 @@ def _eps(model, x: torch.Tensor, t: int) -> torch.Tensor:
     return model(x, tt).to(x.dtype)  # float32 even under bf16 autocast
 
 
-@torch.no_grad()
-def ddpm_sample(
-    model: torch.nn.Module,
-    schedule: NoiseSchedule,
-    shape: tuple[int, ...],
-    generator: torch.Generator | None = None,
-    variance: str = "beta",
-    clip_x0: float | None = None,
-    device: str | torch.device = "cpu",
-    x_T: torch.Tensor | None = None,
-    record: bool = True,
-) -> Trajectory:
-    """Ancestral sampling, Ho et al. 2020, algorithm 2, recording every step.
-
-    x_{t-1} = mu_tilde(x0_pred, x_t) + sigma_t z, which equals eq. 11's
-    1/sqrt(alpha_t) (x_t - beta_t / sqrt(1 - abar_t) eps_theta) + sigma_t z.
-
-    Args:
-        model: eps_theta(x, t).
-        schedule: the schedule the model was trained with.
-        shape: (N, *data_shape) of the batch.
-        generator: fixes x_T and every z.
-        variance: "beta" (sigma_t^2 = beta_t) or "posterior" (sigma_t^2 = beta_tilde_t).
-        clip_x0: clip the predicted x_0 to [-c, c] (images), or None.
-        x_T: start from these states instead of fresh noise.
-        record: keep every state (False keeps only x_T and x_0: large image batches).
-    Returns:
-        A Trajectory with T + 1 states (2 when not recording).
-    """
-    if variance not in DDPM_VARIANCES:
-        raise ValueError(f"unknown variance {variance!r}; valid: {', '.join(DDPM_VARIANCES)}")
-    model.eval()
-    var_table = schedule.betas if variance == "beta" else schedule.posterior_variance
-    x = _noise(shape, generator, device) if x_T is None else x_T.to(device)
-    xs, preds = [x.cpu()], []
-    for t in range(schedule.T, 0, -1):
-        eps = _eps(model, x, t)
-        x0 = schedule.predict_x0(x, t, eps)
-        if clip_x0 is not None:
-            x0 = x0.clamp(-clip_x0, clip_x0)
-        mean, _ = schedule.posterior(x0, x, t)
-        z = _noise(shape, generator, device)  # drawn every step: the stream stays aligned
-        sigma = float(var_table[t]) ** 0.5 if t > 1 else 0.0
-        x = mean + sigma * z
-        if record or t == 1:
-            xs.append(x.cpu())
-            preds.append(x0.cpu())
-    meta = {"sampler": "ddpm", "variance": variance, "T": schedule.T, "steps": schedule.T}
-    times = torch.arange(schedule.T, -1, -1) if record else torch.tensor([schedule.T, 0])
-    return Trajectory(torch.stack(xs), torch.stack(preds), times, meta)
-
-
 def ddim_timesteps(T: int, steps: int) -> list[int]:
     """An evenly spaced sub-sequence tau of 1..T, descending, ending at t = 1."""
     if not 1 <= steps <= T:
@@ -146,51 +154,69 @@ def ddim_timesteps(T: int, steps: int) -> list[int]:
 
 
 @torch.no_grad()
-def ddim_sample(
+def sample(
     model: torch.nn.Module,
     schedule: NoiseSchedule,
     shape: tuple[int, ...],
-    steps: int = 50,
-    eta: float = 0.0,
+    config: SamplerConfig = SamplerConfig(),
     generator: torch.Generator | None = None,
-    clip_x0: float | None = None,
     device: str | torch.device = "cpu",
     x_T: torch.Tensor | None = None,
     record: bool = True,
 ) -> Trajectory:
-    """DDIM, Song et al. 2021 eq. 12, over a sub-sequence of ``steps`` timesteps.
+    """Run the reverse process and record it.
 
-    x_{t'} = sqrt(abar_{t'}) x0_pred + sqrt(1 - abar_{t'} - sigma^2) eps_theta + sigma z
-    sigma  = eta sqrt((1 - abar_{t'}) / (1 - abar_t)) sqrt(1 - abar_t / abar_{t'})
-    where t' is the next (smaller) timestep of the sub-sequence, and 0 after the last.
+    DDPM: Ho et al. 2020, algorithm 2, over all T steps; a fresh z is drawn at every
+    step (also the last, whose sigma is 0), so that the noise stream stays aligned.
+    DDIM: Song et al. 2021, eq. 12, over ``config.steps`` timesteps; z only when eta > 0.
 
+    Args:
+        model: eps_theta(x, t).
+        schedule: the schedule the model was trained with.
+        shape: (N, *data_shape) of the batch.
+        config: the sampler and its settings.
+        generator: fixes x_T and every z.
+        x_T: start from these states instead of fresh noise.
+        record: keep every state (False keeps only x_T and x_0: large image batches).
     Returns:
-        A Trajectory with steps + 1 states; eta = 0 makes it deterministic given x_T.
+        A Trajectory with K + 1 states (2 when not recording), K the number of steps.
     """
-    if eta < 0:
-        raise ValueError(f"eta must be >= 0, got {eta}")
     model.eval()
-    taus = ddim_timesteps(schedule.T, steps)
-    abar = schedule.alpha_bar
+    ts = list(range(schedule.T, 0, -1)) if config.kind == "ddpm" else ddim_timesteps(schedule.T, config.steps)
     x = _noise(shape, generator, device) if x_T is None else x_T.to(device)
     xs, preds = [x.cpu()], []
-    for i, t in enumerate(taus):
-        t_next = taus[i + 1] if i + 1 < len(taus) else 0
+    for i, t in enumerate(ts):
+        t_next = ts[i + 1] if i + 1 < len(ts) else 0
         eps = _eps(model, x, t)
         x0 = schedule.predict_x0(x, t, eps)
-        if clip_x0 is not None:
-            x0 = x0.clamp(-clip_x0, clip_x0)
-            # keep eps consistent with the clipped x_0 (as diffusers does)
-            eps = (x - abar[t].sqrt().item() * x0) / (1 - abar[t]).sqrt().item()
-        a_t, a_next = float(abar[t]), float(abar[t_next])
-        sigma = eta * ((1 - a_next) / (1 - a_t) * (1 - a_t / a_next)) ** 0.5
-        dir_coef = max(1 - a_next - sigma**2, 0.0) ** 0.5
-        x = a_next**0.5 * x0 + dir_coef * eps
-        if eta > 0:
-            x = x + sigma * _noise(shape, generator, device)
+        if config.clip is not None:
+            x0 = x0.clamp(-config.clip, config.clip)
+        if config.kind == "ddpm":  # the one place where the two samplers part
+            z = _noise(shape, generator, device)
+            x = schedule.ddpm_step(x0, x, t, z, config.variance)
+        else:
+            if config.clip is not None:
+                eps = schedule.eps_from_x0(x, t, x0)
+            z = _noise(shape, generator, device) if config.eta > 0 else None
+            x = schedule.ddim_step(x0, eps, t, t_next, config.eta, z)
         if record or t_next == 0:
             xs.append(x.cpu())
             preds.append(x0.cpu())
-    meta = {"sampler": "ddim", "eta": eta, "T": schedule.T, "steps": len(taus)}
-    times = torch.tensor(taus + [0]) if record else torch.tensor([taus[0], 0])
+    meta = {"sampler": config.kind, "T": schedule.T, "steps": len(ts)}
+    meta.update({"variance": config.variance} if config.kind == "ddpm" else {"eta": config.eta})
+    times = torch.tensor(ts + [0]) if record else torch.tensor([ts[0], 0])
     return Trajectory(torch.stack(xs), torch.stack(preds), times, meta)
+
+
+def ddpm_sample(model, schedule, shape, generator=None, variance: str = "beta", clip_x0: float | None = None,
+                device="cpu", x_T=None, record: bool = True) -> Trajectory:
+    """``sample`` with DDPM: a shorthand."""
+    return sample(model, schedule, shape, SamplerConfig("ddpm", clip=clip_x0, variance=variance),
+                  generator=generator, device=device, x_T=x_T, record=record)
+
+
+def ddim_sample(model, schedule, shape, steps: int = 50, eta: float = 0.0, generator=None,
+                clip_x0: float | None = None, device="cpu", x_T=None, record: bool = True) -> Trajectory:
+    """``sample`` with DDIM: a shorthand."""
+    return sample(model, schedule, shape, SamplerConfig("ddim", steps=steps, eta=eta, clip=clip_x0),
+                  generator=generator, device=device, x_T=x_T, record=record)

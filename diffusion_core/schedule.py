@@ -165,6 +165,44 @@ class NoiseSchedule:
         abar = self._at(self.alpha_bar, t, x_t)
         return (x_t - torch.sqrt(1.0 - abar) * eps) / torch.sqrt(abar)
 
+    def eps_from_x0(self, x_t: torch.Tensor, t: int, x0: torch.Tensor) -> torch.Tensor:
+        """Eq. 4 solved for eps: (x_t - sqrt(abar_t) x_0) / sqrt(1 - abar_t) (for a clipped
+        x_0, the noise consistent with it, as diffusers' DDIM does)."""
+        abar = self.alpha_bar[t]
+        return (x_t - abar.sqrt().item() * x0) / (1 - abar).sqrt().item()
+
+    # ------------------------------------------------------------ reverse steps
+    def ddpm_sigma(self, t: int, variance: str = "beta") -> float:
+        """sigma_t of ancestral sampling: sqrt(beta_t) ("beta") or sqrt(beta_tilde_t)
+        ("posterior"), Ho et al. 2020 section 3.2; 0 at the last step, t = 1."""
+        table = self.betas if variance == "beta" else self.posterior_variance
+        return float(table[t]) ** 0.5 if t > 1 else 0.0
+
+    def ddpm_step(self, x0: torch.Tensor, x_t: torch.Tensor, t: int, z: torch.Tensor,
+                  variance: str = "beta") -> torch.Tensor:
+        """x_{t-1} = mu_tilde(x0_hat, x_t) + sigma_t z (algorithm 2; with the unclipped
+        x0_hat this is eq. 11's 1/sqrt(alpha_t) (x_t - beta_t / sqrt(1 - abar_t) eps) + sigma_t z)."""
+        mean, _ = self.posterior(x0, x_t, t)
+        return mean + self.ddpm_sigma(t, variance) * z
+
+    def ddim_sigma(self, t: int, t_next: int, eta: float) -> float:
+        """Song et al. 2021, eq. 16 times eta:
+        sigma = eta sqrt((1 - abar_{t'}) / (1 - abar_t)) sqrt(1 - abar_t / abar_{t'})."""
+        a_t, a_next = float(self.alpha_bar[t]), float(self.alpha_bar[t_next])
+        return eta * ((1 - a_next) / (1 - a_t) * (1 - a_t / a_next)) ** 0.5
+
+    def ddim_step(self, x0: torch.Tensor, eps: torch.Tensor, t: int, t_next: int, eta: float,
+                  z: torch.Tensor | None) -> torch.Tensor:
+        """Song et al. 2021, eq. 12, from t to the smaller t' = ``t_next``:
+        x_{t'} = sqrt(abar_{t'}) x0_hat + sqrt(1 - abar_{t'} - sigma^2) eps + sigma z."""
+        a_next = float(self.alpha_bar[t_next])
+        sigma = self.ddim_sigma(t, t_next, eta)
+        dir_coef = max(1 - a_next - sigma**2, 0.0) ** 0.5
+        x = a_next**0.5 * x0 + dir_coef * eps
+        if eta > 0:
+            x = x + sigma * z
+        return x
+
     def posterior(self, x0: torch.Tensor, x_t: torch.Tensor, t):
         """q(x_{t-1} | x_t, x_0), Ho et al. 2020 eqs. 6-7.
 

@@ -5,34 +5,27 @@
 
 Pixels are drawn nearest-neighbour (never blurred). The digits shown are 16 test
 images shipped in models/mnist/sample_digits.npz (MNIST, LeCun, Cortes and Burges,
-CC BY-SA 3.0); the reverse scene uses the shipped checkpoint models/mnist/ddpm_mnist.pt.
+CC BY-SA 3.0); the reverse scene uses the shipped checkpoint models/mnist/ddpm_mnist.pt (both under
+$DIFFUSION_MODELS_DIR when it is set).
 """
 
 from __future__ import annotations
-
-from pathlib import Path
-from types import SimpleNamespace
 
 import numpy as np
 import torch
 from manim import DOWN, LEFT, FadeIn, FadeOut, MathTex, Text, VGroup, Write
 
-from diffusion_core import NoiseSchedule, ScheduleConfig
-from scenes.common import (
-    MUTED,
-    LectureScene,
-    PixelImage,
-    TimeBar,
-    informative_steps,
-    pixels_per_unit,
-)
-
-MNIST_MODELS = Path(__file__).resolve().parents[1] / "models" / "mnist"
+from diffusion_core import NoiseSchedule, ScheduleConfig, sample_digits_path
+from scenes.cloud import PixelImage, pixels_per_unit
+from scenes.playback import play_frames
+from scenes.settings import LectureScene
+from scenes.theme import MUTED
+from scenes.widgets import TimeBar, informative_steps
 
 
 def load_sample_digits(n: int) -> torch.Tensor:
     """n shipped test digits as (n, 1, 28, 28) floats in [-1, 1]."""
-    with np.load(MNIST_MODELS / "sample_digits.npz") as data:
+    with np.load(sample_digits_path()) as data:
         images = data["images"][:n]
     return torch.from_numpy(images.astype(np.float64) / 127.5 - 1.0).unsqueeze(1)
 
@@ -113,23 +106,12 @@ class DigitsForward(LectureScene):
         self.play(Write(top_label), Write(bottom_label), run_time=1.2)
 
         # 2. Noise step by step (top) and in one jump (bottom): the same distribution
-        from manim import ValueTracker
+        def show(t: int) -> None:
+            top.set_images(chain[t])
+            bottom.set_images(jumps[t])
+            bar.set_t(t)
 
-        tracker = ValueTracker(0)
-        shown = SimpleNamespace(t=None)
-
-        def update(_m):
-            t = int(round(tracker.get_value()))
-            if t != shown.t:
-                shown.t = t
-                top.set_images(chain[t])
-                bottom.set_images(jumps[t])
-                bar.set_t(t)
-
-        self.bring_to_front(top, bottom, bar)
-        top.add_updater(update)
-        self.play(tracker.animate.set_value(self.T), run_time=self.run_time, rate_func=lambda s: s**1.6)
-        top.remove_updater(update)
+        play_frames(self, self.T, show, [top, bottom, bar], self.run_time, rate_func=lambda s: s**1.6)
         self.wait(0.8)
 
         # 3. Five moments of the chain: the still forward_process_digits.png

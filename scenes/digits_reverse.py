@@ -10,16 +10,24 @@ trajectory is sampled once per checkpoint, sampler and seed and kept in the cach
 from __future__ import annotations
 
 import hashlib
-import sys
 from pathlib import Path
 from types import SimpleNamespace
 
 import numpy as np
-import torch
 from manim import DOWN, LEFT, RIGHT, UP, FadeIn, MathTex, Text, VGroup
 
-from scenes.common import MUTED, LectureScene, TimeBar, cached
-from scenes.digits import MNIST_MODELS, DigitGrid
+from diffusion_core import (
+    SAMPLERS,
+    SamplerConfig,
+    cached_trajectory,
+    load_mnist_checkpoint,
+    mnist_models_dir,
+)
+from scenes.digits import DigitGrid
+from scenes.playback import play_frames
+from scenes.settings import LectureScene
+from scenes.theme import MUTED
+from scenes.widgets import TimeBar
 
 
 class DigitsReverse(LectureScene):
@@ -30,29 +38,19 @@ class DigitsReverse(LectureScene):
     checkpoint: str = "ddpm_mnist.pt"  # in models/mnist/, or an absolute path
     sampler: str = "ddpm"  # p_theta(x_{t-1} | x_t), every step; "ddim" uses sample_steps
     sample_steps: int = 50
-    CHOICES = {**LectureScene.CHOICES, "sampler": ("ddpm", "ddim")}
+    CHOICES = {**LectureScene.CHOICES, "sampler": SAMPLERS}
 
     def construct(self):
-        from diffusion_core import ddim_sample, ddpm_sample
-        from diffusion_core.mnist_train import load_mnist_checkpoint
-
         path = Path(self.checkpoint)
-        path = path if path.is_absolute() else MNIST_MODELS / path
+        path = path if path.is_absolute() else mnist_models_dir() / path
         result = load_mnist_checkpoint(path)  # a clear error when missing or corrupt
-        shape = (self.n_samples, 1, 28, 28)
-        steps = result.schedule.T if self.sampler == "ddpm" else min(self.sample_steps, result.schedule.T)
-
-        def sample():
-            print(f"Sampling {self.n_samples} digits with {self.sampler.upper()} ({steps} UNet steps) once; "
-                  f"the trajectory is cached for later renders (DDPM: about a minute on 2 CPU cores).",
-                  file=sys.stderr)
-            gen = torch.Generator().manual_seed(self.seed)
-            if self.sampler == "ddpm":
-                return ddpm_sample(result.model, result.schedule, shape, generator=gen, clip_x0=1.0)
-            return ddim_sample(result.model, result.schedule, shape, steps=steps, generator=gen, clip_x0=1.0)
-
+        T = result.schedule.T
+        config = SamplerConfig(self.sampler, steps=min(self.sample_steps, T), clip=1.0)
         digest = hashlib.sha256(path.read_bytes()).hexdigest()[:16]
-        traj = cached(f"mnist-{digest}-{self.sampler}-{steps}-n{self.n_samples}-s{self.seed}.npz", sample)
+        note = (f"Sampling {self.n_samples} digits with {self.sampler.upper()} ({config.n_steps(T)} UNet steps) once; "
+                "the trajectory is cached for later renders (DDPM: about a minute on 2 CPU cores).")
+        traj = cached_trajectory(f"mnist-{digest}", lambda: (result.model, result.schedule),
+                                 (self.n_samples, 1, 28, 28), config, T, self.seed, note=note)
         xs, preds, times = traj.xs.numpy(), traj.x0_preds.numpy(), traj.timesteps.numpy()
         cols = int(np.ceil(np.sqrt(self.n_samples)))
 
@@ -68,18 +66,11 @@ class DigitsReverse(LectureScene):
         self.play(FadeIn(title), FadeIn(left), FadeIn(right), FadeIn(left_label), FadeIn(right_label), FadeIn(bar), FadeIn(moment), run_time=1.0)
 
         # 2. Intermediate steps, 3. final output
-        from manim import ValueTracker
-
         K = len(xs) - 1
-        tracker = ValueTracker(0)
-        shown = SimpleNamespace(k=None, phase=0)
+        shown = SimpleNamespace(phase=0)
         captions = [self.t("initial_noise"), self.t("intermediate"), self.t("final_output")]
 
-        def update(_m):
-            k = int(round(tracker.get_value()))
-            if k == shown.k:
-                return
-            shown.k = k
+        def show(k: int) -> None:
             left.set_images(xs[k])
             right.set_images(preds[min(k, K - 1)])
             bar.set_t(int(times[k]))
@@ -88,8 +79,5 @@ class DigitsReverse(LectureScene):
                 shown.phase = phase
                 moment.become(Text(captions[phase], font_size=28, color=MUTED).move_to(moment, aligned_edge=LEFT))
 
-        self.bring_to_front(left, right, bar, moment)
-        left.add_updater(update)
-        self.play(tracker.animate.set_value(K), run_time=self.run_time, rate_func=lambda s: 1 - (1 - s) ** 1.6)
-        left.remove_updater(update)
+        play_frames(self, K, show, [left, right, bar, moment], self.run_time, rate_func=lambda s: 1 - (1 - s) ** 1.6)
         self.wait(1.5)

@@ -27,18 +27,10 @@ from manim import (
 )
 
 from diffusion_core import sample_data
-from scenes.common import (
-    ACCENT,
-    HIGHLIGHTS,
-    MUTED,
-    CloudPanel,
-    TimeBar,
-    ToyModelScene,
-    Trails,
-    informative_steps,
-    play_states,
-    show_snapshots,
-)
+from scenes.playback import play_states
+from scenes.settings import ToyModelScene
+from scenes.theme import ACCENT, HIGHLIGHTS, MUTED
+from scenes.widgets import Trails, cloud_layout, informative_steps, show_snapshots
 
 STEP_FORMULA = r"q(x_t \mid x_{t-1}) = \mathcal{N}\!\left(x_t;\ \sqrt{1-\beta_t}\,x_{t-1},\ \beta_t \mathbf{I}\right)"
 
@@ -68,12 +60,8 @@ class ForwardProcess(ToyModelScene):
 
     def show_data(self, states: np.ndarray) -> SimpleNamespace:
         title = self.title("forward_title", "forward_sub")
-        panel = CloudPanel(states[0], side=5.8).to_edge(LEFT, buff=0.7).to_edge(DOWN, buff=0.4)
-        eq = MathTex(STEP_FORMULA, font_size=36)
-        eq.next_to(panel, RIGHT, buff=0.7).align_to(panel, UP).shift(0.2 * DOWN)
-        if eq.get_right()[0] > 6.9:
-            eq.scale_to_fit_width(6.9 - eq.get_left()[0])
-        bar = TimeBar(self.T, width=5.2).next_to(eq, DOWN, buff=1.0).align_to(eq, LEFT)
+        layout = cloud_layout(states[0], STEP_FORMULA, self.T, font_size=36)
+        panel, eq, bar = layout.panel, layout.eq, layout.bar
         label = Text(self.t("data"), font_size=24, color=MUTED)
         label.next_to(panel.frame.get_corner(UP + LEFT), DOWN + RIGHT, buff=0.15)
         self.play(FadeIn(title), FadeIn(panel), FadeIn(label), run_time=1.0)

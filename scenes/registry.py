@@ -9,9 +9,16 @@ from __future__ import annotations
 import importlib
 from dataclasses import dataclass
 
-__all__ = ["LANGS", "SceneSpec", "SCENES"]
+__all__ = ["LANGS", "QUALITIES", "FORMATS", "SceneSpec", "SCENES"]
 
 LANGS = ("es", "en")  # the first is the default; others get a _LANG suffix
+QUALITIES = {  # name -> manim quality (resolution, frame rate)
+    "low": "low_quality",  # 854x480, 15 fps
+    "medium": "medium_quality",  # 1280x720, 30 fps
+    "high": "high_quality",  # 1920x1080, 60 fps
+    "4k": "fourk_quality",  # 3840x2160, 60 fps
+}
+FORMATS = ("mp4", "gif", "png")  # png: the last frame, the deck's still
 
 
 @dataclass(frozen=True)

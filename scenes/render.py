@@ -13,20 +13,11 @@ import shutil
 import tempfile
 from pathlib import Path
 
-from diffusion_core import atomic_write, cache_dir
-from scenes.common import check_latex
-from scenes.registry import SCENES, SceneSpec  # noqa: F401  (re-exported)
+from diffusion_core import atomic_write, cache_dir, renders_dir
+from scenes.latex import check_latex
+from scenes.registry import FORMATS, QUALITIES, SCENES, SceneSpec  # noqa: F401  (re-exported)
 
-REPO = Path(__file__).resolve().parents[1]
-RENDERS = REPO / "renders"
-
-QUALITIES = {  # name -> manim quality (resolution, frame rate)
-    "low": "low_quality",  # 854x480, 15 fps
-    "medium": "medium_quality",  # 1280x720, 30 fps
-    "high": "high_quality",  # 1920x1080, 60 fps
-    "4k": "fourk_quality",  # 3840x2160, 60 fps
-}
-FORMATS = ("mp4", "gif", "png")
+RENDERS = renders_dir()
 ENCODER_OPTIONS = {"preset": "veryfast", "crf": "20"}  # the same as manim.cfg
 
 

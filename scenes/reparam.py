@@ -26,14 +26,11 @@ from manim import (
 )
 
 from diffusion_core import sample_data, sliced_wasserstein
-from scenes.common import (
-    ACCENT,
-    MUTED,
-    CloudPanel,
-    TimeBar,
-    ToyModelScene,
-    play_states,
-)
+from scenes.cloud import CloudPanel
+from scenes.playback import play_states
+from scenes.settings import ToyModelScene
+from scenes.theme import ACCENT, MUTED, fit_right
+from scenes.widgets import TimeBar
 
 SHORTCUT = r"x_t = \sqrt{\bar\alpha_t}\,x_0 + \sqrt{1-\bar\alpha_t}\,\epsilon"
 
@@ -87,8 +84,7 @@ class ReparametrizationShortcut(ToyModelScene):
             self.wait(self.seconds_per_stage * 0.4)
             t_prev = t
         agree = Text(self.t("agree"), font_size=26, color=ACCENT).next_to(readout, DOWN, buff=0.4).align_to(bar, LEFT)
-        if agree.get_right()[0] > 6.9:
-            agree.scale_to_fit_width(6.9 - agree.get_left()[0])
+        fit_right(agree)
         self.play(FadeIn(agree), run_time=0.6)
         self.wait(0.8)
 

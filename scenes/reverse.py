@@ -13,35 +13,13 @@ from types import SimpleNamespace
 from typing import Any, ClassVar
 
 import numpy as np
-from manim import (
-    DOWN,
-    LEFT,
-    RIGHT,
-    UP,
-    Dot,
-    FadeIn,
-    FadeOut,
-    MathTex,
-    Text,
-    VGroup,
-    Write,
-)
+from manim import DOWN, LEFT, RIGHT, UP, Dot, FadeIn, FadeOut, MathTex, Text, VGroup, Write
 
-from diffusion_core import Trajectory, sample_data
-from scenes.common import (
-    CLOUD,
-    GHOST,
-    HIGHLIGHTS,
-    MUTED,
-    CloudPanel,
-    TimeBar,
-    ToyModelScene,
-    Trails,
-    cached_trajectory,
-    informative_steps,
-    play_states,
-    show_snapshots,
-)
+from diffusion_core import SAMPLERS, SamplerConfig, Trajectory, sample_data
+from scenes.playback import play_states, toy_trajectory
+from scenes.settings import ToyModelScene
+from scenes.theme import CLOUD, GHOST, HIGHLIGHTS, MUTED
+from scenes.widgets import Trails, cloud_layout, informative_steps, show_snapshots
 
 REVERSE_FORMULA = (
     r"p_\theta(x_{t-1} \mid x_t) = \mathcal{N}\!\left(x_{t-1};\ \mu_\theta(x_t, t),\ \Sigma_\theta(x_t, t)\right)"
@@ -62,7 +40,7 @@ class ReverseTrajectories(ToyModelScene):
     show_prediction: bool = True
     n_highlight: int = 4
     run_time: float = 9.0
-    CHOICES: ClassVar[dict[str, Any]] = {**ToyModelScene.CHOICES, "sampler": ("ddpm", "ddim")}
+    CHOICES: ClassVar[dict[str, Any]] = {**ToyModelScene.CHOICES, "sampler": SAMPLERS}
 
     def formula(self) -> str:
         if self.sampler == "ddpm":
@@ -86,15 +64,11 @@ class ReverseTrajectories(ToyModelScene):
 
     def start(self) -> tuple[Trajectory, SimpleNamespace]:
         """The model's trajectory (from the cache), and the layout at x_T."""
-        traj = cached_trajectory(self.train_config(), self.sampler, self.n_points, self.seed,
-                                 steps=self.ddim_steps, eta=self.eta)
+        config = SamplerConfig(self.sampler, steps=self.ddim_steps, eta=self.eta)
+        traj = toy_trajectory(self.train_config(), config, self.n_points, self.seed)
         title = self.title("reverse_title", self.subtitle_key())
-        panel = CloudPanel(traj.xs[0].numpy(), side=5.8).to_edge(LEFT, buff=0.7).to_edge(DOWN, buff=0.4)
-        eq = MathTex(self.formula(), font_size=34)
-        eq.next_to(panel, RIGHT, buff=0.7).align_to(panel, UP).shift(0.2 * DOWN)
-        if eq.get_right()[0] > 6.9:
-            eq.scale_to_fit_width(6.9 - eq.get_left()[0])
-        bar = TimeBar(self.T, width=5.2).next_to(eq, DOWN, buff=1.0).align_to(eq, LEFT)
+        layout = cloud_layout(traj.xs[0].numpy(), self.formula(), self.T)
+        panel, eq, bar = layout.panel, layout.eq, layout.bar
         bar.set_t(int(traj.timesteps[0]))
         legend = self.legend().next_to(bar, DOWN, buff=0.8).align_to(bar, LEFT)
         self.play(FadeIn(title), FadeIn(panel), run_time=1.0)

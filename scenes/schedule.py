@@ -26,7 +26,8 @@ from manim import (
 )
 
 from diffusion_core import NoiseSchedule
-from scenes.common import ACCENT, HIGHLIGHTS, INK, LectureScene
+from scenes.settings import LectureScene
+from scenes.theme import ACCENT, HIGHLIGHTS, INK
 
 QUANTITIES = (  # (label, colour)
     (r"\bar\alpha_t", HIGHLIGHTS[4]),

@@ -79,7 +79,7 @@ def fake_digits(n, seed=0):
 @pytest.fixture()
 def tiny_mnist_dir(tmp_path, monkeypatch):
     """Small IDX files in the standard names, whose MD5 sums count as the standard ones."""
-    from diffusion_core import mnist as mnist_module
+    from diffusion_core.mnist import data as mnist_module
 
     for prefix, n in (("train", 256), ("t10k", 128)):
         images, labels = fake_digits(n, seed=len(prefix))

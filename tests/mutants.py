@@ -5,13 +5,13 @@ import sys
 M = [
  ("1 reparam alpha", "scenes/reparam.py", r'SHORTCUT = r"x_t = \sqrt{\bar\alpha_t}\,x_0 + \sqrt{1-\bar\alpha_t}\,\epsilon"', r'SHORTCUT = r"x_t = \sqrt{\alpha_t}\,x_0 + \sqrt{1-\alpha_t}\,\epsilon"', "tests/test_scenes.py -k reparam_still"),
  ("2a ghost ahead", "scenes/reverse.py", "ghost=parts.ghost, ghost_states=preds)", "ghost=parts.ghost, ghost_states=preds[10:])", "tests/test_scenes.py -k overlay"),
- ("2b ddpm preds shifted", "diffusion_core/sampling.py", "return Trajectory(torch.stack(xs), torch.stack(preds), times, meta)\n\n\ndef ddim_timesteps", "return Trajectory(torch.stack(xs), torch.roll(torch.stack(preds), 1, 0), times, meta)\n\n\ndef ddim_timesteps", "tests/test_sampler_reference.py"),
- ("3a sigma no sqrt", "diffusion_core/sampling.py", "sigma = eta * ((1 - a_next) / (1 - a_t) * (1 - a_t / a_next)) ** 0.5", "sigma = eta * ((1 - a_next) / (1 - a_t) * (1 - a_t / a_next))", "tests/test_sampler_reference.py"),
- ("3b dir coef", "diffusion_core/sampling.py", "dir_coef = max(1 - a_next - sigma**2, 0.0) ** 0.5", "dir_coef = max(1 - a_next, 0.0) ** 0.5", "tests/test_sampler_reference.py"),
- ("4 fit sqrt", "diffusion_core/train.py", "x_t = a.sqrt() * x0 + (1 - a).sqrt() * eps", "x_t = a.sqrt() * x0 + (1 - a) * eps", "tests/test_training_math.py"),
- ("5 english", "scenes/common.py", 'head = Text(self.t(key), font_size=40', 'head = Text(tr(key, "es"), font_size=40', "tests/test_scenes.py -k english"),
- ("6 ema inverted", "diffusion_core/train.py", "list(model.parameters()), 1 - d)", "list(model.parameters()), d)", "tests/test_training_math.py"),
- ("7 ddpm unclipped", "diffusion_core/sampling.py", "            preds.append(x0.cpu())\n    meta = {\"sampler\": \"ddpm\"", "            preds.append(schedule.predict_x0(xs[-2].to(x.device), t, eps).cpu())\n    meta = {\"sampler\": \"ddpm\"", "tests/test_sampler_reference.py"),
+ ("2b ddpm preds shifted", "diffusion_core/sampling.py", "            preds.append(x0.cpu())", "            preds.append((x0 if not preds else x0 * 0 + torch.as_tensor(preds[-1])).cpu())", "tests/test_sampler_reference.py"),
+ ("3a sigma no sqrt", "diffusion_core/schedule.py", "return eta * ((1 - a_next) / (1 - a_t) * (1 - a_t / a_next)) ** 0.5", "return eta * ((1 - a_next) / (1 - a_t) * (1 - a_t / a_next))", "tests/test_sampler_reference.py"),
+ ("3b dir coef", "diffusion_core/schedule.py", "dir_coef = max(1 - a_next - sigma**2, 0.0) ** 0.5", "dir_coef = max(1 - a_next, 0.0) ** 0.5", "tests/test_sampler_reference.py"),
+ ("4 fit sqrt", "diffusion_core/training.py", "x_t = a.sqrt() * x0 + (1 - a).sqrt() * eps", "x_t = a.sqrt() * x0 + (1 - a) * eps", "tests/test_training_math.py"),
+ ("5 english", "scenes/settings.py", 'head = Text(self.t(key), font_size=40', 'head = Text(tr(key, "es"), font_size=40', "tests/test_scenes.py -k english"),
+ ("6 ema inverted", "diffusion_core/training.py", "list(model.parameters()), 1 - d)", "list(model.parameters()), d)", "tests/test_training_math.py"),
+ ("7 ddpm unclipped", "diffusion_core/sampling.py", ("        x0 = schedule.predict_x0(x, t, eps)\n", "            preds.append(x0.cpu())"), ("        raw = x0 = schedule.predict_x0(x, t, eps)\n", "            preds.append(raw.cpu())"), "tests/test_sampler_reference.py"),
  ("8 render direct", "scenes/render.py", "        with atomic_write(target) as tmp:\n            shutil.copyfile(produced, tmp)", "        shutil.copyfile(produced, target)", "tests/test_scenes.py -k mid_write"),
 ]
 only = sys.argv[1:]
@@ -21,8 +21,12 @@ for name, f, old, new, tests in M:
         continue
     p = pathlib.Path(f)
     src = p.read_text()
-    assert src.count(old) == 1, (name, src.count(old))
-    p.write_text(src.replace(old, new))
+    olds, news = (old, new) if isinstance(old, tuple) else ((old,), (new,))
+    mutated = src
+    for o, n in zip(olds, news):
+        assert mutated.count(o) == 1, (name, o, mutated.count(o))
+        mutated = mutated.replace(o, n)
+    p.write_text(mutated)
     try:
         r = subprocess.run(f".venv/bin/python -m pytest -q -x {tests}", shell=True, capture_output=True, text=True)
         last = r.stdout.strip().splitlines()[-1]

@@ -8,9 +8,8 @@ from click.testing import CliRunner
 import cli
 from diffusion_core import TrainingDiverged
 from diffusion_core.fast_fit import FastOptions, fit_fast
-from diffusion_core.mnist_snapshots import TrainingSnapshots, parse_steps
+from diffusion_core.mnist import SmallUNet, TrainingSnapshots, UNetConfig, parse_steps
 from diffusion_core.schedule import ScheduleConfig
-from diffusion_core.unet import SmallUNet, UNetConfig
 
 EAGER = FastOptions(compile_mode="none", check_every=4)
 TINY_UNET = UNetConfig(base=8, mults=(1, 2), emb_dim=32)

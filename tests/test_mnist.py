@@ -6,30 +6,28 @@ import numpy as np
 import pytest
 import torch
 from click.testing import CliRunner
+from conftest import fake_digits
 
 import cli
 from diffusion_core import CheckpointError, ddim_sample, ddpm_sample
-from diffusion_core import mnist as mnist_module
-from diffusion_core.mnist import MnistError, fetch_mnist, load_mnist, read_idx, write_idx
-from diffusion_core.mnist_eval import evaluate_images, frechet_distance, train_classifier
-from diffusion_core.mnist_train import (
+from diffusion_core.mnist import (
+    MnistError,
     MnistTrainConfig,
+    SmallUNet,
+    UNetConfig,
+    evaluate_images,
+    fetch_mnist,
+    frechet_distance,
+    load_mnist,
     load_mnist_checkpoint,
+    read_idx,
     save_mnist_checkpoint,
+    train_classifier,
     train_mnist,
+    write_idx,
 )
+from diffusion_core.mnist import data as mnist_module
 from diffusion_core.schedule import ScheduleConfig
-from diffusion_core.unet import SmallUNet, UNetConfig
-
-
-def fake_digits(n, seed=0):
-    """Bars at a position set by the label: learnable, and unlike noise."""
-    rng = np.random.default_rng(seed)
-    labels = rng.integers(0, 10, n).astype(np.uint8)
-    images = np.zeros((n, 28, 28), np.uint8)
-    for i, d in enumerate(labels):
-        images[i, 4:24, 2 + 2 * d : 5 + 2 * d] = 255
-    return images, labels
 
 
 @pytest.fixture()
@@ -203,7 +201,7 @@ def test_probes_log_progress_and_change_nothing(mnist_dir, tmp_path):
 
 
 def test_evaluator_matches_one_shot_evaluation(mnist_dir):
-    from diffusion_core.mnist_eval import Evaluator, sample_images
+    from diffusion_core.mnist import Evaluator, sample_images
 
     x, y = load_mnist("train", mnist_dir, verify=False)
     xt, yt = load_mnist("test", mnist_dir, verify=False)

@@ -10,22 +10,18 @@ from manim.utils.testing.frames_comparison import frames_comparison
 from PIL import Image
 
 from diffusion_core.io import _umask
-from scenes.common import (
-    LANGS,
-    STRINGS,
-    DigitCounter,
-    LectureScene,
-    SettingError,
-    rasterise,
-    tr,
-)
+from scenes.cloud import rasterise
 from scenes.digits import DigitsForward
 from scenes.digits_reverse import DigitsReverse
 from scenes.forward import ForwardProcess
+from scenes.registry import LANGS
 from scenes.render import SCENES, render_scene
 from scenes.reparam import ReparametrizationShortcut
 from scenes.reverse import ReverseTrajectories
 from scenes.schedule import NoiseSchedules
+from scenes.settings import LectureScene, SettingError
+from scenes.strings import STRINGS, tr
+from scenes.widgets import DigitCounter
 
 __module_test__ = "scenes"
 
@@ -36,9 +32,13 @@ FPS = 5
 @pytest.fixture(scope="session")
 def tiny_mnist_checkpoint(tmp_path_factory):
     """A UNet trained for a few steps (T = 20): the digit scene's code path, fast."""
-    from diffusion_core.mnist_train import MnistTrainConfig, save_mnist_checkpoint, train_mnist
+    from diffusion_core.mnist import (
+        MnistTrainConfig,
+        UNetConfig,
+        save_mnist_checkpoint,
+        train_mnist,
+    )
     from diffusion_core.schedule import ScheduleConfig
-    from diffusion_core.unet import UNetConfig
     from scenes.digits import load_sample_digits
 
     config = MnistTrainConfig(schedule=ScheduleConfig("linear", 20), unet=UNetConfig(base=8, mults=(1, 2), emb_dim=32),
@@ -334,9 +334,9 @@ def test_digits_reverse_trajectory_is_cached(rendered, tiny_mnist_checkpoint):
     """The digit scene samples once per checkpoint, sampler and seed, like the toy scenes."""
     import hashlib
 
-    from diffusion_core import Trajectory, cache_dir
+    from diffusion_core import SamplerConfig, Trajectory, trajectory_path
 
     digest = hashlib.sha256(tiny_mnist_checkpoint.read_bytes()).hexdigest()[:16]
-    path = cache_dir() / "trajectories" / f"mnist-{digest}-ddpm-20-n4-s{DigitsReverse.seed}.npz"
+    path = trajectory_path(f"mnist-{digest}", SamplerConfig("ddpm", clip=1.0), 20, 4, DigitsReverse.seed)
     traj = Trajectory.load(path)  # written by the render of the `rendered` fixture
     assert traj.xs.shape == (21, 4, 1, 28, 28) and traj.meta["sampler"] == "ddpm"

@@ -4,7 +4,8 @@ import torch
 
 from diffusion_core import NoiseSchedule
 from diffusion_core.fast_fit import FastOptions, fit_fast
-from diffusion_core.train import _EMA, fit
+from diffusion_core.training import EMA as _EMA
+from diffusion_core.training import fit
 
 
 class Spy(torch.nn.Module):

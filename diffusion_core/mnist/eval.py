@@ -9,9 +9,11 @@ between models evaluated with the same classifier, not with Inception-based FIDs
 
 from __future__ import annotations
 
+import os
+import threading
 import time
 import warnings
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import numpy as np
@@ -20,12 +22,12 @@ from scipy import linalg
 from torch import nn
 from torch.nn import functional as F
 
-from .train import CheckpointError, read_checkpoint, write_checkpoint
+from ..checkpoint import CheckpointError, read_checkpoint, write_checkpoint
+from ..sampling import SamplerConfig, sample
 
-__all__ = ["MnistClassifier", "train_classifier", "save_classifier", "load_classifier",
-           "frechet_distance", "SampleReport", "Evaluator", "evaluate_images", "sample_images", "SAMPLERS", "make_probe"]
-
-SAMPLERS = ("ddpm", "ddim")
+__all__ = ["MnistClassifier", "train_classifier", "save_classifier", "load_classifier", "frechet_distance",
+           "SampleReport", "Evaluator", "evaluate_images", "sample_images", "make_probe", "PeakMemory",
+           "CompareRow", "compare_samplers", "comparison_table"]
 
 
 class MnistClassifier(nn.Module):
@@ -180,21 +182,20 @@ def evaluate_images(samples: torch.Tensor, reference: torch.Tensor, classifier: 
     return Evaluator(classifier, reference)(samples)
 
 
-def sample_images(model, schedule, sampler: str, n: int, steps: int = 50, seed: int = 0,
+def sample_images(model, schedule, sampler: str | SamplerConfig, n: int, steps: int = 50, seed: int = 0,
                   batch: int = 500, device: str = "cpu", eta: float = 0.0,
                   amp: bool | None = None, x_T: torch.Tensor | None = None) -> tuple[torch.Tensor, float]:
     """n images (n, 1, 28, 28) from ``model`` with DDPM (all T steps) or DDIM (``steps``,
     ``eta``: 0 deterministic, 1 a DDPM-like stochastic step over each stride), in batches;
-    returns them on the CPU with the sampling wall time in seconds.
+    returns them on the CPU with the sampling wall time in seconds. ``sampler`` is a
+    name or a whole SamplerConfig (then ``steps`` and ``eta`` are not used).
 
     ``amp`` runs the network under bf16 autocast (default: on a GPU only); the sampler's
     own arithmetic stays float32. ``x_T`` (n, 1, 28, 28) replaces the first noise."""
-    from .sampling import ddim_sample, ddpm_sample
-
-    if sampler not in SAMPLERS:
-        raise ValueError(f"unknown sampler {sampler!r}; valid: {', '.join(SAMPLERS)}")
-    if eta != 0 and sampler != "ddim":
-        raise ValueError(f"eta is DDIM's parameter; {sampler} takes none (got eta = {eta})")
+    if isinstance(sampler, SamplerConfig):
+        config = replace(sampler, clip=1.0)
+    else:
+        config = SamplerConfig(sampler, steps=steps, eta=eta, clip=1.0)
     gen = torch.Generator().manual_seed(seed)
     was_training = model.training
     model = model.to(device)
@@ -205,16 +206,107 @@ def sample_images(model, schedule, sampler: str, n: int, steps: int = 50, seed: 
         shape = (min(batch, n - i), 1, 28, 28)
         start_x = None if x_T is None else x_T[i : i + shape[0]]
         with torch.autocast(dev_type, dtype=torch.bfloat16, enabled=amp):
-            if sampler == "ddpm":
-                traj = ddpm_sample(model, schedule, shape, generator=gen, clip_x0=1.0, device=device, record=False,
-                                   x_T=start_x)
-            else:
-                traj = ddim_sample(model, schedule, shape, steps=steps, eta=eta, generator=gen, clip_x0=1.0,
-                                   device=device, record=False, x_T=start_x)
+            traj = sample(model, schedule, shape, config, generator=gen, device=device, record=False, x_T=start_x)
         out.append(traj.samples)  # on the CPU: the copy waits for the device to finish
     seconds = time.perf_counter() - start
     model.train(was_training)
     return torch.cat(out), seconds
+
+
+class PeakMemory:
+    """Peak memory while a block runs: the GPU's allocator peak on cuda, else the
+    process's resident set, polled every 5 ms by a thread."""
+
+    def __init__(self, device: str):
+        self.device, self.peak_mb = device, 0.0
+
+    @staticmethod
+    def _rss_mb() -> float:
+        with open("/proc/self/statm") as fh:
+            return int(fh.read().split()[1]) * os.sysconf("SC_PAGE_SIZE") / 2**20
+
+    def __enter__(self):
+        if self.device == "cuda":
+            torch.cuda.synchronize()
+            torch.cuda.reset_peak_memory_stats()
+            return self
+        self._stop = threading.Event()
+
+        def poll():
+            while not self._stop.is_set():
+                self.peak_mb = max(self.peak_mb, self._rss_mb())
+                self._stop.wait(0.005)
+
+        self._thread = threading.Thread(target=poll, daemon=True)
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc):
+        if self.device == "cuda":
+            self.peak_mb = torch.cuda.max_memory_allocated() / 2**20
+        else:
+            self._stop.set()
+            self._thread.join()
+            self.peak_mb = max(self.peak_mb, self._rss_mb())
+        return False
+
+
+@dataclass
+class CompareRow:
+    """One sampler's line of the comparison table."""
+
+    name: str
+    report: SampleReport
+    s_per_1000: float
+    peak_mb: float
+
+
+def compare_samplers(model, schedule, evaluator: Evaluator, configs: list[SamplerConfig], n: int, batch: int,
+                     device: str = "cpu", amp: bool | None = None, log=None) -> list[CompareRow]:
+    """Sample n images with each sampler, score them, time them, measure their memory."""
+    sample_images(model, schedule, "ddim", min(n, batch), steps=2, device=device, amp=amp)  # warm-up
+    rows = []
+    for config in configs:
+        with PeakMemory(device) as mem:
+            samples, secs = sample_images(model, schedule, config, n, batch=batch, device=device, amp=amp)
+        rows.append(CompareRow(config.label(schedule.T), evaluator(samples), secs * 1000 / n, mem.peak_mb))
+        if log:
+            log(rows[-1])
+    return rows
+
+
+def comparison_table(rows: list[CompareRow], n: int, batch: int, device: str, amp: bool, train_minutes: float,
+                     command: str) -> str:
+    """The deck's "Comparison with Other Models" table, as Markdown, with what was measured."""
+    import platform
+
+    if device == "cuda":
+        machine = f"{torch.cuda.get_device_name()} (GPU memory: allocator peak)"
+    else:
+        machine = (f"{platform.processor() or platform.machine()}, {torch.get_num_threads()} CPU threads "
+                   "(memory: peak resident set)")
+    shares = [[100 * x for x in r.report.class_share] for r in rows]
+    return "\n".join([
+        f"FID on the project classifier's features, {n} samples per row against the 10,000 test images; "
+        f"sampling time for 1,000 images (batches of {batch}) on {device}: {machine}"
+        f"{'; the UNet in bf16 autocast' if amp else ''}.",
+        f"Training: `{command or '(command not recorded)'}`.",
+        "",
+        "| Model | FID | Sampling time (1,000 images) | Peak memory | Training time |",
+        "|---|---|---|---|---|",
+        *[table_row(r, train_minutes) for r in rows],
+        "",
+        "| Model | Confident (p >= 0.9) | Class shares (min - max) |",
+        "|---|---|---|",
+        *[f"| {r.name} | {100 * r.report.confident_share:.1f}% | {min(s):.1f}% - {max(s):.1f}% |"
+          for r, s in zip(rows, shares)],
+        "",
+    ])
+
+
+def table_row(row: CompareRow, train_minutes: float) -> str:
+    return (f"| {row.name} | {row.report.fid:.2f} | {row.s_per_1000:.1f} s | {row.peak_mb:.0f} MB | "
+            f"{train_minutes:.1f} min |")
 
 
 def make_probe(evaluator: Evaluator, n: int, device: str = "cpu", steps: int = 50, eta: float = 0.0, seed: int = 1,

@@ -9,29 +9,14 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
 import re
 import sys
 from pathlib import Path
 
+from ..paths import models_dir
 from .train import TrainConfig, TrainResult, load_checkpoint, save_checkpoint, train_toy
 
-__all__ = ["models_dir", "cache_dir", "checkpoint_path", "load_or_train", "config_key"]
-
-_REPO_MODELS = Path(__file__).resolve().parents[1] / "models"
-
-
-def models_dir() -> Path:
-    """Where checkpoints live: $DIFFUSION_MODELS_DIR, else the repository's models/."""
-    env = os.environ.get("DIFFUSION_MODELS_DIR")
-    return Path(env) if env else _REPO_MODELS
-
-
-def cache_dir() -> Path:
-    """Where derived files (sampled trajectories, typeset formulas) are kept:
-    $DIFFUSION_CACHE_DIR, else the repository's .cache/ (never committed)."""
-    env = os.environ.get("DIFFUSION_CACHE_DIR")
-    return Path(env) if env else _REPO_MODELS.parent / ".cache"
+__all__ = ["checkpoint_path", "load_or_train", "config_key"]
 
 
 def config_key(config: TrainConfig) -> str:

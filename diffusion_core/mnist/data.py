@@ -29,6 +29,8 @@ from pathlib import Path
 import numpy as np
 import torch
 
+from ..paths import mnist_data_dir
+
 __all__ = [
     "MNIST_FILES",
     "MnistError",
@@ -61,12 +63,7 @@ class MnistError(RuntimeError):
 
 def mnist_dir(data_dir: str | Path | None = None) -> Path:
     """The data directory: the argument, else $MNIST_DIR, else the user cache."""
-    if data_dir:
-        return Path(data_dir).expanduser()
-    env = os.environ.get("MNIST_DIR")
-    if env:
-        return Path(env).expanduser()
-    return Path.home() / ".cache" / "difusion-manim" / "mnist"
+    return mnist_data_dir(data_dir)
 
 
 def _candidates(directory: Path, name: str) -> list[Path]:

@@ -9,10 +9,11 @@ from pathlib import Path
 
 import torch
 
-from .fast_fit import FastOptions, fit_fast
-from .mnist import load_mnist
-from .schedule import NoiseSchedule, ScheduleConfig
-from .train import CheckpointError, fit, read_checkpoint, write_checkpoint
+from ..checkpoint import CheckpointError, read_checkpoint, write_checkpoint
+from ..fast_fit import FastOptions, fit_fast
+from ..schedule import NoiseSchedule, ScheduleConfig
+from ..training import fit
+from .data import load_mnist
 from .unet import SmallUNet, UNetConfig
 
 __all__ = ["MnistTrainConfig", "MnistResult", "train_mnist", "save_mnist_checkpoint", "load_mnist_checkpoint"]
@@ -146,3 +147,55 @@ def load_mnist_checkpoint(path: str | Path) -> MnistResult:
     return MnistResult(model.eval(), config.schedule.build(), config, list(payload["loss_history"]),
                        float(payload["wall_time_s"]), float(payload["images_per_s"]), str(payload.get("command", "")),
                        list(payload.get("progress_log", [])))
+
+
+@dataclass
+class RecordedRun:
+    """A training run with what was measured along it."""
+
+    result: MnistResult
+    snapshots: object | None  # TrainingSnapshots, when snapshots were asked for
+    steady_steps_per_s: float | None  # the GPU loop's rate after compilation, else None
+
+
+def train_recorded(config: MnistTrainConfig, data_dir=None, device: str = "cpu", progress: bool = True,
+                   fast: FastOptions | None = None, probe_every: int = 0, probe_n: int = 1000,
+                   probe_eta: float = 0.0, snapshot_steps=(), log=print) -> RecordedRun:
+    """:func:`train_mnist` with the FID probe every ``probe_every`` steps and, at each
+    of ``snapshot_steps``, 16 fixed noises sampled by the EMA weights of that moment.
+
+    The probe needs the classifier and the test set (``models/mnist/classifier.pt``,
+    the MNIST data); the snapshots also score real training digits the same way (the
+    probe's floor).
+    """
+    from ..paths import classifier_path
+    from .data import load_mnist
+    from .eval import Evaluator, load_classifier, make_probe
+    from .snapshots import SnapshotRecorder, build
+
+    probe = evaluator = recorder = None
+    if probe_every or snapshot_steps:
+        clf, _ = load_classifier(classifier_path())
+        evaluator = Evaluator(clf, load_mnist("test", data_dir)[0])
+        probe = make_probe(evaluator, probe_n, device=device, eta=probe_eta, log=log)
+    if snapshot_steps:
+        recorder = SnapshotRecorder(device=device)
+    step_times: list = []
+    result = train_mnist(config, data_dir=data_dir, device=device, progress=progress, probe=probe,
+                         probe_every=probe_every, fast=fast, snapshot=recorder, snapshot_steps=snapshot_steps,
+                         step_times=step_times)
+    rate = None
+    if fast is not None and len(step_times) >= 3:  # steady state: from the second loss read on
+        (s0, t0), (s1, t1) = step_times[1], step_times[-1]
+        rate = (s1 - s0) / (t1 - t0) if s1 > s0 and t1 > t0 else None
+    snaps = None
+    if recorder is not None:
+        train_images, _ = load_mnist("train", data_dir)
+        pick = torch.randperm(len(train_images), generator=torch.Generator().manual_seed(1))[:probe_n]
+        real_fid = evaluator(train_images[pick]).fid  # the probe's floor, at the probe's n
+        snaps = build(recorder, result.progress_log, result.loss_history, real_fid, {
+            "steps": config.steps, "batch_size": config.batch_size, "device": device, "unet_base": config.unet.base,
+            "digits_sampler": "DDPM (1000 steps), the same 16 noises at every snapshot",
+            "probe": f"FID of {probe_n} DDIM-50 samples (eta = {probe_eta:g}) against the 10,000 test images",
+        })
+    return RecordedRun(result, snaps, rate)

@@ -17,7 +17,7 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from .io import atomic_write
+from ..io import atomic_write
 
 __all__ = ["TrainingSnapshots", "SnapshotRecorder", "parse_steps", "SNAPSHOT_N"]
 
@@ -51,7 +51,7 @@ class SnapshotRecorder:
         self.digits: dict[int, np.ndarray] = {}
 
     def __call__(self, ema_model, schedule, step: int) -> dict:
-        from .mnist_eval import sample_images
+        from .eval import sample_images
 
         sampler = "ddpm" if self.sample_steps is None else "ddim"
         images, secs = sample_images(ema_model, schedule, sampler, self.n, steps=self.sample_steps or 50,

@@ -13,7 +13,7 @@ import torch
 from torch import nn
 from torch.nn import functional as F
 
-from .model import SinusoidalEmbedding
+from ..nets import SinusoidalEmbedding
 
 __all__ = ["UNetConfig", "SmallUNet"]
 

@@ -1,0 +1,168 @@
+"""The command line's reusable parts: parameter types, checks, and the option sets
+that several commands share. The commands themselves are in cli.py."""
+
+from __future__ import annotations
+
+import math
+import os
+from pathlib import Path
+
+import click
+
+from diffusion_core import (
+    DEFAULT_TEXT,
+    SCHEDULE_KINDS,
+    CheckpointError,
+    DataConfig,
+    MLPConfig,
+    MnistError,
+    ScheduleConfig,
+    TrainConfig,
+    classifier_path,
+    dataset_names,
+    mnist_checkpoint_path,
+)
+
+DEVICES = ("cpu", "cuda")
+COMPILE_MODES = ("none", "default", "reduce-overhead")
+
+
+class Finite(click.FloatRange):
+    """A float within a range that is also a number: NaN and infinities are refused."""
+
+    name = "finite float"
+
+    def convert(self, value, param, ctx):
+        out = super().convert(value, param, ctx)
+        if not math.isfinite(out):
+            self.fail(f"{value!r} is not a finite number.", param, ctx)
+        return out
+
+
+def _writable_file(ctx, param, value):
+    """Fail early (usage error, nothing written) when an output file can't be written."""
+    if value is None:
+        return None
+    path = Path(value)
+    if path.exists() and path.is_dir():
+        raise click.BadParameter(f"{path} is a directory, expected a file name")
+    existing = path.parent
+    while not existing.exists():
+        existing = existing.parent
+    if not existing.is_dir() or not os.access(existing, os.W_OK | os.X_OK):
+        raise click.BadParameter(f"cannot write into {path.parent}: not a writable directory")
+    return path
+
+
+def _check_device(ctx, param, device: str) -> str:
+    import torch
+
+    if device == "cuda" and not torch.cuda.is_available():
+        raise click.BadParameter("no CUDA device is available here; use --device cpu", param_hint="--device")
+    return device
+
+
+def _options(*decorators):
+    def apply(f):
+        for d in reversed(decorators):
+            f = d(f)
+        return f
+    return apply
+
+
+def _fail(exc: Exception) -> click.ClickException:
+    return click.ClickException(str(exc))
+
+
+def _command_line(ctx: click.Context) -> str:
+    """The command as typed: its arguments and the options given on the command line."""
+    import shlex
+
+    from click.core import ParameterSource
+
+    parts = ["python cli.py", *ctx.command_path.split()[1:]]
+    for param in ctx.command.params:
+        value = ctx.params.get(param.name)
+        if isinstance(param, click.Argument):
+            parts.append(shlex.quote(str(value)))
+        elif ctx.get_parameter_source(param.name) is ParameterSource.COMMANDLINE:
+            opt = max(param.opts, key=len)
+            parts.append(opt if param.is_flag else f"{opt} {shlex.quote(str(value))}")
+    return " ".join(parts)
+
+
+_toy_options = _options(
+    click.option("--dataset", type=click.Choice(dataset_names()), default="moons", show_default=True, help="Toy dataset."),
+    click.option("--text", default=DEFAULT_TEXT, show_default=True, help="The string drawn by the 'text' dataset."),
+    click.option("--schedule", type=click.Choice(SCHEDULE_KINDS), default="linear", show_default=True),
+    click.option("--T", "T", type=click.IntRange(min=1), default=1000, show_default=True, help="Diffusion steps."),
+    click.option("--steps", type=click.IntRange(min=1), default=TrainConfig.steps, show_default=True, help="Training steps."),
+    click.option("--seed", type=int, default=0, show_default=True),
+    click.option("--lr", type=Finite(min=0, min_open=True), default=None, help=f"Learning rate [default: {TrainConfig.lr}]."),
+    click.option("--batch-size", type=click.IntRange(min=1), default=TrainConfig.batch_size, show_default=True),
+    click.option("--hidden", type=click.IntRange(min=1), default=None, help=f"MLP width [default: {MLPConfig.hidden}]."),
+)
+
+
+_data_dir_option = click.option(
+    "--data-dir", type=click.Path(file_okay=False), default=None, envvar="MNIST_DIR",
+    help="Folder of the IDX files [default: $MNIST_DIR or ~/.cache/difusion-manim/mnist].")
+
+
+_evaluation_options = _options(
+    _data_dir_option,
+    click.option("--checkpoint", type=click.Path(dir_okay=False), default=str(mnist_checkpoint_path()), show_default=True),
+    click.option("--classifier", type=click.Path(dir_okay=False), default=str(classifier_path()), show_default=True),
+    click.option("--device", type=click.Choice(DEVICES), default="cpu", show_default=True, callback=_check_device),
+    click.option("--batch", type=click.IntRange(min=1), default=500, show_default=True, help="Images sampled at once."),
+    click.option("--amp/--no-amp", default=None, help="Run the UNet under bf16 autocast while sampling [default: on cuda]."),
+)
+
+
+
+
+def _toy_config(dataset, text, schedule, T, steps, seed, lr, batch_size, hidden, **_) -> TrainConfig:
+    defaults = TrainConfig()
+    return TrainConfig(data=DataConfig(dataset, text), schedule=ScheduleConfig(schedule, T),
+                       model=MLPConfig(hidden=hidden) if hidden is not None else defaults.model, steps=steps,
+                       seed=seed, lr=lr if lr is not None else defaults.lr, batch_size=batch_size)
+
+
+# Options that belong to one form of `train` only (the other refuses them).
+TOY_ONLY = ("dataset", "text", "hidden")
+MNIST_ONLY = ("probe_every", "probe_n", "probe_eta", "unet_base", "compile_mode", "snapshots", "snapshots_out",
+              "data_dir")
+
+
+_train_extra_options = _options(
+    click.option("--device", type=click.Choice(DEVICES), default="cpu", show_default=True, callback=_check_device),
+    click.option("--out", type=click.Path(dir_okay=False), callback=_writable_file, default=None,
+              help="Checkpoint file [default: the model cache, where the scenes look]."),
+    click.option("--data-dir", type=click.Path(file_okay=False), default=None, envvar="MNIST_DIR",
+              help="MNIST: folder of the IDX files [default: $MNIST_DIR or ~/.cache/difusion-manim/mnist]."),
+    click.option("--probe-every", type=click.IntRange(min=0), default=0, show_default=True,
+              help="MNIST: every N steps (and at the end), score the EMA model (FID of DDIM-50 samples); 0: never."),
+    click.option("--probe-n", type=click.IntRange(min=2), default=1000, show_default=True, help="MNIST: samples per probe."),
+    click.option("--probe-eta", type=Finite(min=0, max=1), default=0.0, show_default=True, help="MNIST: DDIM's eta for the probes."),
+    click.option("--unet-base", type=click.IntRange(min=8), default=None,
+              help="MNIST: UNet channels at 28x28, a multiple of 8 [default: 24, the shipped 0.42M-parameter UNet]."),
+    click.option("--compile", "compile_mode", type=click.Choice(COMPILE_MODES), default=None,
+              help="MNIST on cuda: torch.compile mode of the training step; reduce-overhead adds CUDA graphs "
+                   "[default: reduce-overhead]."),
+    click.option("--snapshots", default=None, metavar="STEPS",
+              help="MNIST: comma-separated steps (0 = untrained) at which the EMA weights sample 16 fixed noises."),
+    click.option("--snapshots-out", type=click.Path(dir_okay=False), callback=_writable_file, default=None,
+              help="MNIST: where the snapshots go [default: models/mnist/training_snapshots.npz]."),
+)
+
+
+def _evaluation_inputs(checkpoint, classifier, data_dir, split: str = "test"):
+    """(the MNIST model or None, the classifier, its accuracy, the split's images), or a clear error."""
+    from diffusion_core import load_classifier, load_mnist, load_mnist_checkpoint
+
+    try:
+        result = load_mnist_checkpoint(checkpoint) if checkpoint is not None else None
+        clf, acc = load_classifier(classifier)
+        return result, clf, acc, load_mnist(split, data_dir)[0]
+    except (CheckpointError, MnistError) as exc:
+        raise _fail(exc) from exc

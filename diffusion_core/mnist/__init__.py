@@ -1,0 +1,36 @@
+"""The MNIST part: the data and its fetch, the UNet, training (with snapshots), and
+evaluation (the classifier, FID, the probe used during training, the comparison rows)."""
+
+from .data import MNIST_FILES, MnistError, fetch_mnist, load_mnist, mnist_dir, read_idx, write_idx
+from .eval import (
+    CompareRow,
+    Evaluator,
+    MnistClassifier,
+    PeakMemory,
+    SampleReport,
+    compare_samplers,
+    comparison_table,
+    evaluate_images,
+    frechet_distance,
+    load_classifier,
+    make_probe,
+    sample_images,
+    save_classifier,
+    train_classifier,
+)
+from .snapshots import SnapshotRecorder, TrainingSnapshots, parse_steps
+from .train import (
+    MnistResult,
+    MnistTrainConfig,
+    load_mnist_checkpoint,
+    save_mnist_checkpoint,
+    train_mnist,
+)
+from .unet import SmallUNet, UNetConfig
+
+__all__ = ["MNIST_FILES", "MnistError", "fetch_mnist", "load_mnist", "mnist_dir", "read_idx", "write_idx",
+           "CompareRow", "Evaluator", "MnistClassifier", "PeakMemory", "SampleReport", "compare_samplers",
+           "comparison_table", "evaluate_images", "frechet_distance", "load_classifier", "make_probe",
+           "sample_images", "save_classifier", "train_classifier", "SnapshotRecorder", "TrainingSnapshots",
+           "parse_steps", "MnistResult", "MnistTrainConfig", "load_mnist_checkpoint", "save_mnist_checkpoint",
+           "train_mnist", "SmallUNet", "UNetConfig"]

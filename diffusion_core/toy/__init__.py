@@ -1,0 +1,20 @@
+"""The 2D toy part: data sets, the MLP denoiser, training, the distance to the data,
+and the model cache."""
+
+from .cache import checkpoint_path, config_key, load_or_train
+from .data import DATASETS, DEFAULT_TEXT, DataConfig, dataset_names, sample_data
+from .metrics import DistanceReport, distance_report, sliced_wasserstein
+from .model import MLPConfig, MLPDenoiser
+from .train import (
+           TrainConfig,
+           TrainResult,
+           evaluate_toy,
+           load_checkpoint,
+           save_checkpoint,
+           train_toy,
+)
+
+__all__ = ["checkpoint_path", "config_key", "load_or_train", "DATASETS", "DEFAULT_TEXT", "DataConfig",
+           "dataset_names", "sample_data", "DistanceReport", "distance_report", "sliced_wasserstein", "MLPConfig",
+           "MLPDenoiser", "TrainConfig", "TrainResult", "evaluate_toy", "load_checkpoint", "save_checkpoint",
+           "train_toy"]

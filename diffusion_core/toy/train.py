@@ -1,0 +1,151 @@
+"""Toy models: what determines one (TrainConfig), training it with the shared loop,
+its quality by a distribution distance, and its checkpoint."""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+
+import torch
+
+from ..checkpoint import CheckpointError, read_checkpoint, write_checkpoint
+from ..sampling import SamplerConfig, sample
+from ..schedule import NoiseSchedule, ScheduleConfig
+from ..training import fit
+from .data import DataConfig, sample_data
+from .metrics import distance_report
+from .model import MLPConfig, MLPDenoiser
+
+__all__ = ["TrainConfig", "TrainResult", "train_toy", "evaluate_toy", "save_checkpoint", "load_checkpoint"]
+
+
+@dataclass(frozen=True)
+class TrainConfig:
+    """Everything that determines a trained toy model (and so its cache key)."""
+
+    data: DataConfig = field(default_factory=DataConfig)
+    schedule: ScheduleConfig = field(default_factory=ScheduleConfig)
+    model: MLPConfig = field(default_factory=MLPConfig)
+    steps: int = 5_000
+    batch_size: int = 512
+    lr: float = 3e-3
+    ema_decay: float = 0.995
+    seed: int = 0
+    pool_size: int = 100_000
+
+    def __post_init__(self) -> None:
+        for name in ("steps", "batch_size", "pool_size"):
+            if getattr(self, name) < 1:
+                raise ValueError(f"{name} must be positive, got {getattr(self, name)}")
+        if not self.lr > 0:
+            raise ValueError(f"lr must be positive, got {self.lr}")
+        if not 0 <= self.ema_decay < 1:
+            raise ValueError(f"ema_decay must be in [0, 1), got {self.ema_decay}")
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+    @classmethod
+    def from_dict(cls, d: dict) -> "TrainConfig":
+        d = dict(d)
+        d["data"] = DataConfig(**d["data"])
+        d["schedule"] = ScheduleConfig(**d["schedule"])
+        d["model"] = MLPConfig(**d["model"])
+        return cls(**d)
+
+
+@dataclass
+class TrainResult:
+    """A trained model (EMA weights) with everything its checkpoint records."""
+
+    model: MLPDenoiser
+    schedule: NoiseSchedule
+    config: TrainConfig
+    loss_history: list[float]
+    metrics: dict
+    wall_time_s: float
+
+
+def evaluate_toy(model, schedule, data: DataConfig, n: int = 2000, seed: int = 0) -> dict:
+    """Sample n points with DDPM and compare them with fresh data (sliced Wasserstein)."""
+    gen = torch.Generator().manual_seed(seed)
+    traj = sample(model, schedule, (n, 2), SamplerConfig("ddpm"), generator=gen)
+    report = distance_report(
+        traj.samples, sample_data(data, n, seed=10_000 + seed), sample_data(data, n, seed=20_000 + seed)
+    )
+    return report.as_dict()
+
+
+def train_toy(
+    config: TrainConfig,
+    device: str = "cpu",
+    progress: bool = True,
+    eval_n: int = 2000,
+) -> TrainResult:
+    """Train an MLPDenoiser on a toy dataset with the simple loss (eq. 14).
+
+    Args:
+        config: what to train; with the seed it fixes the result.
+        device: "cpu" or "cuda".
+        progress: show a progress bar with the loss.
+        eval_n: points used for the final metric (0 to skip it).
+    Raises:
+        TrainingDiverged: the loss became NaN or infinite.
+    """
+    torch.manual_seed(config.seed)
+    gen = torch.Generator().manual_seed(config.seed)
+    schedule = config.schedule.build()
+    pool = sample_data(config.data, config.pool_size, seed=config.seed).to(device)
+
+    def draw(_step: int) -> torch.Tensor:
+        idx = torch.randint(0, config.pool_size, (config.batch_size,), generator=gen)
+        return pool[idx.to(device)]
+
+    model = MLPDenoiser(config.model).to(device)
+    final, history, wall = fit(model, draw, schedule, config.steps, config.lr, config.ema_decay, gen,
+                               device=device, progress=progress, desc=f"train {config.data.key}")
+    metrics = evaluate_toy(final, schedule, config.data, n=eval_n) if eval_n else {}
+    return TrainResult(final, schedule, config, history, metrics, wall)
+
+
+def save_checkpoint(result: TrainResult, path: str | Path) -> Path:
+    """Write weights, configuration, losses and metrics atomically."""
+    return write_checkpoint("toy", {
+        "config": result.config.to_dict(),
+        "state_dict": result.model.state_dict(),
+        "loss_history": result.loss_history,
+        "metrics": result.metrics,
+        "wall_time_s": result.wall_time_s,
+    }, path)
+
+
+def _rebuild_hint(path: Path) -> str:
+    return f"rebuild it with: python cli.py train --out {path}  (plus the original options)"
+
+
+def load_checkpoint(path: str | Path, expected: TrainConfig | None = None) -> TrainResult:
+    """Read a checkpoint written by :func:`save_checkpoint`.
+
+    Raises:
+        CheckpointError: the file is missing, corrupt, from another format version,
+            or (with ``expected``) was trained with another configuration.
+    """
+    path = Path(path)
+    payload = read_checkpoint(path, "toy", _rebuild_hint(path))
+    try:
+        config = TrainConfig.from_dict(payload["config"])
+        model = MLPDenoiser(config.model)
+        model.load_state_dict(payload["state_dict"])
+    except (KeyError, TypeError, ValueError, RuntimeError) as exc:
+        raise CheckpointError(f"{path}: configuration or weights do not match this code ({exc}); {_rebuild_hint(path)}") from exc
+    if expected is not None and config != expected:
+        raise CheckpointError(f"{path}: trained with {config}, expected {expected}; {_rebuild_hint(path)}")
+    model.eval()
+    return TrainResult(
+        model,
+        config.schedule.build(),
+        config,
+        list(payload.get("loss_history", [])),
+        dict(payload.get("metrics", {})),
+        float(payload.get("wall_time_s", float("nan"))),
+    )

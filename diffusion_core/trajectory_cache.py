@@ -1,0 +1,69 @@
+"""One cache of sampled trajectories, for every model and sampler.
+
+An entry is named by the model's key (a hash of what determines its weights), the
+sampler's settings, the batch size and the seed:
+``cache_dir()/trajectories/<model>-<sampler>-n<N>-s<seed>.npz``. An entry that cannot be
+read is a miss: it is reported in one line, deleted and sampled again.
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import Callable
+
+import torch
+
+from .paths import cache_dir
+from .sampling import SamplerConfig, Trajectory, sample
+
+__all__ = ["TRAJECTORIES_KEPT", "trajectory_path", "cached_trajectory"]
+
+TRAJECTORIES_KEPT = 8  # a DDPM trajectory of 3,000 points is ~50 MB: keep the newest few
+
+
+def trajectory_path(model_key: str, config: SamplerConfig, T: int, n: int, seed: int) -> Path:
+    return cache_dir() / "trajectories" / f"{model_key}-{config.key(T)}-n{n}-s{seed}.npz"
+
+
+def cached_trajectory(model_key: str, load: Callable, shape: tuple[int, ...], config: SamplerConfig, T: int,
+                      seed: int, note: str | None = None) -> Trajectory:
+    """The trajectory of ``load()``'s model, sampled once from ``seed`` and then read back.
+
+    Args:
+        model_key: names the model (its configuration hash, or its checkpoint's digest).
+        load: () -> (model, schedule), called only on a miss.
+        shape: (N, *data_shape); T: the schedule's length (part of the name).
+        note: printed on a miss before sampling (how long it takes).
+    """
+    path = trajectory_path(model_key, config, T, shape[0], seed)
+    if path.is_file():
+        try:
+            traj = Trajectory.load(path)
+            path.touch()  # recently used: pruned last
+            return traj
+        except ValueError as exc:
+            print(f"cache: {exc}; deleted, sampling it again", file=sys.stderr)
+            path.unlink(missing_ok=True)
+    model, schedule = load()
+    if note:
+        print(note, file=sys.stderr)
+    traj = sample(model, schedule, shape, config, generator=torch.Generator().manual_seed(seed))
+    try:
+        traj.save(path)
+        _prune(path.parent, keep=TRAJECTORIES_KEPT)
+    except OSError as exc:  # a cache that cannot be written costs time, not the render
+        print(f"cache: could not keep {path} ({exc.strerror or exc}); going on without it", file=sys.stderr)
+    return traj
+
+
+def _prune(folder: Path, keep: int) -> None:
+    def mtime(p: Path) -> float:
+        try:
+            return p.stat().st_mtime
+        except FileNotFoundError:  # pruned by a render running beside this one
+            return 0.0
+
+    files = sorted(folder.glob("*.npz"), key=mtime, reverse=True)
+    for old in files[keep:]:
+        old.unlink(missing_ok=True)

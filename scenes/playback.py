@@ -1,0 +1,74 @@
+"""Replaying recorded states: one helper for every scene that plays a trajectory.
+
+Frame by frame, a tracker runs from 0 to K and ``show(k)`` is called once for each new k:
+the picture shows recorded state k, never an interpolation between states.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from manim import Scene, ValueTracker, linear
+
+from diffusion_core import (
+    SamplerConfig,
+    TrainConfig,
+    Trajectory,
+    cached_trajectory,
+    config_key,
+    load_or_train,
+)
+from scenes.cloud import CloudImage
+from scenes.widgets import TimeBar, Trails
+
+__all__ = ["play_frames", "play_states", "toy_trajectory"]
+
+
+def play_frames(scene: Scene, K: int, show, movers, run_time: float, rate_func=None) -> None:
+    """Play frames k = 0..K: ``show(k)`` updates ``movers`` (the mobjects that change)
+    to recorded state k."""
+    tracker = ValueTracker(0)
+    shown = {"k": None}
+
+    def update(_mob):
+        k = int(round(tracker.get_value()))
+        if k != shown["k"]:
+            shown["k"] = k
+            show(k)
+
+    # Manim redraws every mobject above the first moving one: put the moving ones on
+    # top, so the title, formulas and labels are drawn once, as the static background.
+    moving = {id(m) for m in movers if m is not None}
+    tops = [m for m in scene.mobjects if any(id(f) in moving for f in m.get_family())]
+    scene.bring_to_front(*tops)
+    anchor = movers[0]
+    anchor.add_updater(update)
+    scene.play(tracker.animate.set_value(K), run_time=run_time, rate_func=rate_func or linear)
+    anchor.remove_updater(update)
+    update(anchor)
+
+
+def play_states(scene: Scene, cloud: CloudImage, states: np.ndarray, times, bar: TimeBar,
+                trails: Trails | None = None, run_time: float = 8.0, rate_func=None,
+                ghost: CloudImage | None = None, ghost_states: np.ndarray | None = None) -> None:
+    """Play recorded states in order: frame by frame, the cloud shows states[k], the
+    bar shows times[k], trails grow to k. Nothing is interpolated between states."""
+
+    def show(k: int) -> None:
+        cloud.set_xy(states[k])
+        bar.set_t(int(times[k]))
+        if trails is not None:
+            trails.show_until(k)
+        if ghost is not None and ghost_states is not None:
+            ghost.set_xy(ghost_states[min(k, len(ghost_states) - 1)])
+
+    play_frames(scene, len(states) - 1, show, [cloud, bar, trails, ghost], run_time, rate_func)
+
+
+def toy_trajectory(train: TrainConfig, config: SamplerConfig, n: int, seed: int) -> Trajectory:
+    """The toy model's reverse trajectory, sampled once and kept in the trajectory cache."""
+
+    def load():
+        result = load_or_train(train)
+        return result.model, result.schedule
+
+    return cached_trajectory(config_key(train), load, (n, 2), config, train.schedule.T, seed)

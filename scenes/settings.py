@@ -1,0 +1,134 @@
+"""Typed scene settings: class attributes declared with annotations, checked when a
+class is created (a misspelt name or a bad value fails at once with the valid ones)."""
+
+from __future__ import annotations
+
+from typing import Any, ClassVar, get_type_hints
+
+from manim import DOWN, LEFT, UP, Camera, Scene, Text, VGroup
+
+from diffusion_core import SCHEDULE_KINDS, DataConfig, ScheduleConfig, TrainConfig, dataset_names
+from scenes.cloud import CloudCamera
+from scenes.latex import MissingLatex, check_latex
+from scenes.registry import LANGS
+from scenes.strings import tr
+from scenes.theme import ACCENT, BACKGROUND, MUTED, apply_theme
+
+__all__ = ["SettingError", "LectureScene", "ToyModelScene"]
+
+
+class SettingError(ValueError):
+    """A scene setting with an unknown name or a bad value."""
+
+
+class LectureScene(Scene):
+    """A scene whose settings are typed class attributes, checked at class creation.
+
+    Subclasses declare settings with annotations (``dataset: str = "moons"``); a
+    subclass that assigns an undeclared name, or a value of the wrong type or outside
+    ``CHOICES``, fails at once with the valid names. ``with_settings`` makes a variant.
+    """
+
+    lang: str = "es"
+    seed: int = 0
+    CHOICES: ClassVar[dict[str, Any]] = {"lang": LANGS}
+
+    @classmethod
+    def settings(cls) -> dict[str, type]:
+        hints: dict[str, type] = {}
+        for klass in reversed(cls.__mro__):
+            if issubclass(klass, LectureScene):
+                hints.update({
+                    k: v for k, v in get_type_hints(klass).items()
+                    if not k.isupper() and not k.startswith("_") and k in vars(klass).get("__annotations__", {})
+                })
+        return hints
+
+    @classmethod
+    def _check_settings(cls) -> None:
+        declared = cls.settings()
+        for name, value in vars(cls).items():
+            if name.startswith("_") or name.isupper() or callable(value) or isinstance(value, (classmethod, staticmethod, property)):
+                continue
+            if name not in declared:
+                raise SettingError(
+                    f"{cls.__name__}: unknown setting {name!r}; valid: {', '.join(sorted(declared))}"
+                )
+        choices = dict(cls.CHOICES)
+        for name, typ in declared.items():
+            value = getattr(cls, name)
+            ok_type = isinstance(value, typ) and not (typ is int and isinstance(value, bool))
+            if typ is float and isinstance(value, int) and not isinstance(value, bool):
+                ok_type = True
+            if not ok_type:
+                raise SettingError(f"{cls.__name__}.{name} must be {typ.__name__}, got {value!r}")
+            valid = choices.get(name)
+            if callable(valid):
+                valid = valid()
+            if valid is not None and value not in valid:
+                raise SettingError(
+                    f"{cls.__name__}: {name}={value!r} is not valid; valid: {', '.join(map(str, valid))}"
+                )
+
+    def __init_subclass__(cls, **kwargs):
+        super().__init_subclass__(**kwargs)
+        cls._check_settings()
+
+    @classmethod
+    def with_settings(cls, **overrides) -> type["LectureScene"]:
+        """A subclass with some settings changed (what ``cli.py render`` uses)."""
+        declared = cls.settings()
+        for name in overrides:
+            if name not in declared:
+                raise SettingError(f"{cls.__name__}: unknown setting {name!r}; valid: {', '.join(sorted(declared))}")
+        return type(cls.__name__, (cls,), {"__module__": cls.__module__, **overrides})
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("camera_class", CloudCamera)
+        renderer = kwargs.get("renderer")
+        # a renderer made elsewhere (manim's frames_comparison tests) brings a plain
+        # Camera: give it ours, so that tests see the frames a render produces
+        if renderer is not None and type(getattr(renderer, "camera", None)) is Camera:
+            renderer.camera = CloudCamera()
+        super().__init__(*args, **kwargs)
+
+    def setup(self) -> None:
+        try:
+            check_latex()
+        except MissingLatex as exc:  # the plain manim CLI: one message, no traceback
+            raise SystemExit(f"error: {exc}") from None
+        apply_theme()
+        self.camera.background_color = BACKGROUND
+
+    def t(self, key: str) -> str:
+        return tr(key, self.lang)
+
+    def title(self, key: str, sub_key: str | None = None) -> VGroup:
+        """The slide-like heading: a title and an optional subtitle, top left."""
+        head = Text(self.t(key), font_size=40, color=ACCENT, weight="BOLD")
+        group = VGroup(head)
+        if sub_key:
+            group.add(Text(self.t(sub_key), font_size=24, color=MUTED))
+            group.arrange(DOWN, buff=0.15, aligned_edge=LEFT)
+        return group.to_corner(UP + LEFT, buff=0.4)
+
+
+class ToyModelScene(LectureScene):
+    """Settings shared by the scenes that use a toy dataset and a schedule."""
+
+    dataset: str = "moons"
+    text: str = "DDPM"
+    schedule: str = "linear"
+    T: int = 1000
+    n_points: int = 3000
+    CHOICES: ClassVar[dict[str, Any]] = {
+        **LectureScene.CHOICES,
+        "dataset": dataset_names,
+        "schedule": SCHEDULE_KINDS,
+    }
+
+    def data_config(self) -> DataConfig:
+        return DataConfig(self.dataset, self.text)
+
+    def train_config(self) -> TrainConfig:
+        return TrainConfig(data=self.data_config(), schedule=ScheduleConfig(self.schedule, self.T))

@@ -1,0 +1,57 @@
+"""Every on-screen word, in each language (formulas are MathTex and need none).
+
+A new scene adds its keys here; `tests/test_scenes.py` checks that every key has every
+language of scenes.registry.LANGS.
+"""
+
+from __future__ import annotations
+
+from scenes.registry import LANGS
+
+__all__ = ["STRINGS", "tr"]
+
+STRINGS: dict[str, dict[str, str]] = {
+    "forward_title": {"es": "Proceso directo: de los datos al ruido", "en": "Forward process: from data to noise"},
+    "forward_sub": {"es": "Cada paso añade un poco de ruido gaussiano", "en": "Each step adds a little Gaussian noise"},
+    "data": {"es": "datos", "en": "data"},
+    "noise": {"es": "ruido", "en": "noise"},
+    "isotropic": {"es": "una gaussiana isótropa", "en": "an isotropic Gaussian"},
+    "step": {"es": "paso", "en": "step"},
+    "snapshots": {"es": "El proceso directo en cinco instantes", "en": "The forward process at five moments"},
+    "reverse_snapshots": {"es": "El proceso inverso en cinco instantes", "en": "The reverse process at five moments"},
+    "reparam_title": {"es": "Truco de reparametrización", "en": "The reparametrization trick"},
+    "chain": {"es": "t pasos pequeños", "en": "t small steps"},
+    "jump": {"es": "un solo salto", "en": "a single jump"},
+    "why": {"es": "¿Por qué? Dos gaussianas se combinan en una:", "en": "Why? Two Gaussians merge into one:"},
+    "product": {"es": "y así sucesivamente, con", "en": "and so on, with"},
+    "agree": {"es": "Las dos nubes siguen la misma distribución", "en": "Both clouds follow the same distribution"},
+    "swd": {"es": "distancia (SWD)", "en": "distance (SWD)"},
+    "floor": {"es": "piso de muestreo", "en": "sampling floor"},
+    "reverse_title": {"es": "Proceso inverso: del ruido a los datos", "en": "Reverse process: from noise to data"},
+    "reverse_sub": {"es": "Un modelo entrenado elimina el ruido paso a paso", "en": "A trained model removes the noise step by step"},
+    "reverse_sub_ddim": {"es": "DDIM: determinista, con menos pasos", "en": "DDIM: deterministic, fewer steps"},
+    "pred_x0": {"es": "x̂₀ predicho", "en": "predicted x̂₀"},
+    "samples": {"es": "muestras", "en": "samples"},
+    "schedule_title": {"es": "Planificadores de ruido", "en": "Noise schedules"},
+    "linear": {"es": "lineal", "en": "linear"},
+    "cosine": {"es": "coseno", "en": "cosine"},
+    "signal": {"es": "señal", "en": "signal"},
+    "digits_title": {"es": "Proceso directo sobre dígitos reales", "en": "The forward process on real digits"},
+    "digits_sub": {"es": "MNIST: el mismo ruido gaussiano, píxel a píxel", "en": "MNIST: the same Gaussian noise, pixel by pixel"},
+    "chain_digits": {"es": "paso a paso", "en": "step by step"},
+    "jump_digits": {"es": "un solo salto", "en": "a single jump"},
+    "digits_rev_title": {"es": "Generando dígitos desde ruido", "en": "Generating digits from noise"},
+    "digits_rev_sub": {"es": "Un UNet entrenado en MNIST, paso a paso desde el ruido", "en": "A UNet trained on MNIST, step by step from noise"},
+    "initial_noise": {"es": "ruido inicial", "en": "initial noise"},
+    "intermediate": {"es": "pasos intermedios", "en": "intermediate steps"},
+    "final_output": {"es": "resultado final", "en": "final output"},
+}
+
+
+def tr(key: str, lang: str) -> str:
+    """The text for ``key`` in ``lang``."""
+    if lang not in LANGS:
+        raise ValueError(f"unknown language {lang!r}; valid: {', '.join(LANGS)}")
+    return STRINGS[key][lang]
+
+

@@ -1,0 +1,176 @@
+"""What the scenes draw besides clouds: trails, counters, the time bar, snapshot
+strips, and the panel + formula + time bar layout of the cloud scenes."""
+
+from __future__ import annotations
+
+from types import SimpleNamespace
+
+import numpy as np
+from manim import (
+    DOWN,
+    LEFT,
+    RIGHT,
+    UP,
+    WHITE,
+    Dot,
+    FadeIn,
+    Group,
+    MathTex,
+    Rectangle,
+    Scene,
+    Text,
+    VGroup,
+    VMobject,
+)
+
+from scenes.cloud import CloudPanel
+from scenes.theme import ACCENT, CLOUD, HIGHLIGHTS, INK, MUTED, fit_right
+
+__all__ = ["Trails", "DigitCounter", "TimeBar", "snapshot_strip", "show_snapshots", "informative_steps",
+           "cloud_layout"]
+
+
+class Trails(VGroup):
+    """Polylines through the recorded states of a few highlighted points, up to a
+    given step. Long paths are drawn through every ``stride``-th recorded state (and
+    always the current one), so a frame never strokes more than ~``max_vertices``."""
+
+    def __init__(self, panel: CloudPanel, states: np.ndarray, idx, width: float = 2.5,
+                 max_vertices: int = 300):
+        super().__init__()
+        self.panel = panel
+        self.paths = [panel.to_point(states[:, i]) for i in idx]  # each (K+1, 3)
+        self.stride = max(1, int(np.ceil((len(states) - 1) / max_vertices)))
+        self.lines = VGroup()
+        self.heads = VGroup()
+        for k, _ in enumerate(idx):
+            color = HIGHLIGHTS[k % len(HIGHLIGHTS)]
+            line = VMobject(stroke_color=color, stroke_width=width, stroke_opacity=0.8)
+            line.set_points_as_corners(self.paths[k][:2])
+            self.lines.add(line)
+            self.heads.add(Dot(self.paths[k][0], radius=0.07, color=color).set_stroke(WHITE, 1.5))
+        self.add(self.lines, self.heads)
+
+    def show_until(self, k: int) -> None:
+        k = int(k)
+        for line, head, path in zip(self.lines, self.heads, self.paths):
+            k_ = min(k, len(path) - 1)
+            vertices = path[: k_ + 1 : self.stride]
+            if k_ % self.stride:
+                vertices = np.vstack([vertices, path[k_]])
+            if len(vertices) < 2:  # k = 0: nothing travelled yet
+                vertices = np.vstack([path[0], path[0]])
+            line.set_points_as_corners(vertices)
+            head.move_to(path[k_])
+
+
+class DigitCounter(VGroup):
+    """An integer display built from cached glyph outlines. It keeps the same slot
+    mobjects for its whole life (manim's renderer lists a play's moving mobjects once,
+    at its start) and only swaps their points: nothing is typeset or deep-copied per
+    frame."""
+
+    MAX_DIGITS = 7
+
+    def __init__(self, value: int = 0, font_size: float = 34, color: str = INK):
+        super().__init__()
+        digits = MathTex("0123456789", font_size=font_size, color=color)[0]
+        centers = np.array([g.get_center() for g in digits])
+        self.advance = (centers[9, 0] - centers[0, 0]) / 9
+        # each digit's outline, shifted so that the slot's reference point is the origin
+        self.outlines = [g.points - centers[0] - np.array([d * self.advance, 0, 0]) for d, g in enumerate(digits)]
+        self.slots = [digits[0].copy() for _ in range(self.MAX_DIGITS)]
+        self.add(*self.slots)
+        self.anchor = centers[0].copy()
+        self.n_digits = 1
+        self.value = None
+        self.set_value(value)
+
+    def set_value(self, value: int) -> "DigitCounter":
+        if self.value is not None:  # the counter may have been moved since the last call
+            self.anchor = self.slots[0].get_center() - self.first_offset
+        text = str(int(value))[-self.MAX_DIGITS:]
+        for j, slot in enumerate(self.slots):
+            if j < len(text):
+                slot.points = self.outlines[int(text[j])] + self.anchor + np.array([j * self.advance, 0, 0])
+            else:
+                slot.points = np.zeros((0, 3))
+        self.first_offset = self.slots[0].get_center() - self.anchor
+        self.value = int(value)
+        return self
+
+
+class TimeBar(VGroup):
+    """A label 't = 123' and a bar that fills as t goes from 0 to T."""
+
+    def __init__(self, T: int, width: float = 4.0, color: str = ACCENT, label: str = "t"):
+        super().__init__()
+        self.T = T
+        self.outline = Rectangle(width=width, height=0.22, stroke_color=MUTED, stroke_width=1.5)
+        self.fill = Rectangle(width=width, height=0.22, stroke_width=0, fill_color=color, fill_opacity=0.85)
+        self.number = DigitCounter(font_size=34)
+        self.name = MathTex(label, "=", color=INK, font_size=40)
+        self.tail = MathTex(f"/\\,{T}", color=MUTED, font_size=34)
+        self.add(self.outline, self.fill, self.name, self.number, self.tail)
+        self.set_t(0)
+
+    def set_t(self, t: float) -> "TimeBar":
+        t = int(round(min(max(t, 0), self.T)))
+        frac = t / self.T
+        self.fill.stretch_to_fit_width(max(self.outline.width * frac, 1e-4))
+        self.fill.align_to(self.outline, LEFT).match_y(self.outline)
+        self.number.set_value(t)
+        self.name.next_to(self.outline, UP, buff=0.2).align_to(self.outline, LEFT)
+        self.number.next_to(self.name, RIGHT, buff=0.15)
+        self.tail.next_to(self.number, RIGHT, buff=0.1)
+        return self
+
+
+def snapshot_strip(states: np.ndarray, steps, labels, extent: float, color: str = CLOUD,
+                   side: float = 2.3, dot_radius: float = 0.02) -> Group:
+    """A row of small clouds (states[k] for k in steps) with a label under each."""
+    items = []
+    for k, label in zip(steps, labels):
+        panel = CloudPanel(states[k], side=side, extent=extent, color=color, dot_radius=dot_radius)
+        tex = MathTex(label, font_size=30).next_to(panel, DOWN, buff=0.15)
+        items.append(Group(panel, tex))
+    return Group(*items).arrange(RIGHT, buff=0.35)
+
+
+def show_snapshots(scene: Scene, states: np.ndarray, ks, labels, heading: str, step_label: str,
+                   arrow_color: str) -> None:
+    """The closing figure of the cloud scenes: five moments of one trajectory in a row,
+    with arrows, a heading, and the step's formula under one long arrow."""
+    from manim import Arrow
+
+    strip = snapshot_strip(states, ks, labels, extent=4.0).move_to(0.2 * DOWN)
+    arrows = VGroup(*[
+        Arrow(a[0].get_right(), b[0].get_left(), buff=0.05, color=MUTED, stroke_width=3, max_tip_length_to_length_ratio=0.35)
+        for a, b in zip(strip[:-1], strip[1:])
+    ])
+    head = Text(heading, font_size=36, color=ACCENT).to_edge(UP, buff=0.6)
+    formula = MathTex(step_label, font_size=34, color=MUTED).next_to(strip, DOWN, buff=0.7)
+    arrow_long = Arrow(strip.get_left(), strip.get_right(), color=arrow_color, stroke_width=3)
+    arrow_long.next_to(formula, UP, buff=0.1).set_x(strip.get_x())
+    scene.play(FadeIn(head), FadeIn(Group(strip, arrows)), run_time=1.0)
+    scene.play(FadeIn(formula), FadeIn(arrow_long), run_time=0.6)
+
+
+def informative_steps(alpha_bar: np.ndarray, levels=(0.95, 0.75, 0.45)) -> list[int]:
+    """0, the first t where sqrt(abar_t) falls below each level, and T: five moments
+    that are evenly spread in signal rather than in t, whatever the schedule."""
+    signal = np.sqrt(np.asarray(alpha_bar))
+    T = len(signal) - 1
+    steps = [0] + [int(np.argmax(signal < lv)) for lv in levels] + [T]
+    return sorted(set(steps))
+
+
+def cloud_layout(xy: np.ndarray, formula: str, T: int, font_size: float = 34) -> SimpleNamespace:
+    """The cloud scenes' layout: a panel at the left, the formula at its top right
+    (shrunk to fit), the time bar under it. Returns (panel, eq, bar)."""
+    panel = CloudPanel(xy, side=5.8).to_edge(LEFT, buff=0.7).to_edge(DOWN, buff=0.4)
+    eq = MathTex(formula, font_size=font_size)
+    eq.next_to(panel, RIGHT, buff=0.7).align_to(panel, UP).shift(0.2 * DOWN)
+    fit_right(eq)
+    bar = TimeBar(T, width=5.2).next_to(eq, DOWN, buff=1.0).align_to(eq, LEFT)
+    return SimpleNamespace(panel=panel, eq=eq, bar=bar)
