@@ -1,11 +1,5 @@
 #!/usr/bin/env python
-"""Command line of the diffusion animation tool.
-
-    python cli.py datasets                 the toy datasets
-    python cli.py train --dataset moons    train (or retrain) a toy model into the cache
-    python cli.py sample --dataset moons   sample a trajectory to an .npz file
-    python cli.py list                     the scenes and the files they write
-    python cli.py render forward           render a scene into renders/
+"""Command line of the diffusion animation tool (python cli.py --help lists the commands).
 
 Each command turns its flags into config dataclasses and calls one library function;
 the work happens in diffusion_core (and scenes.render), never here.
@@ -23,12 +17,14 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from cli_options import (  # noqa: E402
     MNIST_ONLY,
     TOY_ONLY,
+    Cli,
     Finite,
     _command_line,
     _data_dir_option,
     _evaluation_inputs,
     _evaluation_options,
     _fail,
+    _render_plan,
     _toy_config,
     _toy_options,
     _train_extra_options,
@@ -50,7 +46,7 @@ from diffusion_core import (  # noqa: E402
 from scenes.registry import FORMATS, LANGS, QUALITIES, SCENES  # noqa: E402
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.group(cls=Cli, context_settings={"help_option_names": ["-h", "--help"]})
 def cli():
     """Animations of a small, real DDPM (Manim + PyTorch) for lectures."""
 
@@ -67,10 +63,11 @@ def datasets():
 @click.argument("what", required=False, default="toy", type=click.Choice(["toy", "mnist"]))
 @_toy_options
 @_train_extra_options
+@click.option("--force", is_flag=True, help="Keep a run whose loss ended far above where it started.")
 @click.option("--quiet", is_flag=True, help="No progress bar.")
 @click.pass_context
 def train(ctx, what, **opts):
-    """Train a DDPM (eq. 14, EMA weights) and write its checkpoint atomically.
+    """Train a DDPM (the simple loss, EMA weights) and write its checkpoint atomically.
 
     WHAT is "toy" (a 2D dataset, the default) or "mnist" (a SmallUNet on MNIST). The
     defaults shown are the toy model's; for mnist they are the shipped model's run
@@ -92,12 +89,12 @@ def train(ctx, what, **opts):
         raise click.ClickException(f"{prefix}{exc}") from exc
 
 
-def _train_toy(ctx, given, out, device, quiet, **opts):
+def _train_toy(ctx, given, out, device, quiet, force, **opts):
     from diffusion_core import save_checkpoint, train_toy
 
     config = _toy_config(**opts)
     out = out or checkpoint_path(config)
-    result = train_toy(config, device=device, progress=not quiet)
+    result = train_toy(config, device=device, progress=not quiet, force=force)
     save_checkpoint(result, out)
     m = result.metrics
     click.echo(f"trained {config.data.key}: {config.steps} steps in {result.wall_time_s:.1f} s, "
@@ -106,7 +103,7 @@ def _train_toy(ctx, given, out, device, quiet, **opts):
     click.echo(f"checkpoint: {out}")
 
 
-def _train_mnist(ctx, given, out, device, quiet, **o):
+def _train_mnist(ctx, given, out, device, quiet, force, **o):
     from diffusion_core import (
         FastOptions,
         MnistTrainConfig,
@@ -132,7 +129,7 @@ def _train_mnist(ctx, given, out, device, quiet, **o):
         raise click.BadParameter("compilation is for the GPU loop (--device cuda)", param_hint="--compile")
     fast = FastOptions(compile_mode=o["compile_mode"] or "reduce-overhead") if device == "cuda" else None
     run = train_recorded(config, o["data_dir"], device, not quiet, fast, o["probe_every"], o["probe_n"],
-                         o["probe_eta"], snaps, log=lambda m: click.echo(m, err=True))
+                         o["probe_eta"], snaps, log=lambda m: click.echo(m, err=True), force=force)
     run.result.command = _command_line(ctx)
     save_mnist_checkpoint(run.result, out or mnist_checkpoint_path())
     click.echo(f"trained mnist: {config.steps} steps of {config.batch_size} on {device} in "
@@ -327,15 +324,17 @@ def render(scene, quality, lang, dataset, text, fmt, out_dir, show_list):
         return click.get_current_context().invoke(list_scenes)
     if scene is None:
         raise click.UsageError("name a scene (or 'all'); see: python cli.py list")
+    keys, given = _render_plan(scene, dataset, text, out_dir)
     out = Path(out_dir) if out_dir else RENDERS
     try:
         check_output_dir(out)
     except RenderError as exc:
         raise click.BadParameter(str(exc), param_hint="--out") from exc
-    for key in list(SCENES) if scene == "all" else [scene]:
+    for key in keys:
         declared = SCENES[key].load().settings()
-        settings = {"lang": lang, **{k: v for k, v in (("dataset", dataset), ("text", text))
-                                     if v is not None and k in declared}}
+        settings = {"lang": lang, **{k: v for k, v in given.items() if k in declared}}
+        if text is not None and "dataset" in declared and dataset is None:
+            settings["dataset"] = "text"
         click.echo(f"rendering {key} ({SCENES[key].cls}, {quality}, {fmt}) ...")
         try:
             path = render_scene(key, fmt=fmt, quality=quality, out_dir=out, settings=settings)

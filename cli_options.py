@@ -27,6 +27,37 @@ DEVICES = ("cpu", "cuda")
 COMPILE_MODES = ("none", "default", "reduce-overhead")
 
 
+class Cli(click.Group):
+    """The top-level group: an OSError (no space, no permission) becomes one line naming
+    the path; SIGTERM (timeout, CI cancellation) cleans up as Ctrl-C does; an unexpected
+    error keeps its traceback, under a line that asks for a report."""
+
+    def main(self, *args, **kwargs):
+        import signal
+        import threading
+
+        if threading.current_thread() is threading.main_thread():
+            signal.signal(signal.SIGTERM, _on_sigterm)
+        return super().main(*args, **kwargs)
+
+    def invoke(self, ctx):
+        try:
+            return super().invoke(ctx)
+        except (click.ClickException, click.exceptions.Exit, click.Abort):
+            raise
+        except OSError as exc:
+            where = f"{exc.filename}: " if getattr(exc, "filename", None) else ""
+            raise click.ClickException(f"{where}{exc.strerror or exc}") from exc
+        except Exception:
+            click.echo("internal error (a bug, not your input): please report it, with the command and the "
+                       "traceback below", err=True)
+            raise
+
+
+def _on_sigterm(signum, frame):
+    raise SystemExit(128 + signum)  # unwinds like Ctrl-C: every `finally` (temporary folders) runs
+
+
 class Finite(click.FloatRange):
     """A float within a range that is also a number: NaN and infinities are refused."""
 
@@ -123,7 +154,11 @@ _evaluation_options = _options(
 
 def _toy_config(dataset, text, schedule, T, steps, seed, lr, batch_size, hidden, **_) -> TrainConfig:
     defaults = TrainConfig()
-    return TrainConfig(data=DataConfig(dataset, text), schedule=ScheduleConfig(schedule, T),
+    try:
+        data = DataConfig(dataset, text)
+    except ValueError as exc:  # an empty text, a glyph the font lacks, a text too long
+        raise click.BadParameter(str(exc), param_hint="--text") from exc
+    return TrainConfig(data=data, schedule=ScheduleConfig(schedule, T),
                        model=MLPConfig(hidden=hidden) if hidden is not None else defaults.model, steps=steps,
                        seed=seed, lr=lr if lr is not None else defaults.lr, batch_size=batch_size)
 
@@ -166,3 +201,23 @@ def _evaluation_inputs(checkpoint, classifier, data_dir, split: str = "test"):
         return result, clf, acc, load_mnist(split, data_dir)[0]
     except (CheckpointError, MnistError) as exc:
         raise _fail(exc) from exc
+
+
+def _render_plan(scene: str, dataset, text, out_dir) -> tuple[list[str], dict]:
+    """The scenes to render and the data options that apply, or a usage error for an
+    option that would do nothing (a note when it does nothing for some of 'all')."""
+    from scenes.registry import SCENES
+
+    if out_dir is not None and not out_dir.strip():
+        raise click.BadParameter("is empty; leave it out to write into renders/", param_hint="--out")
+    if text is not None and dataset not in (None, "text"):
+        raise click.BadParameter(f"draws only with --dataset text (not {dataset})", param_hint="--text")
+    keys = list(SCENES) if scene == "all" else [scene]
+    given = {k: v for k, v in (("dataset", dataset), ("text", text)) if v is not None}
+    for name in given:
+        unused = [k for k in keys if name not in SCENES[k].load().settings()]
+        if unused and scene != "all":
+            raise click.BadParameter(f"the {scene} scene draws no toy data set", param_hint=f"--{name}")
+        if unused:
+            click.echo(f"note: --{name} does not apply to {', '.join(unused)}", err=True)
+    return keys, given

@@ -34,8 +34,10 @@ from .mnist import (
 )
 from .nets import SinusoidalEmbedding
 from .paths import (
+    PathError,
     cache_dir,
     classifier_path,
+    ensure_writable,
     mnist_checkpoint_path,
     mnist_models_dir,
     models_dir,
@@ -80,7 +82,7 @@ from .trajectory_cache import cached_trajectory, trajectory_path
 
 __all__ = [
     # shared machinery
-    "CheckpointError", "FastOptions", "atomic_write", "SinusoidalEmbedding", "cache_dir", "models_dir",
+    "CheckpointError", "PathError", "ensure_writable", "FastOptions", "atomic_write", "SinusoidalEmbedding", "cache_dir", "models_dir",
     "renders_dir", "DDPM_VARIANCES", "SAMPLERS", "SamplerConfig", "Trajectory", "ddim_sample", "ddim_timesteps",
     "ddpm_sample", "sample", "SCHEDULE_KINDS", "NoiseSchedule", "ScheduleConfig", "TrainingDiverged",
     "cached_trajectory", "trajectory_path",

@@ -15,6 +15,9 @@ __all__ = ["CheckpointError", "CHECKPOINT_VERSION", "write_checkpoint", "read_ch
 CHECKPOINT_VERSION = 1
 
 
+KIND_NAMES = {"toy": "toy-model", "mnist": "MNIST DDPM", "mnist-classifier": "MNIST classifier"}
+
+
 class CheckpointError(ValueError):
     """A checkpoint file is missing, corrupt, or does not match this code."""
 
@@ -47,5 +50,8 @@ def read_checkpoint(path: str | Path, kind: str, hint: str) -> dict:
         found = payload.get("format_version") if isinstance(payload, dict) else None
         raise CheckpointError(f"{path}: checkpoint format {found!r}, this code reads {CHECKPOINT_VERSION}; {hint}")
     if payload.get("kind") != kind:
-        raise CheckpointError(f"{path}: a {payload.get('kind')!r} checkpoint, expected a {kind!r} one; {hint}")
+        # a good file of another kind: never suggest a command that would overwrite it
+        found, wanted = (KIND_NAMES.get(k, repr(k)) for k in (payload.get("kind"), kind))
+        raise CheckpointError(f"{path}: the wrong kind of checkpoint ({found}, expected {wanted}); give the "
+                              "right file (this one is fine as it is)")
     return payload

@@ -10,10 +10,34 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-__all__ = ["REPO", "models_dir", "cache_dir", "mnist_models_dir", "mnist_checkpoint_path", "classifier_path",
+__all__ = ["PathError", "ensure_writable", "REPO", "models_dir", "cache_dir", "mnist_models_dir", "mnist_checkpoint_path", "classifier_path",
            "sample_digits_path", "snapshots_path", "mnist_data_dir", "renders_dir"]
 
 REPO = Path(__file__).resolve().parents[1]
+
+
+class PathError(OSError):
+    """A folder the project must write into cannot be written."""
+
+
+def ensure_writable(directory: Path, env: str | None = None) -> Path:
+    """Create ``directory`` if needed and check that a file can be written in it, before
+    any long work whose result would go there.
+
+    Raises:
+        PathError: one line naming the folder (and the variable that chose it).
+    """
+    import tempfile
+
+    directory = Path(directory)
+    try:
+        directory.mkdir(parents=True, exist_ok=True)
+        with tempfile.NamedTemporaryFile(dir=directory, prefix=".write-test-"):
+            pass
+    except OSError as exc:
+        how = f" (set ${env} to a writable folder)" if env else ""
+        raise PathError(f"cannot write into {directory}: {exc.strerror or exc}{how}") from None
+    return directory
 
 
 def models_dir() -> Path:

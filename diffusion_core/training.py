@@ -15,11 +15,31 @@ import torch
 
 from .schedule import NoiseSchedule
 
-__all__ = ["fit", "EMA", "TrainingDiverged", "lr_factor"]
+__all__ = ["fit", "EMA", "TrainingDiverged", "lr_factor", "check_converged"]
 
 
 class TrainingDiverged(RuntimeError):
     """The loss became NaN or infinite (or, for a toy run, far above where it started)."""
+
+
+DIVERGED_LOSS_FACTOR = 10.0  # a final loss this many times the first (at least 1) means the run blew up
+
+
+def check_converged(history: list[float], lr: float, what: str = "loss") -> None:
+    """Refuse a run whose smoothed loss ended far above where it started (the NaN guard
+    catches only non-finite values; a run at a huge learning rate ends at 1e17).
+
+    Raises:
+        TrainingDiverged: with what to change.
+    """
+    if not history:
+        return
+    first, last = history[0], history[-1]
+    if last > DIVERGED_LOSS_FACTOR * max(first, 1.0):
+        raise TrainingDiverged(
+            f"the run diverged: the final {what} {last:.3g} is far above the first ({first:.3g}); "
+            f"lower the learning rate (--lr, now {lr:g}) and train again, or keep the result anyway with --force"
+        )
 
 
 def lr_factor(step: int, steps: int, warmup: int) -> float:

@@ -93,7 +93,7 @@ def render_scene(
     media = Path(tempfile.mkdtemp(prefix="manim-media-"))
     try:
         options["media_dir"] = str(media)
-        options["tex_dir"] = str(cache_dir() / "tex")  # typeset formulas are kept between renders
+        options["tex_dir"] = str(_private_tex_dir(media / "tex"))
         with tempconfig(options):
             scene = scene_cls()
             scene.render()
@@ -105,6 +105,63 @@ def render_scene(
             raise RenderError(f"manim finished but wrote no {fmt} file for {spec.cls}")
         with atomic_write(target) as tmp:
             shutil.copyfile(produced, tmp)
+        _publish_tex(media / "tex")
     finally:
         shutil.rmtree(media, ignore_errors=True)
     return target
+
+
+# Typeset formulas are kept between renders in cache_dir()/tex. Manim writes a formula's
+# .tex, .dvi and .svg in place, not atomically: two renders typesetting the same new
+# formula at once would read each other's half-written files. So each render works in a
+# private copy (hard links: nothing is copied) and adds what it made to the shared cache
+# afterwards, each file in one rename. A damaged file in the cache is left out.
+def _shared_tex() -> Path:
+    return cache_dir() / "tex"
+
+
+def _private_tex_dir(private: Path) -> Path:
+    private.mkdir(parents=True, exist_ok=True)
+    shared = _shared_tex()
+    if not shared.is_dir():
+        return private
+    for f in shared.iterdir():
+        if f.name.startswith(".") or not f.is_file() or not _usable(f):
+            continue
+        try:
+            os.link(f, private / f.name)
+        except OSError:
+            try:
+                shutil.copyfile(f, private / f.name)
+            except OSError:
+                pass  # an unreadable cache entry: typeset again
+    return private
+
+
+def _usable(f: Path) -> bool:
+    """An SVG that parses (a truncated one is typeset again, and replaced)."""
+    if f.suffix != ".svg":
+        return f.stat().st_size > 0
+    import xml.etree.ElementTree as ET
+
+    try:
+        ET.parse(f)
+        return True
+    except (ET.ParseError, OSError):
+        import sys
+
+        print(f"cache: {f} is damaged; typesetting it again", file=sys.stderr)
+        return False
+
+
+def _publish_tex(private: Path) -> None:
+    shared = _shared_tex()
+    try:
+        shared.mkdir(parents=True, exist_ok=True)
+        for f in private.iterdir():
+            dst = shared / f.name
+            if f.is_file() and not (dst.exists() and os.path.samefile(f, dst)):
+                with atomic_write(dst) as tmp:
+                    shutil.copyfile(f, tmp)
+    except OSError:
+        pass  # a cache that cannot be written costs time, never the render

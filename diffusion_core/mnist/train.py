@@ -12,7 +12,7 @@ import torch
 from ..checkpoint import CheckpointError, read_checkpoint, write_checkpoint
 from ..fast_fit import FastOptions, fit_fast
 from ..schedule import NoiseSchedule, ScheduleConfig
-from ..training import fit
+from ..training import check_converged, fit
 from .data import load_mnist
 from .unet import SmallUNet, UNetConfig
 
@@ -65,7 +65,7 @@ class MnistResult:
 def train_mnist(config: MnistTrainConfig, data_dir=None, device: str = "cpu", progress: bool = True,
                 images: torch.Tensor | None = None, probe=None, probe_every: int = 0,
                 fast: FastOptions | None = None, snapshot=None, snapshot_steps=(),
-                step_times: list | None = None) -> MnistResult:
+                step_times: list | None = None, force: bool = False) -> MnistResult:
     """Train on the MNIST training set (or on ``images``, (N, 1, 28, 28) in [-1, 1]).
 
     ``probe(ema_model, schedule) -> dict`` (e.g. an FID on a few samples) is called every
@@ -118,6 +118,8 @@ def train_mnist(config: MnistTrainConfig, data_dir=None, device: str = "cpu", pr
         final, history, wall = fit(model, draw, schedule, config.steps, config.lr, config.ema_decay, gen,
                                    device=device, progress=progress, desc="train mnist", warmup=config.warmup,
                                    on_checkpoint=hook, every=probe_every, at_steps=marks)
+    if not force:
+        check_converged(history, config.lr)
     return MnistResult(final, schedule, config, history, wall, config.steps * config.batch_size / wall,
                        progress_log=log)
 
@@ -160,7 +162,7 @@ class RecordedRun:
 
 def train_recorded(config: MnistTrainConfig, data_dir=None, device: str = "cpu", progress: bool = True,
                    fast: FastOptions | None = None, probe_every: int = 0, probe_n: int = 1000,
-                   probe_eta: float = 0.0, snapshot_steps=(), log=print) -> RecordedRun:
+                   probe_eta: float = 0.0, snapshot_steps=(), log=print, force: bool = False) -> RecordedRun:
     """:func:`train_mnist` with the FID probe every ``probe_every`` steps and, at each
     of ``snapshot_steps``, 16 fixed noises sampled by the EMA weights of that moment.
 
@@ -183,7 +185,7 @@ def train_recorded(config: MnistTrainConfig, data_dir=None, device: str = "cpu",
     step_times: list = []
     result = train_mnist(config, data_dir=data_dir, device=device, progress=progress, probe=probe,
                          probe_every=probe_every, fast=fast, snapshot=recorder, snapshot_steps=snapshot_steps,
-                         step_times=step_times)
+                         step_times=step_times, force=force)
     rate = None
     if fast is not None and len(step_times) >= 3:  # steady state: from the second loss read on
         (s0, t0), (s1, t1) = step_times[1], step_times[-1]

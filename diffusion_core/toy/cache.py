@@ -13,7 +13,7 @@ import re
 import sys
 from pathlib import Path
 
-from ..paths import models_dir
+from ..paths import ensure_writable, models_dir
 from .train import TrainConfig, TrainResult, load_checkpoint, save_checkpoint, train_toy
 
 __all__ = ["checkpoint_path", "load_or_train", "config_key"]
@@ -37,6 +37,7 @@ def load_or_train(
     path = checkpoint_path(config)
     if path.is_file():
         return load_checkpoint(path, expected=config)
+    ensure_writable(path.parent, "DIFFUSION_MODELS_DIR")  # before the training, not after it
     if progress:
         print(
             f"No cached model for {config.data.key} ({path.name}); training it now "

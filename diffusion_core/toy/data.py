@@ -10,6 +10,7 @@ from __future__ import annotations
 import functools
 import math
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Callable
 
 import numpy as np
@@ -67,16 +68,89 @@ def _spiral(n: int, rng: np.random.Generator, text: str) -> np.ndarray:
     return x + 0.25 * rng.standard_normal((n, 2))
 
 
+TEXT_FONT = "DejaVuSans-Bold.ttf"  # Debian/Ubuntu: fonts-dejavu-core (./run.sh setup installs it)
+TEXT_MAX_LINE = 16  # characters per line: longer texts are wrapped ...
+TEXT_MAX_LINES = 3  # ... onto at most this many lines
+
+
+@functools.lru_cache(maxsize=1)
+def text_font_path() -> str:
+    """The DejaVu Sans Bold file: fc-match's answer, else the usual places.
+
+    Raises:
+        ValueError: the font is not installed (with how to install it).
+    """
+    import shutil
+    import subprocess
+
+    candidates = []
+    if shutil.which("fc-match"):
+        out = subprocess.run(["fc-match", "-f", "%{file}", "DejaVu Sans:style=Bold"], capture_output=True, text=True)
+        candidates.append(out.stdout.strip())
+    candidates += [f"{d}/{TEXT_FONT}" for d in ("/usr/share/fonts/truetype/dejavu", "/usr/share/fonts/dejavu",
+                                               "/usr/share/fonts/TTF", "/Library/Fonts")]
+    for path in candidates:
+        if path.endswith(TEXT_FONT) and Path(path).is_file():
+            return path
+    raise ValueError("the text data set draws with the DejaVu Sans Bold font, which is not installed here: "
+                     "sudo apt-get install fonts-dejavu-core (or ./run.sh setup)")
+
+
+def _font(size: int = 160):
+    from PIL import ImageFont
+
+    return ImageFont.truetype(text_font_path(), size=size)
+
+
+def _undrawable(text: str) -> list[str]:
+    """The characters of ``text`` the font has no glyph for (they would draw as boxes)."""
+    font = _font(40)
+
+    def glyph(ch: str) -> bytes:
+        mask = font.getmask(ch)
+        return bytes(mask) + bytes(str(mask.size), "ascii")
+
+    notdef = glyph("\uffff")  # a code point no font draws: its .notdef box
+    return [ch for ch in dict.fromkeys(text) if not ch.isspace() and glyph(ch) == notdef]
+
+
+def check_text(text: str) -> list[str]:
+    """The lines the text data set draws ``text`` on.
+
+    Raises:
+        ValueError: empty, a character the font cannot draw (named), or too long.
+    """
+    import textwrap
+    import unicodedata
+
+    text = unicodedata.normalize("NFC", text)
+    if not text.strip():
+        raise ValueError("the text data set needs a non-empty text")
+    missing = _undrawable(text)
+    if missing:
+        names = ", ".join(f"{ch!r} ({unicodedata.name(ch, hex(ord(ch)))})" for ch in missing)
+        raise ValueError(f"the text data set cannot draw {names}: the font has no such glyph; "
+                         "use letters, digits and punctuation (accents, ñ, ¿ and ¡ are fine)")
+    lines = textwrap.wrap(" ".join(text.split()), TEXT_MAX_LINE, break_long_words=True)
+    if len(lines) > TEXT_MAX_LINES:
+        raise ValueError(f"the text data set draws at most {TEXT_MAX_LINES} lines of about {TEXT_MAX_LINE} "
+                         f"characters; {text[:20]!r}... ({len(text)} characters) is too long: shorten it")
+    return lines
+
+
 @functools.lru_cache(maxsize=16)
 def _text_mask(text: str) -> np.ndarray:
-    """The text rendered in white on black, as a boolean (H, W) mask."""
-    from PIL import Image, ImageDraw, ImageFont
+    """The text rendered in white on black (wrapped onto lines), as a boolean (H, W) mask."""
+    from PIL import Image, ImageDraw
 
-    font = ImageFont.load_default(size=160)
-    left, top, right, bottom = font.getbbox(text)
+    lines = "\n".join(check_text(text))
+    font = _font()
+    draw = ImageDraw.Draw(Image.new("L", (1, 1)))
+    left, top, right, bottom = (int(round(v)) for v in draw.multiline_textbbox((0, 0), lines, font=font,
+                                                                               align="center"))
     pad = 8
     img = Image.new("L", (right - left + 2 * pad, bottom - top + 2 * pad), 0)
-    ImageDraw.Draw(img).text((pad - left, pad - top), text, fill=255, font=font)
+    ImageDraw.Draw(img).multiline_text((pad - left, pad - top), lines, fill=255, font=font, align="center")
     return np.asarray(img) > 127
 
 
@@ -118,8 +192,6 @@ class DataConfig:
                 f"unknown dataset {self.name!r}; valid: {', '.join(DATASETS)}"
             )
         if self.name == "text":
-            if not self.text.strip():
-                raise ValueError("the text dataset needs a non-empty text")
             if not _text_mask(self.text).any():
                 raise ValueError(f"the text {self.text!r} renders no visible pixel")
 

