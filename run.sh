@@ -4,6 +4,9 @@
 #   ./run.sh render   install what is missing, then render renders/DiffusionProcess.mp4
 #   ./run.sh test     install what is missing, then run the test suite
 #   ./run.sh setup    only install
+#   ./run.sh deck ... install also Node and Marp CLI (pinned in package.json), then
+#                     python cli.py deck ...; ./run.sh deck-setup only installs them
+#   ./run.sh browser  install also Debian's chromium (headless screenshots of the deck)
 #
 # It installs (each step only when needed, saying what it does): the system libraries
 # Manim builds against, LaTeX for the formulas, a font, a virtual environment in .venv
@@ -74,6 +77,25 @@ setup() {
   install_python_packages
 }
 
+apt_install() {  # apt_install PACKAGE...: only what is missing, saying what
+  local missing=() sudo=""
+  for p in "$@"; do dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p"); done
+  [ ${#missing[@]} -eq 0 ] && return
+  say "installing system packages: ${missing[*]}"
+  [ "$(id -u)" -ne 0 ] && sudo=sudo
+  $sudo apt-get update -q
+  DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -q --no-install-recommends "${missing[@]}"
+}
+
+install_marp() {  # Node (the system's, or Debian's nodejs) and Marp CLI as pinned in package.json
+  command -v node >/dev/null && command -v npm >/dev/null || apt_install nodejs npm
+  if [ -x node_modules/.bin/marp ] && [ node_modules/.package-lock.json -nt package-lock.json ]; then
+    say "Marp CLI: up to date"; return
+  fi
+  say "installing Marp CLI (package-lock.json) into node_modules/"
+  npm ci --no-audit --no-fund --loglevel=error
+}
+
 cmd=${1:-render}
 shift || true
 case "$cmd" in
@@ -86,5 +108,11 @@ case "$cmd" in
     setup
     say "running the tests"
     exec "$VENV/bin/python" -m pytest "$@" ;;
-  *) echo "usage: ./run.sh [render|test|setup] [args...]" >&2; exit 2 ;;
+  deck-setup) setup; install_marp ;;
+  deck)
+    setup
+    install_marp
+    exec "$VENV/bin/python" cli.py deck "$@" ;;
+  browser) apt_install chromium ;;
+  *) echo "usage: ./run.sh [render|test|setup|deck|deck-setup|browser] [args...]" >&2; exit 2 ;;
 esac

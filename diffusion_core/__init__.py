@@ -34,6 +34,7 @@ from .mnist import (
 )
 from .nets import SinusoidalEmbedding
 from .paths import (
+    REPO,
     PathError,
     cache_dir,
     classifier_path,
@@ -59,11 +60,13 @@ from .schedule import SCHEDULE_KINDS, NoiseSchedule, ScheduleConfig
 from .toy import (
     DATASETS,
     DEFAULT_TEXT,
+    TRAINING_STEPS,
     DataConfig,
     DistanceReport,
     MLPConfig,
     MLPDenoiser,
     TrainConfig,
+    TrainingRun,
     TrainResult,
     checkpoint_path,
     config_key,
@@ -72,17 +75,20 @@ from .toy import (
     evaluate_toy,
     load_checkpoint,
     load_or_train,
+    record_training_run,
     sample_data,
     save_checkpoint,
     sliced_wasserstein,
     train_toy,
+    training_run,
+    training_run_path,
 )
 from .training import TrainingDiverged
 from .trajectory_cache import cached_trajectory, trajectory_path
 
 __all__ = [
     # shared machinery
-    "CheckpointError", "PathError", "ensure_writable", "FastOptions", "atomic_write", "SinusoidalEmbedding", "cache_dir", "models_dir",
+    "CheckpointError", "REPO", "PathError", "ensure_writable", "FastOptions", "atomic_write", "SinusoidalEmbedding", "cache_dir", "models_dir",
     "renders_dir", "DDPM_VARIANCES", "SAMPLERS", "SamplerConfig", "Trajectory", "ddim_sample", "ddim_timesteps",
     "ddpm_sample", "sample", "SCHEDULE_KINDS", "NoiseSchedule", "ScheduleConfig", "TrainingDiverged",
     "cached_trajectory", "trajectory_path",
@@ -90,6 +96,7 @@ __all__ = [
     "DATASETS", "DEFAULT_TEXT", "DataConfig", "DistanceReport", "MLPConfig", "MLPDenoiser", "TrainConfig",
     "TrainResult", "checkpoint_path", "config_key", "dataset_names", "distance_report", "evaluate_toy",
     "load_checkpoint", "load_or_train", "sample_data", "save_checkpoint", "sliced_wasserstein", "train_toy",
+    "TRAINING_STEPS", "TrainingRun", "record_training_run", "training_run", "training_run_path",
     # mnist
     "CompareRow", "Evaluator", "MnistError", "MnistTrainConfig", "PeakMemory", "SmallUNet", "TrainingSnapshots",
     "UNetConfig", "compare_samplers", "comparison_table", "evaluate_images", "fetch_mnist", "load_classifier",

@@ -9,7 +9,7 @@ from __future__ import annotations
 import importlib
 from dataclasses import dataclass
 
-__all__ = ["LANGS", "QUALITIES", "FORMATS", "SceneSpec", "SCENES"]
+__all__ = ["LANGS", "QUALITIES", "FORMATS", "SceneSpec", "SCENES", "scene_for"]
 
 LANGS = ("es", "en")  # the first is the default; others get a _LANG suffix
 QUALITIES = {  # name -> manim quality (resolution, frame rate)
@@ -40,6 +40,20 @@ class SceneSpec:
         suffix = "" if lang == LANGS[0] else f"_{lang}"
         return f"{base}{suffix}.{fmt}"
 
+    def deck_names(self, lang: str = LANGS[0]) -> dict[str, str]:
+        """The deck file names this scene serves, each with its format: the video
+        (DiffusionProcess.mp4, or .gif) and the still (forward_process.png)."""
+        return {self.output_name(fmt, lang): fmt for fmt in FORMATS}
+
+
+def scene_for(file_name: str, lang: str = LANGS[0]) -> tuple[SceneSpec, str] | None:
+    """The scene (and format) that makes a deck file of this name, or None."""
+    for spec in SCENES.values():
+        fmt = spec.deck_names(lang).get(file_name)
+        if fmt:
+            return spec, fmt
+    return None
+
 
 SCENES: dict[str, SceneSpec] = {
     s.key: s
@@ -54,6 +68,8 @@ SCENES: dict[str, SceneSpec] = {
                   "reverse_process_ddim", "the reverse process with DDIM, 50 steps"),
         SceneSpec("schedule", "scenes.schedule", "NoiseSchedules", "NoiseSchedules", "noise_schedules",
                   "beta_t, alpha_bar_t, signal and noise: linear against cosine"),
+        SceneSpec("training", "scenes.training", "TrainingProcess", "training", "training_process",
+                  "a toy model learning: samples of a real run's snapshots, the loss, the distance to the data"),
         SceneSpec("digits-forward", "scenes.digits", "DigitsForward", "DigitsForward", "forward_process_digits",
                   "real MNIST digits noised step by step, beside the closed-form jump"),
         SceneSpec("digits-reverse", "scenes.digits_reverse", "DigitsReverse", "DigitsGeneration",

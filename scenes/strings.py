@@ -45,6 +45,15 @@ STRINGS: dict[str, dict[str, str]] = {
     "initial_noise": {"es": "ruido inicial", "en": "initial noise"},
     "intermediate": {"es": "pasos intermedios", "en": "intermediate steps"},
     "final_output": {"es": "resultado final", "en": "final output"},
+    "training_title": {"es": "Entrenamiento", "en": "Training"},
+    "training_sub": {"es": "Muestras del mismo ruido en distintos pasos de un entrenamiento real",
+                     "en": "Samples of the same noise at steps of one real training run"},
+    "loss": {"es": "pérdida", "en": "loss"},
+    "log_scale": {"es": "(escala logarítmica)", "en": "(log scale)"},
+    "distance_ratio": {"es": "distancia a los datos / piso", "en": "distance to the data / floor"},
+    "floor_one": {"es": "piso = 1", "en": "floor = 1"},
+    "trained_model": {"es": "el modelo entrenado", "en": "the trained model"},
+    "outside": {"es": "fuera del cuadro", "en": "outside the frame"},
 }
 
 
@@ -53,5 +62,3 @@ def tr(key: str, lang: str) -> str:
     if lang not in LANGS:
         raise ValueError(f"unknown language {lang!r}; valid: {', '.join(LANGS)}")
     return STRINGS[key][lang]
-
-

@@ -84,6 +84,8 @@ def train_toy(
     progress: bool = True,
     eval_n: int = 2000,
     force: bool = False,
+    on_snapshot=None,
+    snapshot_steps=(),
 ) -> TrainResult:
     """Train an MLPDenoiser on a toy dataset with the simple loss (eq. 14).
 
@@ -93,6 +95,8 @@ def train_toy(
         progress: show a progress bar with the loss.
         eval_n: points used for the final metric (0 to skip it).
         force: keep a run whose loss ended far above where it started.
+        on_snapshot: on_snapshot(step, ema_model, schedule) at each of ``snapshot_steps``
+            (0: the untrained model); it must not touch torch's global generator.
     Raises:
         TrainingDiverged: the loss became NaN or infinite, or (unless ``force``) the
             final loss is far above the first, or the samples are absurdly far from the data.
@@ -107,8 +111,15 @@ def train_toy(
         return pool[idx.to(device)]
 
     model = MLPDenoiser(config.model).to(device)
+    marks = set(snapshot_steps)
+    hook = None
+    if on_snapshot is not None:
+        def hook(step, _seconds, ema_model):
+            if step in marks:
+                on_snapshot(step, ema_model, schedule)
     final, history, wall = fit(model, draw, schedule, config.steps, config.lr, config.ema_decay, gen,
-                               device=device, progress=progress, desc=f"train {config.data.key}")
+                               device=device, progress=progress, desc=f"train {config.data.key}",
+                               on_checkpoint=hook, at_steps=marks)
     if not force:
         check_converged(history, config.lr)
     metrics = evaluate_toy(final, schedule, config.data, n=eval_n) if eval_n else {}

@@ -1,0 +1,244 @@
+"""Turn a Marp deck into a finished lecture: every asset it names that a scene makes is
+rendered (only when missing or out of date, in parallel) and put at the path the deck
+names; commented slots that we fill are made live; the rest of the deck is left byte
+for byte as it was. Then Marp CLI builds the HTML, where it is installed.
+
+    python cli.py deck --deck slides.md --out lecture/        (see build_deck)
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import re
+import shutil
+import subprocess
+import time
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from diffusion_core import REPO, atomic_write, cache_dir, models_dir
+from scenes.registry import LANGS, SCENES, scene_for
+
+__all__ = ["DeckOptions", "DeckReport", "build_deck", "find_refs", "render_many", "asset_key", "MARP"]
+
+MARP = REPO / "node_modules" / ".bin" / "marp"
+# Markdown images, and src= of <video>, <source> and <img>, anywhere (inside comments too)
+_REF = re.compile(r'!\[[^\]]*\]\(\s*<?([^)\s>]+)>?[^)]*\)|<(?:video|source|img)\b[^>]*?\bsrc\s*=\s*["\']([^"\']+)["\']',
+                  re.IGNORECASE)
+_COMMENT = re.compile(r"<!--(.*?)-->", re.DOTALL)
+# the deck's reparametrization with alpha_t where alpha_bar_t is meant
+_WRONG = re.compile(r"\\sqrt\{\\alpha_t\}\s*x_0\s*\+\s*\\sqrt\{1\s*-\s*\\alpha_t\}\s*\\epsilon")
+_RIGHT = r"\\sqrt{\\bar\\alpha_t}x_0 + \\sqrt{1-\\bar\\alpha_t}\\epsilon"
+_TABLE = re.compile(r"^\|\s*Model\s*\|\s*FID[^\n]*\n(?:\|[^\n]*\n?)*", re.MULTILINE)
+COMPARISON = REPO / "docs" / "mnist" / "comparison_h200.md"
+
+
+@dataclass
+class DeckOptions:
+    deck: Path
+    out: Path
+    quality: str = "high"
+    lang: str = LANGS[0]
+    jobs: int = os.cpu_count() or 1
+    slots: dict[str, str] = field(default_factory=dict)  # slide title -> scene key
+    table: bool = False
+    fix_formulas: bool = False
+
+
+@dataclass
+class DeckReport:
+    rendered: list[str] = field(default_factory=list)
+    up_to_date: list[str] = field(default_factory=list)
+    supplied: list[str] = field(default_factory=list)
+    missing: list[str] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
+    html: Path | None = None
+    html_note: str = ""
+
+
+def find_refs(text: str) -> list[str]:
+    """Every asset path the deck names, in order, once each (remote URLs left out)."""
+    refs = [m.group(1) or m.group(2) for m in _REF.finditer(text)]
+    return [r for r in dict.fromkeys(refs) if not re.match(r"^[a-z]+://|^data:|^#", r)]
+
+
+def _clean(ref: str) -> str:
+    return os.path.normpath(ref[2:] if ref.startswith("./") else ref)
+
+
+def asset_key(key: str, fmt: str, quality: str, lang: str) -> str:
+    """What an asset depends on: its scene, format, quality, language, the models and
+    the code. The same key means the same file."""
+    h = hashlib.sha256(json.dumps([key, fmt, quality, lang]).encode())
+    for folder in (REPO / "scenes", REPO / "diffusion_core"):
+        for f in sorted(folder.rglob("*.py")):
+            h.update(f.read_bytes())
+    models = models_dir()
+    for f in sorted(models.rglob("*")) if models.is_dir() else []:
+        if f.is_file():
+            st = f.stat()
+            h.update(f"{f.relative_to(models)}:{st.st_size}:{int(st.st_mtime)}".encode())
+    return h.hexdigest()[:16]
+
+
+def _render_one(task: tuple[str, str, str, str, str]) -> str:
+    from scenes.render import render_scene
+
+    key, fmt, quality, lang, out_dir = task
+    return str(render_scene(key, fmt=fmt, quality=quality, out_dir=out_dir, settings={"lang": lang},
+                            progress=False))
+
+
+def render_many(tasks: list[tuple[str, str, str, str, str]], jobs: int, on_done=None) -> list[str]:
+    """Render (key, fmt, quality, lang, out_dir) tasks in ``jobs`` separate processes."""
+    if jobs <= 1 or len(tasks) <= 1:
+        out = []
+        for t in tasks:
+            out.append(_render_one(t))
+            if on_done:
+                on_done(t, out[-1])
+        return out
+    import multiprocessing
+
+    with ProcessPoolExecutor(max_workers=jobs, mp_context=multiprocessing.get_context("spawn")) as pool:
+        futures = [(t, pool.submit(_render_one, t)) for t in tasks]
+        results = []
+        for t, fut in futures:
+            results.append(fut.result())
+            if on_done:
+                on_done(t, results[-1])
+        return results
+
+
+def _slides(text: str) -> list[tuple[int, int]]:
+    """(start, end) of each slide (separated by a line '---' after the front matter)."""
+    starts = [0] + [m.end() for m in re.finditer(r"^---[ \t]*$\n?", text, re.MULTILINE)]
+    return [(a, b) for a, b in zip(starts, starts[1:] + [len(text)])]
+
+
+def _apply_slot(text: str, title: str, key: str) -> str:
+    spec = SCENES[key]
+    for a, b in _slides(text):
+        slide = text[a:b]
+        if re.search(rf"^#\s+{re.escape(title)}\s*$", slide, re.MULTILINE):
+            video = f"assets/videos/{spec.video}.mp4"
+            new, count = re.subn(r'(<(?:video|source)\b[^>]*?\bsrc\s*=\s*["\'])[^"\']+(["\'])',
+                                 lambda m, v=video: m.group(1) + v + m.group(2), slide)
+            if not count:
+                raise ValueError(f"--slot: the slide {title!r} has no video to replace")
+            return text[:a] + new + text[b:]
+    raise ValueError(f"--slot: no slide titled {title!r}")
+
+
+def _comparison_table() -> str:
+    lines = COMPARISON.read_text().splitlines()
+    table = [ln for ln in lines[lines.index(next(ln for ln in lines if ln.startswith("| Model"))):] if ln.startswith("|")]
+    first = table[: next(i for i, ln in enumerate(table[2:], 2) if ln.startswith("| Model"))]
+    return ("\n".join(first) + "\n\n<span class=\"small-text\">Measured by this project on MNIST: " + lines[0] +
+            " " + lines[1] + "</span>\n")
+
+
+def rewrite(text: str, opts: DeckOptions, served: set[str], report: DeckReport, name: str = "slides.md") -> str:
+    """The deck with our slots live, the --slot overrides, the table and formulas."""
+    def live(m: re.Match) -> str:
+        inner = m.group(1)
+        return inner.strip(" ") if any(_clean(r) in served for r in find_refs(inner)) else m.group(0)
+
+    text = _COMMENT.sub(live, text)
+    for title, key in opts.slots.items():
+        text = _apply_slot(text, title, key)
+    if opts.table:
+        text, n = _TABLE.subn(_comparison_table(), text, count=1)
+        if not n:
+            report.warnings.append(f"{name}: --table: no table whose header starts with '| Model | FID'")
+    for m in _WRONG.finditer(text):
+        line = text.count("\n", 0, m.start()) + 1
+        report.warnings.append(f"{name}:{line}: x_t = sqrt(alpha_t) x_0 + sqrt(1 - alpha_t) eps: alpha_bar_t is "
+                               f"meant (Ho et al. 2020, eq. 4){'; fixed' if opts.fix_formulas else '; --fix-formulas rewrites it'}")
+    if opts.fix_formulas:
+        text = _WRONG.sub(_RIGHT, text)
+    return text
+
+
+def build_deck(opts: DeckOptions, log=print) -> DeckReport:
+    """Build the finished deck in ``opts.out``; see the module's docstring."""
+    report = DeckReport()
+    text = opts.deck.read_text(encoding="utf-8")
+    for key in opts.slots.values():
+        if key not in SCENES:
+            raise ValueError(f"--slot: unknown scene {key!r}; valid: {', '.join(SCENES)}")
+    slotted = text
+    for title, key in opts.slots.items():
+        slotted = _apply_slot(slotted, title, key)
+    refs = [_clean(r) for r in find_refs(slotted)]
+    opts.out.mkdir(parents=True, exist_ok=True)
+    state_path = opts.out / ".deck-state.json"
+    try:
+        state = json.loads(state_path.read_text())
+    except (OSError, ValueError):
+        state = {}
+    todo, served = {}, set()
+    for ref in refs:
+        match = scene_for(Path(ref).name, opts.lang)
+        if match is None:
+            src = opts.deck.parent / ref
+            if src.is_file():
+                dst = opts.out / ref
+                dst.parent.mkdir(parents=True, exist_ok=True)
+                if not dst.is_file() or dst.stat().st_size != src.stat().st_size:
+                    shutil.copyfile(src, dst)
+                report.supplied.append(ref)
+                log(f"  supplied   {ref}")
+            else:
+                report.missing.append(ref)
+            continue
+        spec, fmt = match
+        served.add(ref)
+        key = asset_key(spec.key, fmt, opts.quality, opts.lang)
+        if state.get(ref) == key and (opts.out / ref).is_file():
+            report.up_to_date.append(ref)
+            log(f"  up to date {ref}")
+        else:
+            todo.setdefault((spec.key, fmt), []).append((ref, key))
+    if todo:
+        staging = cache_dir() / "deck" / hashlib.sha256(str(opts.out.resolve()).encode()).hexdigest()[:12]
+        tasks = [(k, fmt, opts.quality, opts.lang, str(staging)) for k, fmt in todo]
+        start = time.perf_counter()
+
+        def done(task, produced):
+            for ref, key in todo[(task[0], task[1])]:
+                dst = opts.out / ref
+                dst.parent.mkdir(parents=True, exist_ok=True)
+                with atomic_write(dst) as tmp:
+                    shutil.copyfile(produced, tmp)
+                state[ref] = key
+                report.rendered.append(ref)
+                log(f"  rendered   {ref} ({task[0]}, {time.perf_counter() - start:.0f} s)")
+            with atomic_write(state_path) as tmp:
+                Path(tmp).write_text(json.dumps(state, indent=1))
+
+        render_many(tasks, opts.jobs, on_done=done)
+    out_text = rewrite(text, opts, served, report, opts.deck.name)
+    with atomic_write(opts.out / "slides.md") as tmp:
+        Path(tmp).write_text(out_text, encoding="utf-8")
+    for ref in report.missing:
+        log(f"  missing    {ref}")
+    report.html, report.html_note = build_html(opts.out / "slides.md")
+    return report
+
+
+def build_html(slides: Path) -> tuple[Path | None, str]:
+    """slides.html beside slides.md with Marp CLI, or a note on how to get it."""
+    marp = MARP if MARP.exists() else None
+    if marp is None:
+        return None, "no HTML: Marp CLI is not installed here; ./run.sh deck installs it (Node from the system packages)"
+    html = slides.with_suffix(".html")
+    proc = subprocess.run([str(marp), "--html", "--allow-local-files", str(slides), "-o", str(html)],
+                          capture_output=True, text=True)
+    if proc.returncode != 0 or not html.is_file():
+        last = (proc.stderr or proc.stdout).strip().splitlines()[-1:] or ["no output"]
+        return None, f"Marp CLI failed: {last[0]}"
+    return html, ""
