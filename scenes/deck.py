@@ -46,6 +46,8 @@ class DeckOptions:
     slots: dict[str, str] = field(default_factory=dict)  # slide title -> scene key
     table: bool = False
     fix_formulas: bool = False
+    resolution: tuple[int, int] | None = None  # tests render tiny
+    fps: int | None = None
 
 
 @dataclass
@@ -69,10 +71,10 @@ def _clean(ref: str) -> str:
     return os.path.normpath(ref[2:] if ref.startswith("./") else ref)
 
 
-def asset_key(key: str, fmt: str, quality: str, lang: str) -> str:
+def asset_key(key: str, fmt: str, quality: str, lang: str, resolution=None, fps=None) -> str:
     """What an asset depends on: its scene, format, quality, language, the models and
     the code. The same key means the same file."""
-    h = hashlib.sha256(json.dumps([key, fmt, quality, lang]).encode())
+    h = hashlib.sha256(json.dumps([key, fmt, quality, lang, resolution, fps]).encode())
     for folder in (REPO / "scenes", REPO / "diffusion_core"):
         for f in sorted(folder.rglob("*.py")):
             h.update(f.read_bytes())
@@ -84,16 +86,18 @@ def asset_key(key: str, fmt: str, quality: str, lang: str) -> str:
     return h.hexdigest()[:16]
 
 
-def _render_one(task: tuple[str, str, str, str, str]) -> str:
+def _render_one(task: tuple) -> str:
     from scenes.render import render_scene
 
-    key, fmt, quality, lang, out_dir = task
+    key, fmt, quality, lang, out_dir, *extra = task
+    resolution, fps = (extra + [None, None])[:2]
     return str(render_scene(key, fmt=fmt, quality=quality, out_dir=out_dir, settings={"lang": lang},
-                            progress=False))
+                            progress=False, resolution=resolution, fps=fps))
 
 
-def render_many(tasks: list[tuple[str, str, str, str, str]], jobs: int, on_done=None) -> list[str]:
-    """Render (key, fmt, quality, lang, out_dir) tasks in ``jobs`` separate processes."""
+def render_many(tasks: list[tuple], jobs: int, on_done=None) -> list[str]:
+    """Render (key, fmt, quality, lang, out_dir[, resolution, fps]) tasks in ``jobs``
+    separate processes, in order of submission."""
     if jobs <= 1 or len(tasks) <= 1:
         out = []
         for t in tasks:
@@ -143,6 +147,11 @@ def _comparison_table() -> str:
 
 def rewrite(text: str, opts: DeckOptions, served: set[str], report: DeckReport, name: str = "slides.md") -> str:
     """The deck with our slots live, the --slot overrides, the table and formulas."""
+    for m in _WRONG.finditer(text):  # line numbers of the input deck
+        line = text.count("\n", 0, m.start()) + 1
+        report.warnings.append(f"{name}:{line}: x_t = sqrt(alpha_t) x_0 + sqrt(1 - alpha_t) eps: alpha_bar_t is "
+                               f"meant (Ho et al. 2020, eq. 4){'; fixed' if opts.fix_formulas else '; --fix-formulas rewrites it'}")
+
     def live(m: re.Match) -> str:
         inner = m.group(1)
         return inner.strip(" ") if any(_clean(r) in served for r in find_refs(inner)) else m.group(0)
@@ -154,10 +163,6 @@ def rewrite(text: str, opts: DeckOptions, served: set[str], report: DeckReport, 
         text, n = _TABLE.subn(_comparison_table(), text, count=1)
         if not n:
             report.warnings.append(f"{name}: --table: no table whose header starts with '| Model | FID'")
-    for m in _WRONG.finditer(text):
-        line = text.count("\n", 0, m.start()) + 1
-        report.warnings.append(f"{name}:{line}: x_t = sqrt(alpha_t) x_0 + sqrt(1 - alpha_t) eps: alpha_bar_t is "
-                               f"meant (Ho et al. 2020, eq. 4){'; fixed' if opts.fix_formulas else '; --fix-formulas rewrites it'}")
     if opts.fix_formulas:
         text = _WRONG.sub(_RIGHT, text)
     return text
@@ -197,7 +202,7 @@ def build_deck(opts: DeckOptions, log=print) -> DeckReport:
             continue
         spec, fmt = match
         served.add(ref)
-        key = asset_key(spec.key, fmt, opts.quality, opts.lang)
+        key = asset_key(spec.key, fmt, opts.quality, opts.lang, opts.resolution, opts.fps)
         if state.get(ref) == key and (opts.out / ref).is_file():
             report.up_to_date.append(ref)
             log(f"  up to date {ref}")
@@ -205,7 +210,7 @@ def build_deck(opts: DeckOptions, log=print) -> DeckReport:
             todo.setdefault((spec.key, fmt), []).append((ref, key))
     if todo:
         staging = cache_dir() / "deck" / hashlib.sha256(str(opts.out.resolve()).encode()).hexdigest()[:12]
-        tasks = [(k, fmt, opts.quality, opts.lang, str(staging)) for k, fmt in todo]
+        tasks = [(k, fmt, opts.quality, opts.lang, str(staging), opts.resolution, opts.fps) for k, fmt in todo]
         start = time.perf_counter()
 
         def done(task, produced):

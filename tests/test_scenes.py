@@ -21,6 +21,7 @@ from scenes.reverse import ReverseTrajectories
 from scenes.schedule import NoiseSchedules
 from scenes.settings import LectureScene, SettingError
 from scenes.strings import STRINGS, tr
+from scenes.training import TrainingProcess
 from scenes.widgets import DigitCounter
 
 __module_test__ = "scenes"
@@ -52,7 +53,8 @@ SMALL = {"n_points": 300, "n_samples": 4}
 
 def small_settings(key, checkpoint=None):
     settings = SCENES[key].load().settings()
-    out = {k: v for k, v in SMALL.items() if k in settings}
+    # the training scene keeps its n: its recorded run ships for that n only
+    out = {k: v for k, v in SMALL.items() if k in settings and key != "training"}
     if "checkpoint" in settings and checkpoint is not None:
         out["checkpoint"] = str(checkpoint)
     return out
@@ -262,6 +264,11 @@ def test_reverse_prediction_overlay(scene):
     assert np.array_equal(parts.ghost.pixel_array, expected)
     assert np.array_equal(parts.panel.cloud.pixel_array, parts.panel.cloud._draw(traj.xs[k].numpy()))
     settle(scene)
+
+
+@frames_comparison(base_scene=TrainingProcess)
+def test_training_still(scene):
+    whole_scene(scene)
 
 
 # ------------------------------------------------------------- building blocks

@@ -1,0 +1,141 @@
+"""The deck builder on a small deck the tests write, and on the course deck."""
+
+import time
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+import cli
+from scenes.deck import MARP, DeckOptions, build_deck, find_refs
+
+TINY = dict(resolution=(256, 144), fps=5, quality="low")
+COURSE = Path(__file__).resolve().parents[2] / "shared" / "deck" / "slides.md"
+
+SMALL_DECK = """---
+marp: true
+---
+
+# Schedules
+
+![width:900px](assets/images/noise_schedules.png)
+
+---
+
+# Training
+
+<!-- Replace with your training visualization -->
+<!-- <video controls width="80%">
+  <source src="./assets/training.mp4" type="video/mp4">
+</video> -->
+
+---
+
+# Results: Image Generation
+
+<video controls width="100%">
+  <source src="assets/videos/NoiseSchedules.mp4" type="video/mp4">
+</video>
+
+---
+
+# Photos
+
+![alt](assets/images/001.png) ![alt](assets/images/002.png)
+
+$$x_t = \\sqrt{\\alpha_t}x_0 + \\sqrt{1-\\alpha_t}\\epsilon$$
+
+| Model | FID Score | Training Time |
+|-------|-----------|---------------|
+| DDPM | 3.21 | 24h |
+
+Gracias, ¿preguntas?
+"""
+
+
+@pytest.fixture()
+def small_deck(tmp_path):
+    deck = tmp_path / "in" / "slides.md"
+    (deck.parent / "assets" / "images").mkdir(parents=True)
+    deck.write_text(SMALL_DECK, encoding="utf-8")
+    (deck.parent / "assets" / "images" / "001.png").write_bytes(b"\x89PNG a photo")  # the lecturer's own
+    return deck
+
+
+def test_refs_are_found_everywhere():
+    refs = find_refs(SMALL_DECK)
+    assert refs == ["assets/images/noise_schedules.png", "./assets/training.mp4", "assets/videos/NoiseSchedules.mp4",
+                    "assets/images/001.png", "assets/images/002.png"]
+
+
+@pytest.mark.slow
+def test_small_deck_builds_and_a_second_run_renders_nothing(small_deck, tmp_path):
+    out = tmp_path / "out"
+    opts = DeckOptions(small_deck, out, jobs=2, table=True, **TINY)
+    report = build_deck(opts, log=lambda m: None)
+    assert sorted(report.rendered) == ["assets/images/noise_schedules.png", "assets/training.mp4",
+                                       "assets/videos/NoiseSchedules.mp4"]
+    assert report.supplied == ["assets/images/001.png"] and report.missing == ["assets/images/002.png"]
+    for ref in report.rendered + report.supplied:
+        assert (out / ref).is_file() and (out / ref).stat().st_size > 1000 or ref.endswith("001.png")
+    text = (out / "slides.md").read_text(encoding="utf-8")
+    # the slot is live, the unrelated comment stays, the table is measured, the formula is flagged
+    assert '<video controls width="80%">\n  <source src="./assets/training.mp4"' in text
+    assert "<!-- Replace with your training visualization -->" in text
+    assert "| DDPM (1000 steps) |" in text and "3.21" not in text and "Measured by this project" in text
+    line = next(i for i, ln in enumerate(SMALL_DECK.splitlines(), 1) if "alpha_t" in ln)
+    assert any(f"slides.md:{line}: x_t = sqrt(alpha_t)" in w for w in report.warnings), report.warnings
+    assert "\\sqrt{\\alpha_t}x_0" in text  # warned, not rewritten without --fix-formulas
+    # everything else is byte for byte the same
+    changed = {"<!-- <video controls", "</video> -->", "| Model | FID Score", "|-------", "| DDPM | 3.21"}
+    kept = [ln for ln in SMALL_DECK.splitlines() if not any(ln.startswith(c) for c in changed)]
+    out_lines = text.splitlines()
+    assert all(ln in out_lines for ln in kept)
+    assert report.html is not None if MARP.exists() else "./run.sh deck" in report.html_note
+    # nothing changed: nothing renders, and quickly
+    start = time.perf_counter()
+    again = build_deck(opts, log=lambda m: None)
+    assert again.rendered == [] and len(again.up_to_date) == 3 and time.perf_counter() - start < 5
+
+
+def test_deck_command_errors(small_deck, tmp_path):
+    runner = CliRunner()
+    result = runner.invoke(cli.cli, ["deck", "--deck", str(small_deck), "--out", str(tmp_path / "o"), "--slot", "nope"])
+    assert result.exit_code == 2 and "TITLE=SCENE" in result.output
+    result = runner.invoke(cli.cli, ["deck", "--deck", str(small_deck), "--out", str(tmp_path / "o"),
+                                     "--slot", "Results: Image Generation=sparkles"])
+    assert result.exit_code == 1 and "unknown scene 'sparkles'" in result.output
+    result = runner.invoke(cli.cli, ["deck", "--deck", str(small_deck), "--out", str(tmp_path / "o"),
+                                     "--slot", "No such slide=forward"])
+    assert result.exit_code == 1 and "no slide titled 'No such slide'" in result.output
+
+
+def test_slot_and_formula_fix(small_deck, tmp_path, monkeypatch):
+    """--slot points the slide's video at another scene's; --fix-formulas rewrites."""
+    import scenes.deck as deck_module
+
+    monkeypatch.setattr(deck_module, "render_many", lambda tasks, jobs, on_done=None: [])
+    opts = DeckOptions(small_deck, tmp_path / "o", slots={"Results: Image Generation": "digits-reverse"},
+                       fix_formulas=True, **TINY)
+    report = build_deck(opts, log=lambda m: None)
+    text = (tmp_path / "o" / "slides.md").read_text(encoding="utf-8")
+    assert 'src="assets/videos/DigitsGeneration.mp4"' in text and "NoiseSchedules.mp4" not in text
+    assert "\\sqrt{\\bar\\alpha_t}x_0 + \\sqrt{1-\\bar\\alpha_t}\\epsilon" in text
+    assert any("fixed" in w for w in report.warnings)
+
+
+@pytest.mark.slow
+@pytest.mark.skipif(not COURSE.is_file(), reason="the course deck is in ../shared/deck (not in this checkout)")
+def test_the_course_deck(tmp_path):
+    out = tmp_path / "lecture"
+    report = build_deck(DeckOptions(COURSE, out, jobs=2, table=True, **TINY), log=lambda m: None)
+    assert set(report.rendered) >= {"assets/videos/DiffusionProcess.mp4", "assets/images/forward_process.png",
+                                    "assets/images/reverse_process.png", "assets/images/ddpm_paper_nice_property.png",
+                                    "assets/training.mp4"}
+    assert "image.png" in report.missing and "assets/images/001.png" in report.missing
+    text = (out / "slides.md").read_text(encoding="utf-8")
+    assert '<source src="./assets/training.mp4"' in text and "<!-- <video" not in text
+    assert "| DDPM (1000 steps) |" in text
+    assert sum("alpha_bar_t is meant" in w for w in report.warnings) == 2
+    for ref in report.rendered:
+        assert (out / ref).is_file()
