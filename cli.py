@@ -213,7 +213,9 @@ def list_scenes():
               help="png writes the last frame, the deck's still.")
 @click.option("--out", "out_dir", type=click.Path(file_okay=False), default=None, help="Output folder [default: renders/].")
 @click.option("--list", "show_list", is_flag=True, help="List the scenes and exit.")
-def render(scene, quality, lang, dataset, text, fmt, out_dir, show_list):
+@click.option("--jobs", type=click.IntRange(min=1), default=1, show_default=True,
+              help="With 'all': scenes rendered at once, each in its own process.")
+def render(scene, quality, lang, dataset, text, fmt, out_dir, show_list, jobs):
     """Render SCENE (or all) into renders/ under the deck's file names."""
     from scenes.latex import MissingLatex
     from scenes.render import RENDERS, RenderError, check_output_dir, render_scene
@@ -229,17 +231,25 @@ def render(scene, quality, lang, dataset, text, fmt, out_dir, show_list):
         check_output_dir(out)
     except RenderError as exc:
         raise click.BadParameter(str(exc), param_hint="--out") from exc
+    tasks = []
     for key in keys:
         declared = SCENES[key].load().settings()
         settings = {"lang": lang, **{k: v for k, v in given.items() if k in declared}}
         if text is not None and "dataset" in declared and dataset is None:
             settings["dataset"] = "text"
-        click.echo(f"rendering {key} ({SCENES[key].cls}, {quality}, {fmt}) ...")
-        try:
-            path = render_scene(key, fmt=fmt, quality=quality, out_dir=out, settings=settings)
-        except (RenderError, SettingError, MissingLatex, CheckpointError, ValueError) as exc:
-            raise _fail(exc) from exc
-        click.echo(f"wrote {path}")
+        tasks.append(dict(key=key, fmt=fmt, quality=quality, out_dir=out, settings=settings))
+    try:
+        if jobs > 1 and len(tasks) > 1:
+            from scenes.deck import render_many
+
+            click.echo(f"rendering {len(tasks)} scenes ({quality}, {fmt}), {jobs} at once ...")
+            render_many(tasks, jobs, on_done=lambda task, path: click.echo(f"wrote {path}"))
+            return
+        for task in tasks:
+            click.echo(f"rendering {task['key']} ({SCENES[task['key']].cls}, {quality}, {fmt}) ...")
+            click.echo(f"wrote {render_scene(**task)}")
+    except (RenderError, SettingError, MissingLatex, CheckpointError, ValueError) as exc:
+        raise _fail(exc) from exc
 
 
 @cli.command()

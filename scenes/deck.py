@@ -67,6 +67,30 @@ def find_refs(text: str) -> list[str]:
     return [r for r in dict.fromkeys(refs) if not re.match(r"^[a-z]+://|^data:|^#", r)]
 
 
+_VIDEO = re.compile(r"<video\b[^>]*>.*?</video>", re.DOTALL | re.IGNORECASE)
+
+
+def poster_ref(ref: str, lang: str) -> str | None:
+    """The still shown before a served video plays (and in a PDF): the scene's still,
+    its last frame, beside the video: assets/videos/DiffusionProcess.mp4 ->
+    assets/videos/forward_process.png. None for a file no scene makes."""
+    match = scene_for(Path(ref).name, lang)
+    if match is None or match[1] == "png":
+        return None
+    name = match[0].output_name("png", lang)
+    head, _, _ = ref.rpartition("/")
+    return f"{head}/{name}" if head else name
+
+
+def _with_poster(m: re.Match, served: set[str], lang: str) -> str:
+    tag = m.group(0)
+    refs = [r for r in find_refs(tag) if _clean(r) in served]
+    if not refs or re.search(r"<video\b[^>]*\bposter\s*=", tag, re.IGNORECASE):
+        return tag  # not ours, or the deck chose its own poster
+    poster = poster_ref(refs[0], lang)
+    return tag if poster is None else re.sub(r"<video\b", f'<video poster="{poster}"', tag, count=1, flags=re.IGNORECASE)
+
+
 def _clean(ref: str) -> str:
     return os.path.normpath(ref[2:] if ref.startswith("./") else ref)
 
@@ -86,18 +110,15 @@ def asset_key(key: str, fmt: str, quality: str, lang: str, resolution=None, fps=
     return h.hexdigest()[:16]
 
 
-def _render_one(task: tuple) -> str:
+def _render_one(task: dict) -> str:
     from scenes.render import render_scene
 
-    key, fmt, quality, lang, out_dir, *extra = task
-    resolution, fps = (extra + [None, None])[:2]
-    return str(render_scene(key, fmt=fmt, quality=quality, out_dir=out_dir, settings={"lang": lang},
-                            progress=False, resolution=resolution, fps=fps))
+    return str(render_scene(progress=False, **task))
 
 
-def render_many(tasks: list[tuple], jobs: int, on_done=None) -> list[str]:
-    """Render (key, fmt, quality, lang, out_dir[, resolution, fps]) tasks in ``jobs``
-    separate processes, in order of submission."""
+def render_many(tasks: list[dict], jobs: int, on_done=None) -> list[str]:
+    """Render tasks (render_scene's keyword arguments: key, fmt, quality, out_dir,
+    settings, ...) in ``jobs`` separate processes; results in order of submission."""
     if jobs <= 1 or len(tasks) <= 1:
         out = []
         for t in tasks:
@@ -137,12 +158,25 @@ def _apply_slot(text: str, title: str, key: str) -> str:
     raise ValueError(f"--slot: no slide titled {title!r}")
 
 
-def _comparison_table() -> str:
+NOTE = {
+    "es": ("Medido por este proyecto en MNIST: FID con las características de su clasificador, {n} muestras por "
+           "fila contra las 10.000 imágenes de prueba; tiempo por 1.000 imágenes en {machine}. Comando: {cmd}"),
+    "en": ("Measured by this project on MNIST: FID on its classifier's features, {n} samples per row against the "
+           "10,000 test images; time per 1,000 images on {machine}. Command: {cmd}"),
+}
+
+
+def _comparison_table(lang: str) -> str:
+    """The project's measured comparison (docs/mnist/comparison_h200.md), small, with
+    what was measured, where, and the command, in the deck's language."""
     lines = COMPARISON.read_text().splitlines()
-    table = [ln for ln in lines[lines.index(next(ln for ln in lines if ln.startswith("| Model"))):] if ln.startswith("|")]
-    first = table[: next(i for i, ln in enumerate(table[2:], 2) if ln.startswith("| Model"))]
-    return ("\n".join(first) + "\n\n<span class=\"small-text\">Measured by this project on MNIST: " + lines[0] +
-            " " + lines[1] + "</span>\n")
+    start = next(i for i, ln in enumerate(lines) if ln.startswith("| Model"))
+    end = next(i for i in range(start, len(lines)) if not lines[i].startswith("|"))
+    n = re.search(r"(\d+) samples per row", lines[0])
+    machine = re.search(r"on \w+: ([^(]+)", lines[0])
+    note = NOTE.get(lang, NOTE["en"]).format(n=n.group(1) if n else "?", machine=(machine.group(1).strip() if machine
+                                             else "?"), cmd="`python cli.py compare --device cuda -n 10000 --batch 2000`")
+    return '<div class="small-text">\n\n' + "\n".join(lines[start:end]) + f"\n\n{note}\n\n</div>\n"
 
 
 def rewrite(text: str, opts: DeckOptions, served: set[str], report: DeckReport, name: str = "slides.md") -> str:
@@ -159,8 +193,9 @@ def rewrite(text: str, opts: DeckOptions, served: set[str], report: DeckReport, 
     text = _COMMENT.sub(live, text)
     for title, key in opts.slots.items():
         text = _apply_slot(text, title, key)
+    text = _VIDEO.sub(lambda m: _with_poster(m, served, opts.lang), text)
     if opts.table:
-        text, n = _TABLE.subn(_comparison_table(), text, count=1)
+        text, n = _TABLE.subn(lambda _m: _comparison_table(opts.lang), text, count=1)
         if not n:
             report.warnings.append(f"{name}: --table: no table whose header starts with '| Model | FID'")
     if opts.fix_formulas:
@@ -178,7 +213,9 @@ def build_deck(opts: DeckOptions, log=print) -> DeckReport:
     slotted = text
     for title, key in opts.slots.items():
         slotted = _apply_slot(slotted, title, key)
-    refs = [_clean(r) for r in find_refs(slotted)]
+    raw = find_refs(slotted)
+    posters = [poster_ref(r, opts.lang) for r in raw if r.lower().endswith((".mp4", ".gif"))]
+    refs = list(dict.fromkeys([_clean(r) for r in raw] + [_clean(p) for p in posters if p]))
     opts.out.mkdir(parents=True, exist_ok=True)
     state_path = opts.out / ".deck-state.json"
     try:
@@ -210,18 +247,19 @@ def build_deck(opts: DeckOptions, log=print) -> DeckReport:
             todo.setdefault((spec.key, fmt), []).append((ref, key))
     if todo:
         staging = cache_dir() / "deck" / hashlib.sha256(str(opts.out.resolve()).encode()).hexdigest()[:12]
-        tasks = [(k, fmt, opts.quality, opts.lang, str(staging), opts.resolution, opts.fps) for k, fmt in todo]
+        tasks = [dict(key=k, fmt=fmt, quality=opts.quality, out_dir=str(staging), settings={"lang": opts.lang},
+                      resolution=opts.resolution, fps=opts.fps) for k, fmt in todo]
         start = time.perf_counter()
 
         def done(task, produced):
-            for ref, key in todo[(task[0], task[1])]:
+            for ref, key in todo[(task["key"], task["fmt"])]:
                 dst = opts.out / ref
                 dst.parent.mkdir(parents=True, exist_ok=True)
                 with atomic_write(dst) as tmp:
                     shutil.copyfile(produced, tmp)
                 state[ref] = key
                 report.rendered.append(ref)
-                log(f"  rendered   {ref} ({task[0]}, {time.perf_counter() - start:.0f} s)")
+                log(f"  rendered   {ref} ({task['key']}, {time.perf_counter() - start:.0f} s)")
             with atomic_write(state_path) as tmp:
                 Path(tmp).write_text(json.dumps(state, indent=1))
 

@@ -74,20 +74,22 @@ def test_small_deck_builds_and_a_second_run_renders_nothing(small_deck, tmp_path
     opts = DeckOptions(small_deck, out, jobs=2, table=True, **TINY)
     report = build_deck(opts, log=lambda m: None)
     assert sorted(report.rendered) == ["assets/images/noise_schedules.png", "assets/training.mp4",
-                                       "assets/videos/NoiseSchedules.mp4"]
+                                       "assets/training_process.png",  # posters: each video's still, beside it
+                                       "assets/videos/NoiseSchedules.mp4", "assets/videos/noise_schedules.png"]
     assert report.supplied == ["assets/images/001.png"] and report.missing == ["assets/images/002.png"]
     for ref in report.rendered + report.supplied:
         assert (out / ref).is_file() and (out / ref).stat().st_size > 1000 or ref.endswith("001.png")
     text = (out / "slides.md").read_text(encoding="utf-8")
     # the slot is live, the unrelated comment stays, the table is measured, the formula is flagged
-    assert '<video controls width="80%">\n  <source src="./assets/training.mp4"' in text
+    assert '<video poster="./assets/training_process.png" controls width="80%">\n  <source src="./assets/training.mp4"' in text
+    assert '<video poster="assets/videos/noise_schedules.png" controls' in text
     assert "<!-- Replace with your training visualization -->" in text
-    assert "| DDPM (1000 steps) |" in text and "3.21" not in text and "Measured by this project" in text
+    assert "| DDPM (1000 steps) |" in text and "3.21" not in text and "Medido por este proyecto" in text
     line = next(i for i, ln in enumerate(SMALL_DECK.splitlines(), 1) if "alpha_t" in ln)
     assert any(f"slides.md:{line}: x_t = sqrt(alpha_t)" in w for w in report.warnings), report.warnings
     assert "\\sqrt{\\alpha_t}x_0" in text  # warned, not rewritten without --fix-formulas
     # everything else is byte for byte the same
-    changed = {"<!-- <video controls", "</video> -->", "| Model | FID Score", "|-------", "| DDPM | 3.21"}
+    changed = {"<!-- <video controls", "</video> -->", "| Model | FID Score", "|-------", "| DDPM | 3.21", "<video controls"}
     kept = [ln for ln in SMALL_DECK.splitlines() if not any(ln.startswith(c) for c in changed)]
     out_lines = text.splitlines()
     assert all(ln in out_lines for ln in kept)
@@ -95,7 +97,7 @@ def test_small_deck_builds_and_a_second_run_renders_nothing(small_deck, tmp_path
     # nothing changed: nothing renders, and quickly
     start = time.perf_counter()
     again = build_deck(opts, log=lambda m: None)
-    assert again.rendered == [] and len(again.up_to_date) == 3 and time.perf_counter() - start < 5
+    assert again.rendered == [] and len(again.up_to_date) == 5 and time.perf_counter() - start < 5
 
 
 def test_deck_command_errors(small_deck, tmp_path):
