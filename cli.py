@@ -262,7 +262,8 @@ def render(scene, quality, lang, dataset, text, fmt, out_dir, show_list, jobs):
 @click.option("--slot", "slots", multiple=True, metavar="TITLE=SCENE", help="Put SCENE's video on the slide titled TITLE.")
 @click.option("--table", is_flag=True, help="Replace the '| Model | FID' table with the project's measured comparison.")
 @click.option("--fix-formulas", is_flag=True, help="Rewrite sqrt(alpha_t) x_0 + sqrt(1 - alpha_t) eps with alpha_bar_t.")
-def deck(deck_path, out, quality, lang, jobs, slots, table, fix_formulas):
+@click.option("--pdf", is_flag=True, help="Also print OUT/slides.pdf (Marp CLI through Chromium); videos show their poster.")
+def deck(deck_path, out, quality, lang, jobs, slots, table, fix_formulas, pdf):
     """Build a finished lecture from a Marp deck: every asset rendered and in place, then the HTML."""
     from scenes.deck import DeckOptions, build_deck
 
@@ -270,7 +271,7 @@ def deck(deck_path, out, quality, lang, jobs, slots, table, fix_formulas):
     if any(len(p) != 2 or not p[0].strip() for p in pairs):
         raise click.BadParameter("expected TITLE=SCENE, e.g. 'Results: Image Generation=digits-reverse'", param_hint="--slot")
     opts = DeckOptions(Path(deck_path), Path(out), quality, lang, jobs, {t.strip(): k.strip() for t, k in pairs},
-                       table, fix_formulas)
+                       table, fix_formulas, pdf)
     try:
         report = build_deck(opts, log=click.echo)
     except ValueError as exc:
@@ -282,6 +283,8 @@ def deck(deck_path, out, quality, lang, jobs, slots, table, fix_formulas):
     click.echo(f"{len(report.rendered)} rendered, {len(report.up_to_date)} up to date, {len(report.supplied)} supplied, "
                f"{len(report.missing)} missing; deck: {Path(out) / 'slides.md'}")
     click.echo(f"html: {report.html}" if report.html else report.html_note)
+    if pdf:
+        click.echo(f"pdf: {report.pdf}" if report.pdf else report.pdf_note)
 
 
 if __name__ == "__main__":

@@ -6,7 +6,7 @@
 #   ./run.sh setup    only install
 #   ./run.sh deck ... install also Node and Marp CLI (pinned in package.json), then
 #                     python cli.py deck ...; ./run.sh deck-setup only installs them
-#   ./run.sh browser  install also Debian's chromium (headless screenshots of the deck)
+#   ./run.sh browser  install also Debian's chromium and poppler-utils (deck --pdf, its test)
 #
 # It installs (each step only when needed, saying what it does): the system libraries
 # Manim builds against, LaTeX for the formulas, a font, a virtual environment in .venv
@@ -113,6 +113,6 @@ case "$cmd" in
     setup
     install_marp
     exec "$VENV/bin/python" cli.py deck "$@" ;;
-  browser) apt_install chromium ;;
+  browser) apt_install chromium poppler-utils ;;
   *) echo "usage: ./run.sh [render|test|setup|deck|deck-setup|browser] [args...]" >&2; exit 2 ;;
 esac

@@ -46,6 +46,7 @@ class DeckOptions:
     slots: dict[str, str] = field(default_factory=dict)  # slide title -> scene key
     table: bool = False
     fix_formulas: bool = False
+    pdf: bool = False
     resolution: tuple[int, int] | None = None  # tests render tiny
     fps: int | None = None
 
@@ -59,6 +60,8 @@ class DeckReport:
     warnings: list[str] = field(default_factory=list)
     html: Path | None = None
     html_note: str = ""
+    pdf: Path | None = None
+    pdf_note: str = ""
 
 
 def find_refs(text: str) -> list[str]:
@@ -270,6 +273,8 @@ def build_deck(opts: DeckOptions, log=print) -> DeckReport:
     for ref in report.missing:
         log(f"  missing    {ref}")
     report.html, report.html_note = build_html(opts.out / "slides.md")
+    if opts.pdf:
+        report.pdf, report.pdf_note = build_pdf(opts.out / "slides.md")
     return report
 
 
@@ -285,3 +290,33 @@ def build_html(slides: Path) -> tuple[Path | None, str]:
         last = (proc.stderr or proc.stdout).strip().splitlines()[-1:] or ["no output"]
         return None, f"Marp CLI failed: {last[0]}"
     return html, ""
+
+
+def find_browser() -> str | None:
+    """Debian's chromium (or another Chromium or Chrome on the PATH)."""
+    for name in ("chromium", "chromium-browser", "google-chrome", "google-chrome-stable"):
+        path = shutil.which(name)
+        if path:
+            return path
+    return None
+
+
+def build_pdf(slides: Path) -> tuple[Path | None, str]:
+    """slides.pdf beside slides.md: Marp CLI prints the deck through Chromium (named to
+    it with --browser-path). A <video> prints as its poster, our scene's still."""
+    if not MARP.exists():
+        return None, "no PDF: Marp CLI is not installed here; ./run.sh deck installs it"
+    browser = find_browser()
+    if browser is None:
+        return None, "no PDF: Chromium is not installed here; ./run.sh browser installs it (Debian's chromium)"
+    pdf = slides.with_suffix(".pdf")
+    env = {**os.environ}
+    if hasattr(os, "geteuid") and os.geteuid() == 0:
+        env.setdefault("CHROME_NO_SANDBOX", "1")  # root (containers, CI): Chromium refuses its sandbox
+    proc = subprocess.run([str(MARP), "--pdf", "--html", "--allow-local-files", "--browser", "chrome",
+                           "--browser-path", browser, str(slides), "-o", str(pdf)],
+                          capture_output=True, text=True, env=env)
+    if proc.returncode != 0 or not pdf.is_file():
+        last = (proc.stderr or proc.stdout).strip().splitlines()[-1:] or ["no output"]
+        return None, f"Marp CLI could not print the PDF: {last[0]}"
+    return pdf, ""

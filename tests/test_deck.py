@@ -141,3 +141,55 @@ def test_the_course_deck(tmp_path):
     assert sum("alpha_bar_t is meant" in w for w in report.warnings) == 2
     for ref in report.rendered:
         assert (out / ref).is_file()
+
+
+def _needs(tool: str) -> bool:
+    import shutil
+
+    return shutil.which(tool) is None
+
+
+@pytest.mark.slow
+@pytest.mark.skipif(not MARP.exists() or _needs("chromium") or _needs("pdftoppm"),
+                    reason="needs Marp CLI, Chromium and pdftoppm (./run.sh deck-setup, ./run.sh browser; CI has them)")
+def test_the_pdf_shows_each_video_poster(tmp_path):
+    """Two of our videos in a deck: in the PDF their slides show the poster (the
+    scene's still), not an empty black or white box."""
+    import subprocess
+
+    import numpy as np
+    from PIL import Image
+
+    deck = tmp_path / "slides.md"
+    deck.write_text("---\nmarp: true\n---\n\n# A\n\n<video controls width=\"80%\">\n"
+                    "  <source src=\"assets/videos/NoiseSchedules.mp4\" type=\"video/mp4\">\n</video>\n\n---\n\n"
+                    "# B\n\n<video controls width=\"80%\">\n  <source src=\"assets/training.mp4\" type=\"video/mp4\">\n"
+                    "</video>\n", encoding="utf-8")
+    out = tmp_path / "out"
+    report = build_deck(DeckOptions(deck, out, jobs=2, pdf=True, **TINY), log=lambda m: None)
+    assert report.pdf == out / "slides.pdf" and report.pdf.stat().st_size > 10_000, report.pdf_note
+    subprocess.run(["pdftoppm", "-png", "-r", "40", str(report.pdf), str(tmp_path / "page")], check=True)
+    pages = sorted(tmp_path.glob("page*.png"))
+    assert len(pages) == 2
+    for page, still in zip(pages, ("assets/videos/noise_schedules.png", "assets/training_process.png")):
+        img = np.asarray(Image.open(page).convert("RGB")).astype(int)
+        body = img[img.shape[0] // 4 : -img.shape[0] // 8, img.shape[1] // 8 : -img.shape[1] // 8]
+        assert body.std() > 20  # a picture, not a uniform box
+        dark = (body.sum(axis=2) < 60).mean()
+        assert dark < 0.5  # not the black box a printed <video> is without a poster
+        # the poster's own colours are there: its blue ink (clouds, curves) or its text
+        poster = np.asarray(Image.open(out / still).convert("RGB")).astype(int)
+        assert abs(body.mean() - poster.mean()) < 40
+
+
+def test_without_chromium_the_pdf_says_how(small_deck, tmp_path, monkeypatch):
+    import scenes.deck as deck_module
+
+    monkeypatch.setattr(deck_module, "render_many", lambda tasks, jobs, on_done=None: [])
+    monkeypatch.setattr(deck_module, "find_browser", lambda: None)
+    monkeypatch.setattr(deck_module, "MARP", tmp_path / "marp")  # present, so the browser is what is missing
+    (tmp_path / "marp").write_text("")
+    monkeypatch.setattr(deck_module, "build_html", lambda slides: (None, "no HTML"))
+    report = build_deck(DeckOptions(small_deck, tmp_path / "o", pdf=True, **TINY), log=lambda m: None)
+    assert report.pdf is None and "./run.sh browser" in report.pdf_note
+    assert (tmp_path / "o" / "slides.md").is_file()
