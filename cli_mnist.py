@@ -95,21 +95,22 @@ def mnist_evaluate(data_dir, checkpoint, classifier, device, batch, amp, sampler
 @_evaluation_options
 @click.option("-n", "--n", "n", type=click.IntRange(min=2), default=1000, show_default=True,
               help="Samples per row for the FID (the time column is per 1,000 images).")
-@click.option("--ddim-steps", multiple=True, type=click.IntRange(min=1), default=(50, 100), show_default=True)
+@click.option("--sample-steps", "--ddim-steps", "steps", multiple=True, type=click.IntRange(min=1), default=(50, 100),
+              show_default=True, help="DDIM's timesteps: a row for each (--ddim-steps is an older name).")
 @click.option("--eta", "etas", multiple=True, type=Finite(min=0), default=(0.0, 1.0), show_default=True,
               help="DDIM's eta values: a row for each steps and eta (0 deterministic, 1 stochastic).")
 @click.option("--out", type=click.Path(dir_okay=False), callback=_writable_file, default="comparison.md", show_default=True)
-def mnist_compare(data_dir, checkpoint, classifier, device, batch, amp, n, ddim_steps, etas, out):
+def mnist_compare(data_dir, checkpoint, classifier, device, batch, amp, n, steps, etas, out):
     """The deck's "Comparison with Other Models" table, measured: DDPM against DDIM."""
     from diffusion_core import Evaluator, atomic_write, compare_samplers, comparison_table
     from diffusion_core.mnist.eval import table_row
 
     result, clf, _, test = _evaluation_inputs(checkpoint, classifier, data_dir)
-    for s in ddim_steps:
+    for s in steps:
         if not 1 <= s <= result.schedule.T:
-            raise click.BadParameter(f"DDIM steps must be in 1..{result.schedule.T}, got {s}", param_hint="--ddim-steps")
+            raise click.BadParameter(f"DDIM steps must be in 1..{result.schedule.T}, got {s}", param_hint="--sample-steps")
     configs = [SamplerConfig("ddpm")] + [SamplerConfig("ddim", steps=s, eta=e) for e in dict.fromkeys(etas)
-                                         for s in ddim_steps]
+                                         for s in steps]
     minutes = result.wall_time_s / 60
     rows = compare_samplers(result.model, result.schedule, Evaluator(clf, test), configs, n, batch, device, amp,
                             log=lambda row: click.echo(table_row(row, minutes)))

@@ -158,7 +158,7 @@ def main(argv=None) -> int:
 
     # 3. The comparison table on 10,000 samples per row.
     cmd = [sys.executable, "cli.py", "compare", "--device", dev, "-n", str(args.compare_n), "--batch",
-           str(args.compare_batch), "--ddim-steps", "50", "--eta", "0", "--eta", "1",
+           str(args.compare_batch), "--sample-steps", "50", "--eta", "0", "--eta", "1",
            "--out", str(args.out / "comparison.md")]
     print("$ " + " ".join(cmd[1:]), flush=True)
     rc = subprocess.call(cmd, cwd=REPO)

@@ -35,7 +35,7 @@ class ReverseTrajectories(ToyModelScene):
     """Noise becomes data under a trained model's reverse process."""
 
     sampler: str = "ddpm"
-    ddim_steps: int = 50
+    sample_steps: int = 50  # DDIM's timesteps (DDPM takes all T)
     eta: float = 0.0
     show_prediction: bool = True
     n_highlight: int = 4
@@ -64,7 +64,7 @@ class ReverseTrajectories(ToyModelScene):
 
     def start(self) -> tuple[Trajectory, SimpleNamespace]:
         """The model's trajectory (from the cache), and the layout at x_T."""
-        config = SamplerConfig(self.sampler, steps=self.ddim_steps, eta=self.eta)
+        config = SamplerConfig(self.sampler, steps=self.sample_steps, eta=self.eta)
         traj = toy_trajectory(self.train_config(), config, self.n_points, self.seed)
         title = self.title("reverse_title", self.subtitle_key())
         layout = cloud_layout(traj.xs[0].numpy(), self.formula(), self.T)

@@ -11,5 +11,5 @@ from scenes.reverse import ReverseTrajectories
 
 class ReverseTrajectoriesDDIM(ReverseTrajectories):
     sampler = "ddim"
-    ddim_steps = 50
+    sample_steps = 50
     eta = 0.0
