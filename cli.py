@@ -214,7 +214,7 @@ def list_scenes():
 @click.option("--out", "out_dir", type=click.Path(file_okay=False), default=None, help="Output folder [default: renders/].")
 @click.option("--list", "show_list", is_flag=True, help="List the scenes and exit.")
 @click.option("--jobs", type=click.IntRange(min=1), default=1, show_default=True,
-              help="With 'all': scenes rendered at once, each in its own process.")
+              help="With 'all': scenes rendered at once, each in its own process (those up to date are skipped).")
 def render(scene, quality, lang, dataset, text, fmt, out_dir, show_list, jobs):
     """Render SCENE (or all) into renders/ under the deck's file names."""
     from scenes.latex import MissingLatex
@@ -239,15 +239,14 @@ def render(scene, quality, lang, dataset, text, fmt, out_dir, show_list, jobs):
             settings["dataset"] = "text"
         tasks.append(dict(key=key, fmt=fmt, quality=quality, out_dir=out, settings=settings))
     try:
-        if jobs > 1 and len(tasks) > 1:
-            from scenes.deck import render_many
+        if scene == "all":  # in separate processes, and only what is missing or out of date
+            from scenes.deck import render_cached
 
             click.echo(f"rendering {len(tasks)} scenes ({quality}, {fmt}), {jobs} at once ...")
-            render_many(tasks, jobs, on_done=lambda task, path: click.echo(f"wrote {path}"))
+            render_cached(tasks, jobs, log=click.echo)
             return
-        for task in tasks:
-            click.echo(f"rendering {task['key']} ({SCENES[task['key']].cls}, {quality}, {fmt}) ...")
-            click.echo(f"wrote {render_scene(**task)}")
+        click.echo(f"rendering {scene} ({SCENES[scene].cls}, {quality}, {fmt}) ...")
+        click.echo(f"wrote {render_scene(**tasks[0])}")
     except (RenderError, SettingError, MissingLatex, CheckpointError, ValueError) as exc:
         raise _fail(exc) from exc
 

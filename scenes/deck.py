@@ -22,7 +22,7 @@ from pathlib import Path
 from diffusion_core import REPO, atomic_write, cache_dir, models_dir
 from scenes.registry import LANGS, SCENES, scene_for
 
-__all__ = ["DeckOptions", "DeckReport", "build_deck", "find_refs", "render_many", "asset_key", "MARP"]
+__all__ = ["DeckOptions", "DeckReport", "build_deck", "find_refs", "render_many", "render_cached", "asset_key", "MARP"]
 
 MARP = REPO / "node_modules" / ".bin" / "marp"
 # Markdown images, and src= of <video>, <source> and <img>, anywhere (inside comments too)
@@ -98,10 +98,11 @@ def _clean(ref: str) -> str:
     return os.path.normpath(ref[2:] if ref.startswith("./") else ref)
 
 
-def asset_key(key: str, fmt: str, quality: str, lang: str, resolution=None, fps=None) -> str:
-    """What an asset depends on: its scene, format, quality, language, the models and
-    the code. The same key means the same file."""
-    h = hashlib.sha256(json.dumps([key, fmt, quality, lang, resolution, fps]).encode())
+def asset_key(key: str, fmt: str, quality: str, lang: str, resolution=None, fps=None, settings=None) -> str:
+    """What an asset depends on: its scene, format, quality, language (and other
+    settings), the models and the code. The same key means the same file."""
+    extra = sorted((settings or {}).items())
+    h = hashlib.sha256(json.dumps([key, fmt, quality, lang, resolution, fps, extra], default=str).encode())
     for folder in (REPO / "scenes", REPO / "diffusion_core"):
         for f in sorted(folder.rglob("*.py")):
             h.update(f.read_bytes())
@@ -139,6 +140,44 @@ def render_many(tasks: list[dict], jobs: int, on_done=None) -> list[str]:
             if on_done:
                 on_done(t, results[-1])
         return results
+
+
+def render_cached(tasks: list[dict], jobs: int, log=print) -> list[Path]:
+    """``render all``'s incremental rendering: a task whose file is already in its
+    out_dir with the same asset key (.render-state.json there) is not rendered again."""
+    states: dict[Path, dict] = {}
+    todo, done = [], []
+    for task in tasks:
+        out = Path(task["out_dir"])
+        state = states.setdefault(out, _read_state(out / ".render-state.json"))
+        settings = task.get("settings") or {}
+        key = asset_key(task["key"], task["fmt"], task["quality"], settings.get("lang", LANGS[0]),
+                        settings=settings)
+        name = SCENES[task["key"]].output_name(task["fmt"], settings.get("lang", LANGS[0]))
+        if state.get(name) == key and (out / name).is_file():
+            log(f"up to date {out / name}")
+            done.append(out / name)
+        else:
+            todo.append((task, name, key))
+
+    def finished(task, path):
+        out = Path(task["out_dir"])
+        name, key = next((n, k) for t, n, k in todo if t is task)
+        states[out][name] = key
+        with atomic_write(out / ".render-state.json") as tmp:
+            Path(tmp).write_text(json.dumps(states[out], indent=1))
+        log(f"wrote {path}")
+        done.append(Path(path))
+
+    render_many([t for t, _, _ in todo], jobs, on_done=finished)
+    return done
+
+
+def _read_state(path: Path) -> dict:
+    try:
+        return json.loads(path.read_text())
+    except (OSError, ValueError):
+        return {}
 
 
 def _slides(text: str) -> list[tuple[int, int]]:

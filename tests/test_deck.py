@@ -193,3 +193,27 @@ def test_without_chromium_the_pdf_says_how(small_deck, tmp_path, monkeypatch):
     report = build_deck(DeckOptions(small_deck, tmp_path / "o", pdf=True, **TINY), log=lambda m: None)
     assert report.pdf is None and "./run.sh browser" in report.pdf_note
     assert (tmp_path / "o" / "slides.md").is_file()
+
+
+def test_render_all_renders_only_what_is_missing_or_out_of_date(tmp_path, monkeypatch):
+    import scenes.deck as deck_module
+    from scenes.registry import SCENES
+
+    made = []
+
+    def fake_render_many(tasks, jobs, on_done=None):
+        for task in tasks:
+            path = Path(task["out_dir"]) / SCENES[task["key"]].output_name(task["fmt"], task["settings"]["lang"])
+            path.write_bytes(b"png")
+            made.append(task["key"])
+            on_done(task, path)
+
+    monkeypatch.setattr(deck_module, "render_many", fake_render_many)
+    runner = CliRunner()
+    args = ["render", "all", "--format", "png", "-q", "low", "--out", str(tmp_path), "--jobs", "2"]
+    assert runner.invoke(cli.cli, args).exit_code == 0 and sorted(made) == sorted(SCENES)
+    made.clear()
+    result = runner.invoke(cli.cli, args)
+    assert result.exit_code == 0 and made == [] and result.output.count("up to date") == len(SCENES)
+    result = runner.invoke(cli.cli, [*args[:-2], "--jobs", "1", "--lang", "en"])  # another setting: all again
+    assert result.exit_code == 0 and sorted(made) == sorted(SCENES)
