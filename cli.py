@@ -38,6 +38,7 @@ from diffusion_core import (  # noqa: E402
     TrainingDiverged,
     checkpoint_path,
     dataset_names,
+    ensure_writable,
     mnist_checkpoint_path,
 )
 from scenes.registry import FORMATS, LANGS, QUALITIES, SCENES  # noqa: E402
@@ -90,7 +91,9 @@ def _train_toy(ctx, given, out, device, quiet, force, **opts):
     from diffusion_core import save_checkpoint, train_toy
 
     config = _toy_config(**opts)
+    env = None if out else "DIFFUSION_MODELS_DIR"
     out = out or checkpoint_path(config)
+    ensure_writable(Path(out).parent, env)  # before the training, not after it
     result = train_toy(config, device=device, progress=not quiet, force=force)
     save_checkpoint(result, out)
     m = result.metrics
@@ -125,6 +128,7 @@ def _train_mnist(ctx, given, out, device, quiet, force, **o):
     if device != "cuda" and o["compile_mode"] not in (None, "none"):
         raise click.BadParameter("compilation is for the GPU loop (--device cuda)", param_hint="--compile")
     fast = FastOptions(compile_mode=o["compile_mode"] or "reduce-overhead") if device == "cuda" else None
+    ensure_writable(Path(out or mnist_checkpoint_path()).parent, None if out else "DIFFUSION_MODELS_DIR")
     run = train_recorded(config, o["data_dir"], device, not quiet, fast, o["probe_every"], o["probe_n"],
                          o["probe_eta"], snaps, log=lambda m: click.echo(m, err=True), force=force)
     run.result.command = _command_line(ctx)

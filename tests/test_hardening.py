@@ -96,6 +96,8 @@ def test_unwritable_models_dir_fails_before_training(runner, tmp_path, monkeypat
     start = time.perf_counter()
     result = runner.invoke(cli.cli, ["sample", *TINY_TRAIN[:-1], "-n", "5", "--out", str(tmp_path / "t.npz")])
     one_line_error(result, 1, f"cannot write into {blocker / 'models'}", "$DIFFUSION_MODELS_DIR")
+    result = runner.invoke(cli.cli, ["train", *TINY_TRAIN[:-1], "--steps", "5000"])  # into the model cache
+    one_line_error(result, 1, f"cannot write into {blocker / 'models'}", "$DIFFUSION_MODELS_DIR")
     assert time.perf_counter() - start < 10  # no training happened first
 
 
