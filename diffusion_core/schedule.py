@@ -171,6 +171,21 @@ class NoiseSchedule:
         abar = self.alpha_bar[t]
         return (x_t - abar.sqrt().item() * x0) / (1 - abar).sqrt().item()
 
+    def score_from_eps(self, eps: torch.Tensor, t) -> torch.Tensor:
+        """The score of q(x_t) from a noise prediction: grad log q(x_t) =
+        -eps / sqrt(1 - abar_t) (Vincent 2011; Song et al. 2021, eq. 3 with eq. 4's
+        Gaussian): a network trained on eq. 14 predicts a scaled score."""
+        abar = self._at(self.alpha_bar, t, eps)
+        return -eps / torch.sqrt(1.0 - abar)
+
+    def gaussian_score(self, x_t: torch.Tensor, t, mean: torch.Tensor, std: float) -> torch.Tensor:
+        """The exact score of q(x_t) when the data is N(mean, std^2 I): q(x_t) is then
+        N(sqrt(abar_t) mean, (abar_t std^2 + 1 - abar_t) I), whose score is
+        (sqrt(abar_t) mean - x_t) / (abar_t std^2 + 1 - abar_t)."""
+        abar = self._at(self.alpha_bar, t, x_t)
+        mean = torch.as_tensor(mean, dtype=x_t.dtype, device=x_t.device)
+        return (torch.sqrt(abar) * mean - x_t) / (abar * std**2 + 1.0 - abar)
+
     # ------------------------------------------------------------ reverse steps
     def ddpm_sigma(self, t: int, variance: str = "beta") -> float:
         """sigma_t of ancestral sampling: sqrt(beta_t) ("beta") or sqrt(beta_tilde_t)

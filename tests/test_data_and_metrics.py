@@ -8,10 +8,11 @@ from diffusion_core import (
     sample_data,
     sliced_wasserstein,
 )
+from diffusion_core.toy.data import UNSTANDARDISED
 
 
-@pytest.mark.parametrize("name", dataset_names())
-def test_datasets_standardised_and_seeded(name):
+@pytest.mark.parametrize("name", [n for n in dataset_names() if n not in UNSTANDARDISED])
+def test_datasets_standardised_and_seeded(name):  # `gaussian` keeps its stated parameters: test_score.py
     x = sample_data(name, 20_000, seed=3)
     assert x.shape == (20_000, 2) and x.dtype == torch.float32
     assert x.mean(0).abs().max() < 0.05
