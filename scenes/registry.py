@@ -70,6 +70,8 @@ SCENES: dict[str, SceneSpec] = {
                   "beta_t, alpha_bar_t, signal and noise: linear against cosine"),
         SceneSpec("training", "scenes.training", "TrainingProcess", "training", "training_process",
                   "a toy model learning: samples of a real run's snapshots, the loss, the distance to the data"),
+        SceneSpec("score", "scenes.score", "ScoreField", "ScoreField", "score_field",
+                  "the trained model's score field as t runs down, DDIM samples riding it"),
         SceneSpec("digits-forward", "scenes.digits", "DigitsForward", "DigitsForward", "forward_process_digits",
                   "real MNIST digits noised step by step, beside the closed-form jump"),
         SceneSpec("digits-reverse", "scenes.digits_reverse", "DigitsReverse", "DigitsGeneration",

@@ -54,6 +54,13 @@ STRINGS: dict[str, dict[str, str]] = {
     "floor_one": {"es": "piso = 1", "en": "floor = 1"},
     "trained_model": {"es": "el modelo entrenado", "en": "the trained model"},
     "outside": {"es": "fuera del cuadro", "en": "outside the frame"},
+    "score_title": {"es": "El campo de score", "en": "The score field"},
+    "score_sub": {"es": "Hacia dónde empuja el modelo cada punto, en cada t",
+                  "en": "Where the model pushes each point, at each t"},
+    "score_rule": {"es": "flecha: dirección del score\nopacidad: |score| / el máximo en este t",
+                   "en": "arrow: the score's direction\nopacity: |score| / the largest at this t"},
+    "score_end": {"es": "Las muestras bajan por el campo\nhasta los datos (DDIM, η = 0)",
+                  "en": "The samples flow down the field\nonto the data (DDIM, η = 0)"},
 }
 
 

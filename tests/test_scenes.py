@@ -5,6 +5,7 @@ from pathlib import Path
 import av
 import numpy as np
 import pytest
+import torch
 from manim import Animation
 from manim.utils.testing.frames_comparison import frames_comparison
 from PIL import Image
@@ -19,6 +20,7 @@ from scenes.render import SCENES, render_scene
 from scenes.reparam import ReparametrizationShortcut
 from scenes.reverse import ReverseTrajectories
 from scenes.schedule import NoiseSchedules
+from scenes.score import ScoreField
 from scenes.settings import LectureScene, SettingError
 from scenes.strings import STRINGS, tr
 from scenes.training import TrainingProcess
@@ -264,6 +266,28 @@ def test_reverse_prediction_overlay(scene):
     assert np.array_equal(parts.ghost.pixel_array, expected)
     assert np.array_equal(parts.panel.cloud.pixel_array, parts.panel.cloud._draw(traj.xs[k].numpy()))
     settle(scene)
+
+
+class SmallScore(ScoreField):
+    n_points = 400
+    grid = 9
+
+
+@frames_comparison(base_scene=SmallScore)
+def test_score_still(scene):
+    whole_scene(scene)
+
+
+def test_score_grid_is_the_network_through_score_from_eps():
+    from diffusion_core import DataConfig, TrainConfig, load_or_train
+    from scenes.score import score_grid
+
+    result = load_or_train(TrainConfig(data=DataConfig("moons")), progress=False)
+    grid, fields = score_grid(result.model, result.schedule, [1000, 10], 5, 3.0)
+    assert grid.shape == (25, 2) and fields.shape == (2, 25, 2)
+    x = torch.as_tensor(grid, dtype=torch.float32)
+    eps = result.model(x, torch.full((25,), 10)).detach()
+    np.testing.assert_allclose(fields[1], -eps.numpy() / np.sqrt(1 - result.schedule.alpha_bar[10].item()), rtol=1e-5)
 
 
 @frames_comparison(base_scene=TrainingProcess)
