@@ -46,8 +46,7 @@ STRINGS: dict[str, dict[str, str]] = {
     "intermediate": {"es": "pasos intermedios", "en": "intermediate steps"},
     "final_output": {"es": "resultado final", "en": "final output"},
     "training_title": {"es": "Entrenamiento", "en": "Training"},
-    "training_sub": {"es": "Muestras del mismo ruido en distintos pasos de un entrenamiento real",
-                     "en": "Samples of the same noise at steps of one real training run"},
+    "training_sub": {"es": "Muestras del mismo ruido en distintos pasos de un entrenamiento real", "en": "Samples of the same noise at steps of one real training run"},
     "loss": {"es": "pérdida", "en": "loss"},
     "log_scale": {"es": "(escala logarítmica)", "en": "(log scale)"},
     "distance_ratio": {"es": "distancia a los datos / piso", "en": "distance to the data / floor"},
@@ -55,12 +54,9 @@ STRINGS: dict[str, dict[str, str]] = {
     "trained_model": {"es": "el modelo entrenado", "en": "the trained model"},
     "outside": {"es": "fuera del cuadro", "en": "outside the frame"},
     "score_title": {"es": "El campo de score", "en": "The score field"},
-    "score_sub": {"es": "Hacia dónde empuja el modelo cada punto, en cada t",
-                  "en": "Where the model pushes each point, at each t"},
-    "score_rule": {"es": "flecha: dirección del score\nopacidad: |score| / el máximo en este t",
-                   "en": "arrow: the score's direction\nopacity: |score| / the largest at this t"},
-    "score_end": {"es": "Las muestras bajan por el campo\nhasta los datos (DDIM, η = 0)",
-                  "en": "The samples flow down the field\nonto the data (DDIM, η = 0)"},
+    "score_sub": {"es": "Hacia dónde empuja el modelo cada punto, en cada t", "en": "Where the model pushes each point, at each t"},
+    "score_rule": {"es": "flecha: dirección del score\nopacidad: |score| / el máximo en este t", "en": "arrow: the score's direction\nopacity: |score| / the largest at this t"},
+    "score_end": {"es": "Las muestras bajan por el campo\nhasta los datos (DDIM, η = 0)", "en": "The samples flow down the field\nonto the data (DDIM, η = 0)"},
 }
 
 
