@@ -10,6 +10,7 @@ from .checkpoint import CheckpointError
 from .fast_fit import FastOptions
 from .io import atomic_write
 from .mnist import (
+    CONFIDENT,
     CompareRow,
     Evaluator,
     MnistError,
@@ -18,6 +19,7 @@ from .mnist import (
     SmallUNet,
     TrainingSnapshots,
     UNetConfig,
+    classify,
     compare_samplers,
     comparison_table,
     evaluate_images,
@@ -98,8 +100,8 @@ __all__ = [
     "load_checkpoint", "load_or_train", "sample_data", "save_checkpoint", "sliced_wasserstein", "train_toy",
     "TRAINING_STEPS", "TrainingRun", "record_training_run", "training_run", "training_run_path",
     # mnist
-    "CompareRow", "Evaluator", "MnistError", "MnistTrainConfig", "PeakMemory", "SmallUNet", "TrainingSnapshots",
-    "UNetConfig", "compare_samplers", "comparison_table", "evaluate_images", "fetch_mnist", "load_classifier",
+    "CONFIDENT", "CompareRow", "Evaluator", "MnistError", "MnistTrainConfig", "PeakMemory", "SmallUNet", "TrainingSnapshots",
+    "UNetConfig", "compare_samplers", "classify", "comparison_table", "evaluate_images", "fetch_mnist", "load_classifier",
     "load_mnist", "load_mnist_checkpoint", "make_probe", "sample_images", "save_classifier",
     "save_mnist_checkpoint", "train_classifier", "train_mnist", "classifier_path", "mnist_checkpoint_path",
     "mnist_models_dir", "sample_digits_path", "snapshots_path",

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import ast
 import math
+import time
 import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -92,7 +93,8 @@ class Trajectory:
         x0_preds: (K, N, *shape) the model's predicted x_0 at each of the K steps:
             x0_preds[k] is computed from xs[k] at timesteps[k].
         timesteps: (K + 1,) the t of each state in xs: T, ..., 0.
-        meta: how it was made (sampler, eta, variance, seed, ...).
+        meta: how it was made (sampler, T, steps, eta or variance) and ``wall_s``,
+            the seconds the sampling loop took, and ``device``.
     """
 
     xs: torch.Tensor
@@ -185,6 +187,7 @@ def sample(
     ts = list(range(schedule.T, 0, -1)) if config.kind == "ddpm" else ddim_timesteps(schedule.T, config.steps)
     x = _noise(shape, generator, device) if x_T is None else x_T.to(device)
     xs, preds = [x.cpu()], []
+    start = time.perf_counter()
     for i, t in enumerate(ts):
         t_next = ts[i + 1] if i + 1 < len(ts) else 0
         eps = _eps(model, x, t)
@@ -202,7 +205,8 @@ def sample(
         if record or t_next == 0:
             xs.append(x.cpu())
             preds.append(x0.cpu())
-    meta = {"sampler": config.kind, "T": schedule.T, "steps": len(ts)}
+    wall = time.perf_counter() - start  # x_0 is on the CPU: the device has finished
+    meta = {"sampler": config.kind, "T": schedule.T, "steps": len(ts), "wall_s": wall, "device": str(x.device)}
     meta.update({"variance": config.variance} if config.kind == "ddpm" else {"eta": config.eta})
     times = torch.tensor(ts + [0]) if record else torch.tensor([ts[0], 0])
     return Trajectory(torch.stack(xs), torch.stack(preds), times, meta)

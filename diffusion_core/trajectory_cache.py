@@ -3,7 +3,8 @@
 An entry is named by the model's key (a hash of what determines its weights), the
 sampler's settings, the batch size and the seed:
 ``cache_dir()/trajectories/<model>-<sampler>-n<N>-s<seed>.npz``. An entry that cannot be
-read is a miss: it is reported in one line, deleted and sampled again.
+read is a miss: it is reported in one line, deleted and sampled again. So is one made
+before trajectories recorded their sampling time (``meta["wall_s"]``).
 """
 
 from __future__ import annotations
@@ -40,6 +41,8 @@ def cached_trajectory(model_key: str, load: Callable, shape: tuple[int, ...], co
     if path.is_file():
         try:
             traj = Trajectory.load(path)
+            if "wall_s" not in traj.meta:
+                raise ValueError(f"{path.name}: made by an older version (no sampling time)")
             path.touch()  # recently used: pruned last
             return traj
         except ValueError as exc:

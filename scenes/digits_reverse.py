@@ -9,22 +9,14 @@ trajectory is sampled once per checkpoint, sampler and seed and kept in the cach
 
 from __future__ import annotations
 
-import hashlib
-from pathlib import Path
 from types import SimpleNamespace
 
 import numpy as np
 from manim import DOWN, LEFT, RIGHT, UP, FadeIn, MathTex, Text, VGroup
 
-from diffusion_core import (
-    SAMPLERS,
-    SamplerConfig,
-    cached_trajectory,
-    load_mnist_checkpoint,
-    mnist_models_dir,
-)
+from diffusion_core import SAMPLERS, SamplerConfig
 from scenes.digits import DigitGrid
-from scenes.playback import play_frames
+from scenes.playback import digit_trajectory, play_frames
 from scenes.settings import LectureScene
 from scenes.theme import MUTED
 from scenes.widgets import TimeBar
@@ -41,16 +33,8 @@ class DigitsReverse(LectureScene):
     CHOICES = {**LectureScene.CHOICES, "sampler": SAMPLERS}
 
     def construct(self):
-        path = Path(self.checkpoint)
-        path = path if path.is_absolute() else mnist_models_dir() / path
-        result = load_mnist_checkpoint(path)  # a clear error when missing or corrupt
-        T = result.schedule.T
-        config = SamplerConfig(self.sampler, steps=min(self.sample_steps, T), clip=1.0)
-        digest = hashlib.sha256(path.read_bytes()).hexdigest()[:16]
-        note = (f"Sampling {self.n_samples} digits with {self.sampler.upper()} ({config.n_steps(T)} UNet steps) once; "
-                "the trajectory is cached for later renders (DDPM: about a minute on 2 CPU cores).")
-        traj = cached_trajectory(f"mnist-{digest}", lambda: (result.model, result.schedule),
-                                 (self.n_samples, 1, 28, 28), config, T, self.seed, note=note)
+        config = SamplerConfig(self.sampler, steps=self.sample_steps, clip=1.0)
+        traj, result = digit_trajectory(self.checkpoint, config, self.n_samples, self.seed)
         xs, preds, times = traj.xs.numpy(), traj.x0_preds.numpy(), traj.timesteps.numpy()
         cols = int(np.ceil(np.sqrt(self.n_samples)))
 

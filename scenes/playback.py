@@ -6,6 +6,10 @@ the picture shows recorded state k, never an interpolation between states.
 
 from __future__ import annotations
 
+import hashlib
+from dataclasses import replace
+from pathlib import Path
+
 import numpy as np
 from manim import Scene, ValueTracker, linear
 
@@ -15,12 +19,14 @@ from diffusion_core import (
     Trajectory,
     cached_trajectory,
     config_key,
+    load_mnist_checkpoint,
     load_or_train,
+    mnist_models_dir,
 )
 from scenes.cloud import CloudImage
 from scenes.widgets import TimeBar, Trails
 
-__all__ = ["play_frames", "play_states", "toy_trajectory"]
+__all__ = ["play_frames", "play_states", "toy_trajectory", "digit_trajectory"]
 
 
 def play_frames(scene: Scene, K: int, show, movers, run_time: float, rate_func=None) -> None:
@@ -72,3 +78,21 @@ def toy_trajectory(train: TrainConfig, config: SamplerConfig, n: int, seed: int)
         return result.model, result.schedule
 
     return cached_trajectory(config_key(train), load, (n, 2), config, train.schedule.T, seed)
+
+
+def digit_trajectory(checkpoint: str, config: SamplerConfig, n: int, seed: int):
+    """The MNIST UNet's trajectory of n digits, sampled once per checkpoint (by its
+    digest), sampler and seed and kept in the trajectory cache. ``checkpoint`` is a
+    file in models/mnist/ or an absolute path; DDIM's steps are capped at its T (a
+    small test model has T = 20). Returns (trajectory, checkpoint)."""
+    path = Path(checkpoint)
+    path = path if path.is_absolute() else mnist_models_dir() / path
+    result = load_mnist_checkpoint(path)  # a clear error when missing or corrupt
+    T = result.schedule.T
+    config = replace(config, steps=min(config.steps, T))
+    digest = hashlib.sha256(path.read_bytes()).hexdigest()[:16]
+    note = (f"Sampling {n} digits with {config.kind.upper()} ({config.n_steps(T)} UNet steps) once; "
+            "the trajectory is cached for later renders (DDPM: about a minute on 2 CPU cores).")
+    traj = cached_trajectory(f"mnist-{digest}", lambda: (result.model, result.schedule), (n, 1, 28, 28), config, T,
+                             seed, note=note)
+    return traj, result

@@ -57,6 +57,15 @@ STRINGS: dict[str, dict[str, str]] = {
     "score_sub": {"es": "Hacia dónde empuja el modelo cada punto, en cada t", "en": "Where the model pushes each point, at each t"},
     "score_rule": {"es": "flecha: dirección del score\nopacidad: |score| / el máximo en este t", "en": "arrow: the score's direction\nopacity: |score| / the largest at this t"},
     "score_end": {"es": "Las muestras bajan por el campo\nhasta los datos (DDIM, η = 0)", "en": "The samples flow down the field\nonto the data (DDIM, η = 0)"},
+    "samplers_title": {"es": "DDPM frente a DDIM", "en": "DDPM against DDIM"},
+    "samplers_sub": {"es": "El mismo modelo y el mismo ruido inicial, en un mismo reloj", "en": "The same model and the same initial noise, on one clock"},
+    "samplers_sub_digits": {"es": "El mismo UNet y los mismos 16 ruidos iniciales, en un mismo reloj", "en": "The same UNet and the same 16 initial noises, on one clock"},
+    "steps": {"es": "pasos", "en": "steps"},
+    "nfe": {"es": "evaluaciones de la red", "en": "network evaluations"},
+    "wall_time": {"es": "tiempo de muestreo", "en": "sampling time"},
+    "confident": {"es": "reconocidos (p ≥ 0.9)", "en": "recognised (p ≥ 0.9)"},
+    "shared_clock": {"es": "reloj compartido", "en": "shared clock"},
+    "samplers_end": {"es": "DDIM:\n{nfe:.0f}× menos evaluaciones\n{time:.0f}× menos tiempo\nen esta máquina ({device})", "en": "DDIM:\n{nfe:.0f}× fewer evaluations\n{time:.0f}× less time\non this machine ({device})"},
 }
 
 

@@ -3,11 +3,13 @@ evaluation (the classifier, FID, the probe used during training, the comparison 
 
 from .data import MNIST_FILES, MnistError, fetch_mnist, load_mnist, mnist_dir, read_idx, write_idx
 from .eval import (
+    CONFIDENT,
     CompareRow,
     Evaluator,
     MnistClassifier,
     PeakMemory,
     SampleReport,
+    classify,
     compare_samplers,
     comparison_table,
     evaluate_images,
@@ -29,8 +31,8 @@ from .train import (
 from .unet import SmallUNet, UNetConfig
 
 __all__ = ["MNIST_FILES", "MnistError", "fetch_mnist", "load_mnist", "mnist_dir", "read_idx", "write_idx",
-           "CompareRow", "Evaluator", "MnistClassifier", "PeakMemory", "SampleReport", "compare_samplers",
-           "comparison_table", "evaluate_images", "frechet_distance", "load_classifier", "make_probe",
+           "CONFIDENT", "CompareRow", "Evaluator", "MnistClassifier", "PeakMemory", "SampleReport", "compare_samplers",
+           "classify", "comparison_table", "evaluate_images", "frechet_distance", "load_classifier", "make_probe",
            "sample_images", "save_classifier", "train_classifier", "SnapshotRecorder", "TrainingSnapshots",
            "parse_steps", "MnistResult", "MnistTrainConfig", "load_mnist_checkpoint", "save_mnist_checkpoint",
            "train_mnist", "SmallUNet", "UNetConfig"]

@@ -25,7 +25,7 @@ from torch.nn import functional as F
 from ..checkpoint import CheckpointError, read_checkpoint, write_checkpoint
 from ..sampling import SamplerConfig, sample
 
-__all__ = ["MnistClassifier", "train_classifier", "save_classifier", "load_classifier", "frechet_distance",
+__all__ = ["MnistClassifier", "CONFIDENT", "classify", "train_classifier", "save_classifier", "load_classifier", "frechet_distance",
            "SampleReport", "Evaluator", "evaluate_images", "sample_images", "make_probe", "PeakMemory",
            "CompareRow", "compare_samplers", "comparison_table"]
 
@@ -113,6 +113,9 @@ def load_classifier(path: str | Path) -> tuple[MnistClassifier, float]:
     return model.eval(), acc
 
 
+CONFIDENT = 0.9  # a sample is "confident" when the classifier gives its class at least this
+
+
 def _stats(feats: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     return feats.mean(0), np.cov(feats, rowvar=False)
 
@@ -157,6 +160,13 @@ def _features_and_probs(model: MnistClassifier, images: torch.Tensor, batch: int
     return torch.cat(feats).double().numpy(), torch.cat(probs)
 
 
+def classify(classifier: MnistClassifier, images: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+    """Each image's most likely class and the classifier's probability for it."""
+    _, probs = _features_and_probs(classifier.eval(), images)
+    conf, cls = probs.max(dim=1)
+    return cls, conf
+
+
 class Evaluator:
     """Scores sample batches against one reference set, whose feature statistics are
     computed once (the 10,000 test images, usually)."""
@@ -173,7 +183,7 @@ class Evaluator:
         conf, cls = ps.max(dim=1)
         hist = torch.bincount(cls, minlength=10).double() / len(cls)
         fid = _frechet(*_stats(fs), *self._ref)
-        return SampleReport(fid, float((conf >= 0.9).double().mean()), hist.tolist(), len(samples))
+        return SampleReport(fid, float((conf >= CONFIDENT).double().mean()), hist.tolist(), len(samples))
 
 
 def evaluate_images(samples: torch.Tensor, reference: torch.Tensor, classifier: MnistClassifier) -> SampleReport:

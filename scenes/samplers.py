@@ -1,0 +1,209 @@
+"""DDPM against DDIM, side by side, from the same noise and on one clock.
+
+    manim -pqh scenes/samplers.py           (or: python cli.py render samplers)
+    manim -pqh scenes/samplers_digits.py    (or: python cli.py render samplers-digits)
+
+Left, DDPM (Ho et al. 2020): every one of the T steps. Right, DDIM (Song et al. 2021,
+eq. 12, eta = 0): 50 steps. Both start from the same x_T (one seed; x_T is each
+sampler's first draw). The clock is t, running from T to 0; each panel shows the last
+state it has reached by then, so DDIM's strides are T / 50 = 20 of DDPM's steps. Each
+panel counts its steps and its network evaluations (calls of eps_theta).
+
+At the end: both clouds over fresh data, with their sliced Wasserstein distance to it
+(and the floor, the distance between two data sets of the same size), and the wall time
+each sampling took, measured when it was sampled on this machine (kept with the cached
+trajectory, meta["wall_s"]). The digits variant (``digits = True``) runs the shipped MNIST
+UNet on 16 noises and counts the samples the project's classifier is confident about.
+Video: DDPMvsDDIM.mp4. Last frame: ddpm_vs_ddim.png.
+"""
+
+from __future__ import annotations
+
+from types import SimpleNamespace
+
+import numpy as np
+from manim import DOWN, LEFT, RIGHT, UP, FadeIn, MathTex, Square, Text, VGroup
+
+from diffusion_core import (
+    CONFIDENT,
+    SamplerConfig,
+    Trajectory,
+    classifier_path,
+    classify,
+    distance_report,
+    load_classifier,
+    sample_data,
+)
+from scenes.cloud import CloudPanel
+from scenes.digits import DigitGrid
+from scenes.playback import digit_trajectory, play_frames, toy_trajectory
+from scenes.settings import ToyModelScene
+from scenes.theme import ACCENT, HIGHLIGHTS, INK, MUTED
+from scenes.widgets import DigitCounter, TimeBar
+
+__all__ = ["SamplerComparison", "state_at", "StepCounter"]
+
+COLORS = (HIGHLIGHTS[0], HIGHLIGHTS[1])  # DDPM, DDIM
+PANEL = 4.0  # a panel's side, scene units; the clock sits in the column between the two
+CENTRES = (np.array([-3.65, -0.1, 0.0]), np.array([3.65, -0.1, 0.0]))
+GAP = 2 * 3.65 - PANEL - 0.5  # the width text may take in that column
+
+
+def state_at(times: np.ndarray, t: int) -> int:
+    """The last state a trajectory has reached when the clock shows t: the largest k
+    with times[k] >= t (``times`` runs down from T to 0)."""
+    reached = np.flatnonzero(np.asarray(times) >= t)
+    return int(reached[-1])
+
+
+class StepCounter(VGroup):
+    """'paso 37 / 1000' and 'evaluaciones de la red 37' under a panel."""
+
+    def __init__(self, total: int, step_word: str, nfe_word: str, color: str = INK):
+        super().__init__()
+        self.word = Text(step_word, font_size=22, color=color)
+        self.step = DigitCounter(font_size=30, color=color)
+        self.total = MathTex(f"/\\,{total}", font_size=30, color=MUTED)
+        self.nfe_word = Text(nfe_word, font_size=22, color=color)
+        self.nfe = DigitCounter(font_size=30, color=color)
+        self.add(self.word, self.step, self.total, self.nfe_word, self.nfe)
+        self.set_value(0)
+
+    def set_value(self, k: int) -> "StepCounter":
+        """k steps taken, each one network evaluation (sample() calls eps_theta once a step)."""
+        self.step.set_value(k)
+        self.nfe.set_value(k)
+        self.step.next_to(self.word, RIGHT, buff=0.15).align_to(self.word, DOWN)
+        self.total.next_to(self.step, RIGHT, buff=0.1)
+        self.nfe_word.next_to(self.word, DOWN, buff=0.22, aligned_edge=LEFT)
+        self.nfe.next_to(self.nfe_word, RIGHT, buff=0.15).align_to(self.nfe_word, DOWN)
+        return self
+
+
+class SamplerComparison(ToyModelScene):
+    """Two panels from one x_T: DDPM's T steps and DDIM's 50, played on a shared clock."""
+
+    digits: bool = False  # the shipped MNIST UNet on n_samples digits instead of the toy model
+    checkpoint: str = "ddpm_mnist.pt"  # digits: in models/mnist/, or an absolute path
+    n_samples: int = 16  # digits
+    sample_steps: int = 50  # DDIM's
+    run_time: float = 9.0
+
+    def configs(self) -> tuple[SamplerConfig, SamplerConfig]:
+        clip = 1.0 if self.digits else None  # images live in [-1, 1]
+        return SamplerConfig("ddpm", clip=clip), SamplerConfig("ddim", steps=self.sample_steps, clip=clip)
+
+    def trajectories(self) -> tuple[Trajectory, Trajectory]:
+        """DDPM's and DDIM's trajectories from the same seed (so the same x_T), cached."""
+        if self.digits:
+            return tuple(digit_trajectory(self.checkpoint, c, self.n_samples, self.seed)[0] for c in self.configs())
+        return tuple(toy_trajectory(self.train_config(), c, self.n_points, self.seed) for c in self.configs())
+
+    def construct(self):
+        trajs = self.trajectories()
+        parts = self.layout(trajs)
+        self.race(parts, trajs)
+        self.results(parts, trajs)
+        self.wait(1.5)
+
+    # 1. Two panels from one x_T, the shared clock, the counters
+    def layout(self, trajs) -> SimpleNamespace:
+        title = self.title("samplers_title", "samplers_sub_digits" if self.digits else "samplers_sub")
+        T = int(trajs[0].timesteps[0])
+        clock = TimeBar(T, width=2.4).move_to(0.9 * UP)
+        clock_label = Text(self.t("shared_clock"), font_size=20, color=MUTED).next_to(clock, UP, buff=0.25)
+        clock = VGroup(clock_label, clock)
+        views, frames, heads, counters = [], VGroup(), [], VGroup()
+        for traj, centre, color in zip(trajs, CENTRES, COLORS):
+            K = len(traj.xs) - 1
+            x_T = traj.xs[0].numpy()
+            if self.digits:
+                view = DigitGrid(x_T, cols=int(np.ceil(np.sqrt(len(x_T)))), width=PANEL - 0.3).move_to(centre)
+                frames.add(Square(PANEL, stroke_color=MUTED, stroke_width=1.5).move_to(centre))
+            else:
+                view = CloudPanel(x_T, side=PANEL, color=color, dot_radius=0.014).move_to(centre)
+            slot = Square(PANEL).move_to(centre)  # headers and counters hang on the panel's square
+            head = Text(self.sampler_name(traj), font_size=26, color=color, weight="BOLD")
+            head.next_to(slot, UP, buff=0.15).align_to(slot, LEFT)
+            counter = StepCounter(K, self.t("step"), self.t("nfe"), color=INK)
+            counter.next_to(slot, DOWN, buff=0.22).align_to(slot, LEFT)
+            views.append(view)
+            heads.append(head)
+            counters.add(counter)
+        self.play(FadeIn(title), FadeIn(frames), *[FadeIn(v) for v in views], *[FadeIn(h) for h in heads], run_time=1.0)
+        self.play(FadeIn(clock), FadeIn(counters), run_time=0.8)
+        return SimpleNamespace(title=title, clock=clock[1], views=views, heads=heads, counters=counters)
+
+    def sampler_name(self, traj: Trajectory) -> str:
+        if traj.meta["sampler"] == "ddpm":
+            return f"DDPM · {traj.meta['steps']} {self.t('steps')}"
+        return f"DDIM (η = {traj.meta['eta']:g}) · {traj.meta['steps']} {self.t('steps')}"
+
+    # 2. The clock runs from T to 0; each panel shows the last state it has reached
+    def race(self, parts: SimpleNamespace, trajs, until: int | None = None) -> None:
+        """Play the shared clock from T down to 0 (or down to t = ``until``)."""
+        T = int(trajs[0].timesteps[0])
+        states = [traj.xs.numpy() for traj in trajs]
+        times = [traj.timesteps.numpy() for traj in trajs]
+        shown = [None, None]
+
+        def show(tick: int) -> None:
+            t = T - tick
+            parts.clock.set_t(t)
+            for i, view in enumerate(parts.views):
+                k = state_at(times[i], t)
+                if k != shown[i]:  # DDIM moves once every ~20 ticks: redraw only then
+                    shown[i] = k
+                    self.draw(view, states[i][k])
+                    parts.counters[i].set_value(k)
+
+        ticks = T - (0 if until is None else until)
+        # the same easing as the reverse scenes: the last steps, where the shape appears, get more time
+        play_frames(self, ticks, show, [parts.clock, *parts.views, parts.counters], self.run_time,
+                    rate_func=lambda s: 1 - (1 - s) ** 1.6)
+
+    def draw(self, view, state: np.ndarray) -> None:
+        if self.digits:
+            view.set_images(state)
+        else:
+            view.cloud.set_xy(state)
+
+    # 3. Both results over the data, with their distance to it and their wall time
+    def results(self, parts: SimpleNamespace, trajs) -> None:
+        lines, fades = self.digit_verdicts(trajs) if self.digits else self.distances(parts, trajs)
+        notes = VGroup()
+        for traj, counter, line in zip(trajs, parts.counters, lines):
+            wall = Text(f"{self.t('wall_time')}: {traj.meta['wall_s']:.3g} s", font_size=20, color=INK)
+            note = VGroup(Text(line, font_size=20, color=INK), wall).arrange(DOWN, aligned_edge=LEFT, buff=0.1)
+            note.next_to(counter, DOWN, buff=0.18, aligned_edge=LEFT)
+            notes.add(note)
+        walls = [traj.meta["wall_s"] for traj in trajs]
+        steps = [traj.meta["steps"] for traj in trajs]
+        summary = Text(self.t("samplers_end").format(nfe=steps[0] / steps[1], time=walls[0] / max(walls[1], 1e-9),
+                                                     device=trajs[0].meta.get("device", "cpu")),
+                       font_size=20, color=ACCENT, line_spacing=0.9)
+        if summary.width > GAP:  # the column between the panels
+            summary.scale_to_fit_width(GAP)
+        summary.next_to(parts.clock, DOWN, buff=0.6)
+        self.play(FadeIn(notes), FadeIn(summary), *fades, run_time=1.0)
+
+    def distances(self, parts: SimpleNamespace, trajs) -> tuple[list[str], list]:
+        """Fresh data beneath each cloud; SWD(samples, data) and the floor SWD(data, data')."""
+        n = self.n_points
+        data_a = sample_data(self.data_config(), n, seed=self.seed + 1)
+        data_b = sample_data(self.data_config(), n, seed=self.seed + 2)
+        lines, fades = [], []
+        for traj, view in zip(trajs, parts.views):
+            fades.append(FadeIn(view.add_cloud(data_a.numpy(), MUTED, dot_radius=0.024, opacity=0.5)))
+            report = distance_report(traj.samples.float(), data_a, data_b)
+            lines.append(f"SWD {report.distance:.3f} ({self.t('floor')} {report.floor:.3f})")
+        return lines, fades
+
+    def digit_verdicts(self, trajs) -> tuple[list[str], list]:
+        """How many samples the project's classifier gives a class with p >= 0.9."""
+        classifier, _ = load_classifier(classifier_path())
+        lines = []
+        for traj in trajs:
+            _, conf = classify(classifier, traj.samples.float())
+            lines.append(f"{self.t('confident')}: {int((conf >= CONFIDENT).sum())}/{len(conf)}")
+        return lines, []
