@@ -33,6 +33,24 @@ def trained_small():
     return train_toy(SMALL, progress=False, eval_n=1000)
 
 
+@pytest.fixture(scope="session")
+def tiny_mnist_checkpoint(tmp_path_factory):
+    """A UNet trained for a few steps (T = 20): the digit scene's code path, fast."""
+    from diffusion_core.mnist import (
+        MnistTrainConfig,
+        UNetConfig,
+        save_mnist_checkpoint,
+        train_mnist,
+    )
+    from diffusion_core.schedule import ScheduleConfig
+    from scenes.digits import load_sample_digits
+
+    config = MnistTrainConfig(schedule=ScheduleConfig("linear", 20), unet=UNetConfig(base=8, mults=(1, 2), emb_dim=32),
+                              steps=20, batch_size=8, warmup=2)
+    result = train_mnist(config, images=load_sample_digits(16).float(), progress=False)
+    return save_mnist_checkpoint(result, tmp_path_factory.mktemp("mnist") / "tiny.pt")
+
+
 @pytest.fixture()
 def models_tmp(tmp_path, monkeypatch):
     """An empty model cache, so tests never touch the shipped models."""

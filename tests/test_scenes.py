@@ -6,9 +6,9 @@ import av
 import numpy as np
 import pytest
 import torch
-from manim import Animation
 from manim.utils.testing.frames_comparison import frames_comparison
 from PIL import Image
+from scene_testing import settle, whole_scene
 
 from diffusion_core.io import _umask
 from scenes.cloud import rasterise
@@ -30,24 +30,6 @@ __module_test__ = "scenes"
 
 TINY = (256, 144)
 FPS = 5
-
-
-@pytest.fixture(scope="session")
-def tiny_mnist_checkpoint(tmp_path_factory):
-    """A UNet trained for a few steps (T = 20): the digit scene's code path, fast."""
-    from diffusion_core.mnist import (
-        MnistTrainConfig,
-        UNetConfig,
-        save_mnist_checkpoint,
-        train_mnist,
-    )
-    from diffusion_core.schedule import ScheduleConfig
-    from scenes.digits import load_sample_digits
-
-    config = MnistTrainConfig(schedule=ScheduleConfig("linear", 20), unet=UNetConfig(base=8, mults=(1, 2), emb_dim=32),
-                              steps=20, batch_size=8, warmup=2)
-    result = train_mnist(config, images=load_sample_digits(16).float(), progress=False)
-    return save_mnist_checkpoint(result, tmp_path_factory.mktemp("mnist") / "tiny.pt")
 
 
 SMALL = {"n_points": 300, "n_samples": 4}
@@ -200,18 +182,6 @@ class SmallDigitsReverse(DigitsReverse):  # the shipped checkpoint, 10 DDIM step
     n_samples = 4
     sampler = "ddim"
     sample_steps = 10
-
-
-def settle(scene):
-    """manim's last-frame test draws only the mobjects of the last animation: end on
-    one that holds every mobject, so the control frame is the whole picture."""
-    scene.play(*[Animation(m) for m in scene.mobjects])
-
-
-def whole_scene(scene):
-    """The small scene's own construct() (frames_comparison builds a subclass of it), then settle."""
-    type(scene).__mro__[1].construct(scene)
-    settle(scene)
 
 
 @frames_comparison(base_scene=SmallForward)
