@@ -57,26 +57,30 @@ def state_at(times: np.ndarray, t: int) -> int:
 
 
 class StepCounter(VGroup):
-    """'paso 37 / 1000' and 'evaluaciones de la red 37' under a panel."""
+    """The numbers of 'paso 37 / 1000' and 'evaluaciones de la red 37' under a panel.
+
+    The words are a group of their own (``labels``, added to the scene beside it): only
+    the numbers change, so only they are redrawn frame by frame."""
 
     def __init__(self, total: int, step_word: str, nfe_word: str, color: str = INK):
         super().__init__()
-        self.word = Text(step_word, font_size=22, color=color)
+        self.labels = VGroup(Text(step_word, font_size=22, color=color), Text(nfe_word, font_size=22, color=color))
+        self.labels.arrange(DOWN, aligned_edge=LEFT, buff=0.22)
         self.step = DigitCounter(font_size=30, color=color)
         self.total = MathTex(f"/\\,{total}", font_size=30, color=MUTED)
-        self.nfe_word = Text(nfe_word, font_size=22, color=color)
         self.nfe = DigitCounter(font_size=30, color=color)
-        self.add(self.word, self.step, self.total, self.nfe_word, self.nfe)
+        self.add(self.step, self.total, self.nfe)
         self.set_value(0)
 
     def set_value(self, k: int) -> "StepCounter":
-        """k steps taken, each one network evaluation (sample() calls eps_theta once a step)."""
+        """k steps taken, each one network evaluation (sample() calls eps_theta once a
+        step). Call again after moving ``labels``: the numbers follow them."""
+        word, nfe_word = self.labels
         self.step.set_value(k)
         self.nfe.set_value(k)
-        self.step.next_to(self.word, RIGHT, buff=0.15).align_to(self.word, DOWN)
+        self.step.next_to(word, RIGHT, buff=0.15).align_to(word, DOWN)
         self.total.next_to(self.step, RIGHT, buff=0.1)
-        self.nfe_word.next_to(self.word, DOWN, buff=0.22, aligned_edge=LEFT)
-        self.nfe.next_to(self.nfe_word, RIGHT, buff=0.15).align_to(self.nfe_word, DOWN)
+        self.nfe.next_to(nfe_word, RIGHT, buff=0.15).align_to(nfe_word, DOWN)
         return self
 
 
@@ -112,7 +116,7 @@ class SamplerComparison(ToyModelScene):
         T = int(trajs[0].timesteps[0])
         clock = TimeBar(T, width=2.4).move_to(0.9 * UP)
         clock_label = Text(self.t("shared_clock"), font_size=20, color=MUTED).next_to(clock, UP, buff=0.25)
-        clock = VGroup(clock_label, clock)
+
         views, frames, heads, counters = [], VGroup(), [], VGroup()
         for traj, centre, color in zip(trajs, CENTRES, COLORS):
             K = len(traj.xs) - 1
@@ -126,13 +130,15 @@ class SamplerComparison(ToyModelScene):
             head = Text(self.sampler_name(traj), font_size=26, color=color, weight="BOLD")
             head.next_to(slot, UP, buff=0.15).align_to(slot, LEFT)
             counter = StepCounter(K, self.t("step"), self.t("nfe"), color=INK)
-            counter.next_to(slot, DOWN, buff=0.22).align_to(slot, LEFT)
+            counter.labels.next_to(slot, DOWN, buff=0.22).align_to(slot, LEFT)
+            counter.set_value(0)
             views.append(view)
             heads.append(head)
             counters.add(counter)
         self.play(FadeIn(title), FadeIn(frames), *[FadeIn(v) for v in views], *[FadeIn(h) for h in heads], run_time=1.0)
-        self.play(FadeIn(clock), FadeIn(counters), run_time=0.8)
-        return SimpleNamespace(title=title, clock=clock[1], views=views, heads=heads, counters=counters)
+        labels = VGroup(clock_label, *[c.labels for c in counters])  # static: drawn once, beneath what moves
+        self.play(FadeIn(labels), FadeIn(clock), FadeIn(counters), run_time=0.8)
+        return SimpleNamespace(title=title, clock=clock, views=views, heads=heads, counters=counters)
 
     def sampler_name(self, traj: Trajectory) -> str:
         if traj.meta["sampler"] == "ddpm":
@@ -175,7 +181,7 @@ class SamplerComparison(ToyModelScene):
         for traj, counter, line in zip(trajs, parts.counters, lines):
             wall = Text(f"{self.t('wall_time')}: {traj.meta['wall_s']:.3g} s", font_size=20, color=INK)
             note = VGroup(Text(line, font_size=20, color=INK), wall).arrange(DOWN, aligned_edge=LEFT, buff=0.1)
-            note.next_to(counter, DOWN, buff=0.18, aligned_edge=LEFT)
+            note.next_to(counter.labels, DOWN, buff=0.18, aligned_edge=LEFT)
             notes.add(note)
         walls = [traj.meta["wall_s"] for traj in trajs]
         steps = [traj.meta["steps"] for traj in trajs]

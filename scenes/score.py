@@ -12,12 +12,13 @@ field is faint but never hidden. Video: ScoreField.mp4. Last frame: score_field.
 
 from __future__ import annotations
 
+import cairo
 import numpy as np
 import torch
-from manim import DOWN, LEFT, RIGHT, UP, FadeIn, MathTex, Text, VGroup, VMobject, Write
+from manim import DOWN, LEFT, RIGHT, UP, FadeIn, MathTex, Text, Write
 
 from diffusion_core import SamplerConfig, load_or_train, sample_data
-from scenes.cloud import CloudPanel
+from scenes.cloud import CloudPanel, PixelImage, _hex_rgb
 from scenes.playback import play_frames, toy_trajectory
 from scenes.settings import ToyModelScene
 from scenes.theme import ACCENT, HIGHLIGHTS, MUTED, fit_right
@@ -37,6 +38,46 @@ def score_grid(model, schedule, ts, side: int, extent: float) -> tuple[np.ndarra
             eps = model(x, torch.full((len(x),), int(t)))
             fields.append(schedule.score_from_eps(eps, int(t)).numpy())
     return grid, np.stack(fields)
+
+
+class ArrowLayer(PixelImage):
+    """Arrows drawn by cairo into one image the size of a panel (anti-aliased, each
+    arrow with its own opacity): one blit a frame instead of a manim path per arrow."""
+
+    def __init__(self, panel: CloudPanel, color: str, stroke_width: float = 2.2):
+        self.panel = panel
+        self.size_px = panel.cloud.size_px
+        self.px_per_unit = self.size_px / panel.side
+        self.line_px = max(stroke_width * 0.01 * self.px_per_unit, 1.0)  # manim's stroke width: 1/100 of a unit
+        self.rgb = _hex_rgb(color)
+        super().__init__(np.zeros((self.size_px, self.size_px, 4), np.uint8))
+        self.stretch_to_fit_width(panel.side).stretch_to_fit_height(panel.side)
+        self.move_to(panel.frame.get_center())
+
+    def draw(self, polylines: np.ndarray, opacities: np.ndarray) -> "ArrowLayer":
+        """polylines: (N, V, 2) in panel units from its centre (x right, y up); one
+        opacity in [0, 1] for each."""
+        size = self.size_px
+        surface = cairo.ImageSurface(cairo.FORMAT_ARGB32, size, size)
+        ctx = cairo.Context(surface)
+        ctx.set_line_width(self.line_px)
+        ctx.set_line_join(cairo.LINE_JOIN_ROUND)
+        ctx.set_line_cap(cairo.LINE_CAP_ROUND)
+        px = (polylines[..., 0] + self.panel.side / 2) * self.px_per_unit
+        py = (self.panel.side / 2 - polylines[..., 1]) * self.px_per_unit  # rows grow downwards
+        for xs, ys, alpha in zip(px, py, opacities):
+            ctx.set_source_rgba(0, 0, 0, float(alpha))
+            ctx.move_to(xs[0], ys[0])
+            for x, y in zip(xs[1:], ys[1:]):
+                ctx.line_to(x, y)
+            ctx.stroke()
+        surface.flush()
+        argb = np.ndarray((size, size, 4), np.uint8, surface.get_data(), strides=(surface.get_stride(), 4, 1))
+        out = np.empty((size, size, 4), np.uint8)
+        out[..., :3] = self.rgb  # one colour: only the coverage (cairo's alpha) varies
+        out[..., 3] = argb[..., 3]  # ARGB32 in native (little-endian) order: B, G, R, A
+        self.pixel_array = out
+        return self
 
 
 class ScoreField(ToyModelScene):
@@ -59,7 +100,7 @@ class ScoreField(ToyModelScene):
         title = self.title("score_title", "score_sub")
         panel = CloudPanel(traj.xs[0].numpy(), side=5.8, color=HIGHLIGHTS[4]).to_edge(LEFT, buff=0.7)
         panel.to_edge(DOWN, buff=0.4)
-        arrows = VGroup(*[VMobject(stroke_color=ACCENT, stroke_width=2.2) for _ in grid])
+        arrows = ArrowLayer(panel, ACCENT, stroke_width=2.2)
         formula = MathTex(SCORE_FORMULA, font_size=32).next_to(panel, RIGHT, buff=0.6).align_to(panel, UP)
         fit_right(formula)
         bar = TimeBar(self.T, width=4.6).next_to(formula, DOWN, buff=0.9).align_to(formula, LEFT)
@@ -68,18 +109,20 @@ class ScoreField(ToyModelScene):
         fit_right(rule)
         spacing = panel.side / (self.grid + 1)
 
+        starts = panel.to_point(grid)[:, :2] - panel.frame.get_center()[:2]  # panel units from its centre
+
         def draw_field(k: int) -> None:
             field = fields[k]
             norm = np.linalg.norm(field, axis=1)
             top = norm.max() or 1.0
-            starts = panel.to_point(grid)
-            dirs = field / np.maximum(norm, 1e-12)[:, None]
-            for arrow, start, d, n in zip(arrows, starts, dirs, norm):
-                end = start + 0.75 * spacing * np.array([d[0], d[1], 0.0])
-                back = 0.28 * spacing * np.array([d[0], d[1], 0.0])
-                side_v = 0.16 * spacing * np.array([-d[1], d[0], 0.0])
-                arrow.set_points_as_corners([start, end, end - back + side_v, end, end - back - side_v])
-                arrow.set_stroke(opacity=float(0.15 + 0.85 * n / top))
+            d = field / np.maximum(norm, 1e-12)[:, None]
+            side_v = np.stack([-d[:, 1], d[:, 0]], axis=1)
+            end = starts + 0.75 * spacing * d
+            back = end - 0.28 * spacing * d
+            # each arrow: shaft, then the two sides of its head
+            polylines = np.stack([starts, end, back + 0.16 * spacing * side_v, end, back - 0.16 * spacing * side_v],
+                                 axis=1)
+            arrows.draw(polylines, 0.15 + 0.85 * norm / top)
 
         draw_field(0)
         self.play(FadeIn(title), FadeIn(panel), FadeIn(arrows), run_time=1.0)

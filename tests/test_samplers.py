@@ -98,3 +98,4 @@ def test_samplers_still(scene):
     assert [c.step.value for c in parts.counters] == [1000, 50]
     scene.results(parts, trajs)
     settle(scene)
+

@@ -55,3 +55,20 @@ def test_the_learned_score_matches_the_closed_form():
     errors = relative_score_errors(result.model.eval(), result.schedule)
     for t, err in errors.items():
         assert err < TOLERANCE[t], (t, errors)
+
+
+def test_arrow_layer_draws_each_arrow_where_and_as_opaque_as_told():
+    """The score scene's arrows (one cairo image): an arrow's pixels carry its opacity."""
+    from scenes.cloud import CloudPanel
+    from scenes.score import ArrowLayer
+
+    panel = CloudPanel(np.zeros((1, 2)), side=4.0)
+    layer = ArrowLayer(panel, "#234876", stroke_width=4.0)
+    line = np.array([[[-1.0, 0.0], [1.0, 0.0]], [[-1.0, 1.0], [1.0, 1.0]]])  # two shafts, panel units
+    arr = layer.draw(line, np.array([0.5, 1.0])).pixel_array
+    size = layer.size_px
+    mid = size // 2
+    assert arr.shape == (size, size, 4) and (arr[..., :3] == (0x23, 0x48, 0x76)).all()
+    assert abs(int(arr[mid, mid, 3]) - 128) <= 2  # y = 0: half opacity
+    assert arr[mid - round(layer.px_per_unit), mid, 3] >= 253  # y = 1 (rows grow downwards): opaque
+    assert arr[mid, int(0.8 * size), 3] == 0 and arr[0, 0, 3] == 0  # nothing past the ends
