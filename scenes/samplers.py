@@ -38,7 +38,7 @@ from scenes.cloud import CloudPanel
 from scenes.digits import DigitGrid
 from scenes.playback import digit_trajectory, play_frames, toy_trajectory
 from scenes.settings import ToyModelScene
-from scenes.theme import ACCENT, HIGHLIGHTS, INK, MUTED
+from scenes.theme import ACCENT, HIGHLIGHTS, INK, MUTED, fit_right
 from scenes.widgets import DigitCounter, TimeBar
 
 __all__ = ["SamplerComparison", "state_at", "StepCounter"]
@@ -128,7 +128,7 @@ class SamplerComparison(ToyModelScene):
                 view = CloudPanel(x_T, side=PANEL, color=color, dot_radius=0.014).move_to(centre)
             slot = Square(PANEL).move_to(centre)  # headers and counters hang on the panel's square
             head = Text(self.sampler_name(traj), font_size=26, color=color, weight="BOLD")
-            head.next_to(slot, UP, buff=0.15).align_to(slot, LEFT)
+            fit_right(head.next_to(slot, UP, buff=0.15).align_to(slot, LEFT))
             counter = StepCounter(K, self.t("step"), self.t("nfe"), color=INK)
             counter.labels.next_to(slot, DOWN, buff=0.22).align_to(slot, LEFT)
             counter.set_value(0)
@@ -181,7 +181,7 @@ class SamplerComparison(ToyModelScene):
         for traj, counter, line in zip(trajs, parts.counters, lines):
             wall = Text(f"{self.t('wall_time')}: {traj.meta['wall_s']:.3g} s", font_size=20, color=INK)
             note = VGroup(Text(line, font_size=20, color=INK), wall).arrange(DOWN, aligned_edge=LEFT, buff=0.1)
-            note.next_to(counter.labels, DOWN, buff=0.18, aligned_edge=LEFT)
+            fit_right(note.next_to(counter.labels, DOWN, buff=0.18, aligned_edge=LEFT))
             notes.add(note)
         walls = [traj.meta["wall_s"] for traj in trajs]
         steps = [traj.meta["steps"] for traj in trajs]
