@@ -14,6 +14,7 @@ import os
 import re
 import shutil
 import subprocess
+import tempfile
 import time
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
@@ -340,9 +341,28 @@ def find_browser() -> str | None:
     return None
 
 
+def print_copy(text: str) -> str:
+    """The deck as it prints: each <video> that has a poster becomes that poster, an
+    <img> of the same width (a printed <video> gets Chromium's controls bar and loading
+    mark drawn over its poster). Videos without a poster stay as they are."""
+
+    def still(m: re.Match) -> str:
+        tag = m.group(0)
+        opening = tag[: tag.index(">") + 1]
+        poster = re.search(r'\bposter\s*=\s*"([^"]*)"', opening, re.IGNORECASE)
+        if poster is None:
+            return tag
+        width = re.search(r'\bwidth\s*=\s*"([^"]*)"', opening, re.IGNORECASE)
+        size = f' width="{width.group(1)}"' if width else ""
+        return f'<img src="{poster.group(1)}"{size} alt="">'
+
+    return _VIDEO.sub(still, text)
+
+
 def build_pdf(slides: Path) -> tuple[Path | None, str]:
     """slides.pdf beside slides.md: Marp CLI prints the deck through Chromium (named to
-    it with --browser-path). A <video> prints as its poster, our scene's still."""
+    it with --browser-path), each of our videos as its poster, the scene's still
+    (``print_copy``, a temporary file beside slides.md so that paths hold)."""
     if not MARP.exists():
         return None, "no PDF: Marp CLI is not installed here; ./run.sh deck installs it"
     browser = find_browser()
@@ -352,10 +372,20 @@ def build_pdf(slides: Path) -> tuple[Path | None, str]:
     env = {**os.environ}
     if hasattr(os, "geteuid") and os.geteuid() == 0:
         env.setdefault("CHROME_NO_SANDBOX", "1")  # root (containers, CI): Chromium refuses its sandbox
-    proc = subprocess.run([str(MARP), "--pdf", "--html", "--allow-local-files", "--browser", "chrome",
-                           "--browser-path", browser, str(slides), "-o", str(pdf)],
-                          capture_output=True, text=True, env=env)
-    if proc.returncode != 0 or not pdf.is_file():
-        last = (proc.stderr or proc.stdout).strip().splitlines()[-1:] or ["no output"]
-        return None, f"Marp CLI could not print the PDF: {last[0]}"
+    fd, name = tempfile.mkstemp(prefix=".print-", suffix=".md", dir=slides.parent)
+    printable = Path(name)
+    printed = printable.with_suffix(".pdf")  # renamed to slides.pdf when whole
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as fh:
+            fh.write(print_copy(slides.read_text(encoding="utf-8")))
+        proc = subprocess.run([str(MARP), "--pdf", "--html", "--allow-local-files", "--browser", "chrome",
+                               "--browser-path", browser, str(printable), "-o", str(printed)],
+                              capture_output=True, text=True, env=env)
+        if proc.returncode != 0 or not printed.is_file():
+            last = (proc.stderr or proc.stdout).strip().splitlines()[-1:] or ["no output"]
+            return None, f"Marp CLI could not print the PDF: {last[0]}"
+        os.replace(printed, pdf)
+    finally:
+        printable.unlink(missing_ok=True)
+        printed.unlink(missing_ok=True)
     return pdf, ""

@@ -177,9 +177,25 @@ def test_the_pdf_shows_each_video_poster(tmp_path):
         assert body.std() > 20  # a picture, not a uniform box
         dark = (body.sum(axis=2) < 60).mean()
         assert dark < 0.5  # not the black box a printed <video> is without a poster
+        # no controls bar across the bottom of the picture (Chromium prints one on a <video>)
+        lower = img[img.shape[0] // 4 :, img.shape[1] // 8 : -img.shape[1] // 8]
+        assert (lower.sum(axis=2) < 150).mean(axis=1).max() < 0.5
         # the poster's own colours are there: its blue ink (clouds, curves) or its text
         poster = np.asarray(Image.open(out / still).convert("RGB")).astype(int)
         assert abs(body.mean() - poster.mean()) < 40
+
+
+def test_the_print_copy_shows_posters_as_images():
+    from scenes.deck import print_copy
+
+    deck = ('<video poster="assets/a.png" controls width="80%">\n  <source src="assets/A.mp4">\n</video>\n'
+            '<VIDEO controls>\n  <source src="theirs.mp4">\n</VIDEO>\n'
+            '<!-- <video poster="b.png" controls><source src="B.mp4"></video> -->\n# Título ¿sí?\n')
+    out = print_copy(deck)
+    assert out.splitlines()[0] == '<img src="assets/a.png" width="80%" alt="">'
+    assert '<VIDEO controls>\n  <source src="theirs.mp4">\n</VIDEO>' in out  # no poster: left alone
+    assert '<!-- <img src="b.png" alt=""> -->' in out
+    assert out.endswith("# Título ¿sí?\n")
 
 
 def test_without_chromium_the_pdf_says_how(small_deck, tmp_path, monkeypatch):
