@@ -50,17 +50,28 @@ def rasterise(
     wx = np.exp(k * (offs[None, :] - (px - cx)[:, None]) ** 2)  # (N, 2r+1)
     wy = np.exp(k * (offs[None, :] - (py - cy)[:, None]) ** 2)
     weights = (wy[:, :, None] * wx[:, None, :]) * np.float32(1 / (2 * np.pi * sigma**2))  # (N, 2r+1, 2r+1)
-    xi = cx.astype(np.int64)[:, None, None] + offs.astype(np.int64)[None, None, :]
-    yi = cy.astype(np.int64)[:, None, None] + offs.astype(np.int64)[None, :, None]
-    ok = (xi >= 0) & (xi < size) & (yi >= 0) & (yi < size)  # (N, 2r+1, 2r+1)
-    density = np.bincount((yi * size + xi)[ok], weights=weights[ok], minlength=size * size)
+    width = 2 * r + 1
+    steps = np.arange(-r, r + 1, dtype=np.int64)
+    spots = (steps[:, None] * size + steps[None, :]).ravel()  # a dot's pixels, rows then columns
+    centre = cy.astype(np.int64) * size + cx.astype(np.int64)  # (N,)
+    flat = (centre[:, None] + spots[None, :]).ravel()  # the order of weights.ravel()
+    lo, hi = r, size - 1 - r
+    if len(xy) and lo <= cx.min() and cx.max() <= hi and lo <= cy.min() and cy.max() <= hi:  # all whole: no mask
+        density = np.bincount(flat, weights=weights.ravel(), minlength=size * size)
+    else:  # (also NaN coordinates: they fail every comparison)
+        xi = cx.astype(np.int64)[:, None, None] + steps[None, None, :]
+        yi = cy.astype(np.int64)[:, None, None] + steps[None, :, None]
+        ok = ((xi >= 0) & (xi < size) & (yi >= 0) & (yi < size)).reshape(len(xy), width * width)
+        density = np.bincount(flat[ok.ravel()], weights=weights.reshape(len(xy), width * width)[ok], minlength=size * size)
     gain = -1.9 * 2 * np.pi * sigma**2  # an isolated dot peaks at alpha ~ 0.85
     alpha = np.exp(density.astype(np.float32).reshape(size, size) * np.float32(gain))
     alpha *= np.float32(-255.0 * opacity)
     alpha += np.float32(255.0 * opacity)
-    out = np.empty((size, size, 4), dtype=np.uint8)
-    out[..., :3] = _hex_rgb(color)
-    out[..., 3] = alpha
+    # RGBA bytes written as one little-endian uint32 per pixel: R | G << 8 | B << 16 | A << 24
+    rgb = _hex_rgb(color).astype(np.uint32)
+    packed = alpha.astype(np.uint8).astype(np.uint32) << np.uint32(24)
+    packed |= np.uint32(rgb[0] | rgb[1] << 8 | rgb[2] << 16)
+    out = packed.astype("<u4").view(np.uint8).reshape(size, size, 4)
     return out
 
 
