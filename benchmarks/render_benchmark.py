@@ -78,7 +78,7 @@ def main() -> None:
                 r = run(key, quality, tmp)
                 e = run("__empty__", quality, tmp, seconds=round(r["duration"], 3))
                 ms, ems = 1000 * r["render_s"] / r["frames"], 1000 * e["render_s"] / e["frames"]
-                print(f"| {key} | {r['size']}@{r['fps']:g} | {r['frames']} | {r['render_s']:.1f} | {r['process_s']:.1f} | "
+                print(f"| {key} | {r['size']}@{r['fps']:.0f} | {r['frames']} | {r['render_s']:.1f} | {r['process_s']:.1f} | "
                       f"{ms:.1f} | {ems:.1f} | {ms / ems:.2f} | {r['peak_mb']:.0f} |", flush=True)
 
 

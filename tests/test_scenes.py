@@ -296,6 +296,17 @@ def test_rasterise_places_points_exactly():
     assert (img[..., 0][alpha > 0] == 255).all()
 
 
+def test_rasterise_draws_the_same_with_and_without_points_outside():
+    """A point far outside the image changes nothing: the masked path (some dot not
+    whole in the image) and the fast one (every dot whole) give the same bytes."""
+    xy = np.random.default_rng(0).normal(size=(500, 2))
+    inside = rasterise(xy, extent=4.0, size=200, color="#2A6FDB", dot_px=5, opacity=0.6)
+    with_far = rasterise(np.vstack([xy, [[50.0, -50.0]]]), extent=4.0, size=200, color="#2A6FDB", dot_px=5,
+                         opacity=0.6)
+    assert np.array_equal(inside, with_far)
+    assert (inside.reshape(-1, 4)[:, :3] == (0x2A, 0x6F, 0xDB)).all() and inside[..., 3].max() > 100
+
+
 def test_digit_counter_keeps_its_mobjects():
     c = DigitCounter(0)
     slots = list(c.submobjects)
