@@ -13,6 +13,10 @@ M = [
  ("6 ema inverted", "diffusion_core/training.py", "list(model.parameters()), 1 - d)", "list(model.parameters()), d)", "tests/test_training_math.py"),
  ("7 ddpm unclipped", "diffusion_core/sampling.py", ("        x0 = schedule.predict_x0(x, t, eps)\n", "            preds.append(x0.cpu())"), ("        raw = x0 = schedule.predict_x0(x, t, eps)\n", "            preds.append(raw.cpu())"), "tests/test_sampler_reference.py"),
  ("8 render direct", "scenes/render.py", "        with atomic_write(target) as tmp:\n            shutil.copyfile(produced, tmp)", "        shutil.copyfile(produced, target)", "tests/test_scenes.py -k mid_write"),
+ ("9 ddim other noise", "scenes/samplers.py", "c, self.n_points, self.seed) for c in self.configs())", "c, self.n_points, self.seed + (c.kind == 'ddim')) for c in self.configs())", "tests/test_samplers.py -k same_noise"),
+ ("10 clock ahead", "scenes/samplers.py", "    return int(reached[-1])", "    return int(min(reached[-1] + 1, len(times) - 1))", "tests/test_samplers.py -k 'state_at or midway'"),
+ ("11 score no sqrt", "diffusion_core/schedule.py", "return -eps / torch.sqrt(1.0 - abar)", "return -eps / (1.0 - abar)", "tests/test_score.py"),
+ ("12 pdf prints videos", "scenes/deck.py", "    return _VIDEO.sub(still, text)", "    return text", "tests/test_deck.py -k 'print_copy or pdf_shows'"),
 ]
 only = sys.argv[1:]
 missed = 0
