@@ -41,12 +41,14 @@ def play_frames(scene: Scene, K: int, show, movers, run_time: float, rate_func=N
             shown["k"] = k
             show(k)
 
-    # Manim redraws every mobject above the first moving one: put the moving ones on
-    # top, so the title, formulas and labels are drawn once, as the static background.
+    # Manim redraws every mobject from the first one that has an updater on; those
+    # before it are drawn once, as the static background. So: put the moving ones on
+    # top (the title, formulas and labels stay behind, drawn once), and hang the updater
+    # on the lowest of them, or whatever lies beneath it would be frozen in its first state.
     moving = {id(m) for m in movers if m is not None}
     tops = [m for m in scene.mobjects if any(id(f) in moving for f in m.get_family())]
     scene.bring_to_front(*tops)
-    anchor = movers[0]
+    anchor = tops[0] if tops else movers[0]
     anchor.add_updater(update)
     scene.play(tracker.animate.set_value(K), run_time=run_time, rate_func=rate_func or linear)
     anchor.remove_updater(update)

@@ -307,6 +307,40 @@ def test_rasterise_draws_the_same_with_and_without_points_outside():
     assert (inside.reshape(-1, 4)[:, :3] == (0x2A, 0x6F, 0xDB)).all() and inside[..., 3].max() > 100
 
 
+@pytest.mark.slow
+def test_play_frames_draws_every_mover_in_every_frame(tmp_path):
+    """The video, not only the last frame, shows each recorded state: a mover added to
+    the scene before the one listed first (a panel under a field of arrows, the left
+    panel of two) must not be drawn once and frozen in its first state."""
+    from manim import LEFT, RIGHT, tempconfig
+
+    from scenes.cloud import CloudPanel
+    from scenes.playback import play_frames
+
+    class TwoPanels(LectureScene):
+        def construct(self):
+            left = CloudPanel(np.zeros((1, 2)), side=5.0).shift(3.5 * LEFT)
+            right = CloudPanel(np.zeros((1, 2)), side=5.0).shift(3.5 * RIGHT)
+            self.add(left, right)
+            blob = np.random.default_rng(0).normal(scale=0.3, size=(400, 2))
+
+            def show(k: int) -> None:  # the blobs travel from the lower left to the upper right
+                for panel in (left, right):
+                    panel.cloud.set_xy(blob + (k - 5) * 0.6)
+
+            play_frames(self, 10, show, [right, left], run_time=2.0)
+
+    with tempconfig({"media_dir": str(tmp_path), "pixel_width": 256, "pixel_height": 144, "frame_rate": 10,
+                     "disable_caching": True, "verbosity": "WARNING", "progress_bar": "none"}):
+        scene = TwoPanels()
+        scene.render()
+        path = scene.renderer.file_writer.movie_file_path
+    _, frames, _ = read_video(path)
+    early, late = frames[2].astype(int), frames[-2].astype(int)
+    for x0, x1 in ((0, 128), (128, 256)):  # the left panel and the right one
+        assert np.abs(early[:, x0:x1] - late[:, x0:x1]).mean() > 2.0, (x0, x1)
+
+
 def test_digit_counter_keeps_its_mobjects():
     c = DigitCounter(0)
     slots = list(c.submobjects)
