@@ -30,9 +30,9 @@ from diffusion_core import (
     Trajectory,
     classifier_path,
     classify,
-    distance_report,
     load_classifier,
     sample_data,
+    sliced_wasserstein,
 )
 from scenes.cloud import CloudPanel
 from scenes.digits import DigitGrid
@@ -59,27 +59,31 @@ def state_at(times: np.ndarray, t: int) -> int:
 class StepCounter(VGroup):
     """The numbers of 'paso 37 / 1000' and 'evaluaciones de la red 37' under a panel.
 
-    The words are a group of their own (``labels``, added to the scene beside it): only
-    the numbers change, so only they are redrawn frame by frame."""
+    Only the numbers change, so only they are redrawn frame by frame: the words and the
+    '/ 1000' are a group of their own (``labels``, added to the scene beside it), the
+    step number is right-aligned against that fixed '/ 1000'."""
 
     def __init__(self, total: int, step_word: str, nfe_word: str, color: str = INK):
         super().__init__()
-        self.labels = VGroup(Text(step_word, font_size=22, color=color), Text(nfe_word, font_size=22, color=color))
-        self.labels.arrange(DOWN, aligned_edge=LEFT, buff=0.22)
-        self.step = DigitCounter(font_size=30, color=color)
-        self.total = MathTex(f"/\\,{total}", font_size=30, color=MUTED)
-        self.nfe = DigitCounter(font_size=30, color=color)
-        self.add(self.step, self.total, self.nfe)
+        n_digits = len(str(total))
+        self.step = DigitCounter(font_size=30, color=color, max_digits=n_digits)
+        self.nfe = DigitCounter(font_size=30, color=color, max_digits=n_digits)
+        word, nfe_word = Text(step_word, font_size=22, color=color), Text(nfe_word, font_size=22, color=color)
+        VGroup(word, nfe_word).arrange(DOWN, aligned_edge=LEFT, buff=0.22)
+        slash = MathTex(f"/\\,{total}", font_size=30, color=MUTED)
+        self.step.set_value(total).next_to(word, RIGHT, buff=0.15).align_to(word, DOWN)  # its widest
+        slash.next_to(self.step, RIGHT, buff=0.1)
+        self.labels = VGroup(word, nfe_word, slash)
+        self.add(self.step, self.nfe)
         self.set_value(0)
 
     def set_value(self, k: int) -> "StepCounter":
         """k steps taken, each one network evaluation (sample() calls eps_theta once a
         step). Call again after moving ``labels``: the numbers follow them."""
-        word, nfe_word = self.labels
+        word, nfe_word, slash = self.labels
         self.step.set_value(k)
         self.nfe.set_value(k)
-        self.step.next_to(word, RIGHT, buff=0.15).align_to(word, DOWN)
-        self.total.next_to(self.step, RIGHT, buff=0.1)
+        self.step.next_to(slash, LEFT, buff=0.1).align_to(word, DOWN)
         self.nfe.next_to(nfe_word, RIGHT, buff=0.15).align_to(nfe_word, DOWN)
         return self
 
@@ -197,12 +201,11 @@ class SamplerComparison(ToyModelScene):
         """Fresh data beneath each cloud; SWD(samples, data) and the floor SWD(data, data')."""
         n = self.n_points
         data_a = sample_data(self.data_config(), n, seed=self.seed + 1)
-        data_b = sample_data(self.data_config(), n, seed=self.seed + 2)
+        floor = sliced_wasserstein(data_a, sample_data(self.data_config(), n, seed=self.seed + 2))
         lines, fades = [], []
         for traj, view in zip(trajs, parts.views):
             fades.append(FadeIn(view.add_cloud(data_a.numpy(), MUTED, dot_radius=0.024, opacity=0.5)))
-            report = distance_report(traj.samples.float(), data_a, data_b)
-            lines.append(f"SWD {report.distance:.3f} ({self.t('floor')} {report.floor:.3f})")
+            lines.append(f"SWD {sliced_wasserstein(traj.samples.float(), data_a):.3f} ({self.t('floor')} {floor:.3f})")
         return lines, fades
 
     def digit_verdicts(self, trajs) -> tuple[list[str], list]:

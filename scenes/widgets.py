@@ -72,14 +72,15 @@ class DigitCounter(VGroup):
 
     MAX_DIGITS = 7
 
-    def __init__(self, value: int = 0, font_size: float = 34, color: str = INK):
+    def __init__(self, value: int = 0, font_size: float = 34, color: str = INK, max_digits: int | None = None):
         super().__init__()
+        self.max_digits = max_digits or self.MAX_DIGITS  # every slot is drawn each frame, empty or not
         digits = MathTex("0123456789", font_size=font_size, color=color)[0]
         centers = np.array([g.get_center() for g in digits])
         self.advance = (centers[9, 0] - centers[0, 0]) / 9
         # each digit's outline, shifted so that the slot's reference point is the origin
         self.outlines = [g.points - centers[0] - np.array([d * self.advance, 0, 0]) for d, g in enumerate(digits)]
-        self.slots = [digits[0].copy() for _ in range(self.MAX_DIGITS)]
+        self.slots = [digits[0].copy() for _ in range(self.max_digits)]
         self.add(*self.slots)
         self.anchor = centers[0].copy()
         self.n_digits = 1
@@ -89,7 +90,7 @@ class DigitCounter(VGroup):
     def set_value(self, value: int) -> "DigitCounter":
         if self.value is not None:  # the counter may have been moved since the last call
             self.anchor = self.slots[0].get_center() - self.first_offset
-        text = str(int(value))[-self.MAX_DIGITS:]
+        text = str(int(value))[-self.max_digits:]
         for j, slot in enumerate(self.slots):
             if j < len(text):
                 slot.points = self.outlines[int(text[j])] + self.anchor + np.array([j * self.advance, 0, 0])
@@ -108,7 +109,7 @@ class TimeBar(VGroup):
         self.T = T
         self.outline = Rectangle(width=width, height=0.22, stroke_color=MUTED, stroke_width=1.5)
         self.fill = Rectangle(width=width, height=0.22, stroke_width=0, fill_color=color, fill_opacity=0.85)
-        self.number = DigitCounter(font_size=34)
+        self.number = DigitCounter(font_size=34, max_digits=len(str(T)))
         self.name = MathTex(label, "=", color=INK, font_size=40)
         self.tail = MathTex(f"/\\,{T}", color=MUTED, font_size=34)
         self.add(self.outline, self.fill, self.name, self.number, self.tail)
