@@ -86,7 +86,7 @@ def digit_trajectory(checkpoint: str, config: SamplerConfig, n: int, seed: int):
     """The MNIST UNet's trajectory of n digits, sampled once per checkpoint (by its
     digest), sampler and seed and kept in the trajectory cache. ``checkpoint`` is a
     file in models/mnist/ or an absolute path; DDIM's steps are capped at its T (a
-    small test model has T = 20). Returns (trajectory, checkpoint)."""
+    small test model has T = 20). Returns (trajectory, the loaded MnistResult)."""
     path = Path(checkpoint)
     path = path if path.is_absolute() else mnist_models_dir() / path
     result = load_mnist_checkpoint(path)  # a clear error when missing or corrupt
