@@ -214,13 +214,15 @@ def list_scenes():
               help="Toy dataset for the point-cloud scenes [default: each scene's].")
 @click.option("--text", default=None, help="The string drawn by the 'text' dataset.")
 @click.option("--format", "fmt", type=click.Choice(FORMATS), default="mp4", show_default=True,
-              help="png writes the last frame, the deck's still.")
+              help="png: the last frame (a video's poster); figure: it for an image slot, without the title, trimmed, "
+                   "at twice the quality's pixels.")
 @click.option("--out", "out_dir", type=click.Path(file_okay=False), default=None, help="Output folder [default: renders/].")
 @click.option("--list", "show_list", is_flag=True, help="List the scenes and exit.")
 @click.option("--jobs", type=click.IntRange(min=1), default=1, show_default=True,
               help="With 'all': scenes rendered at once, each in its own process (those up to date are skipped).")
 def render(scene, quality, lang, dataset, text, fmt, out_dir, show_list, jobs):
     """Render SCENE (or all) into renders/ under the deck's file names."""
+    from lecture.jobs import JobError
     from scenes.latex import MissingLatex
     from scenes.render import RENDERS, RenderError, check_output_dir, render_scene
     from scenes.settings import SettingError
@@ -244,41 +246,54 @@ def render(scene, quality, lang, dataset, text, fmt, out_dir, show_list, jobs):
         tasks.append(dict(key=key, fmt=fmt, quality=quality, out_dir=out, settings=settings))
     try:
         if scene == "all":  # in separate processes, and only what is missing or out of date
-            from scenes.deck import render_cached
+            from lecture.assets import render_cached
 
             click.echo(f"rendering {len(tasks)} scenes ({quality}, {fmt}), {jobs} at once ...")
             render_cached(tasks, jobs, log=click.echo)
             return
         click.echo(f"rendering {scene} ({SCENES[scene].cls}, {quality}, {fmt}) ...")
         click.echo(f"wrote {render_scene(**tasks[0])}")
-    except (RenderError, SettingError, MissingLatex, CheckpointError, ValueError) as exc:
+    except (RenderError, SettingError, MissingLatex, CheckpointError, ValueError, JobError) as exc:
         raise _fail(exc) from exc
 
 
 @cli.command()
 @click.option("--deck", "deck_path", type=click.Path(exists=True, dir_okay=False), required=True, help="A Marp deck (.md).")
-@click.option("--out", type=click.Path(file_okay=False), required=True, help="The folder of the finished deck.")
+@click.option("--out", required=True,
+              help="The folder of the finished deck: a new or empty one, or one the builder made (never the deck's own).")
 @click.option("--quality", "-q", type=click.Choice(list(QUALITIES)), default="high", show_default=True)
 @click.option("--lang", type=click.Choice(LANGS), default=LANGS[0], show_default=True)
 @click.option("--jobs", type=click.IntRange(min=1), default=os.cpu_count() or 1, show_default=True,
               help="Assets rendered at once, each in its own process.")
-@click.option("--slot", "slots", multiple=True, metavar="TITLE=SCENE", help="Put SCENE's video on the slide titled TITLE.")
+@click.option("--slot", "slots", multiple=True, metavar="WHERE=SCENE",
+              help="SCENE makes WHERE: an asset path of the deck (assets/images/001.png), a slide's title or its number. "
+                   "Also read from SLIDES.slots.toml beside the deck.")
+@click.option("--keep-placeholders", is_flag=True, help="Keep the videos the deck marks 'Replace with your ...'.")
 @click.option("--table", is_flag=True, help="Replace the '| Model | FID' table with the project's measured comparison.")
 @click.option("--fix-formulas", is_flag=True, help="Rewrite sqrt(alpha_t) x_0 + sqrt(1 - alpha_t) eps with alpha_bar_t.")
 @click.option("--pdf", is_flag=True, help="Also print OUT/slides.pdf (Marp CLI through Chromium); videos show their poster.")
-def deck(deck_path, out, quality, lang, jobs, slots, table, fix_formulas, pdf):
+@click.option("--check", is_flag=True, help="Then lay out every slide in Chromium and report what does not fit (check-deck).")
+def deck(deck_path, out, quality, lang, jobs, slots, keep_placeholders, table, fix_formulas, pdf, check):
     """Build a finished lecture from a Marp deck: every asset rendered and in place, then the HTML."""
-    from scenes.deck import DeckOptions, build_deck
+    from lecture import CheckError, DeckError, DeckOptions, FenceError, JobError, build_deck
+    from scenes.latex import MissingLatex
+    from scenes.render import RenderError
 
+    if not out.strip():  # before Path(), which reads "" as "."
+        raise click.ClickException("--out is empty (an unset variable?): name the folder of the built deck, "
+                                   "e.g. --out lecture")
     pairs = [s.rsplit("=", 1) for s in slots]
-    if any(len(p) != 2 or not p[0].strip() for p in pairs):
-        raise click.BadParameter("expected TITLE=SCENE, e.g. 'Results: Image Generation=digits-reverse'", param_hint="--slot")
+    if any(len(p) != 2 or not p[0].strip() or not p[1].strip() for p in pairs):
+        raise click.BadParameter("expected WHERE=SCENE, e.g. 'Results: Image Generation=digits-reverse' or "
+                                 "'assets/images/001.png=graphical-model'", param_hint="--slot")
     opts = DeckOptions(Path(deck_path), Path(out), quality, lang, jobs, {t.strip(): k.strip() for t, k in pairs},
-                       table, fix_formulas, pdf)
+                       table, fix_formulas, pdf, keep_placeholders)
     try:
         report = build_deck(opts, log=click.echo)
-    except ValueError as exc:
+    except (FenceError, DeckError, JobError, RenderError, MissingLatex, CheckpointError, ValueError) as exc:
         raise _fail(exc) from exc
+    for note in report.notes:
+        click.echo(f"note: {note}")
     for warning in report.warnings:
         click.echo(f"warning: {warning}", err=True)
     if report.missing:
@@ -288,6 +303,54 @@ def deck(deck_path, out, quality, lang, jobs, slots, table, fix_formulas, pdf):
     click.echo(f"html: {report.html}" if report.html else report.html_note)
     if pdf:
         click.echo(f"pdf: {report.pdf}" if report.pdf else report.pdf_note)
+    if check:
+        if report.html is None:
+            raise click.ClickException("--check: no HTML to check (" + report.html_note + ")")
+        try:
+            _report_check(report.html, report.pdf)
+        except CheckError as exc:
+            raise _fail(exc) from exc
+
+
+def _report_check(html: Path, pdf: Path | None, sheet: Path | None = None, shots: tuple[int, ...] = ()) -> None:
+    import tempfile
+
+    from lecture import check_deck, contact_sheet
+
+    with tempfile.TemporaryDirectory(prefix="deck-shots-") as tmp:
+        result = check_deck(html, pdf, shots=Path(tmp) if sheet or shots else None)
+        for fault in result.faults:
+            click.echo(fault)
+        if sheet:
+            click.echo(f"contact sheet: {contact_sheet(result.shots, sheet)}")
+        for n in shots:
+            if not 1 <= n <= result.slides:
+                raise click.BadParameter(f"slide {n}: the deck has {result.slides}", param_hint="--shot")
+            dst = sheet.parent / f"deck_slide_{n:02d}.png" if sheet else Path(f"deck_slide_{n:02d}.png")
+            import shutil
+
+            shutil.copyfile(result.shots[n - 1], dst)
+            click.echo(f"slide {n}: {dst}")
+    pages = f", {result.pdf_pages} PDF pages" if result.pdf_pages is not None else ""
+    if result.faults:
+        raise click.ClickException(f"{len({f.slide for f in result.faults})} of {result.slides} slides have faults{pages}")
+    click.echo(f"all {result.slides} slides fit and every image and video loads{pages}")
+
+
+@cli.command("check-deck")
+@click.argument("folder", type=click.Path(exists=True, file_okay=False))
+@click.option("--sheet", type=click.Path(dir_okay=False), default=None,
+              help="Also write a contact sheet of every slide (screenshots at 1280x720) here.")
+@click.option("--shot", "shots", type=int, multiple=True, help="Also keep slide N's screenshot beside the sheet.")
+def check_deck_command(folder, sheet, shots):
+    """Lay out every slide of FOLDER/slides.html (and slides.pdf) in Chromium; one line per fault."""
+    from lecture import CheckError
+
+    html, pdf = Path(folder) / "slides.html", Path(folder) / "slides.pdf"
+    try:
+        _report_check(html, pdf if pdf.is_file() else None, Path(sheet) if sheet else None, shots)
+    except CheckError as exc:
+        raise _fail(exc) from exc
 
 
 if __name__ == "__main__":

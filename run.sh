@@ -6,7 +6,9 @@
 #   ./run.sh setup    only install
 #   ./run.sh deck ... install also Node and Marp CLI (pinned in package.json), then
 #                     python cli.py deck ...; ./run.sh deck-setup only installs them
-#   ./run.sh browser  install also Debian's chromium and poppler-utils (deck --pdf, its test)
+#   ./run.sh browser  install also Debian's chromium and poppler-utils (deck --pdf) and Playwright
+#                     for Python, pinned in pyproject.toml, which drives that chromium for the
+#                     deck's browser check (check-deck, deck --check); no browser is downloaded
 #
 # It installs (each step only when needed, saying what it does): the system libraries
 # Manim builds against, LaTeX for the formulas, a font, a virtual environment in .venv
@@ -96,6 +98,18 @@ install_marp() {  # Node (the system's, or Debian's nodejs) and Marp CLI as pinn
   npm ci --no-audit --no-fund --loglevel=error
 }
 
+install_browser() {  # Debian's chromium and poppler-utils; Playwright for Python (the [browser] extra)
+  apt_install chromium poppler-utils
+  setup
+  local want
+  want=$("$VENV/bin/python" -c 'import tomllib; print(tomllib.load(open("pyproject.toml", "rb"))["project"]["optional-dependencies"]["browser"][0].split("==")[1])')
+  if [ "$("$VENV/bin/python" -c 'import importlib.metadata as m; print(m.version("playwright"))' 2>/dev/null)" = "$want" ]; then
+    say "Playwright for Python: up to date ($want)"; return
+  fi
+  say "installing Playwright for Python $want into $VENV (it drives the system chromium; no browser download)"
+  "$VENV/bin/python" -m pip install -q "playwright==$want"
+}
+
 cmd=${1:-render}
 shift || true
 case "$cmd" in
@@ -113,6 +127,6 @@ case "$cmd" in
     setup
     install_marp
     exec "$VENV/bin/python" cli.py deck "$@" ;;
-  browser) apt_install chromium poppler-utils ;;
+  browser) install_browser ;;
   *) echo "usage: ./run.sh [render|test|setup|deck|deck-setup|browser] [args...]" >&2; exit 2 ;;
 esac

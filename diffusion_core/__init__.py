@@ -57,6 +57,7 @@ from .sampling import (
     ddim_timesteps,
     ddpm_sample,
     sample,
+    step_seconds,
 )
 from .schedule import SCHEDULE_KINDS, NoiseSchedule, ScheduleConfig
 from .toy import (
@@ -92,7 +93,7 @@ __all__ = [
     # shared machinery
     "CheckpointError", "REPO", "PathError", "ensure_writable", "FastOptions", "atomic_write", "SinusoidalEmbedding", "cache_dir", "models_dir",
     "renders_dir", "DDPM_VARIANCES", "SAMPLERS", "SamplerConfig", "Trajectory", "ddim_sample", "ddim_timesteps",
-    "ddpm_sample", "sample", "SCHEDULE_KINDS", "NoiseSchedule", "ScheduleConfig", "TrainingDiverged",
+    "ddpm_sample", "sample", "step_seconds", "SCHEDULE_KINDS", "NoiseSchedule", "ScheduleConfig", "TrainingDiverged",
     "cached_trajectory", "trajectory_path",
     # toy
     "DATASETS", "DEFAULT_TEXT", "DataConfig", "DistanceReport", "MLPConfig", "MLPDenoiser", "TrainConfig",

@@ -24,7 +24,7 @@ import torch
 from .schedule import NoiseSchedule
 
 __all__ = ["SAMPLERS", "DDPM_VARIANCES", "SamplerConfig", "Trajectory", "sample", "ddpm_sample", "ddim_sample",
-           "ddim_timesteps"]
+           "ddim_timesteps", "step_seconds"]
 
 SAMPLERS = ("ddpm", "ddim")
 DDPM_VARIANCES = ("beta", "posterior")
@@ -147,6 +147,60 @@ def _eps(model, x: torch.Tensor, t: int) -> torch.Tensor:
     return model(x, tt).to(x.dtype)  # float32 even under bf16 autocast
 
 
+def _step(model, schedule: NoiseSchedule, config: SamplerConfig, x: torch.Tensor, t: int, t_next: int, generator,
+          device) -> tuple[torch.Tensor, torch.Tensor]:
+    """One reverse step from x_t to x_{t_next}: (the new state, the predicted x_0)."""
+    eps = _eps(model, x, t)
+    x0 = schedule.predict_x0(x, t, eps)
+    if config.clip is not None:
+        x0 = x0.clamp(-config.clip, config.clip)
+    if config.kind == "ddpm":  # the one place where the two samplers part
+        z = _noise(x.shape, generator, device)
+        return schedule.ddpm_step(x0, x, t, z, config.variance), x0
+    if config.clip is not None:
+        eps = schedule.eps_from_x0(x, t, x0)
+    z = _noise(x.shape, generator, device) if config.eta > 0 else None
+    return schedule.ddim_step(x0, eps, t, t_next, config.eta, z), x0
+
+
+def _timesteps(T: int, config: SamplerConfig) -> list[int]:
+    return list(range(T, 0, -1)) if config.kind == "ddpm" else ddim_timesteps(T, config.steps)
+
+
+@torch.no_grad()
+def step_seconds(model: torch.nn.Module, schedule: NoiseSchedule, x_T: torch.Tensor, config: SamplerConfig,
+                 n_steps: int = 8, repeats: int = 5) -> float:
+    """The time of one step of ``sample`` (a network evaluation and its update) on this
+    batch, measured so that other work on the machine cannot inflate it: the CPU time of
+    the one thread that runs it (``time.thread_time``, with torch on one thread, so time
+    spent waiting for a core is not counted), the best of ``repeats`` runs of ``n_steps``
+    steps. A sampling run's time is then this times its number of steps.
+
+    Returns:
+        Seconds per step, CPU time of one thread.
+    """
+    model.eval()
+    ts = _timesteps(schedule.T, config)
+    ts = (ts * (n_steps // len(ts) + 1))[: n_steps + 1]
+    generator = torch.Generator().manual_seed(0)
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)
+    try:
+        x = x_T.clone()
+        _step(model, schedule, config, x, ts[0], ts[1] if len(ts) > 1 else 0, generator, x.device)  # warm up
+        best = float("inf")
+        for _ in range(repeats):
+            x = x_T.clone()
+            start = time.thread_time()
+            for i in range(n_steps):
+                x, _ = _step(model, schedule, config, x, ts[i], ts[i + 1] if i + 1 < len(ts) else 0, generator,
+                             x.device)
+            best = min(best, (time.thread_time() - start) / n_steps)
+    finally:
+        torch.set_num_threads(threads)
+    return best
+
+
 def ddim_timesteps(T: int, steps: int) -> list[int]:
     """An evenly spaced sub-sequence tau of 1..T, descending, ending at t = 1."""
     if not 1 <= steps <= T:
@@ -184,24 +238,13 @@ def sample(
         A Trajectory with K + 1 states (2 when not recording), K the number of steps.
     """
     model.eval()
-    ts = list(range(schedule.T, 0, -1)) if config.kind == "ddpm" else ddim_timesteps(schedule.T, config.steps)
+    ts = _timesteps(schedule.T, config)
     x = _noise(shape, generator, device) if x_T is None else x_T.to(device)
     xs, preds = [x.cpu()], []
     start = time.perf_counter()
     for i, t in enumerate(ts):
         t_next = ts[i + 1] if i + 1 < len(ts) else 0
-        eps = _eps(model, x, t)
-        x0 = schedule.predict_x0(x, t, eps)
-        if config.clip is not None:
-            x0 = x0.clamp(-config.clip, config.clip)
-        if config.kind == "ddpm":  # the one place where the two samplers part
-            z = _noise(shape, generator, device)
-            x = schedule.ddpm_step(x0, x, t, z, config.variance)
-        else:
-            if config.clip is not None:
-                eps = schedule.eps_from_x0(x, t, x0)
-            z = _noise(shape, generator, device) if config.eta > 0 else None
-            x = schedule.ddim_step(x0, eps, t, t_next, config.eta, z)
+        x, x0 = _step(model, schedule, config, x, t, t_next, generator, device)
         if record or t_next == 0:
             xs.append(x.cpu())
             preds.append(x0.cpu())

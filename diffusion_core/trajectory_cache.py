@@ -5,11 +5,16 @@ sampler's settings, the batch size and the seed:
 ``cache_dir()/trajectories/<model>-<sampler>-n<N>-s<seed>.npz``. An entry that cannot be
 read is a miss: it is reported in one line, deleted and sampled again. So is one made
 before trajectories recorded their sampling time (``meta["wall_s"]``).
+
+An entry is sampled under a lock of its own (``<entry>.lock``, the ``filelock``
+package): when two renders want the same trajectory at once, one samples it and the
+other waits and reads it.
 """
 
 from __future__ import annotations
 
 import sys
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Callable
 
@@ -38,26 +43,57 @@ def cached_trajectory(model_key: str, load: Callable, shape: tuple[int, ...], co
         note: printed on a miss before sampling (how long it takes).
     """
     path = trajectory_path(model_key, config, T, shape[0], seed)
-    if path.is_file():
-        try:
-            traj = Trajectory.load(path)
-            if "wall_s" not in traj.meta:
-                raise ValueError(f"{path.name}: made by an older version (no sampling time)")
-            path.touch()  # recently used: pruned last
+    traj = _read(path)
+    if traj is not None:
+        return traj
+    with _entry_lock(path):
+        traj = _read(path)  # sampled by another process while this one waited
+        if traj is not None:
             return traj
-        except ValueError as exc:
-            print(f"cache: {exc}; deleted, sampling it again", file=sys.stderr)
-            path.unlink(missing_ok=True)
-    model, schedule = load()
-    if note:
-        print(note, file=sys.stderr)
-    traj = sample(model, schedule, shape, config, generator=torch.Generator().manual_seed(seed))
-    try:
-        traj.save(path)
-        _prune(path.parent, keep=TRAJECTORIES_KEPT)
-    except OSError as exc:  # a cache that cannot be written costs time, not the render
-        print(f"cache: could not keep {path} ({exc.strerror or exc}); going on without it", file=sys.stderr)
+        model, schedule = load()
+        if note:
+            print(note, file=sys.stderr)
+        traj = sample(model, schedule, shape, config, generator=torch.Generator().manual_seed(seed))
+        try:
+            traj.save(path)
+            _prune(path.parent, keep=TRAJECTORIES_KEPT)
+        except OSError as exc:  # a cache that cannot be written costs time, not the render
+            print(f"cache: could not keep {path} ({exc.strerror or exc}); going on without it", file=sys.stderr)
     return traj
+
+
+@contextmanager
+def _entry_lock(path: Path):
+    """Hold ``<entry>.lock`` while sampling; a cache folder that cannot hold it costs
+    only the lock (a render beside this one may then sample the same entry too)."""
+    from filelock import FileLock
+
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        lock = FileLock(str(path.with_name(path.name + ".lock")))
+        lock.acquire()
+    except OSError:
+        yield
+        return
+    try:
+        yield
+    finally:
+        lock.release()
+
+
+def _read(path: Path) -> Trajectory | None:
+    if not path.is_file():
+        return None
+    try:
+        traj = Trajectory.load(path)
+        if "wall_s" not in traj.meta:
+            raise ValueError(f"{path.name}: made by an older version (no sampling time)")
+        path.touch()  # recently used: pruned last
+        return traj
+    except ValueError as exc:
+        print(f"cache: {exc}; deleted, sampling it again", file=sys.stderr)
+        path.unlink(missing_ok=True)
+        return None
 
 
 def _prune(folder: Path, keep: int) -> None:

@@ -18,7 +18,7 @@ QUALITIES = {  # name -> manim quality (resolution, frame rate)
     "high": "high_quality",  # 1920x1080, 60 fps
     "4k": "fourk_quality",  # 3840x2160, 60 fps
 }
-FORMATS = ("mp4", "gif", "png")  # png: the last frame, the deck's still
+FORMATS = ("mp4", "gif", "png", "figure")  # png: the last frame (a poster); figure: it trimmed, without the title
 
 
 @dataclass(frozen=True)
@@ -31,19 +31,20 @@ class SceneSpec:
     video: str
     still: str
     about: str
+    topics: tuple[str, ...] = ()  # words (es, en) of a slide this scene shows: fills a placeholder there
 
     def load(self) -> type:
         return getattr(importlib.import_module(self.module), self.cls)
 
     def output_name(self, fmt: str, lang: str) -> str:
-        base = self.still if fmt == "png" else self.video
+        base = self.still if fmt in ("png", "figure") else self.video
         suffix = "" if lang == LANGS[0] else f"_{lang}"
-        return f"{base}{suffix}.{fmt}"
+        return f"{base}{suffix}.{'png' if fmt == 'figure' else fmt}"
 
     def deck_names(self, lang: str = LANGS[0]) -> dict[str, str]:
         """The deck file names this scene serves, each with its format: the video
         (DiffusionProcess.mp4, or .gif) and the still (forward_process.png)."""
-        return {self.output_name(fmt, lang): fmt for fmt in FORMATS}
+        return {self.output_name(fmt, lang): fmt for fmt in FORMATS if fmt != "figure"}
 
 
 def scene_for(file_name: str, lang: str = LANGS[0]) -> tuple[SceneSpec, str] | None:
@@ -67,18 +68,30 @@ SCENES: dict[str, SceneSpec] = {
         SceneSpec("reverse-ddim", "scenes.reverse_ddim", "ReverseTrajectoriesDDIM", "ReverseProcessDDIM",
                   "reverse_process_ddim", "the reverse process with DDIM, 50 steps"),
         SceneSpec("schedule", "scenes.schedule", "NoiseSchedules", "NoiseSchedules", "noise_schedules",
-                  "beta_t, alpha_bar_t, signal and noise: linear against cosine"),
+                  "beta_t, alpha_bar_t, signal and noise: linear against cosine",
+                  topics=("schedule", "schedules", "scheduler", "planificador", "planificadores")),
         SceneSpec("training", "scenes.training", "TrainingProcess", "training", "training_process",
-                  "a toy model learning: samples of a real run's snapshots, the loss, the distance to the data"),
+                  "a toy model learning: samples of a real run's snapshots, the loss, the distance to the data",
+                  topics=("training", "entrenamiento", "entrenar")),
         SceneSpec("score", "scenes.score", "ScoreField", "ScoreField", "score_field",
-                  "the trained model's score field as t runs down, DDIM samples riding it"),
+                  "the trained model's score field as t runs down, DDIM samples riding it", topics=("score",)),
         SceneSpec("samplers", "scenes.samplers", "SamplerComparison", "DDPMvsDDIM", "ddpm_vs_ddim",
-                  "DDPM (1000 steps) against DDIM (50) from the same noise, on one clock"),
+                  "DDPM (1000 steps) against DDIM (50) from the same noise, on one clock",
+                  topics=("ddim", "sampler", "samplers", "muestreador", "muestreadores")),
         SceneSpec("samplers-digits", "scenes.samplers_digits", "SamplerComparisonDigits", "DDPMvsDDIM_digits",
                   "ddpm_vs_ddim_digits", "DDPM against DDIM-50 on 16 digits of the shipped MNIST UNet"),
         SceneSpec("digits-forward", "scenes.digits", "DigitsForward", "DigitsForward", "forward_process_digits",
                   "real MNIST digits noised step by step, beside the closed-form jump"),
         SceneSpec("digits-reverse", "scenes.digits_reverse", "DigitsReverse", "DigitsGeneration",
-                  "generated_digits", "digits emerging from noise under the trained UNet, with x0-hat"),
+                  "generated_digits", "digits emerging from noise under the trained UNet, with x0-hat",
+                  topics=("generation", "generated", "generación", "generadas", "generados", "generar", "samples",
+                          "muestras")),
+        SceneSpec("graphical-model", "scenes.graphical_model", "GraphicalModel", "GraphicalModel", "graphical_model",
+                  "the DDPM as a graphical model (Ho et al. 2020, Fig. 2), one real digit at x_0, x_{t-1}, x_t, x_T",
+                  topics=("graphical model", "modelo gráfico")),
+        SceneSpec("digits-forward-strip", "scenes.digit_strips", "DigitStripForward", "DigitStripForward",
+                  "digits_forward_strip", "a strip of real digits turned into noise by the forward chain"),
+        SceneSpec("digits-reverse-strip", "scenes.digit_strips_reverse", "DigitStripReverse", "DigitStripReverse",
+                  "digits_reverse_strip", "a strip of digits the shipped UNet generates from noise (its DDPM run)"),
     )
 }

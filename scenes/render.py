@@ -19,6 +19,8 @@ from scenes.registry import FORMATS, QUALITIES, SCENES, SceneSpec  # noqa: F401 
 
 RENDERS = renders_dir()
 ENCODER_OPTIONS = {"preset": "veryfast", "crf": "20"}  # the same as manim.cfg
+FIGURE_PIXELS = {"low": (1708, 960), "medium": (2560, 1440), "high": (3840, 2160), "4k": (3840, 2160)}
+FIGURE_MARGIN = 0.006  # of the frame's width, around what a figure shows
 
 
 class RenderError(RuntimeError):
@@ -51,7 +53,8 @@ def render_scene(
 
     Args:
         key: a key of SCENES ("forward", "reverse", ...).
-        fmt: "mp4", "gif", or "png" (the last frame, a still).
+        fmt: "mp4", "gif", "png" (the last frame, a still) or "figure" (the last frame
+            without the title, trimmed to what it shows, at twice the quality's pixels).
         quality: a key of QUALITIES.
         settings: scene settings to override, e.g. {"lang": "en", "dataset": "spiral"}.
         resolution, fps: override the quality's (tests render tiny).
@@ -67,26 +70,30 @@ def render_scene(
     if quality not in QUALITIES:
         raise RenderError(f"unknown quality {quality!r}; valid: {', '.join(QUALITIES)}")
     spec = SCENES[key]
-    scene_cls = spec.load().with_settings(**(settings or {}))
+    figure = fmt == "figure"
+    scene_cls = spec.load().with_settings(**(settings or {}), **({"figure": True} if figure else {}))
     out_dir = check_output_dir(Path(out_dir))
     check_latex()
     target = out_dir / spec.output_name(fmt, scene_cls.lang)
 
     from manim import tempconfig
 
+    still = fmt in ("png", "figure")
     options = {
         "quality": QUALITIES[quality],
-        "format": "png" if fmt == "png" else fmt,
-        "save_last_frame": fmt == "png",
-        "write_to_movie": fmt != "png",
+        "format": "png" if still else fmt,
+        "save_last_frame": still,
+        "write_to_movie": not still,
         "disable_caching": True,
         "preview": False,
         "verbosity": "WARNING",
-        "progress_bar": "display" if progress and fmt != "png" else "none",
+        "progress_bar": "display" if progress and not still else "none",
         "video_encoder_options": ENCODER_OPTIONS,
     }
     if resolution:
         options["pixel_width"], options["pixel_height"] = resolution
+    elif figure:  # twice the quality's pixels (4K at high): sharp at a slide's width on a 4K projector
+        options["pixel_width"], options["pixel_height"] = FIGURE_PIXELS[quality]
     if fps:
         options["frame_rate"] = fps
     out_dir.mkdir(parents=True, exist_ok=True)
@@ -98,17 +105,40 @@ def render_scene(
             scene = scene_cls()
             scene.render()
             writer = scene.renderer.file_writer
-            produced = Path(writer.image_file_path if fmt == "png" else writer.movie_file_path)
+            produced = Path(writer.image_file_path if still else writer.movie_file_path)
             if fmt == "gif":
                 produced = Path(writer.gif_file_path)
         if not produced.is_file() or produced.stat().st_size == 0:
             raise RenderError(f"manim finished but wrote no {fmt} file for {spec.cls}")
         with atomic_write(target) as tmp:
-            shutil.copyfile(produced, tmp)
+            if figure:
+                trim_figure(produced, tmp)
+            else:
+                shutil.copyfile(produced, tmp)
         _publish_tex(media / "tex")
     finally:
         shutil.rmtree(media, ignore_errors=True)
     return target
+
+
+def trim_figure(src: Path, dst: str | Path) -> None:
+    """The last frame trimmed to what it shows, with a small margin of background."""
+    import numpy as np
+    from PIL import Image
+
+    from scenes.theme import BACKGROUND
+
+    img = Image.open(src).convert("RGB")
+    pixels = np.asarray(img).astype(np.int16)
+    bg = np.array([int(BACKGROUND[i:i + 2], 16) for i in (1, 3, 5)], np.int16)
+    ink = np.abs(pixels - bg).max(axis=2) > 12
+    rows, cols = np.flatnonzero(ink.any(axis=1)), np.flatnonzero(ink.any(axis=0))
+    if len(rows) == 0:
+        raise RenderError("the figure is empty: its last frame shows nothing but the title")
+    m = int(round(FIGURE_MARGIN * img.width))
+    box = (max(cols[0] - m, 0), max(rows[0] - m, 0), min(cols[-1] + 1 + m, img.width), min(rows[-1] + 1 + m, img.height))
+    with open(dst, "wb") as fh:
+        img.crop(box).save(fh, format="PNG", optimize=False)
 
 
 # Typeset formulas are kept between renders in cache_dir()/tex. Manim writes a formula's

@@ -8,11 +8,14 @@ The formula on screen uses alpha_bar_t (the deck's slide writes alpha_t: a typo)
 
 from __future__ import annotations
 
+from types import SimpleNamespace
+
 import numpy as np
 import torch
 from manim import (
     DOWN,
     LEFT,
+    ORIGIN,
     RIGHT,
     UP,
     FadeIn,
@@ -131,4 +134,19 @@ class ReparametrizationShortcut(ToyModelScene):
         self.play(TransformMatchingTex(lines[2].copy(), lines[3]), run_time=1.0)
         self.play(FadeIn(product), run_time=0.8)
         self.play(formula.animate.set_color(ACCENT), run_time=0.4)
-        self.play(FadeIn(SurroundingRectangle(formula, color=ACCENT, buff=0.15)), run_time=0.5)
+        box = SurroundingRectangle(formula, color=ACCENT, buff=0.15)
+        self.play(FadeIn(box), run_time=0.5)
+        self.derivation = SimpleNamespace(formula=VGroup(formula, box), why=why, lines=lines, merge=merge,
+                                          product=product)
+
+    def figure_layout(self) -> None:
+        """The derivation as a slide's figure, wide and low: the boxed closed form on top,
+        the chain of equalities at the left, why they hold at the right."""
+        d = self.derivation
+        left = VGroup(d.why, d.lines).arrange(DOWN, aligned_edge=LEFT, buff=0.3)
+        right = VGroup(d.merge, d.product).arrange(DOWN, aligned_edge=LEFT, buff=0.5)
+        body = VGroup(left, right).arrange(RIGHT, buff=0.9, aligned_edge=DOWN)
+        VGroup(d.formula, body).arrange(DOWN, buff=0.45).move_to(ORIGIN)
+        whole = VGroup(d.formula, body)
+        if whole.width > 13.6:
+            whole.scale_to_fit_width(13.6)

@@ -10,15 +10,18 @@ state it has reached by then, so DDIM's strides are T / 50 = 20 of DDPM's steps.
 panel counts its steps and its network evaluations (calls of eps_theta).
 
 At the end: both clouds over fresh data, with their sliced Wasserstein distance to it
-(and the floor, the distance between two data sets of the same size), and the wall time
-each sampling took, measured when it was sampled on this machine (kept with the cached
-trajectory, meta["wall_s"]). The digits variant (``digits = True``) runs the shipped MNIST
+(and the floor, the distance between two data sets of the same size), and the time each
+sampling takes on this machine: one step timed as it is rendered (``step_seconds``: the
+CPU time of one thread, the best of 5 short runs, which other work on the machine cannot
+inflate), times its number of steps; the screen says so. A time measured once and cached
+would carry whatever load there was then into every later video. The digits variant (``digits = True``) runs the shipped MNIST
 UNet on 16 noises and counts the samples the project's classifier is confident about.
 Video: DDPMvsDDIM.mp4. Last frame: ddpm_vs_ddim.png.
 """
 
 from __future__ import annotations
 
+from dataclasses import replace
 from types import SimpleNamespace
 
 import numpy as np
@@ -31,8 +34,10 @@ from diffusion_core import (
     classifier_path,
     classify,
     load_classifier,
+    load_or_train,
     sample_data,
     sliced_wasserstein,
+    step_seconds,
 )
 from scenes.cloud import CloudPanel
 from scenes.digits import DigitGrid
@@ -107,6 +112,16 @@ class SamplerComparison(ToyModelScene):
             return tuple(digit_trajectory(self.checkpoint, c, self.n_samples, self.seed)[0] for c in self.configs())
         return tuple(toy_trajectory(self.train_config(), c, self.n_points, self.seed) for c in self.configs())
 
+    def step_times(self, trajs) -> list[float]:
+        """Seconds per step of each sampler on this batch, timed now (see the module)."""
+        if self.digits:
+            result = digit_trajectory(self.checkpoint, self.configs()[0], self.n_samples, self.seed)[1]
+        else:
+            result = load_or_train(self.train_config())
+        T = result.schedule.T  # DDIM's steps capped at T, as the trajectory's were (a small test model)
+        return [step_seconds(result.model, result.schedule, traj.xs[0], replace(config, steps=min(config.steps, T)))
+                for traj, config in zip(trajs, self.configs())]
+
     def construct(self):
         trajs = self.trajectories()
         parts = self.layout(trajs)
@@ -178,18 +193,20 @@ class SamplerComparison(ToyModelScene):
         else:
             view.cloud.set_xy(state)
 
-    # 3. Both results over the data, with their distance to it and their wall time
+    # 3. Both results over the data, with their distance to it and their time
     def results(self, parts: SimpleNamespace, trajs) -> None:
         lines, fades = self.digit_verdicts(trajs) if self.digits else self.distances(parts, trajs)
+        per_step = self.step_times(trajs)
+        steps = [traj.meta["steps"] for traj in trajs]
+        totals = [p * n for p, n in zip(per_step, steps)]
         notes = VGroup()
-        for traj, counter, line in zip(trajs, parts.counters, lines):
-            wall = Text(f"{self.t('wall_time')}: {traj.meta['wall_s']:.3g} s", font_size=20, color=INK)
-            note = VGroup(Text(line, font_size=20, color=INK), wall).arrange(DOWN, aligned_edge=LEFT, buff=0.1)
+        for counter, line, p, n, total in zip(parts.counters, lines, per_step, steps, totals):
+            time = Text(self.t("step_time").format(total=f"{total:.3g}", n=n, per=f"{1000 * p:.3g}"),
+                        font_size=20, color=INK)
+            note = VGroup(Text(line, font_size=20, color=INK), time).arrange(DOWN, aligned_edge=LEFT, buff=0.1)
             fit_right(note.next_to(counter.labels, DOWN, buff=0.18, aligned_edge=LEFT))
             notes.add(note)
-        walls = [traj.meta["wall_s"] for traj in trajs]
-        steps = [traj.meta["steps"] for traj in trajs]
-        summary = Text(self.t("samplers_end").format(nfe=steps[0] / steps[1], time=walls[0] / max(walls[1], 1e-9),
+        summary = Text(self.t("samplers_end").format(nfe=steps[0] / steps[1], time=totals[0] / max(totals[1], 1e-12),
                                                      device=trajs[0].meta.get("device", "cpu")),
                        font_size=20, color=ACCENT, line_spacing=0.9)
         if summary.width > GAP:  # the column between the panels

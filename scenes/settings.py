@@ -31,6 +31,7 @@ class LectureScene(Scene):
 
     lang: str = "es"
     seed: int = 0
+    figure: bool = False  # the last frame as a figure for a slide: without the title (render --format figure)
     CHOICES: ClassVar[dict[str, Any]] = {"lang": LANGS}
 
     @classmethod
@@ -99,6 +100,23 @@ class LectureScene(Scene):
             raise SystemExit(f"error: {exc}") from None
         apply_theme()
         self.camera.background_color = BACKGROUND
+        self.titles: list = []  # headings the slide has its own of: left out of a figure
+
+    def tear_down(self) -> None:
+        """A figure's last frame: the same picture without the scene's headings (the
+        slide has its own title), and the scene's own ``figure_layout``."""
+        if self.figure:
+            self.remove(*self.titles)
+            self.figure_layout()
+
+    def figure_layout(self) -> None:
+        """Rearrange the last frame for a slide's image slot (wide, not 16:9): a closing
+        strip of moments goes low and wide (``compact_strip``); other scenes stay."""
+        parts = getattr(self, "strip_parts", None)
+        if parts is not None:
+            from scenes.widgets import compact_strip
+
+            compact_strip(self, parts)
 
     def t(self, key: str) -> str:
         return tr(key, self.lang)
@@ -110,6 +128,7 @@ class LectureScene(Scene):
         if sub_key:
             group.add(Text(self.t(sub_key), font_size=24, color=MUTED))
             group.arrange(DOWN, buff=0.15, aligned_edge=LEFT)
+        self.titles.append(group)
         return group.to_corner(UP + LEFT, buff=0.4)
 
 

@@ -43,6 +43,13 @@ STRINGS: dict[str, dict[str, str]] = {
     "digits_rev_title": {"es": "Generando dígitos desde ruido", "en": "Generating digits from noise"},
     "digits_rev_sub": {"es": "Un UNet entrenado en MNIST, paso a paso desde el ruido", "en": "A UNet trained on MNIST, step by step from noise"},
     "initial_noise": {"es": "ruido inicial", "en": "initial noise"},
+    "graphical_title": {"es": "El modelo gráfico de un DDPM", "en": "A DDPM as a graphical model"},
+    "graphical_sub": {"es": "Un dígito real y los estados que le da la cadena", "en": "A real digit and the states the chain gives it"},
+    "graphical_note": {"es": "xₜ y xₜ₋₁ (t = {t}) casi no difieren: un paso añade muy poco ruido", "en": "xₜ and xₜ₋₁ (t = {t}) barely differ: one step adds very little noise"},
+    "strip_forward_title": {"es": "Dígitos reales convertidos en ruido", "en": "Real digits turned into noise"},
+    "strip_forward_sub": {"es": "La cadena del proceso directo, instantes repartidos por la señal", "en": "The forward chain, at moments spread by signal"},
+    "strip_reverse_title": {"es": "Dígitos generados desde el ruido", "en": "Digits generated from noise"},
+    "strip_reverse_sub": {"es": "La trayectoria del UNet entrenado, del ruido a x₀", "en": "The trained UNet's own trajectory, from noise to x₀"},
     "intermediate": {"es": "pasos intermedios", "en": "intermediate steps"},
     "final_output": {"es": "resultado final", "en": "final output"},
     "training_title": {"es": "Entrenamiento", "en": "Training"},
@@ -63,9 +70,10 @@ STRINGS: dict[str, dict[str, str]] = {
     "steps": {"es": "pasos", "en": "steps"},
     "nfe": {"es": "evaluaciones de la red", "en": "network evaluations"},
     "wall_time": {"es": "tiempo de muestreo", "en": "sampling time"},
+    "step_time": {"es": "tiempo: {total} s ({n} × {per} ms)", "en": "time: {total} s ({n} × {per} ms)"},
     "confident": {"es": "reconocidos (p ≥ 0.9)", "en": "recognised (p ≥ 0.9)"},
     "shared_clock": {"es": "reloj compartido", "en": "shared clock"},
-    "samplers_end": {"es": "DDIM:\n{nfe:.0f}× menos evaluaciones\n{time:.0f}× menos tiempo\nen esta máquina ({device})", "en": "DDIM:\n{nfe:.0f}× fewer evaluations\n{time:.0f}× less time\non this machine ({device})"},
+    "samplers_end": {"es": "DDIM:\n{nfe:.0f}× menos evaluaciones\n{time:.0f}× menos tiempo\nen esta máquina ({device});\nun paso: tiempo de CPU\nde un hilo, el mejor de 5", "en": "DDIM:\n{nfe:.0f}× fewer evaluations\n{time:.0f}× less time\non this machine ({device});\na step: one thread's\nCPU time, best of 5"},
 }
 
 

@@ -150,11 +150,38 @@ def show_snapshots(scene: Scene, states: np.ndarray, ks, labels, heading: str, s
         for a, b in zip(strip[:-1], strip[1:])
     ])
     head = Text(heading, font_size=36, color=ACCENT).to_edge(UP, buff=0.6)
+    getattr(scene, "titles", []).append(head)  # a figure leaves it out: its slide has a title
     formula = MathTex(step_label, font_size=34, color=MUTED).next_to(strip, DOWN, buff=0.7)
     arrow_long = Arrow(strip.get_left(), strip.get_right(), color=arrow_color, stroke_width=3)
     arrow_long.next_to(formula, UP, buff=0.1).set_x(strip.get_x())
     scene.play(FadeIn(head), FadeIn(Group(strip, arrows)), run_time=1.0)
     scene.play(FadeIn(formula), FadeIn(arrow_long), run_time=0.6)
+    scene.strip_parts = SimpleNamespace(strip=strip, arrows=arrows, formula=formula, arrow=arrow_long,
+                                        color=arrow_color)
+
+
+def compact_strip(scene: Scene, parts: SimpleNamespace) -> None:
+    """The strip as a slide's figure, wide and low (a slide gives it its width, and has
+    text under it): each label in its panel's top-left corner, the long arrow and its
+    formula on one line under the panels. The same states, labels and formula."""
+    from manim import Arrow, BackgroundRectangle
+
+    from scenes.theme import BACKGROUND
+
+    for item in parts.strip:
+        panel, label = item[0], item[1]
+        label.scale(0.85).move_to(panel.frame.get_corner(UP + LEFT), aligned_edge=UP + LEFT).shift(0.08 * (DOWN + RIGHT))
+        scene.add(BackgroundRectangle(label, color=BACKGROUND, fill_opacity=0.85, buff=0.04), label)
+    strip = parts.strip
+    strip.arrange(RIGHT, buff=0.6)  # wider gaps: a lower figure at the slide's width
+    for arrow, a, b in zip(parts.arrows, strip[:-1], strip[1:]):
+        arrow.put_start_and_end_on(a[0].get_right() + 0.08 * RIGHT, b[0].get_left() + 0.08 * LEFT)
+    scene.remove(parts.arrow)
+    parts.formula.next_to(strip, DOWN, buff=0.12).align_to(strip, RIGHT)
+    y = parts.formula.get_y()
+    arrow = Arrow([strip.get_left()[0], y, 0], [parts.formula.get_left()[0] - 0.25, y, 0], color=parts.color,
+                  stroke_width=3, buff=0, max_tip_length_to_length_ratio=0.03)
+    scene.add(arrow)
 
 
 def informative_steps(alpha_bar: np.ndarray, levels=(0.95, 0.75, 0.45)) -> list[int]:

@@ -1,5 +1,6 @@
 """The deck builder on a small deck the tests write, and on the course deck."""
 
+import shutil
 import time
 from pathlib import Path
 
@@ -7,10 +8,18 @@ import pytest
 from click.testing import CliRunner
 
 import cli
-from scenes.deck import MARP, DeckOptions, build_deck, find_refs
+from lecture import MARP, DeckOptions, build_deck, parse_deck, print_copy
 
 TINY = dict(resolution=(256, 144), fps=5, quality="low")
 COURSE = Path(__file__).resolve().parents[2] / "shared" / "deck" / "slides.md"
+# the lines the README gives for the course deck: which scene draws which of its pictures
+COURSE_SLOTS = """# Which scene makes which of the deck's pictures (python cli.py deck reads this file).
+"assets/images/001.png" = "graphical-model"
+"assets/images/006.PNG" = "digits-forward-strip"
+"assets/images/007.PNG" = "digits-reverse-strip"
+"""
+GAN_PICTURES = ("image.png", "assets/images/002.png", "assets/images/003.jpg", "assets/images/005.png",
+                "assets/images/004.png")
 
 SMALL_DECK = """---
 marp: true
@@ -33,6 +42,7 @@ marp: true
 
 # Results: Image Generation
 
+<!-- Replace with your generation video -->
 <video controls width="100%">
   <source src="assets/videos/NoiseSchedules.mp4" type="video/mp4">
 </video>
@@ -53,6 +63,26 @@ Gracias, ¿preguntas?
 """
 
 
+def fake_render_many(made=None):
+    """render_many without manim: each task's file, a few bytes naming it."""
+    from scenes.registry import SCENES
+
+    def render_many(tasks, jobs, on_done=None):
+        out = []
+        for task in tasks:
+            path = Path(task["out_dir"]) / SCENES[task["key"]].output_name(task["fmt"], task["settings"]["lang"])
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.write_bytes(f"{task['key']} {task['fmt']} {task['settings']['lang']}".encode())
+            if made is not None:
+                made.append((task["key"], task["fmt"], task["settings"]["lang"]))
+            out.append(str(path))
+            if on_done:
+                on_done(task, str(path))
+        return out
+
+    return render_many
+
+
 @pytest.fixture()
 def small_deck(tmp_path):
     deck = tmp_path / "in" / "slides.md"
@@ -62,10 +92,41 @@ def small_deck(tmp_path):
     return deck
 
 
-def test_refs_are_found_everywhere():
-    refs = find_refs(SMALL_DECK)
-    assert refs == ["assets/images/noise_schedules.png", "./assets/training.mp4", "assets/videos/NoiseSchedules.mp4",
-                    "assets/images/001.png", "assets/images/002.png"]
+@pytest.fixture()
+def fake_renders(monkeypatch):
+    import lecture.build
+
+    made = []
+    monkeypatch.setattr(lecture.build, "render_many", fake_render_many(made))
+    monkeypatch.setattr(lecture.build, "build_html", lambda slides: (None, "no HTML (test)"))
+    return made
+
+
+def test_refs_are_found_as_marp_reads_them():
+    deck = parse_deck(SMALL_DECK)
+    assert [r.path for r in deck.refs] == ["assets/images/noise_schedules.png", "assets/training.mp4",
+                                           "assets/videos/NoiseSchedules.mp4", "assets/images/001.png",
+                                           "assets/images/002.png"]
+    assert [r.slot for r in deck.refs] == [False, True, False, False, False]
+    assert [s.title for s in deck.slides] == ["Schedules", "Training", "Results: Image Generation", "Photos"]
+    notes = [c for c in deck.comments if not c.slot]
+    assert [c.placeholder for c in notes] == [True, True]
+
+
+def test_urls_are_decoded_and_code_and_notes_are_not_assets():
+    text = ("# A\n\n![](<assets/mis imagenes/forward_process.png>)\n\n![](assets/mis%20figuras/reverse_process.png)\n\n"
+            '<video controls><source src="assets/videos/DiffusionProcess.mp4?v=2#t=3"></video>\n\n'
+            "```html\n<video><source src=\"assets/videos/ReverseProcess.mp4\"></video>\n![](assets/x/score_field.png)\n```\n\n"
+            "<!-- Speaker note: show ![](assets/images/training_process.png) later -->\n\n"
+            "Text with `<img src=\"code.png\">` in code.\n\n"
+            "![](../figs/forward_process.png) ![](/srv/figs/forward_process.png) ![](https://x.org/a.png)\n")
+    deck = parse_deck(text)
+    paths = [(r.path, r.outside) for r in deck.refs]
+    assert paths == [("assets/mis imagenes/forward_process.png", False), ("assets/mis figuras/reverse_process.png", False),
+                     ("assets/videos/DiffusionProcess.mp4", False), ("../figs/forward_process.png", True),
+                     ("/srv/figs/forward_process.png", True)]
+    assert deck.refs[2].url == "assets/videos/DiffusionProcess.mp4?v=2#t=3"
+    assert [c.slot for c in deck.comments] == [False]
 
 
 @pytest.mark.slow
@@ -75,21 +136,31 @@ def test_small_deck_builds_and_a_second_run_renders_nothing(small_deck, tmp_path
     report = build_deck(opts, log=lambda m: None)
     assert sorted(report.rendered) == ["assets/images/noise_schedules.png", "assets/training.mp4",
                                        "assets/training_process.png",  # posters: each video's still, beside it
-                                       "assets/videos/NoiseSchedules.mp4", "assets/videos/noise_schedules.png"]
+                                       "assets/videos/DigitsGeneration.mp4",  # the placeholder, filled
+                                       "assets/videos/generated_digits.png"]
     assert report.supplied == ["assets/images/001.png"] and report.missing == ["assets/images/002.png"]
     for ref in report.rendered + report.supplied:
         assert (out / ref).is_file() and (out / ref).stat().st_size > 1000 or ref.endswith("001.png")
     text = (out / "slides.md").read_text(encoding="utf-8")
-    # the slot is live, the unrelated comment stays, the table is measured, the formula is flagged
+    # the slot is live, the note stays, the placeholder is filled, the table is measured, the formula flagged
     assert '<video poster="./assets/training_process.png" controls width="80%">\n  <source src="./assets/training.mp4"' in text
-    assert '<video poster="assets/videos/noise_schedules.png" controls' in text
+    assert '<video poster="assets/videos/generated_digits.png" controls' in text
+    assert 'src="assets/videos/DigitsGeneration.mp4"' in text and "NoiseSchedules.mp4" not in text
+    assert any("placeholder assets/videos/NoiseSchedules.mp4 -> assets/videos/DigitsGeneration.mp4" in n
+               for n in report.notes)
     assert "<!-- Replace with your training visualization -->" in text
     assert "| DDPM (1000 steps) |" in text and "3.21" not in text and "Medido por este proyecto" in text
     line = next(i for i, ln in enumerate(SMALL_DECK.splitlines(), 1) if "alpha_t" in ln)
     assert any(f"slides.md:{line}: x_t = sqrt(alpha_t)" in w for w in report.warnings), report.warnings
     assert "\\sqrt{\\alpha_t}x_0" in text  # warned, not rewritten without --fix-formulas
+    # the figure in the image slot is a trimmed figure, the poster a whole frame
+    from PIL import Image
+
+    assert Image.open(out / "assets/videos/generated_digits.png").size == (256, 144)
+    assert Image.open(out / "assets/images/noise_schedules.png").size != (256, 144)
     # everything else is byte for byte the same
-    changed = {"<!-- <video controls", "</video> -->", "| Model | FID Score", "|-------", "| DDPM | 3.21", "<video controls"}
+    changed = {"<!-- <video controls", "</video> -->", "| Model | FID Score", "|-------", "| DDPM | 3.21", "<video controls",
+               "  <source src=\"assets/videos/NoiseSchedules"}
     kept = [ln for ln in SMALL_DECK.splitlines() if not any(ln.startswith(c) for c in changed)]
     out_lines = text.splitlines()
     assert all(ln in out_lines for ln in kept)
@@ -103,50 +174,143 @@ def test_small_deck_builds_and_a_second_run_renders_nothing(small_deck, tmp_path
 def test_deck_command_errors(small_deck, tmp_path):
     runner = CliRunner()
     result = runner.invoke(cli.cli, ["deck", "--deck", str(small_deck), "--out", str(tmp_path / "o"), "--slot", "nope"])
-    assert result.exit_code == 2 and "TITLE=SCENE" in result.output
+    assert result.exit_code == 2 and "WHERE=SCENE" in result.output
     result = runner.invoke(cli.cli, ["deck", "--deck", str(small_deck), "--out", str(tmp_path / "o"),
                                      "--slot", "Results: Image Generation=sparkles"])
     assert result.exit_code == 1 and "unknown scene 'sparkles'" in result.output
     result = runner.invoke(cli.cli, ["deck", "--deck", str(small_deck), "--out", str(tmp_path / "o"),
                                      "--slot", "No such slide=forward"])
     assert result.exit_code == 1 and "no slide titled 'No such slide'" in result.output
+    assert not (tmp_path / "o").exists()  # refused before anything is written
 
 
-def test_slot_and_formula_fix(small_deck, tmp_path, monkeypatch):
-    """--slot points the slide's video at another scene's; --fix-formulas rewrites."""
-    import scenes.deck as deck_module
-
-    monkeypatch.setattr(deck_module, "render_many", lambda tasks, jobs, on_done=None: [])
-    opts = DeckOptions(small_deck, tmp_path / "o", slots={"Results: Image Generation": "digits-reverse"},
+def test_slots_by_title_number_path_and_the_formula_fix(small_deck, tmp_path, fake_renders):
+    opts = DeckOptions(small_deck, tmp_path / "o", slots={"3": "samplers", "assets/images/002.png": "graphical-model"},
                        fix_formulas=True, **TINY)
     report = build_deck(opts, log=lambda m: None)
     text = (tmp_path / "o" / "slides.md").read_text(encoding="utf-8")
-    assert 'src="assets/videos/DigitsGeneration.mp4"' in text and "NoiseSchedules.mp4" not in text
+    assert 'src="assets/videos/DDPMvsDDIM.mp4"' in text and "NoiseSchedules.mp4" not in text
+    assert ("graphical-model", "figure", "es") in fake_renders and "assets/images/002.png" in report.rendered
     assert "\\sqrt{\\bar\\alpha_t}x_0 + \\sqrt{1-\\bar\\alpha_t}\\epsilon" in text
     assert any("fixed" in w for w in report.warnings)
+    # a slot named by title where no video is: its image is drawn by the scene
+    opts = DeckOptions(small_deck, tmp_path / "o2", slots={"Schedules": "schedule"}, keep_placeholders=True, **TINY)
+    report = build_deck(opts, log=lambda m: None)
+    assert "NoiseSchedules.mp4" in (tmp_path / "o2" / "slides.md").read_text(encoding="utf-8")  # kept
+
+
+def test_the_mapping_beside_the_deck_travels_with_it_and_never_shows(small_deck, tmp_path, fake_renders):
+    (small_deck.parent / "slides.slots.toml").write_text('"assets/images/002.png" = "digits-reverse-strip"\n')
+    report = build_deck(DeckOptions(small_deck, tmp_path / "o", **TINY), log=lambda m: None)
+    assert "assets/images/002.png" in report.rendered and report.missing == []
+    assert ("digits-reverse-strip", "figure", "es") in fake_renders
+    assert "digits-reverse-strip" not in (tmp_path / "o" / "slides.md").read_text(encoding="utf-8")
+    assert not (tmp_path / "o" / "slides.slots.toml").exists()
+    # a picture the lecturer supplies beside the deck wins over the mapping, and the report says so
+    report = build_deck(DeckOptions(small_deck, tmp_path / "o3", slots={"assets/images/001.png": "graphical-model"},
+                                    **TINY), log=lambda m: None)
+    assert "assets/images/001.png" in report.supplied
+    assert any(n.startswith("assets/images/001.png: yours, beside the deck, is used") for n in report.notes)
+    (small_deck.parent / "slides.slots.toml").write_text('"x" = [1, 2]\n')
+    with pytest.raises(ValueError, match="slides.slots.toml"):
+        build_deck(DeckOptions(small_deck, tmp_path / "o4", **TINY), log=lambda m: None)
+
+
+@pytest.fixture(scope="module")
+def course_lecture(tmp_path_factory):
+    """The course deck (a copy, with the README's mapping and stand-ins for the five
+    pictures the lecturer supplies) built at low quality, with its PDF."""
+    from PIL import Image
+
+    if not COURSE.is_file():
+        pytest.skip("the course deck is in ../shared/deck (not in this checkout)")
+    root = tmp_path_factory.mktemp("course")
+    deck = root / "deck" / "slides.md"
+    deck.parent.mkdir()
+    shutil.copyfile(COURSE, deck)
+    (deck.parent / "slides.slots.toml").write_text(COURSE_SLOTS)
+    for name in GAN_PICTURES:
+        (deck.parent / name).parent.mkdir(parents=True, exist_ok=True)
+        Image.new("RGB", (900, 500), "#dde6f0").save(deck.parent / name)
+    out = root / "lecture"
+    report = build_deck(DeckOptions(deck, out, quality="low", jobs=2, table=True, pdf=True), log=lambda m: None)
+    return report, out
 
 
 @pytest.mark.slow
-@pytest.mark.skipif(not COURSE.is_file(), reason="the course deck is in ../shared/deck (not in this checkout)")
-def test_the_course_deck(tmp_path):
-    out = tmp_path / "lecture"
-    report = build_deck(DeckOptions(COURSE, out, jobs=2, table=True, **TINY), log=lambda m: None)
+def test_the_course_deck(course_lecture):
+    report, out = course_lecture
     assert set(report.rendered) >= {"assets/videos/DiffusionProcess.mp4", "assets/images/forward_process.png",
                                     "assets/images/reverse_process.png", "assets/images/ddpm_paper_nice_property.png",
-                                    "assets/training.mp4"}
-    assert "image.png" in report.missing and "assets/images/001.png" in report.missing
+                                    "assets/training.mp4", "assets/videos/DigitsGeneration.mp4",
+                                    "assets/images/001.png", "assets/images/006.PNG", "assets/images/007.PNG"}
+    assert report.missing == [] and sorted(report.supplied) == sorted(GAN_PICTURES)
     text = (out / "slides.md").read_text(encoding="utf-8")
     assert '<source src="./assets/training.mp4"' in text and "<!-- <video" not in text
+    assert text.count("DiffusionProcess.mp4") == 1 and 'src="assets/videos/DigitsGeneration.mp4"' in text  # slide 24
     assert "| DDPM (1000 steps) |" in text
     assert sum("alpha_bar_t is meant" in w for w in report.warnings) == 2
-    for ref in report.rendered:
-        assert (out / ref).is_file()
 
 
 def _needs(tool: str) -> bool:
-    import shutil
-
     return shutil.which(tool) is None
+
+
+def _browser_check_available() -> bool:
+    try:
+        import playwright  # noqa: F401
+    except ImportError:
+        return False
+    return MARP.exists() and not _needs("chromium") and not _needs("pdfinfo")
+
+
+BROWSER = pytest.mark.skipif(not _browser_check_available(), reason="needs Marp CLI, Chromium, Playwright and "
+                             "poppler-utils (./run.sh deck-setup, ./run.sh browser; CI has them)")
+
+
+@pytest.mark.slow
+@BROWSER
+def test_no_slide_of_the_course_deck_overflows_in_chromium(course_lecture, tmp_path):
+    """Every slide of the built course deck laid out by Chromium at 1280x720: nothing
+    outside the slide, nothing over a title, every image and video loads; the PDF has
+    one 16:9 page per slide."""
+    from lecture import check_deck
+
+    report, out = course_lecture
+    result = check_deck(report.html, report.pdf, shots=tmp_path)
+    assert result.slides == 27 and result.pdf_pages == 27
+    assert result.faults == [], "\n".join(map(str, result.faults))
+    assert len(result.shots) == 27
+
+
+@BROWSER
+def test_the_check_reports_an_overflowing_slide(tmp_path):
+    from PIL import Image
+
+    from lecture import build_html, check_deck
+
+    (tmp_path / "tall.png").parent.mkdir(exist_ok=True)
+    Image.new("RGB", (900, 1600), "#234876").save(tmp_path / "tall.png")
+    slides = tmp_path / "slides.md"
+    slides.write_text("---\nmarp: true\n---\n\n# Fits\n\nA line.\n\n---\n\n# Too tall\n\n![width:500px](tall.png)\n\n"
+                      "![](missing.png)\n", encoding="utf-8")
+    html, note = build_html(slides)
+    assert html, note
+    faults = [str(f) for f in check_deck(html).faults]
+    assert any(f.startswith("slide 2 'Too tall':") and "px below the slide (img tall.png)" in f for f in faults), faults
+    assert "slide 2 'Too tall': img missing.png did not load" in faults
+    assert not any(f.startswith("slide 1") for f in faults)
+    result = CliRunner().invoke(cli.cli, ["check-deck", str(tmp_path)])
+    assert result.exit_code == 1 and "slide 2 'Too tall'" in result.output
+
+
+def test_the_check_without_chromium_says_how(tmp_path, monkeypatch):
+    import lecture.check
+
+    (tmp_path / "slides.html").write_text("<html></html>")
+    monkeypatch.setattr(lecture.check, "find_browser", lambda: None)
+    result = CliRunner().invoke(cli.cli, ["check-deck", str(tmp_path)])
+    assert result.exit_code == 1 and "./run.sh browser" in result.output and len(result.output.splitlines()) == 1
 
 
 @pytest.mark.slow
@@ -160,7 +324,8 @@ def test_the_pdf_shows_each_video_poster(tmp_path):
     import numpy as np
     from PIL import Image
 
-    deck = tmp_path / "slides.md"
+    deck = tmp_path / "in" / "slides.md"
+    deck.parent.mkdir()
     deck.write_text("---\nmarp: true\n---\n\n# A\n\n<video controls width=\"80%\">\n"
                     "  <source src=\"assets/videos/NoiseSchedules.mp4\" type=\"video/mp4\">\n</video>\n\n---\n\n"
                     "# B\n\n<video controls width=\"80%\">\n  <source src=\"assets/training.mp4\" type=\"video/mp4\">\n"
@@ -186,50 +351,46 @@ def test_the_pdf_shows_each_video_poster(tmp_path):
 
 
 def test_the_print_copy_shows_posters_as_images():
-    from scenes.deck import print_copy
-
-    deck = ('<video poster="assets/a.png" controls width="80%">\n  <source src="assets/A.mp4">\n</video>\n'
-            '<VIDEO controls>\n  <source src="theirs.mp4">\n</VIDEO>\n'
-            '<!-- <video poster="b.png" controls><source src="B.mp4"></video> -->\n# Título ¿sí?\n')
+    deck = ('<video poster="assets/a.png" controls width="80%">\n  <source src="assets/A.mp4">\n</video>\n\n'
+            '<VIDEO controls>\n  <source src="theirs.mp4">\n</VIDEO>\n\n'
+            '<!-- <video poster="b.png" controls><source src="B.mp4"></video> -->\n\n'
+            '<!-- a note: <video poster="c.png" controls><source src="C.mp4"></video> stays -->\n\n# Título ¿sí?\n')
     out = print_copy(deck)
     assert out.splitlines()[0] == '<img src="assets/a.png" width="80%" alt="">'
     assert '<VIDEO controls>\n  <source src="theirs.mp4">\n</VIDEO>' in out  # no poster: left alone
     assert '<!-- <img src="b.png" alt=""> -->' in out
+    assert '<!-- a note: <video poster="c.png" controls><source src="C.mp4"></video> stays -->' in out
     assert out.endswith("# Título ¿sí?\n")
 
 
-def test_without_chromium_the_pdf_says_how(small_deck, tmp_path, monkeypatch):
-    import scenes.deck as deck_module
+def test_without_chromium_the_pdf_says_how(small_deck, tmp_path, monkeypatch, fake_renders):
+    import lecture.build
+    import lecture.marp
 
-    monkeypatch.setattr(deck_module, "render_many", lambda tasks, jobs, on_done=None: [])
-    monkeypatch.setattr(deck_module, "find_browser", lambda: None)
-    monkeypatch.setattr(deck_module, "MARP", tmp_path / "marp")  # present, so the browser is what is missing
+    monkeypatch.setattr(lecture.marp, "find_browser", lambda: None)
+    monkeypatch.setattr(lecture.marp, "MARP", tmp_path / "marp")  # present, so the browser is what is missing
     (tmp_path / "marp").write_text("")
-    monkeypatch.setattr(deck_module, "build_html", lambda slides: (None, "no HTML"))
     report = build_deck(DeckOptions(small_deck, tmp_path / "o", pdf=True, **TINY), log=lambda m: None)
     assert report.pdf is None and "./run.sh browser" in report.pdf_note
     assert (tmp_path / "o" / "slides.md").is_file()
 
 
 def test_render_all_renders_only_what_is_missing_or_out_of_date(tmp_path, monkeypatch):
-    import scenes.deck as deck_module
+    import lecture.assets
     from scenes.registry import SCENES
 
     made = []
-
-    def fake_render_many(tasks, jobs, on_done=None):
-        for task in tasks:
-            path = Path(task["out_dir"]) / SCENES[task["key"]].output_name(task["fmt"], task["settings"]["lang"])
-            path.write_bytes(b"png")
-            made.append(task["key"])
-            on_done(task, path)
-
-    monkeypatch.setattr(deck_module, "render_many", fake_render_many)
+    monkeypatch.setattr(lecture.assets, "render_many", fake_render_many(made))
     runner = CliRunner()
     args = ["render", "all", "--format", "png", "-q", "low", "--out", str(tmp_path), "--jobs", "2"]
-    assert runner.invoke(cli.cli, args).exit_code == 0 and sorted(made) == sorted(SCENES)
+    assert runner.invoke(cli.cli, args).exit_code == 0 and sorted(k for k, _, _ in made) == sorted(SCENES)
     made.clear()
     result = runner.invoke(cli.cli, args)
     assert result.exit_code == 0 and made == [] and result.output.count("up to date") == len(SCENES)
+    # a file damaged by hand (same size or not) is made again
+    (tmp_path / SCENES["schedule"].output_name("png", "es")).write_bytes(b"truncated")
+    result = runner.invoke(cli.cli, args)
+    assert result.exit_code == 0 and [k for k, _, _ in made] == ["schedule"]
+    made.clear()
     result = runner.invoke(cli.cli, [*args[:-2], "--jobs", "1", "--lang", "en"])  # another setting: all again
-    assert result.exit_code == 0 and sorted(made) == sorted(SCENES)
+    assert result.exit_code == 0 and sorted(k for k, _, _ in made) == sorted(SCENES)

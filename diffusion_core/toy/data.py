@@ -115,7 +115,8 @@ def _undrawable(text: str) -> list[str]:
 
 
 def check_text(text: str) -> list[str]:
-    """The lines the text data set draws ``text`` on.
+    """The lines the text data set draws ``text`` on: a line break in the text starts a
+    new line; a line longer than TEXT_MAX_LINE characters is wrapped.
 
     Raises:
         ValueError: empty, a character the font cannot draw (named), or too long.
@@ -131,10 +132,11 @@ def check_text(text: str) -> list[str]:
         names = ", ".join(f"{ch!r} ({unicodedata.name(ch, hex(ord(ch)))})" for ch in missing)
         raise ValueError(f"the text data set cannot draw {names}: the font has no such glyph; "
                          "use letters, digits and punctuation (accents, ñ, ¿ and ¡ are fine)")
-    lines = textwrap.wrap(" ".join(text.split()), TEXT_MAX_LINE, break_long_words=True)
+    lines = [ln for part in text.splitlines()
+             for ln in textwrap.wrap(" ".join(part.split()), TEXT_MAX_LINE, break_long_words=True)]
     if len(lines) > TEXT_MAX_LINES:
         raise ValueError(f"the text data set draws at most {TEXT_MAX_LINES} lines of about {TEXT_MAX_LINE} "
-                         f"characters; {text[:20]!r}... ({len(text)} characters) is too long: shorten it")
+                         f"characters; {text[:20]!r}... ({len(text)} characters, {len(lines)} lines) is too long: shorten it")
     return lines
 
 

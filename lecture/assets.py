@@ -1,0 +1,139 @@
+"""Assets: which scene makes a file of the deck, what it depends on (its key), and the
+record of what the builder wrote, so that a second run renders only what changed and a
+file damaged or edited by hand is made again.
+
+``render_cached`` is ``render all``'s incremental rendering; the deck builder uses the
+same keys and records.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from pathlib import Path
+
+from diffusion_core import REPO, atomic_write, models_dir
+from lecture.fence import file_digest
+from lecture.jobs import render_many
+from scenes.registry import FORMATS, LANGS, SCENES, SceneSpec
+
+__all__ = ["scene_of", "name_hint", "asset_key", "record", "is_fresh", "read_state", "write_state", "render_cached"]
+
+
+def scene_of(name: str, lang: str = LANGS[0]) -> tuple[SceneSpec, str, str] | None:
+    """(scene, format, language) of a deck file name, or None. A name without a language
+    suffix is in the deck's language (``lang``); 'DiffusionProcess_en.mp4' is English
+    whatever the deck's. A .png is the still ("png"); the builder asks for the figure
+    where the deck shows it as an image."""
+    for spec in SCENES.values():
+        for fmt in FORMATS:
+            if fmt == "figure":
+                continue
+            if spec.output_name(fmt, LANGS[0]) == name:
+                return spec, fmt, lang
+            for other in LANGS[1:]:
+                if spec.output_name(fmt, other) == name:
+                    return spec, fmt, other
+    return None
+
+
+def name_hint(name: str) -> str | None:
+    """'did you mean forward_process.png?' for a name that is ours but for its case."""
+    low = name.lower()
+    for spec in SCENES.values():
+        for fmt in FORMATS:
+            for lang in LANGS:
+                ours = spec.output_name(fmt, lang)
+                if ours.lower() == low and ours != name:
+                    return f"did you mean {ours} ({spec.key}; file names are case-sensitive)?"
+    return None
+
+
+def asset_key(key: str, fmt: str, quality: str, lang: str, resolution=None, fps=None, settings=None) -> str:
+    """What an asset depends on: its scene, format, quality, language (and other
+    settings), the models and the code. The same key means the same file."""
+    extra = sorted((settings or {}).items())
+    h = hashlib.sha256(json.dumps([key, fmt, quality, lang, resolution, fps, extra], default=str).encode())
+    for folder in (REPO / "scenes", REPO / "diffusion_core"):
+        for f in sorted(folder.rglob("*.py")):
+            h.update(f.read_bytes())
+    models = models_dir()
+    for f in sorted(models.rglob("*")) if models.is_dir() else []:
+        if f.is_file():
+            st = f.stat()
+            h.update(f"{f.relative_to(models)}:{st.st_size}:{int(st.st_mtime)}".encode())
+    return h.hexdigest()[:16]
+
+
+def record(path: Path, key: str) -> dict:
+    """What the builder wrote at ``path``: the key it was made for, its size, mtime and hash."""
+    st = path.stat()
+    return {"key": key, "size": st.st_size, "mtime_ns": st.st_mtime_ns, "sha256": file_digest(path)}
+
+
+def is_fresh(path: Path, rec, key: str | None) -> bool:
+    """The file is still what was recorded for ``key`` (None: any key): same size, and
+    the same mtime or else the same hash. A file truncated or edited by hand is not."""
+    if not isinstance(rec, dict) or (key is not None and rec.get("key") != key):
+        return False
+    try:
+        st = path.stat()
+    except OSError:
+        return False
+    if not path.is_file() or st.st_size != rec.get("size"):
+        return False
+    if st.st_mtime_ns == rec.get("mtime_ns"):
+        return True
+    if file_digest(path) == rec.get("sha256"):
+        rec["mtime_ns"] = st.st_mtime_ns  # touched, not changed
+        return True
+    return False
+
+
+def read_state(path: Path) -> dict:
+    try:
+        data = json.loads(path.read_text())
+    except (OSError, ValueError):
+        return {}
+    return data if isinstance(data, dict) else {}
+
+
+def write_state(path: Path, state: dict) -> None:
+    with atomic_write(path) as tmp:
+        Path(tmp).write_text(json.dumps(state, indent=1))
+
+
+def render_cached(tasks: list[dict], jobs: int, log=print) -> list[Path]:
+    """``render all``'s incremental rendering: a task whose file is already in its
+    out_dir as recorded for the same asset key (.render-state.json there) is not
+    rendered again. What finishes is recorded at once, so a stopped run keeps it."""
+    states: dict[Path, dict] = {}
+    todo, done = [], []
+    for task in tasks:
+        out = Path(task["out_dir"])
+        state = states.setdefault(out, read_state(out / ".render-state.json"))
+        settings = task.get("settings") or {}
+        lang = settings.get("lang", LANGS[0])
+        key = asset_key(task["key"], task["fmt"], task["quality"], lang, settings=settings)
+        name = SCENES[task["key"]].output_name(task["fmt"], lang)
+        if is_fresh(out / name, state.get(name), key):
+            log(f"up to date {out / name}")
+            done.append(out / name)
+        else:
+            todo.append((task, name, key))
+
+    def finished(task, path):
+        out = Path(task["out_dir"])
+        name, key = next((n, k) for t, n, k in todo if t is task)
+        states[out][name] = record(Path(path), key)
+        write_state(out / ".render-state.json", states[out])
+        log(f"wrote {path}")
+        done.append(Path(path))
+
+    try:
+        render_many([t for t, _, _ in todo], jobs, on_done=finished)
+    except (KeyboardInterrupt, SystemExit):
+        log(f"stopped: {len(done)} of {len(tasks)} up to date and recorded; the next run renders only the rest")
+        raise
+    return done
+

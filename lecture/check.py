@@ -1,0 +1,265 @@
+"""The built deck as its audience sees it: every slide laid out by a real browser.
+
+Debian's Chromium (``./run.sh browser``), driven by Playwright for Python through
+``executable_path`` (no browser is ever downloaded), opens Marp's HTML at 1280x720 and
+moves to each slide as a lecturer does (``#N``). On each it measures what is drawn (text,
+images, videos, formulas, boxes with a background or border) against the slide: anything
+outside it, anything over the slide's title, any image or video that did not load. The
+PDF is checked too: one page a slide, as many pages as slides, all of one size.
+
+    python cli.py check-deck lecture/       (one line per faulty slide; exit 1 if any)
+"""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from lecture.marp import find_browser
+
+__all__ = ["CheckError", "SlideFault", "DeckCheck", "check_deck", "check_pdf", "contact_sheet", "VIEWPORT"]
+
+VIEWPORT = (1280, 720)
+TOLERANCE_PX = 1.5
+BROWSER_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
+                "--disable-component-update", "--disable-sync", "--autoplay-policy=no-user-gesture-required"]
+
+
+class CheckError(RuntimeError):
+    """The check could not run (no Chromium, no Playwright, no HTML): how to fix it."""
+
+
+@dataclass(frozen=True)
+class SlideFault:
+    slide: int
+    title: str
+    what: str  # "156 px below the slide (img assets/images/forward_process.png)"
+
+    def __str__(self) -> str:
+        return f"slide {self.slide} {self.title!r}: {self.what}"
+
+
+@dataclass
+class DeckCheck:
+    slides: int = 0
+    faults: list[SlideFault] = field(default_factory=list)
+    pdf_pages: int | None = None
+    shots: list[Path] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        return not self.faults
+
+
+# Runs in the page: what slide n draws, measured against the slide (in the slide's px).
+_MEASURE = r"""
+(n) => {
+  const secs = [...document.querySelectorAll('svg[data-marpit-svg] > foreignObject > section')];
+  const sec = secs[n - 1];
+  const S = sec.getBoundingClientRect();
+  const scale = S.width / sec.offsetWidth;
+  const heading = sec.querySelector('h1, h2, h3');
+  const T = heading ? heading.getBoundingClientRect() : null;
+  const out = {title: heading ? heading.textContent.trim() : '', items: [], broken: []};
+  const name = (el) => {
+    const tag = el.tagName.toLowerCase();
+    if (tag === 'img') return 'img ' + el.getAttribute('src');
+    if (tag === 'video') {
+      const s = el.getAttribute('src') || (el.querySelector('source') || {getAttribute: () => ''}).getAttribute('src');
+      return 'video ' + s;
+    }
+    if (tag === 'mjx-container') return 'formula';
+    return tag + (el.className && typeof el.className === 'string' ? '.' + el.className.split(' ')[0] : '');
+  };
+  const visible = (cs) => cs.display !== 'none' && cs.visibility !== 'hidden' && parseFloat(cs.opacity) > 0;
+  const boxed = (cs) => (cs.backgroundColor !== 'rgba(0, 0, 0, 0)' && cs.backgroundColor !== 'transparent') ||
+      ['Top', 'Right', 'Bottom', 'Left'].some(s => parseFloat(cs['border' + s + 'Width']) > 0 &&
+                                                   cs['border' + s + 'Style'] !== 'none');
+  const add = (rect, what, inTitle) => {
+    if (rect.width < 0.5 || rect.height < 0.5) return;
+    out.items.push({what, inTitle, top: (rect.top - S.top) / scale, bottom: (rect.bottom - S.top) / scale,
+                    left: (rect.left - S.left) / scale, right: (rect.right - S.left) / scale});
+  };
+  const walk = (el, inTitle) => {
+    const cs = getComputedStyle(el);
+    if (!visible(cs)) return;
+    const tag = el.tagName.toLowerCase();
+    inTitle = inTitle || el === heading;
+    if (['img', 'video', 'svg', 'canvas', 'iframe', 'mjx-container', 'table'].includes(tag)) {
+      add(el.getBoundingClientRect(), name(el), inTitle);
+      if (tag === 'img' && el.complete && el.naturalWidth === 0) out.broken.push(name(el) + ' did not load');
+      if (tag === 'video' && (el.error || el.readyState < 1)) out.broken.push(name(el) + ' did not load');
+      if (tag !== 'table') return;
+    } else if (el !== sec && boxed(cs)) {
+      add(el.getBoundingClientRect(), name(el), inTitle);
+    }
+    for (const child of el.childNodes) {
+      if (child.nodeType === 1) walk(child, inTitle);
+      else if (child.nodeType === 3 && child.textContent.trim()) {
+        const r = document.createRange();
+        r.selectNodeContents(child);
+        const text = child.textContent.trim().replace(/\s+/g, ' ');
+        for (const rect of r.getClientRects()) add(rect, 'text "' + text.slice(0, 40) + (text.length > 40 ? '…' : '') + '"', inTitle);
+      }
+    }
+  };
+  walk(sec, false);
+  out.width = sec.offsetWidth; out.height = sec.offsetHeight;
+  if (T) out.titleBox = {top: (T.top - S.top) / scale, bottom: (T.bottom - S.top) / scale,
+                         left: (T.left - S.left) / scale, right: (T.right - S.left) / scale};
+  return out;
+}
+"""
+
+# Waits until slide n's images are decoded and its videos have their first frame (or failed).
+_SETTLED = r"""
+(n) => {
+  const sec = document.querySelectorAll('svg[data-marpit-svg] > foreignObject > section')[n - 1];
+  const svg = sec.closest('svg');
+  if (!svg.classList.contains('bespoke-marp-active') && document.querySelector('.bespoke-marp-active')) return false;
+  const imgs = [...sec.querySelectorAll('img')].every(i => i.complete);
+  const vids = [...sec.querySelectorAll('video')].every(v => v.error || v.readyState >= 2 || v.networkState === 3);
+  return imgs && vids;
+}
+"""
+
+
+def _faults(n: int, m: dict) -> list[SlideFault]:
+    title = m["title"]
+    W, H = m["width"], m["height"]
+    worst: dict[str, tuple[float, str]] = {}
+    for it in m["items"]:
+        for side, over in (("below", it["bottom"] - H), ("above", -it["top"]), ("right of", it["right"] - W),
+                           ("left of", -it["left"])):
+            if over > TOLERANCE_PX and over > worst.get(side, (0, ""))[0]:
+                worst[side] = (over, it["what"])
+    faults = [SlideFault(n, title, f"{over:.0f} px {side} the slide ({what})") for side, (over, what) in worst.items()]
+    box = m.get("titleBox")
+    if box:
+        cover = (0.0, "")
+        for it in m["items"]:
+            if it["inTitle"]:
+                continue
+            dx = min(it["right"], box["right"]) - max(it["left"], box["left"])
+            dy = min(it["bottom"], box["bottom"]) - max(it["top"], box["top"])
+            if dx > TOLERANCE_PX and dy > TOLERANCE_PX and dy > cover[0]:
+                cover = (dy, it["what"])
+        if cover[0]:
+            faults.append(SlideFault(n, title, f"covers the title by {cover[0]:.0f} px ({cover[1]})"))
+    faults += [SlideFault(n, title, b) for b in m["broken"]]
+    return faults
+
+
+def _playwright():
+    try:
+        from playwright.sync_api import sync_playwright
+    except ImportError as exc:
+        raise CheckError("the browser check needs Playwright for Python (it drives the system Chromium): "
+                         "./run.sh browser installs it") from exc
+    return sync_playwright
+
+
+def check_deck(html: Path, pdf: Path | None = None, shots: Path | None = None, timeout_s: float = 10.0) -> DeckCheck:
+    """Lay out every slide of Marp's HTML in Chromium and report what does not fit.
+
+    Args:
+        html: the built slides.html. pdf: its PDF, checked page by page when given.
+        shots: a folder for a 1280x720 screenshot of each slide (slide-01.png, ...).
+    Raises:
+        CheckError: no Chromium, no Playwright, no such HTML.
+    """
+    html = Path(html)
+    if not html.is_file():
+        raise CheckError(f"{html}: no such file; build the deck first (python cli.py deck ...)")
+    browser_path = find_browser()
+    if browser_path is None:
+        raise CheckError("the browser check needs Chromium: ./run.sh browser installs Debian's chromium")
+    sync_playwright = _playwright()
+    result = DeckCheck()
+    if shots is not None:
+        shots.mkdir(parents=True, exist_ok=True)
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=browser_path, args=BROWSER_ARGS)
+        try:
+            page = browser.new_page(viewport={"width": VIEWPORT[0], "height": VIEWPORT[1]})
+            page.goto(html.resolve().as_uri())
+            page.wait_for_load_state("load")
+            page.add_style_tag(content=".bespoke-marp-osc { display: none !important; }")  # Marp's page controls
+            result.slides = page.evaluate(
+                "document.querySelectorAll('svg[data-marpit-svg] > foreignObject > section').length")
+            for n in range(1, result.slides + 1):
+                page.evaluate(f"location.hash = '#{n}'")
+                try:
+                    page.wait_for_function(_SETTLED, arg=n, timeout=timeout_s * 1000)
+                except Exception:  # noqa: BLE001  a video that never loads is reported below
+                    pass
+                page.wait_for_timeout(60)  # the slide transition
+                result.faults += _faults(n, page.evaluate(_MEASURE, n))
+                if shots is not None:
+                    path = shots / f"slide-{n:02d}.png"
+                    page.screenshot(path=str(path))
+                    result.shots.append(path)
+        finally:
+            browser.close()
+    if pdf is not None:
+        result.pdf_pages, faults = check_pdf(Path(pdf), result.slides)
+        result.faults += faults
+    return result
+
+
+def check_pdf(pdf: Path, slides: int) -> tuple[int, list[SlideFault]]:
+    """(its page count, faults): one page per slide, every page of the slide's shape."""
+    if shutil.which("pdfinfo") is None:
+        raise CheckError("checking the PDF needs poppler-utils (pdfinfo): ./run.sh browser installs it")
+    if not pdf.is_file():
+        raise CheckError(f"{pdf}: no such file; build it with python cli.py deck ... --pdf")
+    out = subprocess.run(["pdfinfo", "-f", "1", "-l", "9999", str(pdf)], capture_output=True, text=True)
+    if out.returncode != 0:
+        return 0, [SlideFault(0, pdf.name, f"not a readable PDF ({out.stderr.strip().splitlines()[-1:]})")]
+    pages, sizes = 0, {}
+    for line in out.stdout.splitlines():
+        if line.startswith("Pages:"):
+            pages = int(line.split()[1])
+        if line.startswith("Page") and "size:" in line:
+            num = int(line.split()[1])
+            w, h = (float(v) for v in line.split("size:")[1].split("pts")[0].split("x"))
+            sizes[num] = (w, h)
+    faults = []
+    if pages != slides:
+        faults.append(SlideFault(0, pdf.name, f"{pages} pages for {slides} slides"))
+    for num, (w, h) in sizes.items():
+        if abs(w / h - VIEWPORT[0] / VIEWPORT[1]) > 0.01:
+            faults.append(SlideFault(num, pdf.name, f"page {num} is {w:.0f}x{h:.0f} pt, not the slides' 16:9"))
+    return pages, faults
+
+
+def contact_sheet(shots: list[Path], out: Path, cols: int = 5, width: int = 384) -> Path:
+    """Every slide's screenshot in one image, numbered, for a look at the whole deck."""
+    from PIL import Image, ImageDraw, ImageFont
+
+    from diffusion_core import atomic_write
+
+    thumbs = [Image.open(p).convert("RGB") for p in shots]
+    if not thumbs:
+        raise CheckError("no slides to put on a contact sheet")
+    h = round(width * thumbs[0].height / thumbs[0].width)
+    pad, label = 12, 26
+    rows = -(-len(thumbs) // cols)
+    sheet = Image.new("RGB", (cols * (width + pad) + pad, rows * (h + label + pad) + pad), "#d8dde3")
+    draw = ImageDraw.Draw(sheet)
+    try:
+        font = ImageFont.truetype("DejaVuSans-Bold.ttf", 16)
+    except OSError:
+        font = ImageFont.load_default()
+    for i, im in enumerate(thumbs):
+        r, c = divmod(i, cols)
+        x, y = pad + c * (width + pad), pad + r * (h + label + pad)
+        draw.text((x, y + 2), f"{i + 1}", fill="#234876", font=font)
+        sheet.paste(im.resize((width, h), Image.Resampling.LANCZOS), (x, y + label))
+        draw.rectangle([x - 1, y + label - 1, x + width, y + label + h], outline="#7b8794")
+    out.parent.mkdir(parents=True, exist_ok=True)
+    with atomic_write(out) as tmp:
+        sheet.save(tmp, format="PNG")
+    return out

@@ -1,0 +1,13 @@
+"""Digits the shipped UNet generates from noise, as a strip (see scenes/digit_strips.py).
+
+    manim -pqh scenes/digit_strips_reverse.py   (or: python cli.py render digits-reverse-strip)
+
+In a file of its own, so that ``manim scenes/digit_strips.py`` renders one scene
+without asking which. Video: DigitStripReverse.mp4. Last frame: digits_reverse_strip.png.
+"""
+
+from scenes.digit_strips import DigitStripForward
+
+
+class DigitStripReverse(DigitStripForward):
+    direction = "reverse"

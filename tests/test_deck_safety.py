@@ -1,0 +1,306 @@
+"""The deck builder touches only what is its own: the careless (and hostile) cases.
+
+Each case checks the one line the lecturer sees, the exit status, and that the
+lecturer's files are byte for byte what they were (by MD5)."""
+
+import hashlib
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+from test_deck import fake_render_many
+
+import cli
+from lecture import DeckOptions, build_deck
+from lecture.fence import FenceError, OutputFolder
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def md5s(folder: Path) -> dict[str, str]:
+    return {str(p.relative_to(folder)): hashlib.md5(p.read_bytes()).hexdigest()
+            for p in sorted(folder.rglob("*")) if p.is_file()}
+
+
+@pytest.fixture()
+def lecturer(tmp_path, monkeypatch):
+    """A lecturer's folder: a deck, their own picture under one of our names, a photo,
+    and a figure folder beside the deck; renders are faked (no manim)."""
+    import lecture.build
+
+    deck = tmp_path / "curso" / "slides.md"
+    (deck.parent / "assets" / "images").mkdir(parents=True)
+    (tmp_path / "figs").mkdir()
+    (tmp_path / "figs" / "forward_process.png").write_bytes(b"the lecturer's figure")
+    (deck.parent / "assets" / "images" / "foto.png").write_bytes(b"a photo, 20 bytes..")
+    deck.write_text("---\nmarp: true\n---\n\n# Uno\n\n![](assets/images/forward_process.png)\n\n"
+                    "<!-- Speaker note: luego ![](assets/images/training_process.png) -->\n\n"
+                    "![](assets/images/foto.png)\n\n| Model | FID |\n|--|--|\n| a | 1 |\n", encoding="utf-8")
+    made = []
+    monkeypatch.setattr(lecture.build, "render_many", fake_render_many(made))
+    monkeypatch.setattr(lecture.build, "build_html", lambda slides: (None, "no HTML (test)"))
+    return deck, made
+
+
+def run_deck(*args):
+    return CliRunner().invoke(cli.cli, ["deck", *map(str, args)])
+
+
+# ------------------------------------------------------------- the nine bad cases
+def test_the_decks_own_folder_is_refused(lecturer, tmp_path, monkeypatch):
+    deck, made = lecturer
+    before = md5s(tmp_path)
+    result = run_deck("--deck", deck, "--out", deck.parent, "--table")
+    assert result.exit_code == 1 and "is the deck's own folder" in result.output
+    monkeypatch.chdir(deck.parent)  # --out "$OUT" with OUT unset, or --out ., from the deck's folder
+    result = run_deck("--deck", "slides.md", "--out", "")
+    assert result.exit_code == 1 and "--out is empty" in result.output
+    result = run_deck("--deck", "slides.md", "--out", ".")
+    assert result.exit_code == 1 and "is the deck's own folder" in result.output
+    result = run_deck("--deck", "slides.md", "--out", "..")
+    assert result.exit_code == 1 and "holds the deck" in result.output
+    assert md5s(tmp_path) == before and made == []
+
+
+def test_references_leaving_the_folder_are_not_written(lecturer, tmp_path):
+    deck, made = lecturer
+    abs_dir = tmp_path / "srv" / "figs"
+    abs_dir.mkdir(parents=True)
+    (abs_dir / "forward_process.png").write_bytes(b"another figure of theirs")
+    deck.write_text(deck.read_text() + f"\n![](../figs/forward_process.png)\n\n![]({abs_dir}/forward_process.png)\n")
+    before = md5s(tmp_path)
+    result = run_deck("--deck", deck, "--out", tmp_path / "lecture")
+    assert result.exit_code == 0, result.output
+    assert "../figs/forward_process.png lies outside the deck's folder: not rendered and not copied" in result.output
+    assert f"{abs_dir}/forward_process.png lies outside the deck's folder" in result.output
+    after = md5s(tmp_path)
+    assert {k: v for k, v in after.items() if not k.startswith("lecture/")} == before
+
+
+def test_a_percent_encoded_path_is_the_folder_it_names(lecturer, tmp_path):
+    deck, _ = lecturer
+    deck.write_text(deck.read_text() + "\n![](assets/mis%20figuras/reverse_process.png)\n"
+                    "\n![](<assets/mis imagenes/schedule x.png>)\n")
+    result = run_deck("--deck", deck, "--out", tmp_path / "lecture")
+    assert result.exit_code == 0, result.output
+    assert (tmp_path / "lecture" / "assets" / "mis figuras" / "reverse_process.png").is_file()
+    assert not (tmp_path / "lecture" / "assets" / "mis%20figuras").exists()
+    assert "assets/mis imagenes/schedule x.png" in result.output  # read whole, reported missing
+    text = (tmp_path / "lecture" / "slides.md").read_text(encoding="utf-8")
+    assert "assets/mis%20figuras/reverse_process.png" in text  # the deck keeps its URL
+
+
+def test_a_supplied_picture_edited_in_place_is_copied_again(lecturer, tmp_path):
+    deck, _ = lecturer
+    out = tmp_path / "lecture"
+    assert run_deck("--deck", deck, "--out", out).exit_code == 0
+    photo = deck.parent / "assets" / "images" / "foto.png"
+    photo.write_bytes(b"a photo, retouched.")
+    assert len(b"a photo, retouched.") == len(b"a photo, 20 bytes..")  # the same size
+    result = run_deck("--deck", deck, "--out", out)
+    assert result.exit_code == 0
+    assert (out / "assets" / "images" / "foto.png").read_bytes() == photo.read_bytes()
+
+
+def test_a_presenter_note_stays_a_note_byte_for_byte(lecturer, tmp_path):
+    deck, made = lecturer
+    assert run_deck("--deck", deck, "--out", tmp_path / "lecture").exit_code == 0
+    text = (tmp_path / "lecture" / "slides.md").read_text(encoding="utf-8")
+    assert "<!-- Speaker note: luego ![](assets/images/training_process.png) -->" in text
+    assert all(k != "training" for k, _, _ in made)
+    assert not (tmp_path / "lecture" / "assets" / "images" / "training_process.png").exists()
+
+
+def _wait_for(proc, needle: str, timeout: float = 240) -> list[str]:
+    lines, deadline = [], time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        line = proc.stdout.readline()
+        if not line:
+            break
+        lines.append(line)
+        if needle in line:
+            return lines
+    raise AssertionError(f"{needle!r} never came: {''.join(lines)[-2000:]}")
+
+
+def _stop_mid_run(cmd: list[str], needle: str, tmp: Path) -> tuple[float, int, list[str]]:
+    """Start cmd, send SIGTERM once it prints needle; (seconds to exit, exit code, output)."""
+    env = {**os.environ, "TMPDIR": str(tmp), "PYTHONUNBUFFERED": "1"}
+    proc = subprocess.Popen([sys.executable, str(ROOT / "cli.py"), *cmd], stdout=subprocess.PIPE,
+                            stderr=subprocess.STDOUT, text=True, env=env, cwd=ROOT)
+    try:
+        lines = _wait_for(proc, needle)
+        start = time.monotonic()
+        proc.send_signal(signal.SIGTERM)
+        rest, _ = proc.communicate(timeout=30)
+        return time.monotonic() - start, proc.returncode, lines + rest.splitlines(keepends=True)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+
+
+def _rerun_reports(cmd: list[str], tmp: Path, stop_at: str) -> str:
+    """The lines a rerun prints before it starts rendering (then it is stopped)."""
+    env = {**os.environ, "TMPDIR": str(tmp)}
+    proc = subprocess.Popen([sys.executable, str(ROOT / "cli.py"), *cmd], stdout=subprocess.PIPE,
+                            stderr=subprocess.STDOUT, text=True, env=env, cwd=ROOT)
+    try:
+        return "".join(_wait_for(proc, stop_at))
+    finally:
+        proc.send_signal(signal.SIGTERM)
+        proc.communicate(timeout=30)
+
+
+@pytest.mark.slow
+def test_sigterm_stops_a_parallel_deck_build(tmp_path):
+    """SIGTERM to `deck --jobs 2` mid-run: out within about 2 s, non-zero, no temporary
+    folder left (the workers' included), what finished recorded; the next run renders
+    only what is missing."""
+    deck = tmp_path / "in" / "slides.md"
+    deck.parent.mkdir()
+    deck.write_text("# A\n\n![](noise_schedules.png)\n\n---\n\n# B\n\n![](forward_process.png)\n\n---\n\n"
+                    "# C\n\n![](reverse_process.png)\n\n![](ddpm_paper_nice_property.png)\n\n![](score_field.png)\n",
+                    encoding="utf-8")
+    tmp = tmp_path / "tmp"
+    tmp.mkdir()
+    out = tmp_path / "lecture"
+    cmd = ["deck", "--deck", str(deck), "--out", str(out), "-q", "low", "--jobs", "2"]
+    seconds, code, output = _stop_mid_run(cmd, "  rendered ", tmp)
+    assert code != 0 and seconds < 4, (seconds, code, "".join(output))
+    assert list(tmp.iterdir()) == [], list(tmp.iterdir())
+    assert "leaked semaphore" not in "".join(output)
+    import json
+
+    state = json.loads((out / ".deck-state.json").read_text())
+    finished = [ln.split()[1] for ln in output if ln.startswith("  rendered ")]
+    assert finished and set(finished) <= set(state) and len(state) < 5
+    again = _rerun_reports(cmd, tmp, "  rendered ")
+    assert again.count("up to date") == len(state)
+
+
+@pytest.mark.slow
+def test_sigterm_stops_a_parallel_render_all(tmp_path):
+    tmp = tmp_path / "tmp"
+    tmp.mkdir()
+    out = tmp_path / "renders"
+    cmd = ["render", "all", "--format", "png", "-q", "low", "--jobs", "2", "--out", str(out)]
+    seconds, code, output = _stop_mid_run(cmd, "wrote ", tmp)
+    assert code != 0 and seconds < 4, (seconds, code, "".join(output))
+    assert list(tmp.iterdir()) == [], list(tmp.iterdir())
+    import json
+
+    state = json.loads((out / ".render-state.json").read_text())
+    wrote = [ln for ln in output if ln.startswith("wrote ")]
+    assert wrote and len(state) >= len(wrote)
+    again = _rerun_reports(cmd, tmp, "wrote ")
+    assert again.count("up to date") >= len(wrote)
+
+
+# ---------------------------------------------------------------- the weak classes
+def test_references_as_marp_reads_them(lecturer, tmp_path):
+    deck, made = lecturer
+    deck.write_text("# Uno\n\n<video controls><source src=\"assets/videos/DiffusionProcess.mp4?v=2#t=3\"></video>\n\n"
+                    "```html\n<video><source src=\"assets/videos/ReverseProcess.mp4\"></video>\n```\n\n"
+                    "![](assets/images/FORWARD_PROCESS.PNG)\n\n![](assets/images/noise_schedules_en.png)\n",
+                    encoding="utf-8")
+    result = run_deck("--deck", deck, "--out", tmp_path / "lecture")
+    assert result.exit_code == 0, result.output
+    assert ("forward", "mp4", "es") in made and all(k != "reverse" for k, _, _ in made)  # not the code sample
+    assert ("schedule", "figure", "en") in made and "noise_schedules_en.png: in en, as its name says" in result.output
+    assert "did you mean forward_process.png" in result.output
+    text = (tmp_path / "lecture" / "slides.md").read_text(encoding="utf-8")
+    assert 'src="assets/videos/DiffusionProcess.mp4?v=2#t=3"' in text and 'poster="assets/videos/forward_process.png"' in text
+    assert '<video><source src="assets/videos/ReverseProcess.mp4"></video>' in text  # the code sample, as it was
+
+
+@pytest.mark.parametrize("content, message", [
+    ("Diapositiva: café".encode("latin-1"), "is not UTF-8 text (byte 0xe9); save the deck as UTF-8"),
+    (bytes(range(256)) * 4, "has NUL bytes, so it is not a text file"),
+    (b"", "is empty: there is no slide to build"),
+    (b" \n\n  \n", "is empty: there is no slide to build"),
+    (b"\x00" * 64, "has NUL bytes"),
+    (b"# a\n" * 1_100_000, "is not a Marp deck (a deck is text, at most 4 MB)"),
+])
+def test_decks_that_are_not_marp_text_are_refused(tmp_path, content, message):
+    deck = tmp_path / "slides.md"
+    deck.write_bytes(content)
+    result = run_deck("--deck", deck, "--out", tmp_path / "lecture")
+    assert result.exit_code == 1 and message in result.output and str(deck) in result.output, result.output
+    assert len(result.output.strip().splitlines()) == 1
+    assert not (tmp_path / "lecture").exists()
+
+
+def test_a_damaged_output_asset_is_made_again(lecturer, tmp_path):
+    deck, made = lecturer
+    out = tmp_path / "lecture"
+    assert run_deck("--deck", deck, "--out", out).exit_code == 0
+    made.clear()
+    target = out / "assets" / "images" / "forward_process.png"
+    target.write_bytes(target.read_bytes()[:5])  # truncated by hand
+    result = run_deck("--deck", deck, "--out", out)
+    assert result.exit_code == 0 and made == [("forward", "figure", "es")]
+    made.clear()
+    data = target.read_bytes()
+    target.write_bytes(data[::-1])  # edited, same size
+    assert run_deck("--deck", deck, "--out", out).exit_code == 0 and made == [("forward", "figure", "es")]
+
+
+def test_a_line_break_in_the_text_is_drawn():
+    from diffusion_core.toy.data import _text_mask, check_text
+
+    assert check_text("UTA\nArica") == ["UTA", "Arica"]
+    assert check_text("UTA Arica") == ["UTA Arica"]
+    two, one = _text_mask("UTA\nArica"), _text_mask("UTA Arica")
+    assert two.shape[0] > one.shape[0]  # two lines are taller than one
+    with pytest.raises(ValueError, match="at most 3 lines"):
+        check_text("a\nb\nc\nd")
+
+
+def test_odd_output_folders_are_refused(lecturer, tmp_path):
+    deck, _ = lecturer
+    (tmp_path / "dangling").symlink_to(tmp_path / "nowhere")
+    (tmp_path / "afile").write_text("x")
+    (tmp_path / "theirs").mkdir()
+    (tmp_path / "theirs" / "notes.txt").write_text("mine")
+    before = md5s(tmp_path)
+    for out, message in ((tmp_path / "dangling", "is a symbolic link to"), (tmp_path / "lecture.html", "looks like a file name"),
+                         (tmp_path / "afile", "is a file, not a folder"),
+                         (tmp_path / "theirs", "already holds files the deck builder did not write (notes.txt)")):
+        result = run_deck("--deck", deck, "--out", out)
+        assert result.exit_code == 1 and message in result.output, (out, result.output)
+    assert md5s(tmp_path) == before and not (tmp_path / "nowhere").exists()
+
+
+def test_two_builds_into_one_folder_at_once(lecturer, tmp_path):
+    deck, _ = lecturer
+    out = tmp_path / "lecture"
+    holder = OutputFolder(out)
+    holder.lock()
+    try:
+        with pytest.raises(FenceError, match="another deck build is writing"):
+            build_deck(DeckOptions(deck, out), log=lambda m: None)
+    finally:
+        holder.unlock()
+    build_deck(DeckOptions(deck, out), log=lambda m: None)  # free again
+
+
+def test_a_symlink_inside_the_output_cannot_lead_out(lecturer, tmp_path):
+    deck, made = lecturer
+    out = tmp_path / "lecture"
+    assert run_deck("--deck", deck, "--out", out).exit_code == 0
+    outside = tmp_path / "elsewhere"
+    outside.mkdir()
+    (out / "assets" / "images" / "forward_process.png").unlink()
+    target = out / "assets" / "images"
+    for p in target.iterdir():
+        p.unlink()
+    target.rmdir()
+    target.symlink_to(outside)
+    result = run_deck("--deck", deck, "--out", out)
+    assert "leaves the output folder" in result.output
+    assert list(outside.iterdir()) == []
