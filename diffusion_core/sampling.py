@@ -169,7 +169,7 @@ def _timesteps(T: int, config: SamplerConfig) -> list[int]:
 
 @torch.no_grad()
 def step_seconds(model: torch.nn.Module, schedule: NoiseSchedule, x_T: torch.Tensor, config: SamplerConfig,
-                 n_steps: int = 8, repeats: int = 5) -> float:
+                 n_steps: int = 3, repeats: int = 15) -> float:
     """The time of one step of ``sample`` (a network evaluation and its update) on this
     batch, measured so that other work on the machine cannot inflate it: the CPU time of
     the one thread that runs it (``time.thread_time``, with torch on one thread, so time

@@ -16,6 +16,7 @@ written (lecture.fence).
 from __future__ import annotations
 
 import hashlib
+import html
 import re
 import shutil
 import time
@@ -281,6 +282,10 @@ def _build(deck: DeckSource, source: DeckSource, folder: OutputFolder, opts: Dec
             return "ours"
         if ref.path not in report.missing:
             report.missing.append(ref.path)
+            if "\\" in ref.path:
+                report.warnings.append(f"{opts.deck.name}:{ref.line}: {ref.path}: Marp keeps the backslashes of a "
+                                       "Markdown image's path (the browser looks for a file of that very name); write "
+                                       f"it with slashes: {ref.path.replace(chr(92), '/')}")
             hint = name_hint(Path(ref.path).name)
             if hint:
                 report.warnings.append(f"{opts.deck.name}:{ref.line}: {ref.path} is not found beside the deck; {hint}")
@@ -399,7 +404,7 @@ def rewrite(deck: DeckSource, opts: DeckOptions, served: set[str], posters: dict
             inner_end = c.end - 3 - (len(c.inner) - len(c.inner.rstrip(" ")))
             edits += [(c.start, inner_start, ""), (inner_end, c.end, "")]
     for start, url in posters.items():  # 2. posters
-        edits.append((start, start + 6, text[start:start + 6] + f' poster="{url}"'))
+        edits.append((start, start + 6, text[start:start + 6] + f' poster="{html.escape(url, quote=True)}"'))
     if opts.table:  # 3. the measured comparison
         table = next(((a, b) for a, b, head in deck.tables if head[:1] == ["Model"] and len(head) > 1
                       and head[1].startswith("FID")), None)

@@ -129,7 +129,7 @@ def read_deck(path: Path) -> DeckSource:
     if b"\x00" in data:
         raise DeckError(f"{path}: has NUL bytes, so it is not a text file: name the Marp deck (.md)")
     try:
-        text = data.decode("utf-8")
+        text = data.decode("utf-8-sig")  # a byte-order mark is not part of the deck (Marp ignores it too)
     except UnicodeDecodeError as exc:
         line = data.count(b"\n", 0, exc.start) + 1
         raise DeckError(f"{path}:{line}: is not UTF-8 text (byte 0x{data[exc.start]:02x}); save the deck as "
@@ -183,7 +183,7 @@ class _Tags(HTMLParser):
 def _decode(url: str) -> tuple[str, bool] | None:
     """(the file a URL names relative to the deck, whether it leaves the deck's folder),
     or None for what is not a local file (http:, data:, a bare #fragment)."""
-    url = url.strip()
+    url = url.strip().replace("\\", "/")  # a browser reads a backslash in a file URL as a slash
     if not url or url.startswith("#") or url.startswith("//") or re.match(r"^[A-Za-z][A-Za-z0-9+.-]*:", url):
         return None
     path = unquote(urlsplit(url).path)
@@ -227,7 +227,8 @@ def parse_deck(text: str, path: Path = Path("slides.md")) -> DeckSource:
             slide.text += " " + tok.content
             _read_inline(deck, tok, offset, text)
         if tok.type == "html_block" and tok.map:
-            _read_html(deck, tok.content, offset(tok.map[0]), text)
+            a = offset(tok.map[0])  # the deck's own text (its \r\n kept), so that offsets hold
+            _read_html(deck, text[a:offset(tok.map[1])], a, text)
         if tok.type == "table_open" and tok.map:
             header = []
             for t in tokens[k:]:

@@ -73,7 +73,7 @@ STRINGS: dict[str, dict[str, str]] = {
     "step_time": {"es": "tiempo: {total} s ({n} × {per} ms)", "en": "time: {total} s ({n} × {per} ms)"},
     "confident": {"es": "reconocidos (p ≥ 0.9)", "en": "recognised (p ≥ 0.9)"},
     "shared_clock": {"es": "reloj compartido", "en": "shared clock"},
-    "samplers_end": {"es": "DDIM:\n{nfe:.0f}× menos evaluaciones\n{time:.0f}× menos tiempo\nen esta máquina ({device});\nun paso: tiempo de CPU\nde un hilo, el mejor de 5", "en": "DDIM:\n{nfe:.0f}× fewer evaluations\n{time:.0f}× less time\non this machine ({device});\na step: one thread's\nCPU time, best of 5"},
+    "samplers_end": {"es": "DDIM:\n{nfe:.0f}× menos evaluaciones\n{time:.0f}× menos tiempo\nen esta máquina ({device});\nun paso: tiempo de CPU\nde un hilo, el mejor de 15", "en": "DDIM:\n{nfe:.0f}× fewer evaluations\n{time:.0f}× less time\non this machine ({device});\na step: one thread's\nCPU time, best of 15"},
 }
 
 

@@ -304,3 +304,22 @@ def test_a_symlink_inside_the_output_cannot_lead_out(lecturer, tmp_path):
     result = run_deck("--deck", deck, "--out", out)
     assert "leaves the output folder" in result.output
     assert list(outside.iterdir()) == []
+
+
+def test_crlf_a_byte_order_mark_and_backslashes(lecturer, tmp_path):
+    """A deck saved on Windows: CRLF lines, a BOM, backslashes in paths. The slot is made
+    live and the poster lands inside the <video> tag, as on a Unix deck."""
+    deck, made = lecturer
+    text = ("# Uno\r\n\r\n<!-- Replace with your training visualization -->\r\n<!-- <video controls width=\"80%\">\r\n"
+            "  <source src=\"./assets/training.mp4\" type=\"video/mp4\">\r\n</video> -->\r\n\r\n"
+            "![](assets\\images\\forward_process.png)\r\n\r\n<img src=\"assets\\images\\reverse_process.png\">\r\n")
+    deck.write_bytes("\ufeff".encode() + text.encode())
+    result = run_deck("--deck", deck, "--out", tmp_path / "lecture")
+    assert result.exit_code == 0, result.output
+    out = (tmp_path / "lecture" / "slides.md").read_bytes().decode("utf-8")  # as written: CRLF kept
+    assert '<video poster="./assets/training_process.png" controls width="80%">\r\n  <source src="./assets/training.mp4"' in out
+    assert "<!-- Replace with your training visualization -->\r\n<video" in out and "</video>\r\n" in out
+    # HTML: the browser reads a backslash as a slash; Markdown: Marp keeps it (percent-encoded)
+    assert (tmp_path / "lecture" / "assets" / "images" / "reverse_process.png").is_file()
+    assert ("reverse", "figure", "es") in made and all(k != "forward" for k, _, _ in made)
+    assert "write it with slashes: assets/images/forward_process.png" in result.output
