@@ -220,7 +220,9 @@ def list_scenes():
 @click.option("--list", "show_list", is_flag=True, help="List the scenes and exit.")
 @click.option("--jobs", type=click.IntRange(min=1), default=1, show_default=True,
               help="With 'all': scenes rendered at once, each in its own process (those up to date are skipped).")
-def render(scene, quality, lang, dataset, text, fmt, out_dir, show_list, jobs):
+@click.option("--beats", is_flag=True, help="mp4: also one clip per beat, each beat's last frame, captions (.vtt) "
+              "and VIDEO.beats.json, cut from the same render.")
+def render(scene, quality, lang, dataset, text, fmt, out_dir, show_list, jobs, beats):
     """Render SCENE (or all) into renders/ under the deck's file names."""
     from lecture.jobs import JobError
     from scenes.latex import MissingLatex
@@ -232,6 +234,8 @@ def render(scene, quality, lang, dataset, text, fmt, out_dir, show_list, jobs):
     if scene is None:
         raise click.UsageError("name a scene (or 'all'); see: python cli.py list")
     keys, given = _render_plan(scene, dataset, text, out_dir)
+    if beats and fmt != "mp4":
+        raise click.BadParameter(f"beats are cut from a video: --format mp4, not {fmt}", param_hint="--beats")
     out = Path(out_dir) if out_dir else RENDERS
     try:
         check_output_dir(out)
@@ -243,7 +247,7 @@ def render(scene, quality, lang, dataset, text, fmt, out_dir, show_list, jobs):
         settings = {"lang": lang, **{k: v for k, v in given.items() if k in declared}}
         if text is not None and "dataset" in declared and dataset is None:
             settings["dataset"] = "text"
-        tasks.append(dict(key=key, fmt=fmt, quality=quality, out_dir=out, settings=settings))
+        tasks.append(dict(key=key, fmt=fmt, quality=quality, out_dir=out, settings=settings, **({"beats": True} if beats else {})))
     try:
         if scene == "all":  # in separate processes, and only what is missing or out of date
             from lecture.assets import render_cached
@@ -272,8 +276,10 @@ def render(scene, quality, lang, dataset, text, fmt, out_dir, show_list, jobs):
 @click.option("--table", is_flag=True, help="Replace the '| Model | FID' table with the project's measured comparison.")
 @click.option("--fix-formulas", is_flag=True, help="Rewrite sqrt(alpha_t) x_0 + sqrt(1 - alpha_t) eps with alpha_bar_t.")
 @click.option("--pdf", is_flag=True, help="Also print OUT/slides.pdf (Marp CLI through Chromium); videos show their poster.")
+@click.option("--steps", is_flag=True, help="Each slide with one of our videos becomes one slide per beat, its clip "
+              "starting when the slide is shown.")
 @click.option("--check", is_flag=True, help="Then lay out every slide in Chromium and report what does not fit (check-deck).")
-def deck(deck_path, out, quality, lang, jobs, slots, keep_placeholders, table, fix_formulas, pdf, check):
+def deck(deck_path, out, quality, lang, jobs, slots, keep_placeholders, table, fix_formulas, pdf, steps, check):
     """Build a finished lecture from a Marp deck: every asset rendered and in place, then the HTML."""
     from lecture import CheckError, DeckError, DeckOptions, FenceError, JobError, build_deck
     from scenes.latex import MissingLatex
@@ -287,7 +293,7 @@ def deck(deck_path, out, quality, lang, jobs, slots, keep_placeholders, table, f
         raise click.BadParameter("expected WHERE=SCENE, e.g. 'Results: Image Generation=digits-reverse' or "
                                  "'assets/images/001.png=graphical-model'", param_hint="--slot")
     opts = DeckOptions(Path(deck_path), Path(out), quality, lang, jobs, {t.strip(): k.strip() for t, k in pairs},
-                       table, fix_formulas, pdf, keep_placeholders)
+                       table, fix_formulas, pdf, keep_placeholders, steps)
     try:
         report = build_deck(opts, log=click.echo)
     except (FenceError, DeckError, JobError, RenderError, MissingLatex, CheckpointError, ValueError) as exc:

@@ -29,7 +29,9 @@ from lecture.assets import asset_key, is_fresh, name_hint, read_state, record, s
 from lecture.fence import STATE, FenceError, OutputFolder, check_out, file_digest
 from lecture.jobs import render_many
 from lecture.marp import build_html, build_pdf
+from lecture.present import present
 from lecture.source import DeckError, DeckSource, Ref, Tag, parse_deck, read_deck
+from scenes.beats import beat_files, read_beats
 from scenes.registry import LANGS, SCENES
 
 __all__ = ["DeckOptions", "DeckReport", "build_deck", "read_mapping", "mapping_path"]
@@ -53,6 +55,7 @@ class DeckOptions:
     fix_formulas: bool = False
     pdf: bool = False
     keep_placeholders: bool = False
+    steps: bool = False  # one slide per beat of each of our videos
     resolution: tuple[int, int] | None = None  # tests render tiny
     fps: int | None = None
 
@@ -323,12 +326,16 @@ def _build(deck: DeckSource, source: DeckSource, folder: OutputFolder, opts: Dec
         report.supplied.append(rel)
         log(f"  supplied   {rel}")
 
-    # 2. Our assets: rendered when missing, out of date, or changed since written
+    # 2. Our assets: rendered when missing, out of date, or changed since written. A video
+    # comes with its beats (captions, notes; with --steps a clip and a still per beat).
     todo: dict[tuple[str, str, str], list[tuple[str, str]]] = {}
     for rel, a in assets.items():
-        key = asset_key(a.key, a.fmt, opts.quality, a.lang, opts.resolution, opts.fps)
+        key = asset_key(a.key, a.fmt, opts.quality, a.lang, opts.resolution, opts.fps,
+                        settings={"beats": True} if a.fmt == "mp4" else None)
         dst = folder.target(rel)
-        if is_fresh(dst, state.get(rel), key):
+        extras = _sidecars(dst, a, opts.steps) if dst.is_file() else None
+        if (is_fresh(dst, state.get(rel), key) and extras is not None
+                and all(is_fresh(x, state.get(_rel(folder, x)), key) for x in extras)):
             report.up_to_date.append(rel)
             log(f"  up to date {rel}")
         else:
@@ -336,7 +343,8 @@ def _build(deck: DeckSource, source: DeckSource, folder: OutputFolder, opts: Dec
     if todo:
         staging = cache_dir() / "deck" / hashlib.sha256(str(folder.real).encode()).hexdigest()[:12]
         tasks = [dict(key=k, fmt=fmt, quality=opts.quality, out_dir=str(staging / lang), settings={"lang": lang},
-                      resolution=opts.resolution, fps=opts.fps) for k, fmt, lang in todo]
+                      resolution=opts.resolution, fps=opts.fps, **({"beats": True} if fmt == "mp4" else {}))
+                 for k, fmt, lang in todo]
         start = time.perf_counter()
 
         def done(task, produced):
@@ -346,20 +354,30 @@ def _build(deck: DeckSource, source: DeckSource, folder: OutputFolder, opts: Dec
                 with atomic_write(dst) as tmp:
                     shutil.copyfile(produced, tmp)
                 state[rel] = record(dst, key)
+                for src in _sidecars(Path(produced), assets[rel], opts.steps) or []:  # the beats' files
+                    extra = dst.with_name(dst.stem + src.name[len(Path(produced).stem):])  # the deck's name
+                    with atomic_write(extra) as tmp:
+                        shutil.copyfile(src, tmp)
+                    state[_rel(folder, extra)] = record(extra, key)
+                write_state(state_path, state)  # recorded before it is reported: a stop keeps it
                 report.rendered.append(rel)
                 log(f"  rendered   {rel} ({task['key']}, {time.perf_counter() - start:.0f} s)")
-            write_state(state_path, state)
 
         try:
             render_many(tasks, opts.jobs, on_done=done)
         except (KeyboardInterrupt, SystemExit):
+            write_state(state_path, state)
             log(f"stopped: {len(report.rendered)} of {sum(len(v) for v in todo.values())} assets rendered and "
                 "recorded; the next run renders only the rest")
             raise
     write_state(state_path, state)
 
-    # 3. The deck: slots live, posters, the table, the formulas; the rest byte for byte
+    # 3. The deck: slots live, posters, the table, the formulas; the rest byte for byte.
+    # Then captions and notes on our videos, and with --steps one slide per beat.
     text = rewrite(deck, opts, served, posters, report)
+    videos = {rel: a.key for rel, a in assets.items() if a.fmt == "mp4"}
+    text, stepped = present(parse_deck(text, opts.deck), folder.path, videos, opts.lang, opts.steps)
+    report.notes += stepped
     with atomic_write(folder.path / "slides.md") as tmp:
         Path(tmp).write_text(text, encoding="utf-8")
     for ref in report.missing:
@@ -368,6 +386,22 @@ def _build(deck: DeckSource, source: DeckSource, folder: OutputFolder, opts: Dec
     if opts.pdf:
         report.pdf, report.pdf_note = build_pdf(folder.path / "slides.md")
     return report
+
+
+def _sidecars(video: Path, asset: Asset, steps: bool) -> list[Path] | None:
+    """The beats' files a served video brings beside it (its index and captions, and with
+    --steps each beat's clip, still and captions), as its index beside ``video`` lists
+    them; None when there is no readable index."""
+    if asset.fmt != "mp4":
+        return []
+    index = read_beats(video)
+    if index is None:
+        return None
+    return [f for f in beat_files(video, len(index["beats"])) if steps or not re.search(r"\.beat\d+\.", f.name)]
+
+
+def _rel(folder: OutputFolder, path: Path) -> str:
+    return path.relative_to(folder.path).as_posix()
 
 
 # ------------------------------------------------------------------- rewrite

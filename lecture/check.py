@@ -62,7 +62,7 @@ _MEASURE = r"""
   const scale = S.width / sec.offsetWidth;
   const heading = sec.querySelector('h1, h2, h3');
   const T = heading ? heading.getBoundingClientRect() : null;
-  const out = {title: heading ? heading.textContent.trim() : '', items: [], broken: []};
+  const out = {title: heading ? heading.textContent.trim() : '', items: [], broken: [], videos: []};
   const name = (el) => {
     const tag = el.tagName.toLowerCase();
     if (tag === 'img') return 'img ' + el.getAttribute('src');
@@ -91,6 +91,14 @@ _MEASURE = r"""
       add(el.getBoundingClientRect(), name(el), inTitle);
       if (tag === 'img' && el.complete && el.naturalWidth === 0) out.broken.push(name(el) + ' did not load');
       if (tag === 'video' && (el.error || el.readyState < 1)) out.broken.push(name(el) + ' did not load');
+      if (tag === 'video') {
+        const t = el.querySelector('track');
+        out.videos.push({what: name(el), beat: el.dataset.beat || null, paused: el.paused, ended: el.ended,
+                         time: el.currentTime, played0: el.played.length ? el.played.start(0) : null,
+                         track: t ? {state: t.readyState, cues: t.track.cues ? t.track.cues.length : 0,
+                                     times: t.track.cues ? [...t.track.cues].map(c => [c.startTime, c.endTime]) : []}
+                                  : null});
+      }
       if (tag !== 'table') return;
     } else if (el !== sec && boxed(cs)) {
       add(el.getBoundingClientRect(), name(el), inTitle);
@@ -149,7 +157,20 @@ def _faults(n: int, m: dict) -> list[SlideFault]:
         if cover[0]:
             faults.append(SlideFault(n, title, f"covers the title by {cover[0]:.0f} px ({cover[1]})"))
     faults += [SlideFault(n, title, b) for b in m["broken"]]
+    for v in m["videos"]:
+        if v["beat"] is not None and (v["played0"] is None or v["played0"] > 0.05 or (v["paused"] and not v["ended"])):
+            faults.append(SlideFault(n, title, f"{v['what']} (beat {v['beat']}) did not play from its first frame "
+                                               f"when its slide was shown (at {v['time']:.2f} s, paused {v['paused']})"))
+        if v["track"] is not None and (v["track"]["state"] == 3 or v["track"]["cues"] == 0):
+            faults.append(SlideFault(n, title, f"the captions of {v['what']} did not load"))
     return faults
+
+
+# Beat videos on slides that are not shown: paused at their first frame (what the page load must not start).
+_HIDDEN_BEATS = r"""
+() => [...document.querySelectorAll('svg[data-marpit-svg]:not(.bespoke-marp-active) video[data-beat]')]
+        .filter(v => !v.paused || v.currentTime > 0).map(v => v.querySelector('source').getAttribute('src'))
+"""
 
 
 def _playwright():
@@ -189,6 +210,9 @@ def check_deck(html: Path, pdf: Path | None = None, shots: Path | None = None, t
             page.add_style_tag(content=".bespoke-marp-osc { display: none !important; }")  # Marp's page controls
             result.slides = page.evaluate(
                 "document.querySelectorAll('svg[data-marpit-svg] > foreignObject > section').length")
+            page.wait_for_timeout(300)
+            for src in page.evaluate(_HIDDEN_BEATS):  # nothing plays before its slide is shown
+                result.faults.append(SlideFault(0, html.name, f"the beat video {src} plays on a slide not shown"))
             for n in range(1, result.slides + 1):
                 page.evaluate(f"location.hash = '#{n}'")
                 try:
@@ -196,6 +220,9 @@ def check_deck(html: Path, pdf: Path | None = None, shots: Path | None = None, t
                 except Exception:  # noqa: BLE001  a video that never loads is reported below
                     pass
                 page.wait_for_timeout(60)  # the slide transition
+                if page.evaluate(f"document.querySelectorAll('svg[data-marpit-svg]')[{n - 1}]"
+                                 ".querySelector('video[data-beat]') !== null"):
+                    page.wait_for_timeout(600)  # a beat's clip has started by now
                 result.faults += _faults(n, page.evaluate(_MEASURE, n))
                 if shots is not None:
                     path = shots / f"slide-{n:02d}.png"

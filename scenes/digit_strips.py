@@ -38,6 +38,7 @@ def signal_steps(alpha_bar: np.ndarray, levels=LEVELS) -> list[int]:
 class DigitStripForward(LectureScene):
     """Rows of real digits, each noised by the chain q(x_t | x_{t-1}) from x_0 to x_T."""
 
+    BEATS = ("strip_build", "strip_direction")
     direction: str = "forward"  # "reverse": the UNet's samples from x_T to x_0
     n_rows: int = 2
     T: int = 1000
@@ -78,6 +79,7 @@ class DigitStripForward(LectureScene):
         left = grid.get_left()[0] + 28 * grid.scale_px / pixels_per_unit() / 2
         labels = VGroup(*[MathTex(f"x_{{{t}}}", font_size=28).move_to([left + j * pitch, grid.get_bottom()[1] - 0.28, 0])
                           for j, t in enumerate(ts)])
+        self.beat("strip_build")
         blank = np.full_like(images, -1.0)  # columns not yet shown: black, as an empty tile
         self.play(FadeIn(title), run_time=0.6)
         for j in range(1, K + 1):
@@ -89,6 +91,7 @@ class DigitStripForward(LectureScene):
                 self.play(FadeIn(grid), FadeIn(labels[0]), run_time=0.5)
             else:
                 self.play(FadeIn(labels[j - 1]), run_time=0.35)
+        self.beat("strip_direction")
         self.play(FadeIn(side), run_time=0.6)
         self.wait(2.5)
 

@@ -72,6 +72,7 @@ class DigitGrid(PixelImage):
 class DigitsForward(LectureScene):
     """A row of real digits noised step by step, beside the closed-form jump."""
 
+    BEATS = ("digits_two_ways", "digits_noise", "digits_moments")
     n_digits: int = 6
     schedule: str = "linear"
     T: int = 1000
@@ -88,6 +89,7 @@ class DigitsForward(LectureScene):
         jumps = np.stack([sched.q_sample(x0, t, eps).numpy() for t in range(self.T + 1)])
 
         # 1. The digits, and the two ways of noising them
+        self.beat("digits_two_ways")
         title = self.title("digits_title", "digits_sub")
         top = DigitGrid(chain[0], cols=self.n_digits, width=8.6)
         bottom = DigitGrid(jumps[0], cols=self.n_digits, width=8.6)
@@ -106,6 +108,7 @@ class DigitsForward(LectureScene):
         self.play(Write(top_label), Write(bottom_label), run_time=1.2)
 
         # 2. Noise step by step (top) and in one jump (bottom): the same distribution
+        self.beat("digits_noise")
         def show(t: int) -> None:
             top.set_images(chain[t])
             bottom.set_images(jumps[t])
@@ -115,6 +118,7 @@ class DigitsForward(LectureScene):
         self.wait(0.8)
 
         # 3. Five moments of the chain: the still forward_process_digits.png
+        self.beat("digits_moments")
         self.play(*[FadeOut(m) for m in (top, bottom, top_label, bottom_label, bar)], run_time=0.5)
         self.show_strip(chain, sched.alpha_bar.numpy())
         self.wait(1.5)

@@ -25,6 +25,7 @@ from scenes.widgets import TimeBar
 class DigitsReverse(LectureScene):
     """Samples emerge from pure noise under the trained UNet, beside its predicted x_0."""
 
+    BEATS = ("digits_rev_noise", "digits_rev_steps", "digits_rev_final")
     n_samples: int = 16
     run_time: float = 9.0
     checkpoint: str = "ddpm_mnist.pt"  # in models/mnist/, or an absolute path
@@ -39,6 +40,7 @@ class DigitsReverse(LectureScene):
         cols = int(np.ceil(np.sqrt(self.n_samples)))
 
         # 1. Initial noise
+        self.beat("digits_rev_noise")
         title = self.title("digits_rev_title", "digits_rev_sub")
         left = DigitGrid(xs[0], cols=cols, width=4.6).move_to([-3.1, -0.75, 0])
         right = DigitGrid(preds[0], cols=cols, width=4.6).move_to([3.1, -0.75, 0])
@@ -50,6 +52,7 @@ class DigitsReverse(LectureScene):
         self.play(FadeIn(title), FadeIn(left), FadeIn(right), FadeIn(left_label), FadeIn(right_label), FadeIn(bar), FadeIn(moment), run_time=1.0)
 
         # 2. Intermediate steps, 3. final output
+        self.beat("digits_rev_steps")
         K = len(xs) - 1
         shown = SimpleNamespace(phase=0)
         captions = [self.t("initial_noise"), self.t("intermediate"), self.t("final_output")]
@@ -64,4 +67,5 @@ class DigitsReverse(LectureScene):
                 moment.become(Text(captions[phase], font_size=28, color=MUTED).move_to(moment, aligned_edge=LEFT))
 
         play_frames(self, K, show, [left, right, bar, moment], self.run_time, rate_func=lambda s: 1 - (1 - s) ** 1.6)
+        self.beat("digits_rev_final")
         self.wait(1.5)

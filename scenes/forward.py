@@ -38,15 +38,20 @@ STEP_FORMULA = r"q(x_t \mid x_{t-1}) = \mathcal{N}\!\left(x_t;\ \sqrt{1-\beta_t}
 class ForwardProcess(ToyModelScene):
     """Thousands of points diffused step by step, from the data to N(0, I)."""
 
+    BEATS = ("forward_data", "forward_noise", "forward_gaussian", "forward_moments")
     n_highlight: int = 3
     run_time: float = 9.0
 
     def construct(self):
         states, alpha_bar = self.compute()
+        self.beat("forward_data")
         parts = self.show_data(states)  # 1. Show the data
+        self.beat("forward_noise")
         self.add_noise(parts, states)  # 2. Add noise step by step, tracing a few points
+        self.beat("forward_gaussian")
         self.show_gaussian(parts)  # 3. The end is an isotropic Gaussian
         # 4. Five moments of the same chain: the still forward_process.png
+        self.beat("forward_moments")
         self.play(*[FadeOut(m) for m in parts.__dict__.values()], run_time=0.6)
         self.show_strip(states, alpha_bar)
         self.wait(1.0)

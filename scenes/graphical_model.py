@@ -39,6 +39,7 @@ TILE = 1.9  # a node's side, scene units
 class GraphicalModel(LectureScene):
     """Fig. 2 of the DDPM paper with one real digit noised by the real chain."""
 
+    BEATS = ("graphical_chain", "graphical_reverse")
     t_middle: int = 300  # t of the middle pair of nodes, x_t and x_{t-1}
     T: int = 1000
     schedule: str = "linear"
@@ -81,11 +82,13 @@ class GraphicalModel(LectureScene):
         q_arrow.shift(0.35 * DOWN)
         q_label = MathTex(r"q(x_t \mid x_{t-1})", font_size=30, color=HIGHLIGHTS[0]).next_to(q_arrow, DOWN, buff=0.1)
 
+        self.beat("graphical_chain")
         self.play(FadeIn(title), run_time=0.6)
         self.play(FadeIn(nodes["0"]), FadeIn(labels[3]), run_time=0.6)
         self.play(FadeIn(nodes["t-1"]), FadeIn(labels[2]), FadeIn(nodes["t"]), FadeIn(labels[1]), FadeIn(q_arrow),
                   FadeIn(q_label), run_time=1.0)
         self.play(FadeIn(dots[0]), FadeIn(dots[1]), FadeIn(nodes["T"]), FadeIn(labels[0]), run_time=0.8)
+        self.beat("graphical_reverse")
         self.play(*[GrowArrow(a) for a in p_arrows], FadeIn(p_label), run_time=1.0)
         note = Text(self.t("graphical_note").format(t=self.t_middle), font_size=22, color=MUTED)
         note.next_to(labels, DOWN, buff=0.55).set_x(0)

@@ -48,6 +48,7 @@ def render_scene(
     resolution: tuple[int, int] | None = None,
     fps: int | None = None,
     progress: bool = True,
+    beats: bool = False,
 ) -> Path:
     """Render one scene and move the result to ``out_dir`` under the deck's name.
 
@@ -58,6 +59,11 @@ def render_scene(
         quality: a key of QUALITIES.
         settings: scene settings to override, e.g. {"lang": "en", "dataset": "spiral"}.
         resolution, fps: override the quality's (tests render tiny).
+        beats: an mp4 also gets, beside it, one clip per beat (``VIDEO.beatK.mp4``, cut
+            from this render: manim's sections, joined without re-encoding, so their
+            frames are the video's frames), each beat's last frame (``VIDEO.beatK.png``),
+            captions (``VIDEO.vtt``, one cue per beat) and ``VIDEO.beats.json`` (the beats'
+            sentences, the scene's notes, their frames and times).
     Returns:
         The path of the finished file.
     Raises:
@@ -89,6 +95,7 @@ def render_scene(
         "verbosity": "WARNING",
         "progress_bar": "display" if progress and not still else "none",
         "video_encoder_options": ENCODER_OPTIONS,
+        "save_sections": beats and fmt == "mp4",
     }
     if resolution:
         options["pixel_width"], options["pixel_height"] = resolution
@@ -108,8 +115,16 @@ def render_scene(
             produced = Path(writer.image_file_path if still else writer.movie_file_path)
             if fmt == "gif":
                 produced = Path(writer.gif_file_path)
+            sections = writer.output_plan.section_index if options["save_sections"] else None
+            frame_rate = config_frame_rate()
         if not produced.is_file() or produced.stat().st_size == 0:
             raise RenderError(f"manim finished but wrote no {fmt} file for {spec.cls}")
+        if scene.beats_reached != list(scene_cls.BEATS):
+            raise RenderError(f"{spec.cls} reached the beats {scene.beats_reached}, not its declared {list(scene_cls.BEATS)}")
+        if sections is not None:
+            from scenes.beats import write_beats
+
+            write_beats(scene, Path(sections), target, frame_rate)
         with atomic_write(target) as tmp:
             if figure:
                 trim_figure(produced, tmp)
@@ -119,6 +134,12 @@ def render_scene(
     finally:
         shutil.rmtree(media, ignore_errors=True)
     return target
+
+
+def config_frame_rate() -> float:
+    from manim import config
+
+    return float(config.frame_rate)
 
 
 def trim_figure(src: Path, dst: str | Path) -> None:

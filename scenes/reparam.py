@@ -41,6 +41,7 @@ SHORTCUT = r"x_t = \sqrt{\bar\alpha_t}\,x_0 + \sqrt{1-\bar\alpha_t}\,\epsilon"
 class ReparametrizationShortcut(ToyModelScene):
     """Step-by-step chain (left) against the closed-form jump (right), for several t."""
 
+    BEATS = ("reparam_ways", "reparam_jumps", "reparam_why")
     checkpoints: str = "10,50,150,400,1000"
     seconds_per_stage: float = 2.0
 
@@ -60,6 +61,7 @@ class ReparametrizationShortcut(ToyModelScene):
         chain = schedule.forward_chain(x0, gen).numpy()  # (T+1, N, 2)
 
         # 1. The formula, and the two ways of reaching x_t
+        self.beat("reparam_ways")
         title = self.title("reparam_title")
         formula = MathTex(SHORTCUT, r",\quad \epsilon \sim \mathcal{N}(0, \mathbf{I})", font_size=38)
         formula.next_to(title, DOWN, buff=0.35).set_x(0)
@@ -72,6 +74,7 @@ class ReparametrizationShortcut(ToyModelScene):
         self.play(FadeIn(left), FadeIn(right), FadeIn(left_label), FadeIn(right_label), FadeIn(bar), run_time=0.8)
 
         # 2. For each t: the chain walks there, the closed form jumps there
+        self.beat("reparam_jumps")
         t_prev, readout = 0, None
         for t in self.stages():
             play_states(self, left.cloud, chain[t_prev : t + 1], np.arange(t_prev, t + 1), bar,
@@ -84,6 +87,8 @@ class ReparametrizationShortcut(ToyModelScene):
             self.play(FadeIn(right.cloud), *([FadeOut(readout)] if readout else []), FadeIn(new),
                       run_time=0.4)
             readout = new
+            self.note(self.t("note_reparam_stage").format(t=t, d=sliced_wasserstein(torch.from_numpy(chain[t]),
+                      torch.from_numpy(jump)), floor=sliced_wasserstein(torch.from_numpy(second), torch.from_numpy(jump))))
             self.wait(self.seconds_per_stage * 0.4)
             t_prev = t
         agree = Text(self.t("agree"), font_size=26, color=ACCENT).next_to(readout, DOWN, buff=0.4).align_to(bar, LEFT)
@@ -92,6 +97,7 @@ class ReparametrizationShortcut(ToyModelScene):
         self.wait(0.8)
 
         # 3. Why: Gaussians merge, and alpha_bar_t is the product of the alphas
+        self.beat("reparam_why")
         self.play(*[FadeOut(m) for m in (left, right, left_label, right_label, bar, readout, agree)], run_time=0.6)
         self.explain(formula)
         self.wait(1.2)

@@ -34,6 +34,7 @@ DDIM_NOISY_FORMULA = DDIM_FORMULA.replace(r"\sqrt{1-\bar\alpha_{t'}}", r"\sqrt{1
 class ReverseTrajectories(ToyModelScene):
     """Noise becomes data under a trained model's reverse process."""
 
+    BEATS = ("reverse_noise", "reverse_denoise", "reverse_data", "reverse_moments")
     sampler: str = "ddpm"
     sample_steps: int = 50  # DDIM's timesteps (DDPM takes all T)
     eta: float = 0.0
@@ -54,10 +55,14 @@ class ReverseTrajectories(ToyModelScene):
         return "reverse_sub" if self.sampler == "ddpm" else "reverse_sub_ddim"
 
     def construct(self):
+        self.beat("reverse_noise")
         traj, parts = self.start()  # 1. Start from pure noise
+        self.beat("reverse_denoise")
         self.denoise(parts, traj)  # 2. Denoise step by step with the model
+        self.beat("reverse_data")
         self.compare_with_data(parts)  # 3. Compare with the real data
         # 4. Five moments of the same trajectory: the still reverse_process.png
+        self.beat("reverse_moments")
         self.play(*[FadeOut(m) for m in parts.__dict__.values()], run_time=0.6)
         self.show_strip(traj.xs.numpy(), traj.timesteps.numpy())
         self.wait(1.0)

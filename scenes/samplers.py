@@ -97,6 +97,7 @@ class StepCounter(VGroup):
 class SamplerComparison(ToyModelScene):
     """Two panels from one x_T: DDPM's T steps and DDIM's 50, played on a shared clock."""
 
+    BEATS = ("samplers_start", "samplers_race", "samplers_results")
     digits: bool = False  # the shipped MNIST UNet on n_samples digits instead of the toy model
     checkpoint: str = "ddpm_mnist.pt"  # digits: in models/mnist/, or an absolute path
     n_samples: int = 16  # digits
@@ -128,8 +129,11 @@ class SamplerComparison(ToyModelScene):
 
     def construct(self):
         trajs = self.trajectories()
+        self.beat("samplers_start")
         parts = self.layout(trajs)
+        self.beat("samplers_race")
         self.race(parts, trajs)
+        self.beat("samplers_results")
         self.results(parts, trajs)
         self.wait(1.5)
 
@@ -204,6 +208,9 @@ class SamplerComparison(ToyModelScene):
         steps = [traj.meta["steps"] for traj in trajs]
         totals = [p * n for p, n in zip(per_step, steps)]
         notes = VGroup()
+        for traj, line, p, n, total in zip(trajs, lines, per_step, steps, totals):
+            self.note(self.t("note_samplers_results").format(name=traj.meta["sampler"].upper(), nfe=n, result=line,
+                                                             total=f"{total:.3g}", per=f"{1000 * p:.3g}"))
         for counter, line, p, n, total in zip(parts.counters, lines, per_step, steps, totals):
             time = Text(self.t("step_time").format(total=f"{total:.3g}", n=n, per=f"{1000 * p:.3g}"),
                         font_size=20, color=INK)

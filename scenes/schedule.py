@@ -43,6 +43,7 @@ LABEL_GAP = 0.42  # scene units between two end labels
 class NoiseSchedules(LectureScene):
     """Linear (solid) against cosine (dashed), from the same T."""
 
+    BEATS = ("schedule_axes", "schedule_linear", "schedule_cosine")
     T: int = 1000
 
     def construct(self):
@@ -50,6 +51,7 @@ class NoiseSchedules(LectureScene):
         t = np.arange(1, self.T + 1)
 
         # 1. Two sets of axes: beta_t (log scale) and the signal/noise levels
+        self.beat("schedule_axes")
         title = self.title("schedule_title")
         tick = max(self.T // 4, 1)
         x_config = {
@@ -79,8 +81,10 @@ class NoiseSchedules(LectureScene):
 
         # 2. The linear schedule (solid), then the cosine schedule (dashed)
         legend = self.legend().to_corner(UP + RIGHT, buff=0.4)
+        self.beat("schedule_linear")
         self.play(FadeIn(legend[0]), run_time=0.4)
         self.draw(lin, t, beta_axes, level_axes, dashed=False)
+        self.beat("schedule_cosine")
         self.play(FadeIn(legend[1]), run_time=0.4)
         self.draw(cos, t, beta_axes, level_axes, dashed=True)
         self.play(FadeIn(self.end_labels(lin, cos, beta_axes, level_axes)), run_time=0.6)

@@ -83,6 +83,7 @@ class ArrowLayer(PixelImage):
 class ScoreField(ToyModelScene):
     """Arrows of the learned score, and DDIM samples flowing down the field onto the data."""
 
+    BEATS = ("score_field", "score_ride", "score_data")
     n_points: int = 1500
     grid: int = 15
     sample_steps: int = 50
@@ -97,6 +98,7 @@ class ScoreField(ToyModelScene):
         grid, fields = score_grid(result.model.eval(), result.schedule, np.maximum(times, 1), self.grid, 3.6)
 
         # 1. The formula, the plane, the field at t = T
+        self.beat("score_field")
         title = self.title("score_title", "score_sub")
         panel = CloudPanel(traj.xs[0].numpy(), side=5.8, color=HIGHLIGHTS[4]).to_edge(LEFT, buff=0.7)
         panel.to_edge(DOWN, buff=0.4)
@@ -129,6 +131,7 @@ class ScoreField(ToyModelScene):
         self.play(Write(formula), FadeIn(bar.set_t(int(times[0]))), FadeIn(rule), run_time=1.2)
 
         # 2. t runs down: the field sharpens and the samples ride it (DDIM, eta = 0)
+        self.beat("score_ride")
         states = traj.xs.numpy()
 
         def show(k: int) -> None:
@@ -140,6 +143,7 @@ class ScoreField(ToyModelScene):
                     rate_func=lambda s: 1 - (1 - s) ** 1.5)
 
         # 3. The samples over the data
+        self.beat("score_data")
         data = sample_data(self.data_config(), self.n_points, seed=self.seed + 1).numpy()
         panel.add_cloud(data, MUTED, dot_radius=0.018, opacity=0.45)
         note = Text(self.t("score_end"), font_size=22, color=ACCENT).next_to(rule, DOWN, buff=0.4).align_to(rule, LEFT)

@@ -29,6 +29,7 @@ class LectureScene(Scene):
     ``CHOICES``, fails at once with the valid names. ``with_settings`` makes a variant.
     """
 
+    BEATS: ClassVar[tuple[str, ...]] = ()  # the beats' keys, in the order construct() reaches them
     lang: str = "es"
     seed: int = 0
     figure: bool = False  # the last frame as a figure for a slide: without the title (render --format figure)
@@ -71,9 +72,20 @@ class LectureScene(Scene):
                     f"{cls.__name__}: {name}={value!r} is not valid; valid: {', '.join(map(str, valid))}"
                 )
 
+    @classmethod
+    def _check_beats(cls) -> None:
+        from scenes.strings import STRINGS
+
+        for key in cls.BEATS:
+            if f"beat_{key}" not in STRINGS:
+                raise SettingError(f"{cls.__name__}: beat {key!r} has no sentence (beat_{key} in scenes/strings.py)")
+        if len(set(cls.BEATS)) != len(cls.BEATS):
+            raise SettingError(f"{cls.__name__}: a beat is declared twice in {cls.BEATS}")
+
     def __init_subclass__(cls, **kwargs):
         super().__init_subclass__(**kwargs)
         cls._check_settings()
+        cls._check_beats()
 
     @classmethod
     def with_settings(cls, **overrides) -> type["LectureScene"]:
@@ -101,6 +113,22 @@ class LectureScene(Scene):
         apply_theme()
         self.camera.background_color = BACKGROUND
         self.titles: list = []  # headings the slide has its own of: left out of a figure
+        self.beats_reached: list[str] = []
+        self.beat_notes: dict[str, list[str]] = {}
+
+    def beat(self, key: str) -> None:
+        """Start beat ``key``: a named moment of the lecture, a manim section of that name
+        (``render --beats`` cuts the video there). Beats come in the order of BEATS."""
+        i = len(self.beats_reached)
+        if i >= len(self.BEATS) or self.BEATS[i] != key:
+            raise SettingError(f"{type(self).__name__}: beat {key!r} out of order; declared: {', '.join(self.BEATS)}")
+        self.beats_reached.append(key)
+        self.next_section(key)
+
+    def note(self, text: str) -> None:
+        """A line for the presenter notes of the current beat (a number the scene shows)."""
+        key = self.beats_reached[-1] if self.beats_reached else ""
+        self.beat_notes.setdefault(key, []).append(text)
 
     def tear_down(self) -> None:
         """A figure's last frame: the same picture without the scene's headings (the

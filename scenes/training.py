@@ -55,6 +55,7 @@ def _points(axes: Axes, xs, log_ys) -> np.ndarray:
 class TrainingProcess(ToyModelScene):
     """The samples of a real run's snapshots, the loss curve and the distance to the data."""
 
+    BEATS = ("training_start", "training_run", "training_end")
     n_points: int = 2000
     snapshot_steps: str = ",".join(map(str, TRAINING_STEPS))
     run_time: float = 10.0
@@ -68,9 +69,14 @@ class TrainingProcess(ToyModelScene):
 
     def construct(self):
         run = training_run(self.train_config(), self.steps(), n=self.n_points, seed=self.seed)
+        self.beat("training_start")
         parts = self.layout(run)  # 1. The data, the untrained model's samples, the loss
+        self.beat("training_run")
         self.train(parts, run)  # 2. Training: the curves draw themselves, the cloud moves
+        self.beat("training_end")
         self.conclude(parts, run)  # 3. The last snapshot is the trained model
+        self.note(self.t("note_training_end").format(steps=int(run.steps[-1]), ratio=float(run.ratio[-1]),
+                                                     first=float(run.loss[0]), last=float(run.loss[-1])))
         self.wait(1.5)
 
     def layout(self, run) -> SimpleNamespace:

@@ -219,7 +219,7 @@ def test_the_mapping_beside_the_deck_travels_with_it_and_never_shows(small_deck,
 @pytest.fixture(scope="module")
 def course_lecture(tmp_path_factory):
     """The course deck (a copy, with the README's mapping and stand-ins for the five
-    pictures the lecturer supplies) built at low quality, with its PDF."""
+    pictures the lecturer supplies) built at low quality, beat by beat, with its PDF."""
     from PIL import Image
 
     if not COURSE.is_file():
@@ -233,7 +233,8 @@ def course_lecture(tmp_path_factory):
         (deck.parent / name).parent.mkdir(parents=True, exist_ok=True)
         Image.new("RGB", (900, 500), "#dde6f0").save(deck.parent / name)
     out = root / "lecture"
-    report = build_deck(DeckOptions(deck, out, quality="low", jobs=2, table=True, pdf=True), log=lambda m: None)
+    report = build_deck(DeckOptions(deck, out, quality="low", jobs=2, table=True, pdf=True, steps=True),
+                        log=lambda m: None)
     return report, out
 
 
@@ -246,8 +247,14 @@ def test_the_course_deck(course_lecture):
                                     "assets/images/001.png", "assets/images/006.PNG", "assets/images/007.PNG"}
     assert report.missing == [] and sorted(report.supplied) == sorted(GAN_PICTURES)
     text = (out / "slides.md").read_text(encoding="utf-8")
-    assert '<source src="./assets/training.mp4"' in text and "<!-- <video" not in text
-    assert text.count("DiffusionProcess.mp4") == 1 and 'src="assets/videos/DigitsGeneration.mp4"' in text  # slide 24
+    assert '<source src="./assets/training.beat1.mp4"' in text and "<!-- <video" not in text  # the slot, live
+    # slide 21 (forward), 23 (training) and 24 (the placeholder, now generated digits): one slide per beat
+    assert "DiffusionProcess.mp4" not in text and 'src="assets/videos/DiffusionProcess.beat4.mp4"' in text
+    assert 'src="assets/videos/DigitsGeneration.beat3.mp4"' in text and 'src="./assets/training.beat3.mp4"' in text
+    assert [n for n in report.notes if "one slide each" in n] == [
+        "slide 21 'Forward Process': 4 beats of forward, one slide each",
+        "slide 23 'Training Process Visualization': 3 beats of training, one slide each",
+        "slide 24 'Results: Image Generation': 3 beats of digits-reverse, one slide each"]
     assert "| DDPM (1000 steps) |" in text
     assert sum("alpha_bar_t is meant" in w for w in report.warnings) == 2
 
@@ -271,16 +278,17 @@ BROWSER = pytest.mark.skipif(not _browser_check_available(), reason="needs Marp 
 @pytest.mark.slow
 @BROWSER
 def test_no_slide_of_the_course_deck_overflows_in_chromium(course_lecture, tmp_path):
-    """Every slide of the built course deck laid out by Chromium at 1280x720: nothing
-    outside the slide, nothing over a title, every image and video loads; the PDF has
-    one 16:9 page per slide."""
+    """Every slide of the built course deck (27, and one more per beat after the first of
+    each of our three videos: 34) laid out by Chromium at 1280x720: nothing outside the
+    slide, nothing over a title, every image and video loads, every beat's clip plays from
+    its first frame when its slide is shown, with its captions; one 16:9 PDF page per slide."""
     from lecture import check_deck
 
     report, out = course_lecture
     result = check_deck(report.html, report.pdf, shots=tmp_path)
-    assert result.slides == 27 and result.pdf_pages == 27
+    assert result.slides == 27 + 3 + 2 + 2 and result.pdf_pages == result.slides
     assert result.faults == [], "\n".join(map(str, result.faults))
-    assert len(result.shots) == 27
+    assert len(result.shots) == result.slides
 
 
 @BROWSER

@@ -1,0 +1,146 @@
+"""Presenting beat by beat: captions, speaker notes and step-through slides for the
+videos the builder serves, from the beats each render wrote beside its video
+(scenes.beats: VIDEO.beats.json, VIDEO.vtt, VIDEO.beatK.mp4/.png).
+
+- Captions: a ``<track kind="captions">`` in the deck's language on each of our videos;
+  the cues are inlined as a data: URL (Chromium loads no track from a file:// page), and
+  the .vtt file lies beside the video too.
+- Notes: an HTML comment at the end of each slide we fill, which Marp shows in its
+  presenter view: what the scene shows, beat by beat, with the numbers it displays. The
+  lecturer's own notes on that slide stay, before ours.
+- Steps (``--steps``): each slide holding one of our videos becomes one slide per beat,
+  its title and other content kept, its video the beat's clip; a small script starts a
+  beat's clip from 0 when its slide is shown and pauses it when the slide is left (every
+  slide of Marp's HTML is in the page from the start). In the PDF each beat is a page
+  with its last frame (the clip's poster).
+"""
+
+from __future__ import annotations
+
+import base64
+import html
+import json
+from pathlib import Path
+
+from lecture.source import DeckSource, Tag
+from scenes.strings import tr
+
+__all__ = ["present", "BEAT_SCRIPT", "LANG_LABELS"]
+
+LANG_LABELS = {"es": "Español", "en": "English"}
+
+# Starts a beat's clip from its first frame when its slide becomes the active one in
+# Marp's bespoke template, and pauses (and rewinds) it when the slide is left.
+BEAT_SCRIPT = """<script>
+(() => {
+  const sync = () => document.querySelectorAll('svg[data-marpit-svg]').forEach((svg) => {
+    const active = svg.classList.contains('bespoke-marp-active');
+    svg.querySelectorAll('video[data-beat]').forEach((v) => {
+      if (active && v.dataset.shown !== '1') { v.dataset.shown = '1'; v.currentTime = 0; v.play().catch(() => {}); }
+      if (!active && v.dataset.shown === '1') { v.dataset.shown = ''; v.pause(); v.currentTime = 0; }
+    });
+  });
+  new MutationObserver(sync).observe(document.documentElement, {subtree: true, attributes: true, attributeFilter: ['class']});
+  window.addEventListener('load', sync);
+  sync();
+})();
+</script>
+"""
+
+
+def _read(out: Path, rel: str) -> dict | None:
+    video = out / rel
+    try:
+        return json.loads(video.with_name(f"{video.stem}.beats.json").read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+
+
+def _sibling(url: str, name: str) -> str:
+    head = url.split("?")[0].split("#")[0]
+    folder = head.rpartition("/")[0]
+    return f"{folder}/{name}" if folder else name
+
+
+def _track(vtt_path: Path, lang: str) -> str:
+    data = base64.b64encode(vtt_path.read_bytes()).decode("ascii")
+    return (f'<track kind="captions" srclang="{lang}" label="{LANG_LABELS.get(lang, lang)}" default '
+            f'src="data:text/vtt;base64,{data}">')
+
+
+def _note(lines: list[str]) -> str:
+    # A sentence first: a comment whose text reads as YAML "key: value" would be a Marp directive
+    body = "\n".join(line.replace("--", "–") for line in lines)
+    return f"\n<!--\n{body}\n-->\n"
+
+
+def _beat_lines(beat: dict, k: int, n: int, lang: str) -> list[str]:
+    return [f"{tr('notes_beat', lang).format(k=k, n=n)} {beat['sentence']}", *[f"  {x}" for x in beat["notes"]]]
+
+
+def _opening(text: str, tag: Tag, drop=("src", "poster", "autoplay", "loop")) -> str:
+    """The <video ...> opening tag with some attributes left out (rebuilt from the parser's attributes)."""
+    attrs = [(k, v) for k, v in tag.attrs.items() if k not in drop]
+    parts = [k if v == "" and k in ("controls", "muted", "playsinline") else f'{k}="{html.escape(v, quote=True)}"'
+             for k, v in attrs]
+    return "<video " + " ".join(parts) if parts else "<video"
+
+
+def present(deck: DeckSource, out: Path, served: dict[str, str], lang: str, steps: bool) -> tuple[str, list[str]]:
+    """The deck text with captions and notes on our videos (and one slide per beat with
+    ``steps``). ``served``: deck path -> scene key of each of our mp4 videos.
+
+    Returns:
+        (the new text, one line per slide it turned into steps)."""
+    text = deck.text
+    report: list[str] = []
+    pieces, last = [], 0
+    for slide in deck.slides:
+        tags = [t for t in deck.tags if t.slide == slide.number and not t.slot]
+        video = None
+        for tag in tags:
+            if tag.name != "video" or tag.close is None:
+                continue
+            inner = [t for t in tags if t.name == "source" and tag.start < t.start < tag.close]
+            url = tag.attrs.get("src") or next((t.attrs.get("src") for t in inner if t.attrs.get("src")), None)
+            ref = next((r for r in deck.refs if r.url == url and r.kind == "video"), None)
+            if ref is not None and ref.path in served and _read(out, ref.path) is not None:
+                video = (tag, url, ref.path)
+                break
+        if video is None:
+            continue
+        tag, url, rel = video
+        index = _read(out, rel)
+        beats = index["beats"]
+        body = text[slide.start:slide.end]
+        a, b = tag.start - slide.start, tag.close - slide.start
+        stem = Path(rel).stem
+        if not steps:
+            vtt = (out / rel).with_name(f"{stem}.vtt")
+            opening_end = tag.end - slide.start
+            new = body[:opening_end] + "\n  " + _track(vtt, lang) + body[opening_end:]
+            lines = [tr("notes_head", lang)] + [ln for k, beat in enumerate(beats, 1)
+                                                 for ln in _beat_lines(beat, k, len(beats), lang)]
+            copies = [new.rstrip("\n") + "\n" + _note(lines)]
+        else:
+            copies = []
+            for k, beat in enumerate(beats, 1):
+                clip = (out / rel).with_name(f"{stem}.beat{k}.mp4")  # the deck's name for the video, .beatK
+                vtt = clip.with_suffix(".vtt")
+                element = (f'{_opening(text, tag)} data-beat="{k}" muted playsinline preload="auto" '
+                           f'poster="{html.escape(_sibling(url, clip.with_suffix(".png").name), quote=True)}">\n'
+                           f'  <source src="{html.escape(_sibling(url, clip.name), quote=True)}" type="video/mp4">\n'
+                           f'  {_track(vtt, lang)}\n</video>')
+                copy = body[:a] + element + body[b:]
+                copies.append(copy.rstrip("\n") + "\n" + _note(_beat_lines(beat, k, len(beats), lang)))
+            report.append(f"slide {slide.number} {slide.title!r}: {len(beats)} beats of {served[rel]}, one slide each")
+        pieces.append(text[last:slide.start])
+        pieces.append("\n---\n\n".join(c if i == 0 else c.lstrip("\n") for i, c in enumerate(copies)))
+        if slide.end < len(text):
+            pieces.append("\n")
+        last = slide.end
+    pieces.append(text[last:])
+    new_text = "".join(pieces)
+    if steps and report:
+        new_text = new_text.rstrip("\n") + "\n\n" + BEAT_SCRIPT
+    return new_text, report
