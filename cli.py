@@ -348,12 +348,18 @@ def _report_check(html: Path, pdf: Path | None, sheet: Path | None = None, shots
 @click.option("--sheet", type=click.Path(dir_okay=False), default=None,
               help="Also write a contact sheet of every slide (screenshots at 1280x720) here.")
 @click.option("--shot", "shots", type=int, multiple=True, help="Also keep slide N's screenshot beside the sheet.")
-def check_deck_command(folder, sheet, shots):
+@click.option("--presenter", type=int, default=None, metavar="N",
+              help="Also a screenshot of Marp's presenter view at slide N (its notes), beside the sheet.")
+def check_deck_command(folder, sheet, shots, presenter):
     """Lay out every slide of FOLDER/slides.html (and slides.pdf) in Chromium; one line per fault."""
     from lecture import CheckError
+    from lecture.check import presenter_shot
 
     html, pdf = Path(folder) / "slides.html", Path(folder) / "slides.pdf"
     try:
+        if presenter is not None:
+            where = (Path(sheet).parent if sheet else Path(".")) / f"deck_presenter_{presenter:02d}.png"
+            click.echo(f"presenter view: {presenter_shot(html, presenter, where)}")
         _report_check(html, pdf if pdf.is_file() else None, Path(sheet) if sheet else None, shots)
     except CheckError as exc:
         raise _fail(exc) from exc

@@ -38,15 +38,17 @@ def main() -> int:
     ap.add_argument("--skip-render-all", action="store_true")
     ap.add_argument("--skip-deck", action="store_true")
     ap.add_argument("--render-quality", default="low")
+    ap.add_argument("--steps", action="store_true", help="the deck with --steps (one slide per beat)")
     args = ap.parse_args()
     work = Path(tempfile.mkdtemp(prefix="deck-bench-"))
     env = {**os.environ, "DIFFUSION_CACHE_DIR": str(work / "cache")}
     if not args.skip_deck:
         deck = ["deck", "--deck", str(args.deck), "--out", str(work / "lecture"), "--quality", args.quality,
-                "--jobs", "2", "--table"]
+                "--jobs", "2", "--table", *(["--steps"] if args.steps else [])]
         first = timed(deck, env)
         second = timed(deck, env)
-        print(f"| deck, course deck, {args.quality}, --jobs 2, from nothing | {first:.1f} s |", flush=True)
+        steps = " --steps" if args.steps else ""
+        print(f"| deck, course deck, {args.quality}, --jobs 2{steps}, from nothing | {first:.1f} s |", flush=True)
         print(f"| deck again, nothing changed | {second:.1f} s |", flush=True)
     if not args.skip_render_all:
         q = args.render_quality

@@ -12,3 +12,14 @@ out=$(mktemp -d)/lecture
   --slot assets/images/007.PNG=digits-reverse-strip
 .venv/bin/python cli.py check-deck "$out" --sheet docs/img/deck_contact_sheet.png \
   --shot 18 --shot 22 --shot 23 --shot 24 --shot 25 || true   # the lecturer's five pictures are missing
+# The same deck beat by beat: a beat slide (22 of the stepped deck: the forward process's 2nd
+# beat) and Marp's presenter view there, with our notes
+steps=$(dirname "$out")/steps
+.venv/bin/python cli.py deck --deck ../shared/deck/slides.md --out "$steps" --table --fix-formulas --steps \
+  --slot assets/images/001.png=graphical-model --slot assets/images/006.PNG=digits-forward-strip \
+  --slot assets/images/007.PNG=digits-reverse-strip
+mkdir -p "$(dirname "$out")/steps-shots"
+.venv/bin/python cli.py check-deck "$steps" --sheet "$(dirname "$out")/steps-shots/sheet.png" --shot 22 \
+  --presenter 22 || true
+cp "$(dirname "$out")/steps-shots/deck_slide_22.png" docs/img/deck_beat_slide.png
+cp "$(dirname "$out")/steps-shots/deck_presenter_22.png" docs/img/deck_presenter_view.png

@@ -19,7 +19,8 @@ from pathlib import Path
 
 from lecture.marp import find_browser
 
-__all__ = ["CheckError", "SlideFault", "DeckCheck", "check_deck", "check_pdf", "contact_sheet", "VIEWPORT"]
+__all__ = ["CheckError", "SlideFault", "DeckCheck", "check_deck", "check_pdf", "contact_sheet", "presenter_shot",
+           "VIEWPORT"]
 
 VIEWPORT = (1280, 720)
 TOLERANCE_PX = 1.5
@@ -166,6 +167,33 @@ def _faults(n: int, m: dict) -> list[SlideFault]:
     return faults
 
 
+def _cue_faults(n: int, m: dict, root: Path) -> list[SlideFault]:
+    """Each of our videos' captions against its beats (VIDEO.beats.json beside it): one cue
+    per beat at the beat's times; a beat's clip, one cue over the whole clip."""
+    import json
+    import re
+
+    faults = []
+    for v in m["videos"]:
+        if v["track"] is None or not v["what"].startswith("video "):
+            continue
+        src = Path(v["what"][len("video "):].split("?")[0].split("#")[0])
+        match = re.fullmatch(r"(.+)\.beat(\d+)", src.stem)
+        stem = match.group(1) if match else src.stem
+        try:
+            index = json.loads((root / src).with_name(f"{stem}.beats.json").read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            continue  # not one of ours
+        beats = index["beats"]
+        want = ([(0.0, beats[int(match.group(2)) - 1]["end"] - beats[int(match.group(2)) - 1]["start"])] if match
+                else [(b["start"], b["end"]) for b in beats])
+        got = [tuple(c) for c in v["track"]["times"]]
+        if len(got) != len(want) or any(abs(a - c) > 0.01 or abs(b - d) > 0.01 for (a, b), (c, d) in zip(got, want)):
+            faults.append(SlideFault(n, m["title"], f"the captions of {v['what']} do not follow its beats "
+                                                    f"({len(got)} cues for {len(want)} beats)"))
+    return faults
+
+
 # Beat videos on slides that are not shown: paused at their first frame (what the page load must not start).
 _HIDDEN_BEATS = r"""
 () => [...document.querySelectorAll('svg[data-marpit-svg]:not(.bespoke-marp-active) video[data-beat]')]
@@ -210,6 +238,8 @@ def check_deck(html: Path, pdf: Path | None = None, shots: Path | None = None, t
             page.add_style_tag(content=".bespoke-marp-osc { display: none !important; }")  # Marp's page controls
             result.slides = page.evaluate(
                 "document.querySelectorAll('svg[data-marpit-svg] > foreignObject > section').length")
+            page.evaluate("document.querySelectorAll('track').forEach(t => { if (t.track.mode === 'disabled') "
+                          "t.track.mode = 'hidden'; })")  # load the cues of captions that are off
             page.wait_for_timeout(300)
             for src in page.evaluate(_HIDDEN_BEATS):  # nothing plays before its slide is shown
                 result.faults.append(SlideFault(0, html.name, f"the beat video {src} plays on a slide not shown"))
@@ -223,7 +253,10 @@ def check_deck(html: Path, pdf: Path | None = None, shots: Path | None = None, t
                 if page.evaluate(f"document.querySelectorAll('svg[data-marpit-svg]')[{n - 1}]"
                                  ".querySelector('video[data-beat]') !== null"):
                     page.wait_for_timeout(600)  # a beat's clip has started by now
-                result.faults += _faults(n, page.evaluate(_MEASURE, n))
+                measured = page.evaluate(_MEASURE, n)
+                result.faults += _faults(n, measured) + _cue_faults(n, measured, html.parent)
+                result.faults += [SlideFault(n, measured["title"], f"the beat video {src} of another slide plays while "
+                                             "this one is shown") for src in page.evaluate(_HIDDEN_BEATS)]
                 if shots is not None:
                     path = shots / f"slide-{n:02d}.png"
                     page.screenshot(path=str(path))
@@ -234,6 +267,26 @@ def check_deck(html: Path, pdf: Path | None = None, shots: Path | None = None, t
         result.pdf_pages, faults = check_pdf(Path(pdf), result.slides)
         result.faults += faults
     return result
+
+
+def presenter_shot(html: Path, slide: int, path: Path, wait_s: float = 2.0) -> Path:
+    """A screenshot of Marp's presenter view (``?view=presenter``) at ``slide``: the
+    slide, the next one, and its notes, as the lecturer sees them."""
+    browser_path = find_browser()
+    if browser_path is None:
+        raise CheckError("the browser check needs Chromium: ./run.sh browser installs Debian's chromium")
+    with _playwright()() as p:
+        browser = p.chromium.launch(executable_path=browser_path, args=BROWSER_ARGS)
+        try:
+            page = browser.new_page(viewport={"width": VIEWPORT[0], "height": VIEWPORT[1]})
+            page.goto(Path(html).resolve().as_uri() + f"?view=presenter#{slide}")
+            page.wait_for_load_state("load")
+            page.wait_for_timeout(wait_s * 1000)
+            path.parent.mkdir(parents=True, exist_ok=True)
+            page.screenshot(path=str(path))
+        finally:
+            browser.close()
+    return path
 
 
 def check_pdf(pdf: Path, slides: int) -> tuple[int, list[SlideFault]]:

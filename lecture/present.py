@@ -64,7 +64,8 @@ def _sibling(url: str, name: str) -> str:
 
 def _track(vtt_path: Path, lang: str) -> str:
     data = base64.b64encode(vtt_path.read_bytes()).decode("ascii")
-    return (f'<track kind="captions" srclang="{lang}" label="{LANG_LABELS.get(lang, lang)}" default '
+    # off until the lecturer turns them on (the video's CC button): they would cover the animation
+    return (f'<track kind="captions" srclang="{lang}" label="{LANG_LABELS.get(lang, lang)}" '
             f'src="data:text/vtt;base64,{data}">')
 
 

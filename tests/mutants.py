@@ -22,6 +22,9 @@ M = [
  ("15 notes read as slots", "lecture/source.py", "    is_slot = _only_media(inner)", "    is_slot = bool(parse_deck(inner).refs)", "tests/test_deck_safety.py -k note"),
  ("16 no fence", "lecture/build.py", "        if ref.outside:\n", "        if False:\n", "tests/test_deck_safety.py -k leaving"),
  ("17 supplied by size", "lecture/build.py", " and file_digest(dst) == file_digest(src))", ")", "tests/test_deck_safety.py -k edited"),
+ ("19 clip captions of the whole video", "lecture/present.py", "                vtt = clip.with_suffix(\".vtt\")", "                vtt = (out / rel).with_name(f\"{stem}.vtt\")", "tests/test_beats.py -k chromium"),
+ ("20 beats go on when left", "lecture/present.py", "v.dataset.shown = ''; v.pause(); v.currentTime = 0;", "v.dataset.shown = '';", "tests/test_beats.py -k chromium"),
+ ("21 beats cut a beat late", "scenes/beats.py", "            shutil.copyfile(Path(section_index).parent / entry[\"video\"], tmp)", "            shutil.copyfile(Path(section_index).parent / entries[min(k, len(entries) - 1)][\"video\"], tmp)", "tests/test_beats.py -k partition"),
  ("18 figure keeps title", "scenes/settings.py", "            self.remove(*self.titles)\n", "            pass\n", "tests/test_figures.py -k trimmed"),
 ]
 only = sys.argv[1:]

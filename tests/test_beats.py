@@ -114,7 +114,7 @@ def test_without_steps_our_video_gets_captions_and_notes(stepped):
     assert len(deck.slides) == 3
     assert "<!-- Mi nota: recordar el coseno. -->" in text  # the lecturer's note, byte for byte, before ours
     assert text.index("Mi nota") < text.index("Notas de la escena")
-    assert '<track kind="captions" srclang="es" label="Español" default src="data:text/vtt;base64,' in text
+    assert '<track kind="captions" srclang="es" label="Español" src="data:text/vtt;base64,' in text
     assert all(f"Momento {k} de 3." in text for k in (1, 2, 3)) and "Texto bajo el video." in text
 
 
