@@ -143,7 +143,8 @@ def test_small_deck_builds_and_a_second_run_renders_nothing(small_deck, tmp_path
         assert (out / ref).is_file() and (out / ref).stat().st_size > 1000 or ref.endswith("001.png")
     text = (out / "slides.md").read_text(encoding="utf-8")
     # the slot is live, the note stays, the placeholder is filled, the table is measured, the formula flagged
-    assert '<video poster="./assets/training_process.png" controls width="80%">\n  <source src="./assets/training.mp4"' in text
+    assert '<video poster="./assets/training_process.png" controls width="80%">\n  <track kind="captions"' in text
+    assert '  <source src="./assets/training.mp4" type="video/mp4">' in text
     assert '<video poster="assets/videos/generated_digits.png" controls' in text
     assert 'src="assets/videos/DigitsGeneration.mp4"' in text and "NoiseSchedules.mp4" not in text
     assert any("placeholder assets/videos/NoiseSchedules.mp4 -> assets/videos/DigitsGeneration.mp4" in n
