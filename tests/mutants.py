@@ -12,7 +12,7 @@ M = [
  ("5 english", "scenes/settings.py", 'head = Text(self.t(key), font_size=40', 'head = Text(tr(key, "es"), font_size=40', "tests/test_scenes.py -k english"),
  ("6 ema inverted", "diffusion_core/training.py", "list(model.parameters()), 1 - d)", "list(model.parameters()), d)", "tests/test_training_math.py"),
  ("7 ddpm unclipped", "diffusion_core/sampling.py", "        return schedule.ddpm_step(x0, x, t, z, config.variance), x0", "        return schedule.ddpm_step(x0, x, t, z, config.variance), schedule.predict_x0(x, t, eps)", "tests/test_sampler_reference.py"),
- ("8 render direct", "scenes/render.py", "        with atomic_write(target) as tmp:\n            shutil.copyfile(produced, tmp)", "        shutil.copyfile(produced, target)", "tests/test_scenes.py -k mid_write"),
+ ("8 render direct", "scenes/render.py", "        with atomic_write(target) as tmp:\n            if figure:\n                trim_figure(produced, tmp)\n            else:\n                shutil.copyfile(produced, tmp)", "        if figure:\n            trim_figure(produced, target)\n        else:\n            shutil.copyfile(produced, target)", "tests/test_scenes.py -k mid_write"),
  ("9 ddim other noise", "scenes/samplers.py", "c, self.n_points, self.seed) for c in self.configs())", "c, self.n_points, self.seed + (c.kind == 'ddim')) for c in self.configs())", "tests/test_samplers.py -k same_noise"),
  ("10 clock ahead", "scenes/samplers.py", "    return int(reached[-1])", "    return int(min(reached[-1] + 1, len(times) - 1))", "tests/test_samplers.py -k 'state_at or midway'"),
  ("11 score no sqrt", "diffusion_core/schedule.py", "return -eps / torch.sqrt(1.0 - abar)", "return -eps / (1.0 - abar)", "tests/test_score.py"),
