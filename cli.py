@@ -339,7 +339,12 @@ def _report_check(html: Path, pdf: Path | None, sheet: Path | None = None, shots
             click.echo(f"slide {n}: {dst}")
     pages = f", {result.pdf_pages} PDF pages" if result.pdf_pages is not None else ""
     if result.faults:
-        raise click.ClickException(f"{len({f.slide for f in result.faults})} of {result.slides} slides have faults{pages}")
+        missing = {f.slide for f in result.faults if f.what.endswith("did not load")}
+        layout = {f.slide for f in result.faults if not f.what.endswith("did not load")}
+        raise click.ClickException(
+            f"{result.slides} slides{pages}: " + (f"{len(layout)} do not fit or play as they should" if layout
+                                                   else "every one fits") +
+            (f"; {len(missing)} show an image or video that did not load (supply it beside the deck)" if missing else ""))
     click.echo(f"all {result.slides} slides fit and every image and video loads{pages}")
 
 

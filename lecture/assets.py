@@ -114,7 +114,8 @@ def render_cached(tasks: list[dict], jobs: int, log=print) -> list[Path]:
         state = states.setdefault(out, read_state(out / ".render-state.json"))
         settings = task.get("settings") or {}
         lang = settings.get("lang", LANGS[0])
-        key = asset_key(task["key"], task["fmt"], task["quality"], lang, settings=settings)
+        key = asset_key(task["key"], task["fmt"], task["quality"], lang,
+                        settings={**settings, **({"beats": True} if task.get("beats") else {})})
         name = SCENES[task["key"]].output_name(task["fmt"], lang)
         if is_fresh(out / name, state.get(name), key):
             log(f"up to date {out / name}")

@@ -161,6 +161,9 @@ def _replacements(deck: DeckSource, opts: DeckOptions, mapping: dict[str, str], 
             by_path[name] = key
             continue
         slides = _slides_named(deck, name)
+        if not slides and name.strip().isdigit():
+            raise DeckError(f"--slot {name}={key}: the deck has {len(deck.slides)} slide{'' if len(deck.slides) == 1 else 's'}, so "
+                            f"there is no slide {name}")
         if not slides:
             raise DeckError(f"--slot {name}={key}: no slide titled {name!r} and no asset of that name in the deck")
         videos = [t for t in deck.tags if t.slide in slides and t.name in ("video", "source") and t.attrs.get("src")]

@@ -3,7 +3,6 @@ step-through slides in the deck."""
 
 import json
 import re
-from pathlib import Path
 
 import av
 import numpy as np

@@ -403,3 +403,18 @@ def test_render_all_renders_only_what_is_missing_or_out_of_date(tmp_path, monkey
     made.clear()
     result = runner.invoke(cli.cli, [*args[:-2], "--jobs", "1", "--lang", "en"])  # another setting: all again
     assert result.exit_code == 0 and sorted(k for k, _, _ in made) == sorted(SCENES)
+
+
+def test_render_all_beats_are_part_of_the_key(tmp_path, monkeypatch):
+    import lecture.assets
+
+    made = []
+    monkeypatch.setattr(lecture.assets, "render_many", fake_render_many(made))
+    runner = CliRunner()
+    args = ["render", "schedule", "-q", "low", "--out", str(tmp_path)]
+    assert runner.invoke(cli.cli, ["render", "all", *args[2:]]).exit_code == 0
+    made.clear()
+    result = runner.invoke(cli.cli, ["render", "all", *args[2:], "--beats"])
+    assert result.exit_code == 0 and len(made) > 0  # the plain videos have no beats: made again
+    result = runner.invoke(cli.cli, ["render", "schedule", "--format", "png", "--beats", "--out", str(tmp_path)])
+    assert result.exit_code == 2 and "beats are cut from a video" in result.output
