@@ -8,6 +8,7 @@ same keys and records.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 from pathlib import Path
@@ -17,7 +18,8 @@ from lecture.fence import file_digest
 from lecture.jobs import render_many
 from scenes.registry import FORMATS, LANGS, SCENES, SceneSpec
 
-__all__ = ["scene_of", "name_hint", "asset_key", "record", "is_fresh", "read_state", "write_state", "render_cached"]
+__all__ = ["scene_of", "name_hint", "asset_key", "code_closure", "record", "is_fresh", "read_state", "write_state",
+           "render_cached"]
 
 
 def scene_of(name: str, lang: str = LANGS[0]) -> tuple[SceneSpec, str, str] | None:
@@ -49,19 +51,100 @@ def name_hint(name: str) -> str | None:
     return None
 
 
+PACKAGES = ("diffusion_core", "scenes")  # the project's code a scene can import
+VERSIONED = ("manim", "torch", "av", "pillow", "numpy")  # what else draws or computes a frame
+
+
+def _module_file(name: str, root: Path) -> Path | None:
+    parts = name.split(".")
+    if parts[0] not in PACKAGES:
+        return None
+    base = root.joinpath(*parts)
+    for candidate in (base.with_suffix(".py"), base / "__init__.py"):
+        if candidate.is_file():
+            return candidate
+    return None
+
+
+@functools.lru_cache(maxsize=None)
+def _parsed_imports(path: Path, mtime_ns: int) -> list:
+    import ast
+
+    return [n for n in ast.walk(ast.parse(path.read_bytes(), filename=str(path)))
+            if isinstance(n, (ast.Import, ast.ImportFrom))]
+
+
+def _digest(path: Path) -> str:
+    st = path.stat()
+    return _cached_digest(path, st.st_size, st.st_mtime_ns)
+
+
+@functools.lru_cache(maxsize=None)
+def _cached_digest(path: Path, size: int, mtime_ns: int) -> str:
+    return file_digest(path)
+
+
+def code_closure(module: str, root: Path = REPO) -> list[Path]:
+    """The project's source files ``module`` runs: its own and, transitively, every
+    project module it imports (found in the code, by its import statements; a package
+    brings its __init__). Editing scenes/score.py changes the score scene's closure only;
+    scenes/strings.py or theme.py are in every scene's."""
+    import ast
+
+    seen: dict[Path, None] = {}
+    todo = [module]
+    while todo:
+        name = todo.pop()
+        path = _module_file(name, root)
+        if path is None or path in seen:
+            continue
+        seen[path] = None
+        package = name if path.name == "__init__.py" else name.rpartition(".")[0]
+        parts = name.split(".")
+        for i in range(1, len(parts)):  # importing a.b.c runs a/__init__ and a/b/__init__ first
+            todo.append(".".join(parts[:i]))
+        for node in _parsed_imports(path, path.stat().st_mtime_ns):
+            if isinstance(node, ast.Import):
+                todo += [a.name for a in node.names]
+            elif isinstance(node, ast.ImportFrom):
+                base = node.module or ""
+                if node.level:
+                    up = package.split(".")[: len(package.split(".")) - (node.level - 1)]
+                    base = ".".join(up + ([base] if base else []))
+                todo.append(base)
+                todo += [f"{base}.{a.name}" for a in node.names]  # from pkg import submodule
+    return sorted(seen)
+
+
+def _versions() -> str:
+    from importlib import metadata
+
+    out = []
+    for name in VERSIONED:
+        try:
+            out.append(f"{name}={metadata.version(name)}")
+        except metadata.PackageNotFoundError:
+            out.append(f"{name}=-")
+    return ",".join(out)
+
+
 def asset_key(key: str, fmt: str, quality: str, lang: str, resolution=None, fps=None, settings=None) -> str:
-    """What an asset depends on: its scene, format, quality, language (and other
-    settings), the models and the code. The same key means the same file."""
+    """What an asset depends on, and nothing else: its scene, format, quality, language
+    (and other settings); the scene's module and the project modules it imports
+    (``code_closure``); the model and data files its scene reads (the registry's
+    ``models``: folders of models/, by content); manim.cfg; the versions of manim, torch
+    and the libraries that draw. The same key means the same file."""
+    spec = SCENES[key]
     extra = sorted((settings or {}).items())
-    h = hashlib.sha256(json.dumps([key, fmt, quality, lang, resolution, fps, extra], default=str).encode())
-    for folder in (REPO / "scenes", REPO / "diffusion_core"):
-        for f in sorted(folder.rglob("*.py")):
-            h.update(f.read_bytes())
+    h = hashlib.sha256(json.dumps([key, fmt, quality, lang, resolution, fps, extra, _versions()],
+                                  default=str).encode())
+    for f in code_closure(spec.module) + [REPO / "manim.cfg"]:
+        h.update(str(f.relative_to(REPO)).encode() + b"\0" + f.read_bytes())
     models = models_dir()
-    for f in sorted(models.rglob("*")) if models.is_dir() else []:
-        if f.is_file():
-            st = f.stat()
-            h.update(f"{f.relative_to(models)}:{st.st_size}:{int(st.st_mtime)}".encode())
+    for folder in spec.models:
+        for f in sorted((models / folder).rglob("*")) if (models / folder).is_dir() else []:
+            if f.is_file():
+                h.update(str(f.relative_to(models)).encode() + b"\0" + _digest(f).encode())
     return h.hexdigest()[:16]
 
 
@@ -103,6 +186,15 @@ def write_state(path: Path, state: dict) -> None:
         Path(tmp).write_text(json.dumps(state, indent=1))
 
 
+GUESS_S = {"mp4": 30.0, "gif": 30.0, "png": 5.0, "figure": 8.0}  # a render's seconds when none was recorded
+
+
+def longest_first(items: list, seconds) -> list:
+    """Items in the order to start them: the longest render first (its seconds in the
+    previous run, from the state, or GUESS_S), so that the last ones are short."""
+    return sorted(items, key=lambda item: -seconds(item))
+
+
 def render_cached(tasks: list[dict], jobs: int, log=print) -> list[Path]:
     """``render all``'s incremental rendering: a task whose file is already in its
     out_dir as recorded for the same asset key (.render-state.json there) is not
@@ -126,11 +218,17 @@ def render_cached(tasks: list[dict], jobs: int, log=print) -> list[Path]:
     def finished(task, path):
         out = Path(task["out_dir"])
         name, key = next((n, k) for t, n, k in todo if t is task)
-        states[out][name] = record(Path(path), key)
+        states[out][name] = {**record(Path(path), key), "seconds": round(task.get("seconds", 0.0), 2)}
         write_state(out / ".render-state.json", states[out])
         log(f"wrote {path}")
         done.append(Path(path))
 
+    def seconds(item) -> float:
+        task, name, _ = item
+        rec = states[Path(task["out_dir"])].get(name)
+        return rec.get("seconds") or GUESS_S[task["fmt"]] if isinstance(rec, dict) else GUESS_S[task["fmt"]]
+
+    todo = longest_first(todo, seconds)
     try:
         render_many([t for t, _, _ in todo], jobs, on_done=finished)
     except (KeyboardInterrupt, SystemExit):

@@ -25,7 +25,17 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from diffusion_core import REPO, atomic_write, cache_dir
-from lecture.assets import asset_key, is_fresh, name_hint, read_state, record, scene_of, write_state
+from lecture.assets import (
+    GUESS_S,
+    asset_key,
+    is_fresh,
+    longest_first,
+    name_hint,
+    read_state,
+    record,
+    scene_of,
+    write_state,
+)
 from lecture.fence import STATE, FenceError, OutputFolder, check_out, file_digest
 from lecture.jobs import render_many
 from lecture.marp import build_html, build_pdf
@@ -345,9 +355,13 @@ def _build(deck: DeckSource, source: DeckSource, folder: OutputFolder, opts: Dec
             todo.setdefault((a.key, a.fmt, a.lang), []).append((rel, key))
     if todo:
         staging = cache_dir() / "deck" / hashlib.sha256(str(folder.real).encode()).hexdigest()[:12]
+        def seconds(group) -> float:  # the group's render time in the previous run
+            recorded = [state[rel].get("seconds") for rel, _ in todo[group] if isinstance(state.get(rel), dict)]
+            return max([s for s in recorded if s] or [GUESS_S[group[1]]])
+
         tasks = [dict(key=k, fmt=fmt, quality=opts.quality, out_dir=str(staging / lang), settings={"lang": lang},
                       resolution=opts.resolution, fps=opts.fps, **({"beats": True} if fmt == "mp4" else {}))
-                 for k, fmt, lang in todo]
+                 for k, fmt, lang in longest_first(list(todo), seconds)]
         start = time.perf_counter()
 
         def done(task, produced):
@@ -356,7 +370,7 @@ def _build(deck: DeckSource, source: DeckSource, folder: OutputFolder, opts: Dec
                 dst.parent.mkdir(parents=True, exist_ok=True)
                 with atomic_write(dst) as tmp:
                     shutil.copyfile(produced, tmp)
-                state[rel] = record(dst, key)
+                state[rel] = {**record(dst, key), "seconds": round(task.get("seconds", 0.0), 2)}
                 for src in _sidecars(Path(produced), assets[rel], opts.steps) or []:  # the beats' files
                     extra = dst.with_name(dst.stem + src.name[len(Path(produced).stem):])  # the deck's name
                     with atomic_write(extra) as tmp:

@@ -31,17 +31,22 @@ class JobError(RuntimeError):
 def _render(task: dict) -> str:
     from scenes.render import render_scene
 
-    return str(render_scene(progress=False, **task))
+    return str(render_scene(progress=False, **{k: v for k, v in task.items() if k != "seconds"}))
 
 
 def _stop(signum, frame):
     raise SystemExit(128 + signum)
 
 
-def _worker(conn, tmp: str) -> None:
-    """A worker's loop: a task in, ("ok", path) or ("error", message) out."""
+def _worker(conn, tmp: str, threads: int) -> None:
+    """A worker's loop: a task in, ("ok", path, seconds) or ("error", message, 0) out.
+    It uses ``threads`` cores (torch and the x264 encoder): jobs x threads = the cores."""
     os.environ["TMPDIR"] = tmp
+    os.environ["DIFFUSION_ENCODER_THREADS"] = str(threads)
     tempfile.tempdir = tmp  # manim's media folders, formula copies: all in the worker's own folder
+    import torch
+
+    torch.set_num_threads(threads)
     signal.signal(signal.SIGTERM, _stop)  # unwind: every `finally` runs
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C reaches the parent, which stops us
     while True:
@@ -51,22 +56,27 @@ def _worker(conn, tmp: str) -> None:
             return
         if task is None:
             return
+        start = time.perf_counter()
         try:
-            conn.send(("ok", _render(task)))
+            conn.send(("ok", _render(task), time.perf_counter() - start))
         except Exception as exc:  # noqa: BLE001  (the message goes to the user)
-            conn.send(("error", f"{exc}" or exc.__class__.__name__))
+            conn.send(("error", f"{exc}" or exc.__class__.__name__, 0.0))
 
 
 def render_many(tasks: list[dict], jobs: int, on_done=None) -> list[str]:
     """Render ``tasks`` in up to ``jobs`` worker processes; the paths, in task order.
 
-    ``on_done(task, path)`` is called in the parent as each one finishes. The first
-    failure stops the rest and raises JobError with its message.
+    ``on_done(task, path)`` is called in the parent as each one finishes, with the
+    seconds it took in ``task["seconds"]``. Tasks start in the order given (put the
+    longest first: the last ones to start set the pace). The first failure stops the
+    rest and raises JobError with its message.
     """
     if jobs <= 1 or len(tasks) <= 1:
         out = []
         for task in tasks:
+            start = time.perf_counter()
             out.append(_render(task))
+            task["seconds"] = time.perf_counter() - start
             if on_done:
                 on_done(task, out[-1])
         return out
@@ -74,11 +84,13 @@ def render_many(tasks: list[dict], jobs: int, on_done=None) -> list[str]:
     workers: list[dict] = []
     results: dict[int, str] = {}
     queue = list(enumerate(tasks))
+    n = min(jobs, len(tasks))
+    threads = max(1, (os.cpu_count() or 1) // n)
     try:
-        for _ in range(min(jobs, len(tasks))):
+        for _ in range(n):
             tmp = tempfile.mkdtemp(prefix="difusion-job-")
             parent, child = ctx.Pipe()
-            proc = ctx.Process(target=_worker, args=(child, tmp), daemon=True)
+            proc = ctx.Process(target=_worker, args=(child, tmp, threads), daemon=True)
             proc.start()
             child.close()
             workers.append({"proc": proc, "conn": parent, "tmp": tmp, "task": None})
@@ -90,11 +102,11 @@ def render_many(tasks: list[dict], jobs: int, on_done=None) -> list[str]:
             for w in busy:
                 if w["conn"] in ready or w["conn"].poll():
                     try:
-                        status, value = w["conn"].recv()
+                        status, value, seconds = w["conn"].recv()
                     except (EOFError, OSError):
-                        status, value = "died", None
+                        status, value, seconds = "died", None, 0.0
                 elif w["proc"].sentinel in ready:
-                    status, value = "died", None
+                    status, value, seconds = "died", None, 0.0
                 else:
                     continue
                 index, task = w["task"]
@@ -105,6 +117,7 @@ def render_many(tasks: list[dict], jobs: int, on_done=None) -> list[str]:
                 if status == "error":
                     raise JobError(value)
                 results[index] = value
+                task["seconds"] = seconds
                 if on_done:
                     on_done(task, value)
                 _give(w, queue)

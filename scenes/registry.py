@@ -32,6 +32,7 @@ class SceneSpec:
     still: str
     about: str
     topics: tuple[str, ...] = ()  # words (es, en) of a slide this scene shows: fills a placeholder there
+    models: tuple[str, ...] = ()  # the folders of models/ it reads ("toy", "mnist"): part of its assets' key
 
     def load(self) -> type:
         return getattr(importlib.import_module(self.module), self.cls)
@@ -64,34 +65,34 @@ SCENES: dict[str, SceneSpec] = {
         SceneSpec("reparam", "scenes.reparam", "ReparametrizationShortcut", "Reparametrization",
                   "ddpm_paper_nice_property", "t small steps against one closed-form jump"),
         SceneSpec("reverse", "scenes.reverse", "ReverseTrajectories", "ReverseProcess", "reverse_process",
-                  "a trained model's reverse process (DDPM)"),
+                  "a trained model's reverse process (DDPM)", models=("toy",)),
         SceneSpec("reverse-ddim", "scenes.reverse_ddim", "ReverseTrajectoriesDDIM", "ReverseProcessDDIM",
-                  "reverse_process_ddim", "the reverse process with DDIM, 50 steps"),
+                  "reverse_process_ddim", "the reverse process with DDIM, 50 steps", models=("toy",)),
         SceneSpec("schedule", "scenes.schedule", "NoiseSchedules", "NoiseSchedules", "noise_schedules",
                   "beta_t, alpha_bar_t, signal and noise: linear against cosine",
                   topics=("schedule", "schedules", "scheduler", "planificador", "planificadores")),
         SceneSpec("training", "scenes.training", "TrainingProcess", "training", "training_process",
                   "a toy model learning: samples of a real run's snapshots, the loss, the distance to the data",
-                  topics=("training", "entrenamiento", "entrenar")),
+                  topics=("training", "entrenamiento", "entrenar"), models=("toy",)),
         SceneSpec("score", "scenes.score", "ScoreField", "ScoreField", "score_field",
-                  "the trained model's score field as t runs down, DDIM samples riding it", topics=("score",)),
+                  "the trained model's score field as t runs down, DDIM samples riding it", topics=("score",), models=("toy",)),
         SceneSpec("samplers", "scenes.samplers", "SamplerComparison", "DDPMvsDDIM", "ddpm_vs_ddim",
                   "DDPM (1000 steps) against DDIM (50) from the same noise, on one clock",
-                  topics=("ddim", "sampler", "samplers", "muestreador", "muestreadores")),
+                  topics=("ddim", "sampler", "samplers", "muestreador", "muestreadores"), models=("toy",)),
         SceneSpec("samplers-digits", "scenes.samplers_digits", "SamplerComparisonDigits", "DDPMvsDDIM_digits",
-                  "ddpm_vs_ddim_digits", "DDPM against DDIM-50 on 16 digits of the shipped MNIST UNet"),
+                  "ddpm_vs_ddim_digits", "DDPM against DDIM-50 on 16 digits of the shipped MNIST UNet", models=("mnist",)),
         SceneSpec("digits-forward", "scenes.digits", "DigitsForward", "DigitsForward", "forward_process_digits",
-                  "real MNIST digits noised step by step, beside the closed-form jump"),
+                  "real MNIST digits noised step by step, beside the closed-form jump", models=("mnist",)),
         SceneSpec("digits-reverse", "scenes.digits_reverse", "DigitsReverse", "DigitsGeneration",
                   "generated_digits", "digits emerging from noise under the trained UNet, with x0-hat",
                   topics=("generation", "generated", "generación", "generadas", "generados", "generar", "samples",
-                          "muestras")),
+                          "muestras"), models=("mnist",)),
         SceneSpec("graphical-model", "scenes.graphical_model", "GraphicalModel", "GraphicalModel", "graphical_model",
                   "the DDPM as a graphical model (Ho et al. 2020, Fig. 2), one real digit at x_0, x_{t-1}, x_t, x_T",
-                  topics=("graphical model", "modelo gráfico")),
+                  topics=("graphical model", "modelo gráfico"), models=("mnist",)),
         SceneSpec("digits-forward-strip", "scenes.digit_strips", "DigitStripForward", "DigitStripForward",
-                  "digits_forward_strip", "a strip of real digits turned into noise by the forward chain"),
+                  "digits_forward_strip", "a strip of real digits turned into noise by the forward chain", models=("mnist",)),
         SceneSpec("digits-reverse-strip", "scenes.digit_strips_reverse", "DigitStripReverse", "DigitStripReverse",
-                  "digits_reverse_strip", "a strip of digits the shipped UNet generates from noise (its DDPM run)"),
+                  "digits_reverse_strip", "a strip of digits the shipped UNet generates from noise (its DDPM run)", models=("mnist",)),
     )
 }

@@ -94,7 +94,7 @@ def render_scene(
         "preview": False,
         "verbosity": "WARNING",
         "progress_bar": "display" if progress and not still else "none",
-        "video_encoder_options": ENCODER_OPTIONS,
+        "video_encoder_options": {**ENCODER_OPTIONS, **_encoder_threads()},
         "save_sections": beats and fmt == "mp4",
     }
     if resolution:
@@ -134,6 +134,13 @@ def render_scene(
     finally:
         shutil.rmtree(media, ignore_errors=True)
     return target
+
+
+def _encoder_threads() -> dict:
+    """x264's threads when a render shares the cores with others (``render_many``'s
+    workers set DIFFUSION_ENCODER_THREADS); by default x264 takes them all."""
+    threads = os.environ.get("DIFFUSION_ENCODER_THREADS", "")
+    return {"threads": threads} if threads.isdigit() and int(threads) > 0 else {}
 
 
 def config_frame_rate() -> float:
