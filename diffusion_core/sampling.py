@@ -24,7 +24,7 @@ import torch
 from .schedule import NoiseSchedule
 
 __all__ = ["SAMPLERS", "DDPM_VARIANCES", "SamplerConfig", "Trajectory", "sample", "ddpm_sample", "ddim_sample",
-           "ddim_timesteps", "step_seconds"]
+           "ddim_timesteps", "step_seconds", "cpu_seconds"]
 
 SAMPLERS = ("ddpm", "ddim")
 DDPM_VARIANCES = ("beta", "posterior")
@@ -183,19 +183,29 @@ def step_seconds(model: torch.nn.Module, schedule: NoiseSchedule, x_T: torch.Ten
     ts = _timesteps(schedule.T, config)
     ts = (ts * (n_steps // len(ts) + 1))[: n_steps + 1]
     generator = torch.Generator().manual_seed(0)
+
+    def run() -> None:
+        x = x_T.clone()
+        for i in range(n_steps):
+            x, _ = _step(model, schedule, config, x, ts[i], ts[i + 1] if i + 1 < len(ts) else 0, generator, x.device)
+
+    return cpu_seconds(run, repeats) / n_steps
+
+
+@torch.no_grad()
+def cpu_seconds(fn, repeats: int = 15) -> float:
+    """The CPU time of one thread running ``fn()`` (torch on one thread, so time spent
+    waiting for a core is not counted), the best of ``repeats`` runs after one to warm
+    up: a time other work on the machine cannot inflate several times over."""
     threads = torch.get_num_threads()
     torch.set_num_threads(1)
     try:
-        x = x_T.clone()
-        _step(model, schedule, config, x, ts[0], ts[1] if len(ts) > 1 else 0, generator, x.device)  # warm up
+        fn()  # warm up
         best = float("inf")
         for _ in range(repeats):
-            x = x_T.clone()
             start = time.thread_time()
-            for i in range(n_steps):
-                x, _ = _step(model, schedule, config, x, ts[i], ts[i + 1] if i + 1 < len(ts) else 0, generator,
-                             x.device)
-            best = min(best, (time.thread_time() - start) / n_steps)
+            fn()
+            best = min(best, time.thread_time() - start)
     finally:
         torch.set_num_threads(threads)
     return best

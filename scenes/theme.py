@@ -3,7 +3,7 @@ font, and the right edge that text and formulas must not cross."""
 
 from __future__ import annotations
 
-from manim import DecimalNumber, Integer, MathTex, Tex, Text, config
+from manim import LEFT, DecimalNumber, Integer, MathTex, Tex, Text, config
 
 __all__ = ["BACKGROUND", "INK", "ACCENT", "MUTED", "CLOUD", "GHOST", "HIGHLIGHTS", "FONT", "RIGHT_EDGE",
            "apply_theme", "fit_right"]
@@ -33,5 +33,6 @@ def apply_theme() -> None:
 def fit_right(mob, edge: float = RIGHT_EDGE):
     """Shrink ``mob`` (keeping its left edge) so that it ends before ``edge``."""
     if mob.get_right()[0] > edge:
-        mob.scale_to_fit_width(edge - mob.get_left()[0])
+        left = mob.get_left()
+        mob.scale_to_fit_width(edge - left[0]).move_to(left, aligned_edge=LEFT)
     return mob

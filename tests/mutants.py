@@ -18,13 +18,15 @@ M = [
  ("11 score no sqrt", "diffusion_core/schedule.py", "return -eps / torch.sqrt(1.0 - abar)", "return -eps / (1.0 - abar)", "tests/test_score.py"),
  ("12 pdf prints videos", "lecture/marp.py", "        text = text[:start] + new + text[end:]", "        pass", "tests/test_deck.py -k 'print_copy or pdf_shows'"),
  ("13 no trajectory lock", "diffusion_core/trajectory_cache.py", "        lock.acquire()\n", "        lock = type('NoLock', (), {'release': lambda self: None})()\n", "tests/test_timing.py -k once"),
- ("14 wall-clock timing", "diffusion_core/sampling.py", ("    torch.set_num_threads(1)\n", "            start = time.thread_time()", "(time.thread_time() - start)"), ("    torch.set_num_threads(threads)\n", "            start = time.perf_counter()", "(time.perf_counter() - start)"), "tests/test_timing.py -k busy"),
+ ("14 wall-clock timing", "diffusion_core/sampling.py", ("    torch.set_num_threads(1)\n", "            start = time.thread_time()", "time.thread_time() - start)"), ("    torch.set_num_threads(threads)\n", "            start = time.perf_counter()", "time.perf_counter() - start)"), "tests/test_timing.py -k busy"),
  ("15 notes read as slots", "lecture/source.py", "    is_slot = _only_media(inner)", "    is_slot = bool(parse_deck(inner).refs)", "tests/test_deck_safety.py -k note"),
  ("16 no fence", "lecture/build.py", "        if ref.outside:\n", "        if False:\n", "tests/test_deck_safety.py -k leaving"),
  ("17 supplied by size", "lecture/build.py", " and file_digest(dst) == file_digest(src))", ")", "tests/test_deck_safety.py -k edited"),
  ("19 clip captions of the whole video", "lecture/present.py", "                vtt = clip.with_suffix(\".vtt\")", "                vtt = (out / rel).with_name(f\"{stem}.vtt\")", "tests/test_beats.py -k chromium"),
  ("20 beats go on when left", "lecture/present.py", "v.dataset.shown = ''; v.pause(); v.currentTime = 0;", "v.dataset.shown = '';", "tests/test_beats.py -k chromium"),
  ("21 beats cut a beat late", "scenes/beats.py", "            shutil.copyfile(Path(section_index).parent / entry[\"video\"], tmp)", "            shutil.copyfile(Path(section_index).parent / entries[min(k, len(entries) - 1)][\"video\"], tmp)", "tests/test_beats.py -k partition"),
+ ("22 saturating GAN loss", "diffusion_core/toy/gan.py", "    return F.softplus(-fake_logits).mean()", "    return -F.softplus(fake_logits).mean()", "tests/test_gan.py -k 'losses or one_training'"),
+ ("23 modes without a radius", "diffusion_core/toy/metrics.py", "    near = nearest <= radius * std", "    near = nearest >= 0", "tests/test_gan.py -k coverage"),
  ("18 figure keeps title", "scenes/settings.py", "            self.remove(*self.titles)\n", "            pass\n", "tests/test_figures.py -k trimmed"),
 ]
 only = sys.argv[1:]

@@ -2,8 +2,25 @@
 and the model cache."""
 
 from .cache import checkpoint_path, config_key, load_or_train
-from .data import DATASETS, DEFAULT_TEXT, DataConfig, dataset_names, sample_data
-from .metrics import DistanceReport, distance_report, sliced_wasserstein
+from .data import (
+           DATASETS,
+           DEFAULT_TEXT,
+           MODES,
+           DataConfig,
+           dataset_names,
+           mode_centres,
+           sample_data,
+)
+from .gan import GAN_STEPS, GanConfig, GanRun, d_loss, g_loss, gan_path, gan_run, train_gan
+from .metrics import (
+           MODE_RADIUS,
+           MODE_SHARE,
+           DistanceReport,
+           ModeCoverage,
+           distance_report,
+           mode_coverage,
+           sliced_wasserstein,
+)
 from .model import MLPConfig, MLPDenoiser
 from .snapshots import (
            TRAINING_STEPS,
@@ -25,4 +42,5 @@ __all__ = ["checkpoint_path", "config_key", "load_or_train", "DATASETS", "DEFAUL
            "dataset_names", "sample_data", "DistanceReport", "distance_report", "sliced_wasserstein", "MLPConfig",
            "MLPDenoiser", "TrainConfig", "TrainResult", "evaluate_toy", "load_checkpoint", "save_checkpoint",
            "train_toy", "TRAINING_STEPS", "TrainingRun", "record_training_run", "training_run",
-           "training_run_path"]
+           "training_run_path", "MODES", "mode_centres", "GAN_STEPS", "GanConfig", "GanRun", "d_loss", "g_loss",
+           "gan_path", "gan_run", "train_gan", "MODE_RADIUS", "MODE_SHARE", "ModeCoverage", "mode_coverage"]

@@ -16,7 +16,7 @@ from typing import Callable
 import numpy as np
 import torch
 
-__all__ = ["DATASETS", "DataConfig", "sample_data", "dataset_names", "DEFAULT_TEXT"]
+__all__ = ["DATASETS", "DataConfig", "sample_data", "dataset_names", "DEFAULT_TEXT", "MODES", "mode_centres"]
 
 DEFAULT_TEXT = "DDPM"
 _REFERENCE_N = 100_000
@@ -43,6 +43,20 @@ def _eight_gaussians(n: int, rng: np.random.Generator, text: str) -> np.ndarray:
     angles = 2 * math.pi * rng.integers(0, 8, n) / 8
     centers = 2.0 * np.stack([np.cos(angles), np.sin(angles)], axis=1)
     return centers + 0.1 * rng.standard_normal((n, 2))
+
+
+def _twenty_five_gaussians(n: int, rng: np.random.Generator, text: str) -> np.ndarray:
+    cells = rng.integers(0, 25, n)
+    centers = 2.0 * np.stack([cells % 5 - 2, cells // 5 - 2], axis=1).astype(float)
+    return centers + 0.1 * rng.standard_normal((n, 2))
+
+
+# The data sets made of separate Gaussian modes: their centres and common std (raw units).
+MODES: dict[str, tuple[np.ndarray, float]] = {
+    "8gaussians": (2.0 * np.stack([np.cos(2 * math.pi * np.arange(8) / 8), np.sin(2 * math.pi * np.arange(8) / 8)],
+                                  axis=1), 0.1),
+    "25gaussians": (2.0 * np.stack([np.arange(25) % 5 - 2, np.arange(25) // 5 - 2], axis=1).astype(float), 0.1),
+}
 
 
 def _circles(n: int, rng: np.random.Generator, text: str) -> np.ndarray:
@@ -178,6 +192,7 @@ DATASETS: dict[str, Callable[[int, np.random.Generator, str], np.ndarray]] = {
     "swiss_roll": _swiss_roll,
     "moons": _moons,
     "8gaussians": _eight_gaussians,
+    "25gaussians": _twenty_five_gaussians,
     "circles": _circles,
     "checkerboard": _checkerboard,
     "spiral": _spiral,
@@ -221,6 +236,17 @@ def _standardisation(name: str, text: str) -> tuple[np.ndarray, float]:
     mean = ref.mean(axis=0)
     scale = float(np.sqrt(ref.var(axis=0).mean()))
     return mean, scale
+
+
+def mode_centres(config: DataConfig | str) -> tuple[torch.Tensor, float]:
+    """(the centres (K, 2), the modes' std) of a data set of Gaussian modes, in the
+    standardised units sample_data returns. ValueError for other data sets."""
+    config = DataConfig(config) if isinstance(config, str) else config
+    if config.name not in MODES:
+        raise ValueError(f"{config.name} has no countable modes; those that do: {', '.join(MODES)}")
+    centres, std = MODES[config.name]
+    mean, scale = _standardisation(config.name, config.text)
+    return torch.from_numpy((centres - mean) / scale).float(), std / scale
 
 
 def sample_data(config: DataConfig | str, n: int, seed: int = 0) -> torch.Tensor:

@@ -6,7 +6,11 @@ from dataclasses import dataclass
 
 import torch
 
-__all__ = ["sliced_wasserstein", "DistanceReport", "distance_report"]
+__all__ = ["sliced_wasserstein", "DistanceReport", "distance_report", "ModeCoverage", "mode_coverage",
+           "MODE_RADIUS", "MODE_SHARE"]
+
+MODE_RADIUS = 3.0  # a sample is at a mode within this many of the modes' std of its centre
+MODE_SHARE = 0.25  # a mode is covered when it holds at least this part of its fair share (1/K) of the samples
 
 
 def sliced_wasserstein(
@@ -62,3 +66,34 @@ def distance_report(samples: torch.Tensor, data_a: torch.Tensor, data_b: torch.T
         sliced_wasserstein(data_a, data_b),
         samples.shape[0],
     )
+
+
+@dataclass(frozen=True)
+class ModeCoverage:
+    """How many of a data set's K modes the samples cover (Metz et al. 2017's count)."""
+
+    covered: int  # modes holding at least MODE_SHARE / K of the samples within the radius
+    modes: int  # K
+    off_mode: float  # share of samples near no mode
+    shares: tuple[float, ...]  # each mode's share of the samples
+
+    def __str__(self) -> str:
+        return f"{self.covered} of {self.modes} modes, {100 * self.off_mode:.1f}% of samples near none"
+
+
+def mode_coverage(samples: torch.Tensor, centres: torch.Tensor, std: float, radius: float = MODE_RADIUS,
+                  min_share: float = MODE_SHARE) -> ModeCoverage:
+    """Count the modes the samples cover.
+
+    Args:
+        samples: (N, 2). centres: (K, 2) the modes' centres; std: their std.
+        radius: a sample belongs to its nearest mode when within radius * std of it.
+        min_share: a mode is covered when it holds at least min_share / K of the samples.
+    """
+    d = torch.cdist(samples.double(), centres.double())  # (N, K)
+    nearest, which = d.min(dim=1)
+    near = nearest <= radius * std
+    K, N = centres.shape[0], max(samples.shape[0], 1)
+    shares = torch.bincount(which[near], minlength=K).double() / N
+    return ModeCoverage(int((shares >= min_share / K).sum()), K, float(1 - near.double().mean()) if len(samples) else 1.0,
+                        tuple(float(s) for s in shares))

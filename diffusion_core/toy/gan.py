@@ -1,0 +1,208 @@
+"""A small GAN on the toy data sets, to stand beside the DDPM (Goodfellow et al. 2014).
+
+Notation:
+    G(z)      -> the generator: z ~ N(0, I) (z_dim) to a 2D point
+    D(x)      -> the discriminator's logit; sigma(D(x)) = the probability that x is real
+    L_D       -> -log sigma(D(x)) - log(1 - sigma(D(G(z))))            (eq. 1, the minimax value)
+    L_G       -> -log sigma(D(G(z)))                                    (the non-saturating loss, sec. 3)
+
+With softplus(u) = log(1 + e^u): -log sigma(u) = softplus(-u) and -log(1 - sigma(u)) =
+softplus(u). One discriminator step, then one generator step, per iteration; Adam with
+beta1 = 0.5 for both (Radford et al. 2016). Snapshots of G on one fixed batch of z at
+log-spaced steps record the run, as the DDPM's training run is recorded.
+"""
+
+from __future__ import annotations
+
+import math
+import sys
+import time
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+
+import torch
+import torch.nn.functional as F
+from torch import nn
+
+from ..checkpoint import CheckpointError, read_checkpoint, write_checkpoint
+from ..paths import models_dir
+from ..training import TrainingDiverged
+from .data import DataConfig, mode_centres, sample_data
+from .metrics import ModeCoverage, mode_coverage
+
+__all__ = ["GanConfig", "Generator", "Discriminator", "GanRun", "d_loss", "g_loss", "train_gan", "gan_run",
+           "gan_path", "GAN_STEPS"]
+
+GAN_STEPS = (0, 50, 100, 250, 500, 1000, 2000, 5000)  # snapshot steps (the DDPM training run's)
+
+
+@dataclass(frozen=True)
+class GanConfig:
+    """Everything that determines a GAN run."""
+
+    data: DataConfig = field(default_factory=lambda: DataConfig("8gaussians"))
+    hidden: int = 128  # about the toy denoiser's width (96)
+    layers: int = 3
+    z_dim: int = 8
+    steps: int = 5000
+    batch_size: int = 256
+    lr: float = 1e-3
+    seed: int = 0
+    pool_size: int = 100_000
+    n_snapshot: int = 2000
+
+    def to_dict(self) -> dict:
+        d = asdict(self)
+        d["data"] = asdict(self.data)
+        return d
+
+    @classmethod
+    def from_dict(cls, d: dict) -> "GanConfig":
+        return cls(**{**d, "data": DataConfig(**d["data"])})
+
+    def key(self) -> str:
+        import hashlib
+        import json
+
+        return hashlib.sha256(json.dumps(self.to_dict(), sort_keys=True).encode()).hexdigest()[:12]
+
+
+def _mlp(d_in: int, hidden: int, layers: int, d_out: int, act) -> nn.Sequential:
+    mods, width = [], d_in
+    for _ in range(layers):
+        mods += [nn.Linear(width, hidden), act()]
+        width = hidden
+    return nn.Sequential(*mods, nn.Linear(width, d_out))
+
+
+class Generator(nn.Module):
+    def __init__(self, config: GanConfig):
+        super().__init__()
+        self.z_dim = config.z_dim
+        self.net = _mlp(config.z_dim, config.hidden, config.layers, 2, nn.ReLU)
+
+    def forward(self, z: torch.Tensor) -> torch.Tensor:
+        return self.net(z)
+
+
+class Discriminator(nn.Module):
+    def __init__(self, config: GanConfig):
+        super().__init__()
+        self.net = _mlp(2, config.hidden, config.layers, 1, lambda: nn.LeakyReLU(0.2))
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return self.net(x).squeeze(-1)  # (N,) logits
+
+
+def d_loss(real_logits: torch.Tensor, fake_logits: torch.Tensor) -> torch.Tensor:
+    """Goodfellow et al. 2014, eq. 1 as a loss: -log sigma(D(x)) - log(1 - sigma(D(G(z))))."""
+    return F.softplus(-real_logits).mean() + F.softplus(fake_logits).mean()
+
+
+def g_loss(fake_logits: torch.Tensor) -> torch.Tensor:
+    """The non-saturating generator loss (Goodfellow et al. 2014, sec. 3): -log sigma(D(G(z)))."""
+    return F.softplus(-fake_logits).mean()
+
+
+@dataclass
+class GanRun:
+    """A GAN's training run: the generator, its losses, and its snapshots."""
+
+    config: GanConfig
+    generator: Generator
+    d_losses: list[float]
+    g_losses: list[float]
+    steps: list[int]  # the snapshots' steps
+    samples: torch.Tensor  # (S, n, 2): G(z) at each snapshot, one fixed batch of z
+    coverage: list[ModeCoverage]  # of each snapshot (data sets with modes), else []
+    wall_s: float
+
+
+def _coverage(config: GanConfig, x: torch.Tensor) -> ModeCoverage | None:
+    try:
+        centres, std = mode_centres(config.data)
+    except ValueError:
+        return None
+    return mode_coverage(x, centres, std)
+
+
+def train_gan(config: GanConfig = GanConfig(), progress: bool = False) -> GanRun:
+    """Train a GAN and record its snapshots; raises TrainingDiverged on NaN losses."""
+    torch.manual_seed(config.seed)
+    G, D = Generator(config), Discriminator(config)
+    opt_g = torch.optim.Adam(G.parameters(), lr=config.lr, betas=(0.5, 0.999))
+    opt_d = torch.optim.Adam(D.parameters(), lr=config.lr, betas=(0.5, 0.999))
+    pool = sample_data(config.data, config.pool_size, seed=config.seed)
+    gen = torch.Generator().manual_seed(config.seed + 1)
+    z_fixed = torch.randn(config.n_snapshot, config.z_dim, generator=gen)
+    wanted = sorted({s for s in GAN_STEPS if s <= config.steps} | {config.steps})
+    steps, shots, d_hist, g_hist = [], [], [], []
+    start = time.perf_counter()
+    for step in range(config.steps + 1):
+        if step in wanted:
+            with torch.no_grad():
+                steps.append(step)
+                shots.append(G(z_fixed).clone())
+        if step == config.steps:
+            break
+        idx = torch.randint(0, len(pool), (config.batch_size,), generator=gen)
+        real, z = pool[idx], torch.randn(config.batch_size, config.z_dim, generator=gen)
+        loss_d = d_loss(D(real), D(G(z).detach()))  # 1. the discriminator
+        opt_d.zero_grad(set_to_none=True)
+        loss_d.backward()
+        opt_d.step()
+        loss_g = g_loss(D(G(z)))  # 2. the generator, against the updated discriminator
+        opt_g.zero_grad(set_to_none=True)
+        loss_g.backward()
+        opt_g.step()
+        ld, lg = loss_d.item(), loss_g.item()
+        if not (math.isfinite(ld) and math.isfinite(lg)):
+            raise TrainingDiverged(f"the GAN's losses became {ld} (D) and {lg} (G) at step {step}; lower the "
+                                   f"learning rate (now {config.lr:g})")
+        d_hist.append(ld)
+        g_hist.append(lg)
+        if progress and step % 1000 == 0:
+            print(f"GAN step {step}: D {ld:.3f}, G {lg:.3f}", file=sys.stderr)
+    samples = torch.stack(shots)
+    coverage = [c for c in (_coverage(config, s) for s in samples) if c is not None]
+    G.eval()
+    return GanRun(config, G, d_hist, g_hist, steps, samples, coverage, time.perf_counter() - start)
+
+
+def gan_path(config: GanConfig) -> Path:
+    return models_dir() / "toy" / f"gan-{config.data.key}-{config.key()}.pt"
+
+
+def _save(run: GanRun, path: Path) -> None:
+    write_checkpoint("toy-gan", {"config": run.config.to_dict(), "state_dict": run.generator.state_dict(),
+                                 "d_losses": torch.tensor(run.d_losses, dtype=torch.float32),
+                                 "g_losses": torch.tensor(run.g_losses, dtype=torch.float32), "steps": run.steps,
+                                 "samples": run.samples, "wall_s": run.wall_s}, path)
+
+
+def gan_run(config: GanConfig = GanConfig()) -> GanRun:
+    """The GAN run of ``config``: read from beside the toy models, or trained (about half
+    a minute on 2 CPU cores) and kept there when missing."""
+    path = gan_path(config)
+    if path.is_file():
+        try:
+            p = read_checkpoint(path, "toy-gan", f"delete it and the next render trains it again ({path})")
+            if GanConfig.from_dict(p["config"]) != config:
+                raise CheckpointError(f"{path}: another GAN's run")
+            G = Generator(config)
+            G.load_state_dict(p["state_dict"])
+            G.eval()
+            samples = p["samples"]
+            coverage = [c for c in (_coverage(config, s) for s in samples) if c is not None]
+            return GanRun(config, G, p["d_losses"].tolist(), p["g_losses"].tolist(), list(p["steps"]), samples, coverage,
+                          float(p["wall_s"]))
+        except (CheckpointError, KeyError, RuntimeError, TypeError) as exc:
+            print(f"cache: {exc}; training the GAN again", file=sys.stderr)
+    print(f"Training a GAN on {config.data.key} once ({config.steps} steps); it is kept in {path.parent}",
+          file=sys.stderr)
+    run = train_gan(config)
+    try:
+        _save(run, path)
+    except OSError as exc:
+        print(f"cache: could not keep {path} ({exc.strerror or exc}); going on without it", file=sys.stderr)
+    return run
