@@ -19,7 +19,7 @@ from typing import Any, ClassVar
 
 import numpy as np
 import torch
-from manim import DOWN, LEFT, RIGHT, UP, Circle, DashedVMobject, FadeIn, Text, VGroup
+from manim import DOWN, LEFT, UP, Circle, DashedVMobject, FadeIn, Text, VGroup
 
 from diffusion_core import (
     MODE_RADIUS,
