@@ -268,7 +268,7 @@ def _build(deck: DeckSource, source: DeckSource, folder: OutputFolder, opts: Dec
         src = deck_dir / ref.path
         key = by_path.get(ref.path)
         match = scene_of(Path(ref.path).name, opts.lang)
-        if src.is_file() and not src.is_symlink() or (src.is_symlink() and src.resolve().is_file()):
+        if src.is_file():  # the lecturer's own (through a link too): it always wins
             supplied[ref.path] = src
             if key or match:
                 report.notes.append(f"{ref.path}: yours, beside the deck, is used (the "
