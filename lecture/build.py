@@ -40,7 +40,7 @@ from lecture.fence import STATE, FenceError, OutputFolder, check_out, file_diges
 from lecture.jobs import render_many
 from lecture.marp import build_html, build_pdf
 from lecture.present import present
-from lecture.source import DeckError, DeckSource, Ref, Tag, parse_deck, read_deck
+from lecture.source import DeckError, DeckSource, Ref, Tag, parse_deck, read_deck, sibling_url
 from scenes.beats import beat_files, read_beats
 from scenes.registry import LANGS, SCENES
 
@@ -128,13 +128,6 @@ def _slides_named(deck: DeckSource, name: str) -> list[int]:
     return [s.number for s in deck.slides if s.title == name.strip()]
 
 
-def _sibling(url: str, new_name: str) -> str:
-    """The deck's URL with its file name replaced (the folder kept)."""
-    head = url.split("?")[0].split("#")[0]
-    folder = head.rpartition("/")[0]
-    return f"{folder}/{new_name}" if folder else new_name
-
-
 def _choose_scene(deck: DeckSource, slide_no: int, comment: str) -> str | None:
     """The scene whose topics the placeholder's comment and its slide's title name."""
     slide = deck.slides[slide_no - 1]
@@ -182,7 +175,7 @@ def _replacements(deck: DeckSource, opts: DeckOptions, mapping: dict[str, str], 
             raise DeckError(f"--slot {name}={key}: the slide {name!r} has no video or image to fill")
         slotted_slides.update(slides)
         for tag in videos:
-            edits.append(_src_edit(deck.text, tag, _sibling(tag.attrs["src"], SCENES[key].output_name("mp4", "es"))))
+            edits.append(_src_edit(deck.text, tag, sibling_url(tag.attrs["src"], SCENES[key].output_name("mp4", LANGS[0]))))
         if not videos:
             for ref in images:
                 by_path[ref.path] = key
@@ -202,7 +195,7 @@ def _replacements(deck: DeckSource, opts: DeckOptions, mapping: dict[str, str], 
                                     f"for; --slot '{title}=SCENE' fills it)")
                 continue
             spec = SCENES[key]
-            new = _sibling(video.attrs["src"], spec.output_name("mp4", "es"))
+            new = sibling_url(video.attrs["src"], spec.output_name("mp4", LANGS[0]))
             for tag in [t for t in after if t.name in ("video", "source") and t.attrs.get("src")
                         and (t is video or (t.close is None and t.start < (video.close or t.start + 1)))]:
                 edits.append(_src_edit(deck.text, tag, new))
@@ -323,7 +316,7 @@ def _build(deck: DeckSource, source: DeckSource, folder: OutputFolder, opts: Dec
                 continue
             a = assets[ref.path]
             still = SCENES[a.key].output_name("png", a.lang)
-            poster_url = _sibling(url, still)
+            poster_url = sibling_url(url, still)
             poster = Ref(poster_url, str(Path(ref.path).with_name(still)), "poster", ref.line, ref.slide, ref.slot)
             if plan(poster) in ("ours", "supplied"):
                 posters[tag.start] = poster_url

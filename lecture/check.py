@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import shutil
 import subprocess
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -210,6 +211,21 @@ def _playwright():
     return sync_playwright
 
 
+@contextmanager
+def _page():
+    """A 1280x720 page of the system Chromium, driven by Playwright; CheckError saying
+    how to get either when missing."""
+    browser_path = find_browser()
+    if browser_path is None:
+        raise CheckError("the browser check needs Chromium: ./run.sh browser installs Debian's chromium")
+    with _playwright()() as p:
+        browser = p.chromium.launch(executable_path=browser_path, args=BROWSER_ARGS)
+        try:
+            yield browser.new_page(viewport={"width": VIEWPORT[0], "height": VIEWPORT[1]})
+        finally:
+            browser.close()
+
+
 def check_deck(html: Path, pdf: Path | None = None, shots: Path | None = None, timeout_s: float = 10.0) -> DeckCheck:
     """Lay out every slide of Marp's HTML in Chromium and report what does not fit.
 
@@ -222,47 +238,38 @@ def check_deck(html: Path, pdf: Path | None = None, shots: Path | None = None, t
     html = Path(html)
     if not html.is_file():
         raise CheckError(f"{html}: no such file; build the deck first (python cli.py deck ...)")
-    browser_path = find_browser()
-    if browser_path is None:
-        raise CheckError("the browser check needs Chromium: ./run.sh browser installs Debian's chromium")
-    sync_playwright = _playwright()
     result = DeckCheck()
     if shots is not None:
         shots.mkdir(parents=True, exist_ok=True)
-    with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=browser_path, args=BROWSER_ARGS)
-        try:
-            page = browser.new_page(viewport={"width": VIEWPORT[0], "height": VIEWPORT[1]})
-            page.goto(html.resolve().as_uri())
-            page.wait_for_load_state("load")
-            page.add_style_tag(content=".bespoke-marp-osc { display: none !important; }")  # Marp's page controls
-            result.slides = page.evaluate(
-                "document.querySelectorAll('svg[data-marpit-svg] > foreignObject > section').length")
-            page.evaluate("document.querySelectorAll('track').forEach(t => { if (t.track.mode === 'disabled') "
-                          "t.track.mode = 'hidden'; })")  # load the cues of captions that are off
-            page.wait_for_timeout(300)
-            for src in page.evaluate(_HIDDEN_BEATS):  # nothing plays before its slide is shown
-                result.faults.append(SlideFault(0, html.name, f"the beat video {src} plays on a slide not shown"))
-            for n in range(1, result.slides + 1):
-                page.evaluate(f"location.hash = '#{n}'")
-                try:
-                    page.wait_for_function(_SETTLED, arg=n, timeout=timeout_s * 1000)
-                except Exception:  # noqa: BLE001  a video that never loads is reported below
-                    pass
-                page.wait_for_timeout(60)  # the slide transition
-                if page.evaluate(f"document.querySelectorAll('svg[data-marpit-svg]')[{n - 1}]"
-                                 ".querySelector('video[data-beat]') !== null"):
-                    page.wait_for_timeout(600)  # a beat's clip has started by now
-                measured = page.evaluate(_MEASURE, n)
-                result.faults += _faults(n, measured) + _cue_faults(n, measured, html.parent)
-                result.faults += [SlideFault(n, measured["title"], f"the beat video {src} of another slide plays while "
-                                             "this one is shown") for src in page.evaluate(_HIDDEN_BEATS)]
-                if shots is not None:
-                    path = shots / f"slide-{n:02d}.png"
-                    page.screenshot(path=str(path))
-                    result.shots.append(path)
-        finally:
-            browser.close()
+    with _page() as page:
+        page.goto(html.resolve().as_uri())
+        page.wait_for_load_state("load")
+        page.add_style_tag(content=".bespoke-marp-osc { display: none !important; }")  # Marp's page controls
+        result.slides = page.evaluate(
+            "document.querySelectorAll('svg[data-marpit-svg] > foreignObject > section').length")
+        page.evaluate("document.querySelectorAll('track').forEach(t => { if (t.track.mode === 'disabled') "
+                      "t.track.mode = 'hidden'; })")  # load the cues of captions that are off
+        page.wait_for_timeout(300)
+        for src in page.evaluate(_HIDDEN_BEATS):  # nothing plays before its slide is shown
+            result.faults.append(SlideFault(0, html.name, f"the beat video {src} plays on a slide not shown"))
+        for n in range(1, result.slides + 1):
+            page.evaluate(f"location.hash = '#{n}'")
+            try:
+                page.wait_for_function(_SETTLED, arg=n, timeout=timeout_s * 1000)
+            except Exception:  # noqa: BLE001  a video that never loads is reported below
+                pass
+            page.wait_for_timeout(60)  # the slide transition
+            if page.evaluate(f"document.querySelectorAll('svg[data-marpit-svg]')[{n - 1}]"
+                             ".querySelector('video[data-beat]') !== null"):
+                page.wait_for_timeout(600)  # a beat's clip has started by now
+            measured = page.evaluate(_MEASURE, n)
+            result.faults += _faults(n, measured) + _cue_faults(n, measured, html.parent)
+            result.faults += [SlideFault(n, measured["title"], f"the beat video {src} of another slide plays while "
+                                         "this one is shown") for src in page.evaluate(_HIDDEN_BEATS)]
+            if shots is not None:
+                path = shots / f"slide-{n:02d}.png"
+                page.screenshot(path=str(path))
+                result.shots.append(path)
     if pdf is not None:
         result.pdf_pages, faults = check_pdf(Path(pdf), result.slides)
         result.faults += faults
@@ -272,20 +279,12 @@ def check_deck(html: Path, pdf: Path | None = None, shots: Path | None = None, t
 def presenter_shot(html: Path, slide: int, path: Path, wait_s: float = 2.0) -> Path:
     """A screenshot of Marp's presenter view (``?view=presenter``) at ``slide``: the
     slide, the next one, and its notes, as the lecturer sees them."""
-    browser_path = find_browser()
-    if browser_path is None:
-        raise CheckError("the browser check needs Chromium: ./run.sh browser installs Debian's chromium")
-    with _playwright()() as p:
-        browser = p.chromium.launch(executable_path=browser_path, args=BROWSER_ARGS)
-        try:
-            page = browser.new_page(viewport={"width": VIEWPORT[0], "height": VIEWPORT[1]})
-            page.goto(Path(html).resolve().as_uri() + f"?view=presenter#{slide}")
-            page.wait_for_load_state("load")
-            page.wait_for_timeout(wait_s * 1000)
-            path.parent.mkdir(parents=True, exist_ok=True)
-            page.screenshot(path=str(path))
-        finally:
-            browser.close()
+    with _page() as page:
+        page.goto(Path(html).resolve().as_uri() + f"?view=presenter#{slide}")
+        page.wait_for_load_state("load")
+        page.wait_for_timeout(wait_s * 1000)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        page.screenshot(path=str(path))
     return path
 
 

@@ -19,10 +19,10 @@ from __future__ import annotations
 
 import base64
 import html
-import json
 from pathlib import Path
 
-from lecture.source import DeckSource, Tag
+from lecture.source import DeckSource, Tag, sibling_url
+from scenes.beats import read_beats
 from scenes.strings import tr
 
 __all__ = ["present", "BEAT_SCRIPT", "LANG_LABELS"]
@@ -48,20 +48,6 @@ BEAT_SCRIPT = """<script>
 """
 
 
-def _read(out: Path, rel: str) -> dict | None:
-    video = out / rel
-    try:
-        return json.loads(video.with_name(f"{video.stem}.beats.json").read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        return None
-
-
-def _sibling(url: str, name: str) -> str:
-    head = url.split("?")[0].split("#")[0]
-    folder = head.rpartition("/")[0]
-    return f"{folder}/{name}" if folder else name
-
-
 def _track(vtt_path: Path, lang: str) -> str:
     data = base64.b64encode(vtt_path.read_bytes()).decode("ascii")
     # off until the lecturer turns them on (the video's CC button): they would cover the animation
@@ -79,7 +65,7 @@ def _beat_lines(beat: dict, k: int, n: int, lang: str) -> list[str]:
     return [f"{tr('notes_beat', lang).format(k=k, n=n)} {beat['sentence']}", *[f"  {x}" for x in beat["notes"]]]
 
 
-def _opening(text: str, tag: Tag, drop=("src", "poster", "autoplay", "loop")) -> str:
+def _opening(tag: Tag, drop=("src", "poster", "autoplay", "loop")) -> str:
     """The <video ...> opening tag with some attributes left out (rebuilt from the parser's attributes)."""
     attrs = [(k, v) for k, v in tag.attrs.items() if k not in drop]
     parts = [k if v == "" and k in ("controls", "muted", "playsinline") else f'{k}="{html.escape(v, quote=True)}"'
@@ -105,13 +91,13 @@ def present(deck: DeckSource, out: Path, served: dict[str, str], lang: str, step
             inner = [t for t in tags if t.name == "source" and tag.start < t.start < tag.close]
             url = tag.attrs.get("src") or next((t.attrs.get("src") for t in inner if t.attrs.get("src")), None)
             ref = next((r for r in deck.refs if r.url == url and r.kind == "video"), None)
-            if ref is not None and ref.path in served and _read(out, ref.path) is not None:
+            if ref is not None and ref.path in served and read_beats(out / ref.path) is not None:
                 video = (tag, url, ref.path)
                 break
         if video is None:
             continue
         tag, url, rel = video
-        index = _read(out, rel)
+        index = read_beats(out / rel)
         beats = index["beats"]
         body = text[slide.start:slide.end]
         a, b = tag.start - slide.start, tag.close - slide.start
@@ -128,9 +114,9 @@ def present(deck: DeckSource, out: Path, served: dict[str, str], lang: str, step
             for k, beat in enumerate(beats, 1):
                 clip = (out / rel).with_name(f"{stem}.beat{k}.mp4")  # the deck's name for the video, .beatK
                 vtt = clip.with_suffix(".vtt")
-                element = (f'{_opening(text, tag)} data-beat="{k}" muted playsinline preload="auto" '
-                           f'poster="{html.escape(_sibling(url, clip.with_suffix(".png").name), quote=True)}">\n'
-                           f'  <source src="{html.escape(_sibling(url, clip.name), quote=True)}" type="video/mp4">\n'
+                element = (f'{_opening(tag)} data-beat="{k}" muted playsinline preload="auto" '
+                           f'poster="{html.escape(sibling_url(url, clip.with_suffix(".png").name), quote=True)}">\n'
+                           f'  <source src="{html.escape(sibling_url(url, clip.name), quote=True)}" type="video/mp4">\n'
                            f'  {_track(vtt, lang)}\n</video>')
                 copy = body[:a] + element + body[b:]
                 copies.append(copy.rstrip("\n") + "\n" + _note(_beat_lines(beat, k, len(beats), lang)))

@@ -24,7 +24,8 @@ from urllib.parse import unquote, urlsplit
 
 from markdown_it import MarkdownIt
 
-__all__ = ["DeckError", "Ref", "Tag", "Comment", "Slide", "DeckSource", "read_deck", "parse_deck", "MAX_DECK_BYTES"]
+__all__ = ["DeckError", "Ref", "Tag", "Comment", "Slide", "DeckSource", "read_deck", "parse_deck", "sibling_url",
+           "MAX_DECK_BYTES"]
 
 MAX_DECK_BYTES = 4_000_000  # a Marp deck is text; the course deck is 9 kB
 MEDIA_TAGS = ("video", "source", "img")
@@ -178,6 +179,14 @@ class _Tags(HTMLParser):
         parser.feed(html)
         parser.close()
         return parser.found
+
+
+def sibling_url(url: str, name: str) -> str:
+    """The deck's URL with its file name replaced by ``name``, its folder kept (its query
+    and fragment dropped: they belong to the file it named)."""
+    head = url.split("?")[0].split("#")[0]
+    folder = head.rpartition("/")[0]
+    return f"{folder}/{name}" if folder else name
 
 
 def _decode(url: str) -> tuple[str, bool] | None:

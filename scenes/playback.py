@@ -26,7 +26,7 @@ from diffusion_core import (
 from scenes.cloud import CloudImage
 from scenes.widgets import TimeBar, Trails
 
-__all__ = ["play_frames", "play_states", "toy_trajectory", "digit_trajectory"]
+__all__ = ["play_frames", "play_states", "toy_trajectory", "digit_trajectory", "digit_checkpoint"]
 
 
 def play_frames(scene: Scene, K: int, show, movers, run_time: float, rate_func=None) -> None:
@@ -82,13 +82,18 @@ def toy_trajectory(train: TrainConfig, config: SamplerConfig, n: int, seed: int)
     return cached_trajectory(config_key(train), load, (n, 2), config, train.schedule.T, seed)
 
 
+def digit_checkpoint(checkpoint: str) -> Path:
+    """A checkpoint named as the digit scenes name it: a file in models/mnist/, or an absolute path."""
+    path = Path(checkpoint)
+    return path if path.is_absolute() else mnist_models_dir() / path
+
+
 def digit_trajectory(checkpoint: str, config: SamplerConfig, n: int, seed: int):
     """The MNIST UNet's trajectory of n digits, sampled once per checkpoint (by its
     digest), sampler and seed and kept in the trajectory cache. ``checkpoint`` is a
     file in models/mnist/ or an absolute path; DDIM's steps are capped at its T (a
     small test model has T = 20). Returns (trajectory, the loaded MnistResult)."""
-    path = Path(checkpoint)
-    path = path if path.is_absolute() else mnist_models_dir() / path
+    path = digit_checkpoint(checkpoint)
     result = load_mnist_checkpoint(path)  # a clear error when missing or corrupt
     T = result.schedule.T
     config = replace(config, steps=min(config.steps, T))

@@ -35,6 +35,7 @@ from diffusion_core import (
     classifier_path,
     classify,
     load_classifier,
+    load_mnist_checkpoint,
     load_or_train,
     sample_data,
     sliced_wasserstein,
@@ -42,7 +43,7 @@ from diffusion_core import (
 )
 from scenes.cloud import CloudPanel
 from scenes.digits import DigitGrid
-from scenes.playback import digit_trajectory, play_frames, toy_trajectory
+from scenes.playback import digit_checkpoint, digit_trajectory, play_frames, toy_trajectory
 from scenes.settings import ToyModelScene
 from scenes.theme import ACCENT, HIGHLIGHTS, INK, MUTED, fit_right
 from scenes.widgets import DigitCounter, TimeBar
@@ -117,7 +118,7 @@ class SamplerComparison(ToyModelScene):
     def step_times(self, trajs) -> list[float]:
         """Seconds per step of each sampler on this batch, timed now (see the module)."""
         if self.digits:
-            result = digit_trajectory(self.checkpoint, self.configs()[0], self.n_samples, self.seed)[1]
+            result = load_mnist_checkpoint(digit_checkpoint(self.checkpoint))
         else:
             result = load_or_train(self.train_config())
         T = result.schedule.T  # DDIM's steps capped at T, as the trajectory's were (a small test model)
