@@ -31,7 +31,13 @@ __all__ = ["play_frames", "play_states", "toy_trajectory", "digit_trajectory", "
 
 def play_frames(scene: Scene, K: int, show, movers, run_time: float, rate_func=None) -> None:
     """Play frames k = 0..K: ``show(k)`` updates ``movers`` (the mobjects that change)
-    to recorded state k."""
+    to recorded state k.
+
+    Only the movers are drawn anew each frame (a mover's ``moving_parts()``, where it
+    has one, names the parts of it that change: the time bar's fill and number, not its
+    outline); everything else is drawn once, into the still background, and the movers
+    over it. A mobject that changes during the play without being listed would be shown
+    frozen: that is an error (``FrozenMover``), found when the play ends."""
     tracker = ValueTracker(0)
     shown = {"k": None}
 
@@ -41,6 +47,15 @@ def play_frames(scene: Scene, K: int, show, movers, run_time: float, rate_func=N
             shown["k"] = k
             show(k)
 
+    parts = [p for m in movers if m is not None for p in (m.moving_parts() if hasattr(m, "moving_parts") else [m])]
+    if hasattr(scene, "drawing_only"):  # a LectureScene: only the parts that move are redrawn
+        anchor = parts[0]
+        anchor.add_updater(update)
+        with scene.drawing_only(parts):
+            scene.play(tracker.animate.set_value(K), run_time=run_time, rate_func=rate_func or linear)
+        anchor.remove_updater(update)
+        update(anchor)
+        return
     # Manim redraws every mobject from the first one that has an updater on; those
     # before it are drawn once, as the static background. So: put the moving ones on
     # top (the title, formulas and labels stay behind, drawn once), and hang the updater

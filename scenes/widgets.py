@@ -5,11 +5,13 @@ from __future__ import annotations
 
 from types import SimpleNamespace
 
+import cairo
 import numpy as np
 from manim import (
     DOWN,
     LEFT,
     RIGHT,
+    UL,
     UP,
     WHITE,
     Dot,
@@ -20,48 +22,109 @@ from manim import (
     Scene,
     Text,
     VGroup,
-    VMobject,
+    config,
 )
 
-from scenes.cloud import CloudPanel
+from scenes.cloud import CloudPanel, MaskImage, mask_stride
 from scenes.theme import ACCENT, CLOUD, HIGHLIGHTS, INK, MUTED, fit_right
 
-__all__ = ["Trails", "DigitCounter", "TimeBar", "snapshot_strip", "show_snapshots", "informative_steps",
+__all__ = ["TrailLayer", "Trails", "DigitCounter", "TimeBar", "snapshot_strip", "show_snapshots", "informative_steps",
            "cloud_layout"]
 
 
-class Trails(VGroup):
+class TrailLayer(MaskImage):
+    """One trail, drawn into an alpha mask as it grows: a frame strokes only the segments
+    added since the last one and the live end (a stroke of the whole long, jittery path
+    cost cairo about 1.5 ms a frame at 1080p). It is the same polyline manim would stroke
+    (miter joins, butt caps, the same width, ``opacity`` over the frame), drawn on the
+    frame's own pixel grid; the mask covers every vertex the path will reach."""
+
+    def __init__(self, path: np.ndarray, stride: int, color: str, width: float, opacity: float):
+        self.path, self.stride = path, stride
+        self.vertices = path[::stride]
+        ppx, ppy = config.pixel_width / config.frame_width, config.pixel_height / config.frame_height
+        line = width * 0.01  # manim's cairo_line_width_multiple: the width in scene units
+        reach = 5 * line * max(ppx, ppy) + 2  # a miter spike (cairo's limit: 10 half-widths), and AA
+        fx = config.pixel_width / 2 + path[:, 0] * ppx  # frame pixels (the camera looks at the origin)
+        fy = config.pixel_height / 2 - path[:, 1] * ppy
+        ox, oy = int(np.floor(fx.min() - reach)), int(np.floor(fy.min() - reach))
+        w, h = int(np.ceil(fx.max() + reach)) - ox, int(np.ceil(fy.max() + reach)) - oy
+        self._matrix = (ppx, 0, 0, -ppy, config.pixel_width / 2 - ox, config.pixel_height / 2 - oy)  # scene -> mask pixels
+        self._line = line
+        self._fixed = np.zeros((h, mask_stride(w)), np.uint8)  # what is drawn for good: the path to its last vertex
+        self._drawn = 1  # vertices whose segments are in _fixed
+        super().__init__(self._fixed.copy(), w, color, opacity)
+        self.stretch_to_fit_width(w / ppx).stretch_to_fit_height(h / ppy)
+        self.move_to([ox / ppx - config.frame_width / 2, config.frame_height / 2 - oy / ppy, 0], aligned_edge=UL)
+
+    def _stroke(self, mask: np.ndarray, points: np.ndarray) -> None:
+        """Stroke the polyline through ``points`` (scene units) into ``mask``, as the
+        union of what is there and the stroke (per pixel, the larger coverage): a segment
+        stroked again for its join leaves the mask as it was."""
+        sx, _, _, sy, tx, ty = self._matrix
+        x, y = points[:, 0] * sx + tx, points[:, 1] * sy + ty
+        reach = 5 * self._line * max(sx, -sy) + 2
+        x0, y0 = max(int(np.floor(x.min() - reach)), 0), max(int(np.floor(y.min() - reach)), 0)
+        x1, y1 = min(int(np.ceil(x.max() + reach)), self.width_px), min(int(np.ceil(y.max() + reach)), mask.shape[0])
+        if x1 <= x0 or y1 <= y0:
+            return
+        tmp = np.zeros((y1 - y0, mask_stride(x1 - x0)), np.uint8)
+        surface = cairo.ImageSurface.create_for_data(tmp, cairo.FORMAT_A8, x1 - x0, y1 - y0, tmp.shape[1])
+        ctx = cairo.Context(surface)
+        ctx.set_matrix(cairo.Matrix(sx, 0, 0, sy, tx - x0, ty - y0))
+        ctx.set_line_width(self._line)
+        ctx.set_line_join(cairo.LINE_JOIN_MITER)  # manim's, for a VMobject's AUTO joins and caps
+        ctx.set_line_cap(cairo.LINE_CAP_BUTT)
+        ctx.move_to(points[0, 0], points[0, 1])
+        for px, py in points[1:, :2]:
+            ctx.line_to(px, py)
+        ctx.stroke()
+        surface.flush()
+        region = mask[y0:y1, x0:x1]
+        np.maximum(region, tmp[:, : x1 - x0], out=region)
+
+    def show_until(self, k: int) -> None:
+        """The path through vertices 0, stride, 2 stride, ... up to state k, and to k."""
+        k = min(int(k), len(self.path) - 1)
+        n = k // self.stride + 1  # vertices reached
+        if n < self._drawn:  # back in time: start again
+            self._fixed[...] = 0
+            self._drawn = 1
+        if n > self._drawn:  # the new segments, from the vertex before the last drawn (for its join)
+            self._stroke(self._fixed, self.vertices[max(self._drawn - 2, 0) : n])
+            self._drawn = n
+        mask = self._fixed.copy()
+        if k % self.stride:  # the live end, and the join at the last vertex
+            self._stroke(mask, np.vstack([self.vertices[max(n - 2, 0) : n], self.path[k : k + 1]]))
+        self.set_mask(mask)
+
+
+class Trails(Group):
     """Polylines through the recorded states of a few highlighted points, up to a
-    given step. Long paths are drawn through every ``stride``-th recorded state (and
-    always the current one), so a frame never strokes more than ~``max_vertices``."""
+    given step, each with a dot at its head. Long paths are drawn through every
+    ``stride``-th recorded state (and always the current one), so a path never has more
+    than ~``max_vertices`` corners. Each line is a TrailLayer (drawn as it grows)."""
 
     def __init__(self, panel: CloudPanel, states: np.ndarray, idx, width: float = 2.5,
-                 max_vertices: int = 300):
+                 max_vertices: int = 300, opacity: float = 0.8):
         super().__init__()
         self.panel = panel
         self.paths = [panel.to_point(states[:, i]) for i in idx]  # each (K+1, 3)
         self.stride = max(1, int(np.ceil((len(states) - 1) / max_vertices)))
-        self.lines = VGroup()
+        self.lines = Group()
         self.heads = VGroup()
         for k, _ in enumerate(idx):
             color = HIGHLIGHTS[k % len(HIGHLIGHTS)]
-            line = VMobject(stroke_color=color, stroke_width=width, stroke_opacity=0.8)
-            line.set_points_as_corners(self.paths[k][:2])
-            self.lines.add(line)
+            self.lines.add(TrailLayer(self.paths[k], self.stride, color, width, opacity))
             self.heads.add(Dot(self.paths[k][0], radius=0.07, color=color).set_stroke(WHITE, 1.5))
         self.add(self.lines, self.heads)
+        self.show_until(0)
 
     def show_until(self, k: int) -> None:
         k = int(k)
         for line, head, path in zip(self.lines, self.heads, self.paths):
-            k_ = min(k, len(path) - 1)
-            vertices = path[: k_ + 1 : self.stride]
-            if k_ % self.stride:
-                vertices = np.vstack([vertices, path[k_]])
-            if len(vertices) < 2:  # k = 0: nothing travelled yet
-                vertices = np.vstack([path[0], path[0]])
-            line.set_points_as_corners(vertices)
-            head.move_to(path[k_])
+            line.show_until(k)
+            head.move_to(path[min(k, len(path) - 1)])
 
 
 class DigitCounter(VGroup):
@@ -114,6 +177,11 @@ class TimeBar(VGroup):
         self.tail = MathTex(f"/\\,{T}", color=MUTED, font_size=34)
         self.add(self.outline, self.fill, self.name, self.number, self.tail)
         self.set_t(0)
+
+    def moving_parts(self) -> list:
+        """What set_t changes (play_frames redraws only these): the fill, the number and,
+        as the number's width changes, the tail after it."""
+        return [self.fill, self.number, self.tail]
 
     def set_t(self, t: float) -> "TimeBar":
         t = int(round(min(max(t, 0), self.T)))

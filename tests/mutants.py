@@ -27,6 +27,10 @@ M = [
  ("21 beats cut a beat late", "scenes/beats.py", "            shutil.copyfile(Path(section_index).parent / entry[\"video\"], tmp)", "            shutil.copyfile(Path(section_index).parent / entries[min(k, len(entries) - 1)][\"video\"], tmp)", "tests/test_beats.py -k partition"),
  ("22 saturating GAN loss", "diffusion_core/toy/gan.py", "    return F.softplus(-fake_logits).mean()", "    return -F.softplus(fake_logits).mean()", "tests/test_gan.py -k 'losses or one_training'"),
  ("23 modes without a radius", "diffusion_core/toy/metrics.py", "    near = nearest <= radius * std", "    near = nearest >= 0", "tests/test_gan.py -k coverage"),
+ ("24 frozen movers let through", "scenes/settings.py", "            if not _same_look(look, _look(m)):", "            if False:", "tests/test_drawing.py -k refuses"),
+ ("25 trail strokes added up", "scenes/widgets.py", "        np.maximum(region, tmp[:, : x1 - x0], out=region)", "        np.add(region, tmp[:, : x1 - x0], out=region)", "tests/test_drawing.py -k trail"),
+ ("26 cloud box a pixel short", "scenes/cloud.py", "c1, r0, r1 = int(xi.min()) - r, int(xi.max()) + r + 1,", "c1, r0, r1 = int(xi.min()) - r, int(xi.max()) + r,", "tests/test_drawing.py -k rasterise"),
+ ("27 fade not painted", "scenes/cloud.py", "ctx.set_source_rgba(b, g, r, mob.paint_alpha())", "ctx.set_source_rgba(b, g, r, mob.mask_opacity)", "tests/test_drawing.py -k fade"),
  ("18 figure keeps title", "scenes/settings.py", "            self.remove(*self.titles)\n", "            pass\n", "tests/test_figures.py -k trimmed"),
 ]
 only = sys.argv[1:]

@@ -233,8 +233,8 @@ def test_reverse_prediction_overlay(scene):
     k = 4 * (traj.xs.shape[0] - 1) // 5  # t = 200: x0_hat has the data's shape, x_t not yet
     scene.replay(parts, traj, until=k)
     expected = parts.ghost._draw(traj.x0_preds[k].numpy())
-    assert np.array_equal(parts.ghost.pixel_array, expected)
-    assert np.array_equal(parts.panel.cloud.pixel_array, parts.panel.cloud._draw(traj.xs[k].numpy()))
+    assert np.array_equal(parts.ghost.mask(), expected)
+    assert np.array_equal(parts.panel.cloud.mask(), parts.panel.cloud._draw(traj.xs[k].numpy()))
     settle(scene)
 
 
