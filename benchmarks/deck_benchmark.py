@@ -8,6 +8,11 @@
    command again with nothing changed (goal: under 5 s).
 2. ``python cli.py render all`` with --jobs 1 and --jobs 2 at --render-quality (the
    trajectory and formula caches warm in both, from a first untimed run of the stills).
+
+With --profile, the deck from nothing is built in this process instead and each render is
+listed with its worker, when it started and ended, the CPU seconds its process used (x264's
+threads included) and, for the trajectories sampled on the way, how long each took: where
+the time of the two workers goes.
 """
 
 from __future__ import annotations
@@ -39,9 +44,12 @@ def main() -> int:
     ap.add_argument("--skip-deck", action="store_true")
     ap.add_argument("--render-quality", default="low")
     ap.add_argument("--steps", action="store_true", help="the deck with --steps (one slide per beat)")
+    ap.add_argument("--profile", action="store_true", help="the deck from nothing, each render's worker, times and CPU")
     args = ap.parse_args()
     work = Path(tempfile.mkdtemp(prefix="deck-bench-"))
     env = {**os.environ, "DIFFUSION_CACHE_DIR": str(work / "cache")}
+    if args.profile:
+        return profile(args, work)
     if not args.skip_deck:
         deck = ["deck", "--deck", str(args.deck), "--out", str(work / "lecture"), "--quality", args.quality,
                 "--jobs", "2", "--table", *(["--steps"] if args.steps else [])]
@@ -57,6 +65,44 @@ def main() -> int:
         two = timed(["render", "all", "-q", q, "--jobs", "2", "--out", str(work / "r2")], env)
         print(f"| render all -q {q} --jobs 1 | {one:.1f} s |")
         print(f"| render all -q {q} --jobs 2 | {two:.1f} s ({one / two:.2f}x faster) |")
+    return 0
+
+
+def profile(args, work: Path) -> int:
+    os.environ["DIFFUSION_CACHE_DIR"] = str(work / "cache")
+    sys.path.insert(0, str(REPO))
+    import lecture.build as build
+    from lecture.jobs import render_many
+
+    done = []
+
+    def recording(tasks, jobs, on_done=None):
+        def hook(task, path):
+            done.append(task)
+            if on_done:
+                on_done(task, path)
+        return render_many(tasks, jobs, on_done=hook)
+
+    build.render_many = recording
+    start = time.time()
+    build.build_deck(build.DeckOptions(args.deck, work / "lecture", args.quality, jobs=2, table=True,
+                                       steps=args.steps), log=lambda *a: None)
+    total = time.time() - start
+    workers = {w: i + 1 for i, w in enumerate(dict.fromkeys(t["profile"]["worker"] for t in done))}
+    print("| worker | render | starts (s) | ends (s) | wall (s) | CPU (s) |")
+    print("|---|---|---|---|---|---|")
+    for t in sorted(done, key=lambda t: (workers[t["profile"]["worker"]], t["profile"]["start"])):
+        p = t["profile"]
+        what = f"{t['key']} {t['fmt']}" + (" + poster" if t.get("poster") else "")
+        print(f"| {workers[p['worker']]} | {what} | {p['start'] - start:.1f} | {p['end'] - start:.1f} | "
+              f"{p['end'] - p['start']:.1f} | {p['cpu']:.1f} |")
+    import numpy as np
+
+    for f in sorted((work / "cache" / "trajectories").glob("*.npz")):
+        with np.load(f) as data:
+            meta = eval(str(data["meta"]), {})  # written by Trajectory.save: a dict literal
+        print(f"sampled {f.name}: {meta.get('wall_s', float('nan')):.1f} s")
+    print(f"whole build: {total:.1f} s; CPU of the renders: {sum(t['profile']['cpu'] for t in done):.1f} s")
     return 0
 
 

@@ -19,7 +19,7 @@ from lecture.jobs import render_many
 from scenes.registry import FORMATS, LANGS, SCENES, SceneSpec
 
 __all__ = ["scene_of", "name_hint", "asset_key", "code_closure", "record", "is_fresh", "read_state", "write_state",
-           "render_cached"]
+           "render_cached", "guess_seconds", "longest_first"]
 
 
 def scene_of(name: str, lang: str = LANGS[0]) -> tuple[SceneSpec, str, str] | None:
@@ -55,6 +55,7 @@ PACKAGES = ("diffusion_core", "scenes")  # the project's code a scene can import
 VERSIONED = ("manim", "torch", "av", "pillow", "numpy")  # what else draws or computes a frame
 
 
+@functools.lru_cache(maxsize=None)
 def _module_file(name: str, root: Path) -> Path | None:
     parts = name.split(".")
     if parts[0] not in PACKAGES:
@@ -67,11 +68,23 @@ def _module_file(name: str, root: Path) -> Path | None:
 
 
 @functools.lru_cache(maxsize=None)
-def _parsed_imports(path: Path, mtime_ns: int) -> list:
+def _imported_names(path: Path, mtime_ns: int, package: str) -> tuple[str, ...]:
+    """The module names a file's import statements may load (a name after ``from pkg
+    import`` may be a submodule), relative imports resolved against ``package``."""
     import ast
 
-    return [n for n in ast.walk(ast.parse(path.read_bytes(), filename=str(path)))
-            if isinstance(n, (ast.Import, ast.ImportFrom))]
+    names: list[str] = []
+    for node in ast.walk(ast.parse(path.read_bytes(), filename=str(path))):
+        if isinstance(node, ast.Import):
+            names += [a.name for a in node.names]
+        elif isinstance(node, ast.ImportFrom):
+            base = node.module or ""
+            if node.level:
+                up = package.split(".")[: len(package.split(".")) - (node.level - 1)]
+                base = ".".join(up + ([base] if base else []))
+            names.append(base)
+            names += [f"{base}.{a.name}" for a in node.names]  # from pkg import submodule
+    return tuple(dict.fromkeys(names))
 
 
 def _digest(path: Path) -> str:
@@ -89,30 +102,22 @@ def code_closure(module: str, root: Path = REPO) -> list[Path]:
     project module it imports (found in the code, by its import statements; a package
     brings its __init__). Editing scenes/score.py changes the score scene's closure only;
     scenes/strings.py or theme.py are in every scene's."""
-    import ast
-
     seen: dict[Path, None] = {}
+    asked: set[str] = set()
     todo = [module]
     while todo:
         name = todo.pop()
+        if name in asked:
+            continue
+        asked.add(name)
         path = _module_file(name, root)
         if path is None or path in seen:
             continue
         seen[path] = None
         package = name if path.name == "__init__.py" else name.rpartition(".")[0]
         parts = name.split(".")
-        for i in range(1, len(parts)):  # importing a.b.c runs a/__init__ and a/b/__init__ first
-            todo.append(".".join(parts[:i]))
-        for node in _parsed_imports(path, path.stat().st_mtime_ns):
-            if isinstance(node, ast.Import):
-                todo += [a.name for a in node.names]
-            elif isinstance(node, ast.ImportFrom):
-                base = node.module or ""
-                if node.level:
-                    up = package.split(".")[: len(package.split(".")) - (node.level - 1)]
-                    base = ".".join(up + ([base] if base else []))
-                todo.append(base)
-                todo += [f"{base}.{a.name}" for a in node.names]  # from pkg import submodule
+        todo += [".".join(parts[:i]) for i in range(1, len(parts))]  # a.b.c runs a/__init__ and a/b/__init__ first
+        todo += _imported_names(path, path.stat().st_mtime_ns, package)
     return sorted(seen)
 
 
@@ -186,12 +191,18 @@ def write_state(path: Path, state: dict) -> None:
         Path(tmp).write_text(json.dumps(state, indent=1))
 
 
-GUESS_S = {"mp4": 30.0, "gif": 30.0, "png": 5.0, "figure": 8.0}  # a render's seconds when none was recorded
+GUESS_S = {"png": 5.0, "figure": 8.0}  # a still's render when none was recorded (a video's: its scene's ``seconds``)
+
+
+def guess_seconds(key: str, fmt: str) -> float:
+    """A render's seconds when no earlier run recorded them: a video's from the registry
+    (measured, with its first sampling), a still's a few seconds."""
+    return GUESS_S.get(fmt) or float(SCENES[key].seconds)
 
 
 def longest_first(items: list, seconds) -> list:
     """Items in the order to start them: the longest render first (its seconds in the
-    previous run, from the state, or GUESS_S), so that the last ones are short."""
+    previous run, from the state, or ``guess_seconds``), so that the last ones are short."""
     return sorted(items, key=lambda item: -seconds(item))
 
 
@@ -226,7 +237,8 @@ def render_cached(tasks: list[dict], jobs: int, log=print) -> list[Path]:
     def seconds(item) -> float:
         task, name, _ = item
         rec = states[Path(task["out_dir"])].get(name)
-        return rec.get("seconds") or GUESS_S[task["fmt"]] if isinstance(rec, dict) else GUESS_S[task["fmt"]]
+        recorded = rec.get("seconds") if isinstance(rec, dict) else None
+        return recorded or guess_seconds(task["key"], task["fmt"])
 
     todo = longest_first(todo, seconds)
     try:

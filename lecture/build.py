@@ -26,8 +26,8 @@ from pathlib import Path
 
 from diffusion_core import REPO, atomic_write, cache_dir
 from lecture.assets import (
-    GUESS_S,
     asset_key,
+    guess_seconds,
     is_fresh,
     longest_first,
     name_hint,
@@ -38,7 +38,7 @@ from lecture.assets import (
 )
 from lecture.fence import STATE, FenceError, OutputFolder, check_out, file_digest
 from lecture.jobs import render_many
-from lecture.marp import build_html, build_pdf
+from lecture.marp import build_html, build_pdf, marp_version
 from lecture.present import present
 from lecture.source import DeckError, DeckSource, Ref, Tag, parse_deck, read_deck, sibling_url
 from scenes.beats import beat_files, read_beats
@@ -348,30 +348,40 @@ def _build(deck: DeckSource, source: DeckSource, folder: OutputFolder, opts: Dec
             todo.setdefault((a.key, a.fmt, a.lang), []).append((rel, key))
     if todo:
         staging = cache_dir() / "deck" / hashlib.sha256(str(folder.real).encode()).hexdigest()[:12]
+        # a video's poster comes from the video's own render (its last frame), not a render of its own
+        from_video = {(k, lang) for k, fmt, lang in todo if fmt == "png" and (k, "mp4", lang) in todo}
+        groups = [g for g in todo if not (g[1] == "png" and (g[0], g[2]) in from_video)]
+
         def seconds(group) -> float:  # the group's render time in the previous run
             recorded = [state[rel].get("seconds") for rel, _ in todo[group] if isinstance(state.get(rel), dict)]
-            return max([s for s in recorded if s] or [GUESS_S[group[1]]])
+            return max([s for s in recorded if s] or [guess_seconds(group[0], group[1])])
 
         tasks = [dict(key=k, fmt=fmt, quality=opts.quality, out_dir=str(staging / lang), settings={"lang": lang},
-                      resolution=opts.resolution, fps=opts.fps, **({"beats": True} if fmt == "mp4" else {}))
-                 for k, fmt, lang in longest_first(list(todo), seconds)]
+                      resolution=opts.resolution, fps=opts.fps, **({"beats": True} if fmt == "mp4" else {}),
+                      **({"poster": True} if (k, lang) in from_video and fmt == "mp4" else {}))
+                 for k, fmt, lang in longest_first(groups, seconds)]
         start = time.perf_counter()
 
         def done(task, produced):
-            for rel, key in todo[(task["key"], task["fmt"], task["settings"]["lang"])]:
-                dst = folder.target(rel)
-                dst.parent.mkdir(parents=True, exist_ok=True)
-                with atomic_write(dst) as tmp:
-                    shutil.copyfile(produced, tmp)
-                state[rel] = {**record(dst, key), "seconds": round(task.get("seconds", 0.0), 2)}
-                for src in _sidecars(Path(produced), assets[rel], opts.steps) or []:  # the beats' files
-                    extra = dst.with_name(dst.stem + src.name[len(Path(produced).stem):])  # the deck's name
-                    with atomic_write(extra) as tmp:
-                        shutil.copyfile(src, tmp)
-                    state[_rel(folder, extra)] = record(extra, key)
-                write_state(state_path, state)  # recorded before it is reported: a stop keeps it
-                report.rendered.append(rel)
-                log(f"  rendered   {rel} ({task['key']}, {time.perf_counter() - start:.0f} s)")
+            k, lang = task["key"], task["settings"]["lang"]
+            made = [((k, task["fmt"], lang), Path(produced), round(task.get("seconds", 0.0), 2))]
+            if task.get("poster"):
+                made.append(((k, "png", lang), Path(produced).with_name(SCENES[k].output_name("png", lang)), 0.0))
+            for group, path, secs in made:
+                for rel, key in todo[group]:
+                    dst = folder.target(rel)
+                    dst.parent.mkdir(parents=True, exist_ok=True)
+                    with atomic_write(dst) as tmp:
+                        shutil.copyfile(path, tmp)
+                    state[rel] = {**record(dst, key), "seconds": secs}
+                    for src in _sidecars(path, assets[rel], opts.steps) or []:  # the beats' files
+                        extra = dst.with_name(dst.stem + src.name[len(path.stem):])  # the deck's name
+                        with atomic_write(extra) as tmp:
+                            shutil.copyfile(src, tmp)
+                        state[_rel(folder, extra)] = record(extra, key)
+                    write_state(state_path, state)  # recorded before it is reported: a stop keeps it
+                    report.rendered.append(rel)
+                    log(f"  rendered   {rel} ({k}, {time.perf_counter() - start:.0f} s)")
 
         try:
             render_many(tasks, opts.jobs, on_done=done)
@@ -388,11 +398,21 @@ def _build(deck: DeckSource, source: DeckSource, folder: OutputFolder, opts: Dec
     videos = {rel: a.key for rel, a in assets.items() if a.fmt == "mp4"}
     text, stepped = present(parse_deck(text, opts.deck), folder.path, videos, opts.lang, opts.steps)
     report.notes += stepped
-    with atomic_write(folder.path / "slides.md") as tmp:
-        Path(tmp).write_text(text, encoding="utf-8")
+    slides = folder.path / "slides.md"
+    if not (slides.is_file() and slides.read_bytes() == text.encode("utf-8")):  # the same deck is left as it is
+        with atomic_write(slides) as tmp:
+            Path(tmp).write_text(text, encoding="utf-8")
     for ref in report.missing:
         log(f"  missing    {ref}")
-    report.html, report.html_note = build_html(folder.path / "slides.md")
+    html_key = hashlib.sha256(text.encode("utf-8") + marp_version().encode()).hexdigest()[:16]
+    html = slides.with_suffix(".html")
+    if is_fresh(html, state.get("slides.html"), html_key):  # Marp CLI would write the same HTML
+        report.html = html
+    else:
+        report.html, report.html_note = build_html(slides)
+        if report.html is not None:
+            state["slides.html"] = record(report.html, html_key)
+            write_state(state_path, state)
     if opts.pdf:
         report.pdf, report.pdf_note = build_pdf(folder.path / "slides.md")
     return report

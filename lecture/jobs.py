@@ -39,7 +39,8 @@ def _stop(signum, frame):
 
 
 def _worker(conn, tmp: str, threads: int) -> None:
-    """A worker's loop: a task in, ("ok", path, seconds) or ("error", message, 0) out.
+    """A worker's loop: a task in, ("ok", path, seconds, profile) or ("error", message, 0,
+    profile) out (profile: the worker, when it started and ended, the CPU seconds it used).
     It uses ``threads`` cores (torch and the x264 encoder): jobs x threads = the cores."""
     os.environ["TMPDIR"] = tmp
     os.environ["DIFFUSION_ENCODER_THREADS"] = str(threads)
@@ -56,18 +57,21 @@ def _worker(conn, tmp: str, threads: int) -> None:
             return
         if task is None:
             return
-        start = time.perf_counter()
+        start, cpu, began = time.perf_counter(), time.process_time(), time.time()
         try:
-            conn.send(("ok", _render(task), time.perf_counter() - start))
+            reply = ("ok", _render(task), time.perf_counter() - start)
         except Exception as exc:  # noqa: BLE001  (the message goes to the user)
-            conn.send(("error", f"{exc}" or exc.__class__.__name__, 0.0))
+            reply = ("error", f"{exc}" or exc.__class__.__name__, 0.0)
+        conn.send((*reply, {"worker": os.getpid(), "start": began, "end": time.time(),
+                            "cpu": time.process_time() - cpu}))
 
 
 def render_many(tasks: list[dict], jobs: int, on_done=None) -> list[str]:
     """Render ``tasks`` in up to ``jobs`` worker processes; the paths, in task order.
 
     ``on_done(task, path)`` is called in the parent as each one finishes, with the
-    seconds it took in ``task["seconds"]``. Tasks start in the order given (put the
+    seconds it took in ``task["seconds"]`` (and in ``task["profile"]`` its worker, start,
+    end and CPU seconds). Tasks start in the order given (put the
     longest first: the last ones to start set the pace). The first failure stops the
     rest and raises JobError with its message.
     """
@@ -102,11 +106,11 @@ def render_many(tasks: list[dict], jobs: int, on_done=None) -> list[str]:
             for w in busy:
                 if w["conn"] in ready or w["conn"].poll():
                     try:
-                        status, value, seconds = w["conn"].recv()
+                        status, value, seconds, profile = w["conn"].recv()
                     except (EOFError, OSError):
-                        status, value, seconds = "died", None, 0.0
+                        status, value, seconds, profile = "died", None, 0.0, {}
                 elif w["proc"].sentinel in ready:
-                    status, value, seconds = "died", None, 0.0
+                    status, value, seconds, profile = "died", None, 0.0, {}
                 else:
                     continue
                 index, task = w["task"]
@@ -117,7 +121,7 @@ def render_many(tasks: list[dict], jobs: int, on_done=None) -> list[str]:
                 if status == "error":
                     raise JobError(value)
                 results[index] = value
-                task["seconds"] = seconds
+                task["seconds"], task["profile"] = seconds, profile
                 if on_done:
                     on_done(task, value)
                 _give(w, queue)

@@ -12,9 +12,20 @@ from pathlib import Path
 from diffusion_core import REPO
 from lecture.source import parse_deck
 
-__all__ = ["MARP", "build_html", "build_pdf", "find_browser", "print_copy", "browser_env"]
+__all__ = ["MARP", "marp_version", "build_html", "build_pdf", "find_browser", "print_copy", "browser_env"]
 
 MARP = REPO / "node_modules" / ".bin" / "marp"
+
+
+def marp_version() -> str:
+    """The installed Marp CLI's version ('' when it is not installed): what the HTML depends
+    on besides the deck's text."""
+    import json
+
+    try:
+        return json.loads((REPO / "node_modules" / "@marp-team" / "marp-cli" / "package.json").read_text())["version"]
+    except (OSError, ValueError, KeyError):
+        return ""
 
 
 def build_html(slides: Path) -> tuple[Path | None, str]:

@@ -33,6 +33,7 @@ class SceneSpec:
     about: str
     topics: tuple[str, ...] = ()  # words (es, en) of a slide this scene shows: fills a placeholder there
     models: tuple[str, ...] = ()  # the folders of models/ it reads ("toy", "mnist"): part of its assets' key
+    seconds: float = 20.0  # its video's render at 1080p60 on 2 cores from an empty cache (the order of a first run)
 
     def load(self) -> type:
         return getattr(importlib.import_module(self.module), self.cls)
@@ -61,41 +62,41 @@ SCENES: dict[str, SceneSpec] = {
     s.key: s
     for s in (
         SceneSpec("forward", "scenes.forward", "ForwardProcess", "DiffusionProcess", "forward_process",
-                  "forward process q(x_t|x_{t-1}) on a 2D cloud"),
+                  "forward process q(x_t|x_{t-1}) on a 2D cloud", seconds=20),
         SceneSpec("reparam", "scenes.reparam", "ReparametrizationShortcut", "Reparametrization",
-                  "ddpm_paper_nice_property", "t small steps against one closed-form jump"),
+                  "ddpm_paper_nice_property", "t small steps against one closed-form jump", seconds=28),
         SceneSpec("reverse", "scenes.reverse", "ReverseTrajectories", "ReverseProcess", "reverse_process",
-                  "a trained model's reverse process (DDPM)", models=("toy",)),
+                  "a trained model's reverse process (DDPM)", models=("toy",), seconds=26),
         SceneSpec("reverse-ddim", "scenes.reverse_ddim", "ReverseTrajectoriesDDIM", "ReverseProcessDDIM",
-                  "reverse_process_ddim", "the reverse process with DDIM, 50 steps", models=("toy",)),
+                  "reverse_process_ddim", "the reverse process with DDIM, 50 steps", models=("toy",), seconds=16),
         SceneSpec("schedule", "scenes.schedule", "NoiseSchedules", "NoiseSchedules", "noise_schedules",
                   "beta_t, alpha_bar_t, signal and noise: linear against cosine",
-                  topics=("schedule", "schedules", "scheduler", "planificador", "planificadores")),
+                  topics=("schedule", "schedules", "scheduler", "planificador", "planificadores"), seconds=10),
         SceneSpec("training", "scenes.training", "TrainingProcess", "training", "training_process",
                   "a toy model learning: samples of a real run's snapshots, the loss, the distance to the data",
-                  topics=("training", "entrenamiento", "entrenar"), models=("toy",)),
+                  topics=("training", "entrenamiento", "entrenar"), models=("toy",), seconds=14),
         SceneSpec("score", "scenes.score", "ScoreField", "ScoreField", "score_field",
-                  "the trained model's score field as t runs down, DDIM samples riding it", topics=("score",), models=("toy",)),
+                  "the trained model's score field as t runs down, DDIM samples riding it", topics=("score",), models=("toy",), seconds=14),
         SceneSpec("samplers", "scenes.samplers", "SamplerComparison", "DDPMvsDDIM", "ddpm_vs_ddim",
                   "DDPM (1000 steps) against DDIM (50) from the same noise, on one clock",
-                  topics=("ddim", "sampler", "samplers", "muestreador", "muestreadores"), models=("toy",)),
+                  topics=("ddim", "sampler", "samplers", "muestreador", "muestreadores"), models=("toy",), seconds=22),
         SceneSpec("samplers-digits", "scenes.samplers_digits", "SamplerComparisonDigits", "DDPMvsDDIM_digits",
-                  "ddpm_vs_ddim_digits", "DDPM against DDIM-50 on 16 digits of the shipped MNIST UNet", models=("mnist",)),
+                  "ddpm_vs_ddim_digits", "DDPM against DDIM-50 on 16 digits of the shipped MNIST UNet", models=("mnist",), seconds=55),
         SceneSpec("digits-forward", "scenes.digits", "DigitsForward", "DigitsForward", "forward_process_digits",
-                  "real MNIST digits noised step by step, beside the closed-form jump", models=("mnist",)),
+                  "real MNIST digits noised step by step, beside the closed-form jump", models=("mnist",), seconds=15),
         SceneSpec("digits-reverse", "scenes.digits_reverse", "DigitsReverse", "DigitsGeneration",
                   "generated_digits", "digits emerging from noise under the trained UNet, with x0-hat",
                   topics=("generation", "generated", "generación", "generadas", "generados", "generar", "samples",
-                          "muestras"), models=("mnist",)),
+                          "muestras"), models=("mnist",), seconds=52),
         SceneSpec("graphical-model", "scenes.graphical_model", "GraphicalModel", "GraphicalModel", "graphical_model",
                   "the DDPM as a graphical model (Ho et al. 2020, Fig. 2), one real digit at x_0, x_{t-1}, x_t, x_T",
-                  topics=("graphical model", "modelo gráfico"), models=("mnist",)),
+                  topics=("graphical model", "modelo gráfico"), models=("mnist",), seconds=8),
         SceneSpec("gan", "scenes.gan", "GanVsDiffusion", "GanVsDiffusion", "gan_vs_diffusion",
                   "a GAN's training run beside the DDPM on 8 Gaussians: modes covered, evaluations, time",
-                  topics=("gan", "gans", "adversarial", "adversariales"), models=("toy",)),
+                  topics=("gan", "gans", "adversarial", "adversariales"), models=("toy",), seconds=20),
         SceneSpec("digits-forward-strip", "scenes.digit_strips", "DigitStripForward", "DigitStripForward",
-                  "digits_forward_strip", "a strip of real digits turned into noise by the forward chain", models=("mnist",)),
+                  "digits_forward_strip", "a strip of real digits turned into noise by the forward chain", models=("mnist",), seconds=9),
         SceneSpec("digits-reverse-strip", "scenes.digit_strips_reverse", "DigitStripReverse", "DigitStripReverse",
-                  "digits_reverse_strip", "a strip of digits the shipped UNet generates from noise (its DDPM run)", models=("mnist",)),
+                  "digits_reverse_strip", "a strip of digits the shipped UNet generates from noise (its DDPM run)", models=("mnist",), seconds=45),
     )
 }

@@ -49,6 +49,7 @@ def render_scene(
     fps: int | None = None,
     progress: bool = True,
     beats: bool = False,
+    poster: bool = False,
 ) -> Path:
     """Render one scene and move the result to ``out_dir`` under the deck's name.
 
@@ -64,6 +65,9 @@ def render_scene(
             frames are the video's frames), each beat's last frame (``VIDEO.beatK.png``),
             captions (``VIDEO.vtt``, one cue per beat) and ``VIDEO.beats.json`` (the beats'
             sentences, the scene's notes, their frames and times).
+        poster: a video also gets its still (``--format png``'s file: the last frame,
+            drawn once more whole after the render, as a still render draws it) beside
+            it, without a render of its own.
     Returns:
         The path of the finished file.
     Raises:
@@ -117,6 +121,7 @@ def render_scene(
                 produced = Path(writer.gif_file_path)
             sections = writer.output_plan.section_index if options["save_sections"] else None
             frame_rate = config_frame_rate()
+            last = _last_frame(scene) if poster and not still else None
         if not produced.is_file() or produced.stat().st_size == 0:
             raise RenderError(f"manim finished but wrote no {fmt} file for {spec.cls}")
         if scene.beats_reached != list(scene_cls.BEATS):
@@ -130,10 +135,24 @@ def render_scene(
                 trim_figure(produced, tmp)
             else:
                 shutil.copyfile(produced, tmp)
+        if last is not None:
+            from PIL import Image
+
+            with atomic_write(out_dir / spec.output_name("png", scene_cls.lang)) as tmp, open(tmp, "wb") as fh:
+                Image.fromarray(last).save(fh, format="PNG")
         _publish_tex(media / "tex")
     finally:
         shutil.rmtree(media, ignore_errors=True)
     return target
+
+
+def _last_frame(scene):
+    """The scene's last frame drawn whole (not over the last play's still background), as
+    manim draws a still render's: what ``--format png`` writes."""
+    renderer = scene.renderer
+    renderer.static_image = None
+    renderer.update_frame(scene)
+    return renderer.get_frame()
 
 
 def _encoder_threads() -> dict:

@@ -83,12 +83,13 @@ class ReparametrizationShortcut(ToyModelScene):
             jump = schedule.q_sample(x0, t, eps).numpy()
             second = schedule.q_sample(x0, t, torch.randn(x0.shape, generator=gen, dtype=x0.dtype)).numpy()
             right.cloud.set_xy(jump)
-            new = self.readout(t, chain[t], jump, second).next_to(bar, DOWN, buff=0.5).align_to(bar, LEFT)
+            d = sliced_wasserstein(torch.from_numpy(chain[t]), torch.from_numpy(jump))
+            floor = sliced_wasserstein(torch.from_numpy(second), torch.from_numpy(jump))
+            new = self.readout(d, floor).next_to(bar, DOWN, buff=0.5).align_to(bar, LEFT)
             self.play(FadeIn(right.cloud), *([FadeOut(readout)] if readout else []), FadeIn(new),
                       run_time=0.4)
             readout = new
-            self.note(self.t("note_reparam_stage").format(t=t, d=sliced_wasserstein(torch.from_numpy(chain[t]),
-                      torch.from_numpy(jump)), floor=sliced_wasserstein(torch.from_numpy(second), torch.from_numpy(jump))))
+            self.note(self.t("note_reparam_stage").format(t=t, d=d, floor=floor))
             self.wait(self.seconds_per_stage * 0.4)
             t_prev = t
         agree = Text(self.t("agree"), font_size=26, color=ACCENT).next_to(readout, DOWN, buff=0.4).align_to(bar, LEFT)
@@ -102,10 +103,8 @@ class ReparametrizationShortcut(ToyModelScene):
         self.explain(formula)
         self.wait(1.2)
 
-    def readout(self, t: int, chain_t: np.ndarray, jump: np.ndarray, second: np.ndarray) -> VGroup:
-        """Distance between the two clouds next to the distance between two jumps."""
-        d = sliced_wasserstein(torch.from_numpy(chain_t), torch.from_numpy(jump))
-        floor = sliced_wasserstein(torch.from_numpy(second), torch.from_numpy(jump))
+    def readout(self, d: float, floor: float) -> VGroup:
+        """Distance between the two clouds (``d``) next to the distance between two jumps."""
         group = VGroup(
             Text(f"{self.t('swd')}: {d:.3f}", font_size=22),
             Text(f"{self.t('floor')}: {floor:.3f}", font_size=22, color=MUTED),

@@ -75,6 +75,9 @@ def fake_render_many(made=None):
             path.write_bytes(f"{task['key']} {task['fmt']} {task['settings']['lang']}".encode())
             if made is not None:
                 made.append((task["key"], task["fmt"], task["settings"]["lang"]))
+            if task.get("poster"):  # the video's last frame, beside it
+                poster = path.with_name(SCENES[task["key"]].output_name("png", task["settings"]["lang"]))
+                poster.write_bytes(f"{task['key']} png {task['settings']['lang']} (poster)".encode())
             out.append(str(path))
             if on_done:
                 on_done(task, str(path))
@@ -166,10 +169,34 @@ def test_small_deck_builds_and_a_second_run_renders_nothing(small_deck, tmp_path
     out_lines = text.splitlines()
     assert all(ln in out_lines for ln in kept)
     assert report.html is not None if MARP.exists() else "./run.sh deck" in report.html_note
-    # nothing changed: nothing renders, and quickly
+    # nothing changed: nothing renders, the deck and its HTML are left as they are, and quickly
+    written = {f: (out / f).stat().st_mtime_ns for f in ("slides.md", "slides.html") if (out / f).exists()}
     start = time.perf_counter()
     again = build_deck(opts, log=lambda m: None)
     assert again.rendered == [] and len(again.up_to_date) == 5 and time.perf_counter() - start < 5
+    assert written == {f: (out / f).stat().st_mtime_ns for f in written}
+    if MARP.exists():  # an HTML edited by hand is made again
+        (out / "slides.html").write_text("edited")
+        assert build_deck(opts, log=lambda m: None).html == out / "slides.html"
+        assert (out / "slides.html").read_text() != "edited"
+
+
+def test_a_videos_poster_comes_from_the_videos_render(small_deck, tmp_path, fake_renders):
+    """The still a <video> shows before it plays is the video's own last frame: written by
+    the video's render, not by a render of its own."""
+    report = build_deck(DeckOptions(small_deck, tmp_path / "o", **TINY), log=lambda m: None)
+    assert "assets/training_process.png" in report.rendered and ("training", "mp4", "es") in fake_renders
+    assert not [m for m in fake_renders if m[1] == "png"]
+    assert (tmp_path / "o" / "assets" / "training_process.png").read_text().endswith("(poster)")
+
+
+def test_a_first_build_starts_the_longest_render_first():
+    from lecture.assets import guess_seconds, longest_first
+
+    groups = [("forward", "figure", "es"), ("forward", "mp4", "es"), ("digits-reverse", "mp4", "es"),
+              ("training", "mp4", "es")]
+    order = longest_first(groups, lambda g: guess_seconds(g[0], g[1]))
+    assert order[0] == ("digits-reverse", "mp4", "es") and order[-1] == ("forward", "figure", "es")
 
 
 def test_deck_command_errors(small_deck, tmp_path):

@@ -180,3 +180,19 @@ def test_mask_images_are_pixel_images_for_manim():
         px = cloud.pixel_array
         assert px.shape == (cloud.size_px, cloud.size_px, 4) and (px[..., 0] == 255).all()
         assert np.array_equal(px[..., 3], cloud.mask()[:, : cloud.size_px])
+
+
+@pytest.mark.slow
+def test_a_videos_poster_is_the_still_a_png_render_makes(tmp_path):
+    """render --beats for the deck writes the poster from the video's own render: the same
+    picture a render of the still alone makes (the forward scene shows no measured time)."""
+    from PIL import Image
+
+    from scenes.render import render_scene
+
+    video = render_scene("forward", quality="low", out_dir=tmp_path / "v", resolution=(256, 144), fps=5,
+                         progress=False, poster=True)
+    still = render_scene("forward", fmt="png", quality="low", out_dir=tmp_path / "s", resolution=(256, 144), fps=5,
+                         progress=False)
+    poster = video.with_name(still.name)
+    assert poster.is_file() and np.array_equal(np.asarray(Image.open(poster)), np.asarray(Image.open(still)))
