@@ -153,22 +153,29 @@ def _train_mnist(ctx, given, out, device, quiet, force, **o):
               help="A checkpoint file [default: the cached model for the data/training options].")
 @click.option("--sampler", type=click.Choice(SAMPLERS), default="ddpm", show_default=True)
 @click.option("--sample-steps", type=click.IntRange(min=1), default=50, show_default=True,
-              help="DDIM: number of timesteps (DDPM always uses all T).")
+              help="DDIM: number of timesteps; flow: Euler steps (DDPM always uses all T).")
 @click.option("--eta", type=Finite(min=0), default=0.0, show_default=True, help="DDIM's eta.")
 @click.option("--variance", type=click.Choice(DDPM_VARIANCES), default="beta", show_default=True,
               help="DDPM: sigma_t^2 = beta_t or the posterior variance.")
+@click.option("--label", type=click.IntRange(min=0), default=None,
+              help="The class to sample, for a model trained with --classes.")
+@click.option("--guidance", type=Finite(min=0), default=None,
+              help="Classifier-free guidance scale w, with --label: 0 unconditional, 1 conditional [default: 1].")
 @click.option("-n", "--n", "n", type=click.IntRange(min=1), default=2000, show_default=True)
 @click.option("--sample-seed", type=int, default=0, show_default=True)
 @click.option("--out", type=click.Path(dir_okay=False), callback=_writable_file, default="trajectory.npz",
               show_default=True)
-def sample(checkpoint, sampler, sample_steps, eta, variance, n, sample_seed, out, **opts):
+def sample(checkpoint, sampler, sample_steps, eta, variance, label, guidance, n, sample_seed, out, **opts):
     """Sample with a trained model and write the whole trajectory (.npz)."""
     import torch
 
     from diffusion_core import distance_report, load_checkpoint, load_or_train, sample, sample_data
 
+    if guidance is not None and label is None:
+        raise click.BadParameter("guidance steers toward a class: add --label", param_hint="--guidance")
     try:
-        config = SamplerConfig(sampler, steps=sample_steps, eta=eta, variance=variance)
+        config = SamplerConfig(sampler, steps=sample_steps, eta=eta, variance=variance, label=label,
+                               guidance=1.0 if guidance is None else guidance)
     except ValueError as exc:
         raise click.BadParameter(f"{exc}: add --sampler ddim, or leave --eta out", param_hint="--eta") from exc
     try:
@@ -177,13 +184,20 @@ def sample(checkpoint, sampler, sample_steps, eta, variance, n, sample_seed, out
         raise _fail(exc) from exc
     if sampler == "ddim" and sample_steps > result.schedule.T:
         raise click.BadParameter(f"must be at most T = {result.schedule.T}", param_hint="--sample-steps")
-    traj = sample(result.model, result.schedule, (n, 2), config, generator=torch.Generator().manual_seed(sample_seed))
+    try:
+        traj = sample(result.model, result.schedule, (n, 2), config, generator=torch.Generator().manual_seed(sample_seed))
+    except ValueError as exc:  # a flow model asked for DDPM, a class the model does not know
+        raise click.ClickException(f"{checkpoint or checkpoint_path(result.config)}: {exc}") from exc
     traj.meta.update(dataset=result.config.data.key, seed=sample_seed)
     traj.save(out)
     data = result.config.data
-    report = distance_report(traj.samples, sample_data(data, n, seed=1), sample_data(data, n, seed=2))
     click.echo(f"{sampler}: {len(traj.timesteps) - 1} steps, {n} samples -> {out}")
-    click.echo(str(report))
+    if label is None:
+        click.echo(str(distance_report(traj.samples, sample_data(data, n, seed=1), sample_data(data, n, seed=2))))
+    else:  # samples of one class: where they land, not their distance to all the data
+        from diffusion_core import class_report, sample_labelled
+
+        click.echo(f"class {label}, w = {config.guidance:g}: " + str(class_report(traj.samples, *sample_labelled(data, 20_000, seed=7), label)))
 
 
 # -------------------------------------------------------------------------- mnist

@@ -84,7 +84,7 @@ def mnist_evaluate(data_dir, checkpoint, classifier, device, batch, amp, sampler
                                           device=device, amp=amp)
         except ValueError as exc:
             raise click.BadParameter(str(exc), param_hint="--sample-steps") from exc
-        what = f"{config.label(result.schedule.T)}, n = {n}, sampling {secs:.0f} s on {device}"
+        what = f"{config.describe(result.schedule.T)}, n = {n}, sampling {secs:.0f} s on {device}"
     report = evaluate_images(samples, test, clf)
     click.echo(f"{what}: FID {report.fid:.2f}, confident (>= 0.9) {100 * report.confident_share:.1f}%; "
                f"classifier test accuracy {100 * acc:.2f}%")

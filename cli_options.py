@@ -10,7 +10,9 @@ from pathlib import Path
 import click
 
 from diffusion_core import (
+    CLASSES,
     DEFAULT_TEXT,
+    OBJECTIVES,
     SCHEDULE_KINDS,
     CheckpointError,
     DataConfig,
@@ -132,6 +134,13 @@ _toy_options = _options(
     click.option("--lr", type=Finite(min=0, min_open=True), default=None, help=f"Learning rate [default: {TrainConfig.lr}]."),
     click.option("--batch-size", type=click.IntRange(min=1), default=TrainConfig.batch_size, show_default=True),
     click.option("--hidden", type=click.IntRange(min=1), default=None, help=f"MLP width [default: {MLPConfig.hidden}]."),
+    click.option("--objective", type=click.Choice(OBJECTIVES), default="eps", show_default=True,
+                 help="What the network learns: eps (a DDPM's noise) or velocity (flow matching)."),
+    click.option("--classes", is_flag=True,
+                 help="A conditional model of the data set's classes (moons, 8gaussians, 25gaussians, circles), "
+                      "for classifier-free guidance."),
+    click.option("--cond-drop", type=Finite(min=0, max=1), default=None,
+                 help=f"With --classes: how often a class is dropped to 'no class' [default: {TrainConfig.cond_drop}]."),
 )
 
 
@@ -152,19 +161,29 @@ _evaluation_options = _options(
 
 
 
-def _toy_config(dataset, text, schedule, T, steps, seed, lr, batch_size, hidden, **_) -> TrainConfig:
+def _toy_config(dataset, text, schedule, T, steps, seed, lr, batch_size, hidden, objective="eps", classes=False,
+                cond_drop=None, **_) -> TrainConfig:
     defaults = TrainConfig()
     try:
         data = DataConfig(dataset, text)
     except ValueError as exc:  # an empty text, a glyph the font lacks, a text too long
         raise click.BadParameter(str(exc), param_hint="--text") from exc
-    return TrainConfig(data=data, schedule=ScheduleConfig(schedule, T),
-                       model=MLPConfig(hidden=hidden) if hidden is not None else defaults.model, steps=steps,
-                       seed=seed, lr=lr if lr is not None else defaults.lr, batch_size=batch_size)
+    if classes and dataset not in CLASSES:
+        raise click.BadParameter(f"{dataset} has no classes; the data sets that do: "
+                                 + ", ".join(f"{k} ({v})" for k, v in CLASSES.items()), param_hint="--classes")
+    if cond_drop is not None and not classes:
+        raise click.BadParameter("is for a model with classes: add --classes", param_hint="--cond-drop")
+    if cond_drop is not None and cond_drop >= 1:
+        raise click.BadParameter("must be below 1 (a class never seen would teach nothing)", param_hint="--cond-drop")
+    model = MLPConfig(hidden=hidden if hidden is not None else defaults.model.hidden,
+                      n_classes=CLASSES[dataset] if classes else 0)
+    return TrainConfig(data=data, schedule=ScheduleConfig(schedule, T), model=model, steps=steps,
+                       seed=seed, lr=lr if lr is not None else defaults.lr, batch_size=batch_size, objective=objective,
+                       cond_drop=cond_drop if cond_drop is not None else defaults.cond_drop)
 
 
 # Options that belong to one form of `train` only (the other refuses them).
-TOY_ONLY = ("dataset", "text", "hidden")
+TOY_ONLY = ("dataset", "text", "hidden", "objective", "classes", "cond_drop")
 MNIST_ONLY = ("probe_every", "probe_n", "probe_eta", "unet_base", "compile_mode", "snapshots", "snapshots_out",
               "data_dir")
 

@@ -49,7 +49,7 @@ def rows(name: str, configs, runs, T: int, extra) -> list[str]:
     out = []
     for config, r, med in zip(configs, runs, medians):
         secs = [s for s, _ in r]
-        out.append(f"| {name} | {config.label(T)} | {config.n_steps(T)} | {med:.3f} | {min(secs):.3f} - {max(secs):.3f} "
+        out.append(f"| {name} | {config.describe(T)} | {config.n_steps(T)} | {med:.3f} | {min(secs):.3f} - {max(secs):.3f} "
                    f"| {extra(r[-1][1])} |")
     out.append(f"| {name} | DDPM / DDIM | {configs[0].n_steps(T) / configs[1].n_steps(T):.0f}x | "
                f"{medians[0] / medians[1]:.1f}x | | |")

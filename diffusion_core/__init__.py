@@ -8,6 +8,7 @@ CLI use only the names in ``__all__``.
 
 from .checkpoint import CheckpointError
 from .fast_fit import FastOptions
+from .flow import OBJECTIVES, LinearFlow
 from .io import atomic_write
 from .mnist import (
     CONFIDENT,
@@ -62,6 +63,9 @@ from .sampling import (
 )
 from .schedule import SCHEDULE_KINDS, NoiseSchedule, ScheduleConfig
 from .toy import (
+    CLASSES,
+    CURVE_SAMPLERS,
+    CURVE_STEPS,
     DATASETS,
     DEFAULT_TEXT,
     GAN_STEPS,
@@ -69,6 +73,7 @@ from .toy import (
     MODE_SHARE,
     MODES,
     TRAINING_STEPS,
+    ClassReport,
     DataConfig,
     DistanceReport,
     GanConfig,
@@ -80,9 +85,11 @@ from .toy import (
     TrainingRun,
     TrainResult,
     checkpoint_path,
+    class_report,
     config_key,
     d_loss,
     dataset_names,
+    distance_by_steps,
     distance_report,
     evaluate_toy,
     g_loss,
@@ -94,6 +101,7 @@ from .toy import (
     mode_coverage,
     record_training_run,
     sample_data,
+    sample_labelled,
     save_checkpoint,
     sliced_wasserstein,
     train_gan,
@@ -109,10 +117,11 @@ __all__ = [
     "CheckpointError", "REPO", "PathError", "ensure_writable", "FastOptions", "atomic_write", "SinusoidalEmbedding", "cache_dir", "models_dir",
     "renders_dir", "DDPM_VARIANCES", "SAMPLERS", "SamplerConfig", "Trajectory", "ddim_sample", "ddim_timesteps",
     "ddpm_sample", "sample", "step_seconds", "cpu_seconds", "SCHEDULE_KINDS", "NoiseSchedule", "ScheduleConfig", "TrainingDiverged",
-    "cached_trajectory", "trajectory_path",
+    "cached_trajectory", "trajectory_path", "LinearFlow", "OBJECTIVES",
     # toy
     "GAN_STEPS", "GanConfig", "GanRun", "MODES", "MODE_RADIUS", "MODE_SHARE", "ModeCoverage", "d_loss", "g_loss",
-    "gan_path", "gan_run", "mode_centres", "mode_coverage", "train_gan",
+    "gan_path", "gan_run", "mode_centres", "mode_coverage", "train_gan", "CLASSES", "sample_labelled", "ClassReport", "class_report",
+    "CURVE_STEPS", "CURVE_SAMPLERS", "distance_by_steps",
     "DATASETS", "DEFAULT_TEXT", "DataConfig", "DistanceReport", "MLPConfig", "MLPDenoiser", "TrainConfig",
     "TrainResult", "checkpoint_path", "config_key", "dataset_names", "distance_report", "evaluate_toy",
     "load_checkpoint", "load_or_train", "sample_data", "save_checkpoint", "sliced_wasserstein", "train_toy",

@@ -1,8 +1,10 @@
 """The training loop shared by every model: Ho et al. 2020, algorithm 1, with the
 simple loss (eq. 14), AdamW with warm-up and cosine decay, an EMA of the weights and a
-NaN guard.
+NaN guard; the same loop trains a flow's velocity (flow.py) and, with classes, a
+conditional model for classifier-free guidance (Ho & Salimans 2022, algorithm 1).
 
     L_simple = E_{t, x_0, eps} || eps - eps_theta(sqrt(abar_t) x_0 + sqrt(1 - abar_t) eps, t) ||^2
+    L_flow   = E_{t, x_0, eps} || (eps - x_0) - v_theta((1 - t) x_0 + t eps, t) ||^2,  t ~ U(0, 1)
 """
 
 from __future__ import annotations
@@ -13,6 +15,7 @@ import time
 
 import torch
 
+from .flow import OBJECTIVES, LinearFlow
 from .schedule import NoiseSchedule
 
 __all__ = ["fit", "EMA", "TrainingDiverged", "lr_factor", "check_converged"]
@@ -85,13 +88,22 @@ def fit(
     on_checkpoint=None,
     every: int = 0,
     at_steps=(),
+    objective: str = "eps",
+    cond_drop: float = 0.0,
+    null_class: int | None = None,
 ) -> tuple[torch.nn.Module, list[float], float]:
-    """The training loop of Ho et al. 2020, algorithm 1, with the simple loss (eq. 14).
+    """The training loop of Ho et al. 2020, algorithm 1, with the simple loss (eq. 14),
+    or, with ``objective="velocity"``, flow matching's loss (flow.py).
 
     Args:
-        model: eps_theta, on ``device``.
-        draw_batch: draw_batch(step) -> a batch of x_0 on ``device``.
-        generator: draws t and eps, so a seed fixes the run.
+        model: eps_theta (or v_theta), on ``device``.
+        draw_batch: draw_batch(step) -> a batch of x_0 on ``device``, or (x_0, classes)
+            for a conditional model.
+        generator: draws t and eps (and which classes are dropped), so a seed fixes the run.
+        objective: "eps" (t in 1..T, the noise as target) or "velocity" (t ~ U(0, 1),
+            eps - x_0 as target; the network is fed t * T).
+        cond_drop: with classes, the probability that a batch element's class is replaced
+            by ``null_class`` ("no class"): Ho & Salimans 2022, algorithm 1, p_uncond.
         warmup: steps of linear learning-rate warm-up before the cosine decay.
         on_checkpoint: on_checkpoint(steps_done, train_seconds, ema_model) is called every
             ``every`` steps, at each of ``at_steps`` (0: before the first step) and after
@@ -102,7 +114,12 @@ def fit(
     Raises:
         TrainingDiverged: the loss became NaN or infinite.
     """
+    if objective not in OBJECTIVES:
+        raise ValueError(f"unknown objective {objective!r}; valid: {', '.join(OBJECTIVES)}")
+    if cond_drop and null_class is None:
+        raise ValueError("dropping classes needs the index of 'no class' (null_class)")
     abar = schedule.alpha_bar.float().to(device)
+    flow = LinearFlow(schedule.T)
     ema = EMA(model, ema_decay)
     opt = torch.optim.AdamW(model.parameters(), lr=lr, weight_decay=0.0, foreach=True)
 
@@ -118,12 +135,24 @@ def fit(
     model.train()
     with _progress(steps, progress, desc) as bar:
         for step in range(steps):
-            x0 = draw_batch(step)
-            t = torch.randint(1, schedule.T + 1, (x0.shape[0],), generator=generator).to(device)
-            eps = torch.randn(x0.shape, generator=generator).to(device)
-            a = abar[t].view(-1, *([1] * (x0.ndim - 1)))  # (B, 1, ...)
-            x_t = a.sqrt() * x0 + (1 - a).sqrt() * eps  # eq. 4, inline for speed
-            loss = torch.mean((eps - model(x_t, t)) ** 2)  # eq. 14
+            batch = draw_batch(step)
+            x0, y = batch if isinstance(batch, tuple) else (batch, None)
+            if objective == "eps":
+                t = torch.randint(1, schedule.T + 1, (x0.shape[0],), generator=generator).to(device)
+                eps = torch.randn(x0.shape, generator=generator).to(device)
+                a = abar[t].view(-1, *([1] * (x0.ndim - 1)))  # (B, 1, ...)
+                x_t = a.sqrt() * x0 + (1 - a).sqrt() * eps  # eq. 4, inline for speed
+                target, clock = eps, t
+            else:
+                u = torch.rand(x0.shape[0], generator=generator).to(device)  # t ~ U(0, 1)
+                eps = torch.randn(x0.shape, generator=generator).to(device)
+                x_t = flow.interpolate(x0, eps, u)
+                target, clock = flow.target(x0, eps), flow.clock(u).to(device)
+            if y is not None and cond_drop > 0:  # Ho & Salimans 2022, algorithm 1: c <- null with p_uncond
+                drop = (torch.rand(y.shape[0], generator=generator) < cond_drop).to(device)
+                y = torch.where(drop, torch.full_like(y, null_class), y)
+            out = model(x_t, clock) if y is None else model(x_t, clock, y)
+            loss = torch.mean((target - out) ** 2)  # eq. 14 (or the flow's loss)
             value = loss.item()
             if not math.isfinite(value):
                 raise TrainingDiverged(

@@ -279,7 +279,7 @@ def compare_samplers(model, schedule, evaluator: Evaluator, configs: list[Sample
     for config in configs:
         with PeakMemory(device) as mem:
             samples, secs = sample_images(model, schedule, config, n, batch=batch, device=device, amp=amp)
-        rows.append(CompareRow(config.label(schedule.T), evaluator(samples), secs * 1000 / n, mem.peak_mb))
+        rows.append(CompareRow(config.describe(schedule.T), evaluator(samples), secs * 1000 / n, mem.peak_mb))
         if log:
             log(rows[-1])
     return rows

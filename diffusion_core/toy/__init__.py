@@ -2,7 +2,9 @@
 and the model cache."""
 
 from .cache import checkpoint_path, config_key, load_or_train
+from .curves import CURVE_SAMPLERS, CURVE_STEPS, distance_by_steps
 from .data import (
+           CLASSES,
            DATASETS,
            DEFAULT_TEXT,
            MODES,
@@ -10,13 +12,16 @@ from .data import (
            dataset_names,
            mode_centres,
            sample_data,
+           sample_labelled,
 )
 from .gan import GAN_STEPS, GanConfig, GanRun, d_loss, g_loss, gan_path, gan_run, train_gan
 from .metrics import (
            MODE_RADIUS,
            MODE_SHARE,
+           ClassReport,
            DistanceReport,
            ModeCoverage,
+           class_report,
            distance_report,
            mode_coverage,
            sliced_wasserstein,
@@ -43,4 +48,6 @@ __all__ = ["checkpoint_path", "config_key", "load_or_train", "DATASETS", "DEFAUL
            "MLPDenoiser", "TrainConfig", "TrainResult", "evaluate_toy", "load_checkpoint", "save_checkpoint",
            "train_toy", "TRAINING_STEPS", "TrainingRun", "record_training_run", "training_run",
            "training_run_path", "MODES", "mode_centres", "GAN_STEPS", "GanConfig", "GanRun", "d_loss", "g_loss",
-           "gan_path", "gan_run", "train_gan", "MODE_RADIUS", "MODE_SHARE", "ModeCoverage", "mode_coverage"]
+           "gan_path", "gan_run", "train_gan", "MODE_RADIUS", "MODE_SHARE", "ModeCoverage", "mode_coverage",
+           "CLASSES", "sample_labelled", "ClassReport", "class_report",
+           "CURVE_STEPS", "CURVE_SAMPLERS", "distance_by_steps"]

@@ -26,8 +26,10 @@ def config_key(config: TrainConfig) -> str:
 
 
 def checkpoint_path(config: TrainConfig) -> Path:
+    """models/toy/NAME-KEY.pt; a flow model's name says 'flow', a conditional one's 'classes'."""
     safe = re.sub(r"[^A-Za-z0-9_-]+", "_", config.data.key)[:40]
-    return models_dir() / "toy" / f"{safe}-{config_key(config)}.pt"
+    kind = ("-flow" if config.objective == "velocity" else "") + ("-classes" if config.conditional else "")
+    return models_dir() / "toy" / f"{safe}{kind}-{config_key(config)}.pt"
 
 
 def load_or_train(

@@ -16,7 +16,8 @@ from typing import Callable
 import numpy as np
 import torch
 
-__all__ = ["DATASETS", "DataConfig", "sample_data", "dataset_names", "DEFAULT_TEXT", "MODES", "mode_centres"]
+__all__ = ["DATASETS", "DataConfig", "sample_data", "sample_labelled", "dataset_names", "DEFAULT_TEXT", "MODES",
+           "mode_centres", "CLASSES"]
 
 DEFAULT_TEXT = "DDPM"
 _REFERENCE_N = 100_000
@@ -29,26 +30,34 @@ def _swiss_roll(n: int, rng: np.random.Generator, text: str) -> np.ndarray:
     return x + 0.3 * rng.standard_normal((n, 2))
 
 
-def _moons(n: int, rng: np.random.Generator, text: str) -> np.ndarray:
+# A data set made of components can say which component drew each point (its class,
+# for a conditional model): such generators take ``labels`` and then return (x, y).
+
+def _moons(n: int, rng: np.random.Generator, text: str, labels: bool = False):
     n_up = n // 2
     a = math.pi * rng.random(n)
     up = np.stack([np.cos(a), np.sin(a)], axis=1)
     down = np.stack([1 - np.cos(a), 0.5 - np.sin(a)], axis=1)
     x = np.where((np.arange(n) < n_up)[:, None], up, down)
-    x = x[rng.permutation(n)]
-    return x + 0.06 * rng.standard_normal((n, 2))
+    order = rng.permutation(n)
+    x, y = x[order], (np.arange(n) >= n_up).astype(np.int64)[order]  # class 0: the upper moon, 1: the lower
+    x = x + 0.06 * rng.standard_normal((n, 2))
+    return (x, y) if labels else x
 
 
-def _eight_gaussians(n: int, rng: np.random.Generator, text: str) -> np.ndarray:
-    angles = 2 * math.pi * rng.integers(0, 8, n) / 8
+def _eight_gaussians(n: int, rng: np.random.Generator, text: str, labels: bool = False):
+    y = rng.integers(0, 8, n)
+    angles = 2 * math.pi * y / 8
     centers = 2.0 * np.stack([np.cos(angles), np.sin(angles)], axis=1)
-    return centers + 0.1 * rng.standard_normal((n, 2))
+    x = centers + 0.1 * rng.standard_normal((n, 2))
+    return (x, y) if labels else x
 
 
-def _twenty_five_gaussians(n: int, rng: np.random.Generator, text: str) -> np.ndarray:
+def _twenty_five_gaussians(n: int, rng: np.random.Generator, text: str, labels: bool = False):
     cells = rng.integers(0, 25, n)
     centers = 2.0 * np.stack([cells % 5 - 2, cells // 5 - 2], axis=1).astype(float)
-    return centers + 0.1 * rng.standard_normal((n, 2))
+    x = centers + 0.1 * rng.standard_normal((n, 2))
+    return (x, cells) if labels else x
 
 
 # The data sets made of separate Gaussian modes: their centres and common std (raw units).
@@ -59,11 +68,13 @@ MODES: dict[str, tuple[np.ndarray, float]] = {
 }
 
 
-def _circles(n: int, rng: np.random.Generator, text: str) -> np.ndarray:
-    radius = np.where(rng.random(n) < 0.5, 1.0, 0.5)
+def _circles(n: int, rng: np.random.Generator, text: str, labels: bool = False):
+    inner = rng.random(n) >= 0.5
+    radius = np.where(inner, 0.5, 1.0)
     a = 2 * math.pi * rng.random(n)
     x = radius[:, None] * np.stack([np.cos(a), np.sin(a)], axis=1)
-    return x + 0.03 * rng.standard_normal((n, 2))
+    x = x + 0.03 * rng.standard_normal((n, 2))
+    return (x, inner.astype(np.int64)) if labels else x  # class 0: the outer circle, 1: the inner
 
 
 def _checkerboard(n: int, rng: np.random.Generator, text: str) -> np.ndarray:
@@ -200,6 +211,7 @@ DATASETS: dict[str, Callable[[int, np.random.Generator, str], np.ndarray]] = {
     "gaussian": _gaussian,
 }
 UNSTANDARDISED = {"gaussian"}  # data sets whose stated parameters are kept as they are
+CLASSES = {"moons": 2, "8gaussians": 8, "25gaussians": 25, "circles": 2}  # data sets whose components are classes
 
 
 def dataset_names() -> list[str]:
@@ -267,3 +279,24 @@ def sample_data(config: DataConfig | str, n: int, seed: int = 0) -> torch.Tensor
     raw = DATASETS[config.name](n, np.random.default_rng(seed), config.text)
     mean, scale = _standardisation(config.name, config.text)
     return torch.from_numpy((raw - mean) / scale).float()
+
+
+def sample_labelled(config: DataConfig | str, n: int, seed: int = 0) -> tuple[torch.Tensor, torch.Tensor]:
+    """``sample_data``'s very points, each with its class: the component that drew it.
+
+    Returns:
+        (x, y): a float32 (n, 2) tensor, the same as ``sample_data(config, n, seed)``, and
+        an int64 (n,) tensor of classes in 0..CLASSES[name] - 1.
+    Raises:
+        ValueError: a data set that is not made of components (named, with those that are).
+    """
+    if isinstance(config, str):
+        config = DataConfig(config)
+    if config.name not in CLASSES:
+        raise ValueError(f"{config.name} has no classes; the data sets that do: "
+                         + ", ".join(f"{k} ({v})" for k, v in CLASSES.items()))
+    if n < 1:
+        raise ValueError(f"n must be positive, got {n}")
+    raw, y = DATASETS[config.name](n, np.random.default_rng(seed), config.text, labels=True)
+    mean, scale = _standardisation(config.name, config.text)
+    return torch.from_numpy((raw - mean) / scale).float(), torch.from_numpy(y).long()

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 import torch
 
 __all__ = ["sliced_wasserstein", "DistanceReport", "distance_report", "ModeCoverage", "mode_coverage",
-           "MODE_RADIUS", "MODE_SHARE"]
+           "MODE_RADIUS", "MODE_SHARE", "ClassReport", "class_report"]
 
 MODE_RADIUS = 3.0  # a sample is at a mode within this many of the modes' std of its centre
 MODE_SHARE = 0.25  # a mode is covered when it holds at least this part of its fair share (1/K) of the samples
@@ -97,3 +97,37 @@ def mode_coverage(samples: torch.Tensor, centres: torch.Tensor, std: float, radi
     shares = torch.bincount(which[near], minlength=K).double() / N
     return ModeCoverage(int((shares >= min_share / K).sum()), K, float(1 - near.double().mean()) if len(samples) else 1.0,
                         tuple(float(s) for s in shares))
+
+
+@dataclass(frozen=True)
+class ClassReport:
+    """Where samples asked of one class land, and how varied they are (classifier-free
+    guidance's trade: a larger w puts more of them in the class, less spread within it)."""
+
+    share: float  # of the samples, those whose nearest data point is of the class
+    spread: float  # of those, the mean distance to their coordinate-wise median
+    data_spread: float  # the same for the class's own data: what a faithful model keeps
+    n: int
+
+    def __str__(self) -> str:
+        return (f"{100 * self.share:.0f}% in the class, spread {self.spread:.2f} (the class's data: "
+                f"{self.data_spread:.2f}; n = {self.n})")
+
+
+def _spread(x: torch.Tensor) -> float:
+    if len(x) == 0:
+        return float("nan")
+    return float((x - x.median(dim=0).values).norm(dim=1).mean())
+
+
+def class_report(samples: torch.Tensor, data: torch.Tensor, labels: torch.Tensor, label: int) -> ClassReport:
+    """The share of ``samples`` in class ``label`` (each sample takes the class of its
+    nearest point of the labelled ``data``), and their spread against the class's data.
+
+    Args:
+        samples: (N, 2). data, labels: a labelled sample of the data set (sample_labelled).
+    """
+    nearest = torch.cdist(samples.double(), data.double()).argmin(dim=1)
+    inside = labels[nearest] == label
+    return ClassReport(float(inside.double().mean()) if len(samples) else 0.0, _spread(samples[inside].double()),
+                       _spread(data[labels == label].double()), int(samples.shape[0]))

@@ -9,10 +9,11 @@ from pathlib import Path
 import torch
 
 from ..checkpoint import CheckpointError, read_checkpoint, write_checkpoint
+from ..flow import OBJECTIVES
 from ..sampling import SamplerConfig, sample
 from ..schedule import NoiseSchedule, ScheduleConfig
 from ..training import TrainingDiverged, check_converged, fit
-from .data import DataConfig, sample_data
+from .data import CLASSES, DataConfig, sample_data, sample_labelled
 from .metrics import distance_report
 from .model import MLPConfig, MLPDenoiser
 
@@ -34,6 +35,8 @@ class TrainConfig:
     ema_decay: float = 0.995
     seed: int = 0
     pool_size: int = 100_000
+    objective: str = "eps"  # what the network learns: "eps" (DDPM's noise) or "velocity" (flow matching)
+    cond_drop: float = 0.1  # with classes (model.n_classes > 0): how often a class is dropped to "no class"
 
     def __post_init__(self) -> None:
         for name in ("steps", "batch_size", "pool_size"):
@@ -43,9 +46,36 @@ class TrainConfig:
             raise ValueError(f"lr must be positive, got {self.lr}")
         if not 0 <= self.ema_decay < 1:
             raise ValueError(f"ema_decay must be in [0, 1), got {self.ema_decay}")
+        if self.objective not in OBJECTIVES:
+            raise ValueError(f"unknown objective {self.objective!r}; valid: {', '.join(OBJECTIVES)}")
+        if not 0 <= self.cond_drop < 1:
+            raise ValueError(f"cond_drop must be in [0, 1), got {self.cond_drop}")
+        if not self.model.n_classes and self.cond_drop != self._LATER["cond_drop"]:
+            raise ValueError("cond_drop is for a model with classes (model.n_classes > 0)")
+        classes = self.model.n_classes
+        if classes and CLASSES.get(self.data.name) != classes:
+            have = f"has {CLASSES[self.data.name]}" if self.data.name in CLASSES else "has no classes"
+            raise ValueError(f"a model of {classes} classes needs a data set of {classes} classes; {self.data.name} "
+                             f"{have} (those that have: {', '.join(f'{k} ({v})' for k, v in CLASSES.items())})")
+
+    # Settings added after models were shipped: left out of the dictionary (and so of the
+    # cache key, config_key) at their defaults, so that every earlier model keeps its key.
+    _LATER = {"objective": "eps", "cond_drop": 0.1}
+
+    @property
+    def conditional(self) -> bool:
+        return self.model.n_classes > 0
 
     def to_dict(self) -> dict:
-        return asdict(self)
+        d = asdict(self)
+        for name, default in self._LATER.items():
+            if d[name] == default:
+                del d[name]
+        if not d["model"]["n_classes"]:
+            del d["model"]["n_classes"]
+        if not self.conditional:
+            d.pop("cond_drop", None)  # means nothing without classes
+        return d
 
     @classmethod
     def from_dict(cls, d: dict) -> "TrainConfig":
@@ -68,10 +98,16 @@ class TrainResult:
     wall_time_s: float
 
 
+EVAL_FLOW_STEPS = 50  # a flow model is evaluated with this many Euler steps
+
+
 def evaluate_toy(model, schedule, data: DataConfig, n: int = 2000, seed: int = 0) -> dict:
-    """Sample n points with DDPM and compare them with fresh data (sliced Wasserstein)."""
+    """Sample n points with DDPM (a flow model: 50 Euler steps; a conditional one without
+    a class) and compare them with fresh data (sliced Wasserstein)."""
     gen = torch.Generator().manual_seed(seed)
-    traj = sample(model, schedule, (n, 2), SamplerConfig("ddpm"), generator=gen)
+    velocity = getattr(model, "objective", "eps") == "velocity"
+    config = SamplerConfig("flow", steps=EVAL_FLOW_STEPS) if velocity else SamplerConfig("ddpm")
+    traj = sample(model, schedule, (n, 2), config, generator=gen)
     report = distance_report(
         traj.samples, sample_data(data, n, seed=10_000 + seed), sample_data(data, n, seed=20_000 + seed)
     )
@@ -104,13 +140,16 @@ def train_toy(
     torch.manual_seed(config.seed)
     gen = torch.Generator().manual_seed(config.seed)
     schedule = config.schedule.build()
-    pool = sample_data(config.data, config.pool_size, seed=config.seed).to(device)
+    if config.conditional:
+        pool, labels = (t.to(device) for t in sample_labelled(config.data, config.pool_size, seed=config.seed))
+    else:
+        pool, labels = sample_data(config.data, config.pool_size, seed=config.seed).to(device), None
 
-    def draw(_step: int) -> torch.Tensor:
-        idx = torch.randint(0, config.pool_size, (config.batch_size,), generator=gen)
-        return pool[idx.to(device)]
+    def draw(_step: int):
+        idx = torch.randint(0, config.pool_size, (config.batch_size,), generator=gen).to(device)
+        return pool[idx] if labels is None else (pool[idx], labels[idx])
 
-    model = MLPDenoiser(config.model).to(device)
+    model = MLPDenoiser(config.model, objective=config.objective).to(device)
     marks = set(snapshot_steps)
     hook = None
     if on_snapshot is not None:
@@ -119,7 +158,9 @@ def train_toy(
                 on_snapshot(step, ema_model, schedule)
     final, history, wall = fit(model, draw, schedule, config.steps, config.lr, config.ema_decay, gen,
                                device=device, progress=progress, desc=f"train {config.data.key}",
-                               on_checkpoint=hook, at_steps=marks)
+                               on_checkpoint=hook, at_steps=marks, objective=config.objective,
+                               cond_drop=config.cond_drop if config.conditional else 0.0,
+                               null_class=model.null_class)
     if not force:
         check_converged(history, config.lr)
     metrics = evaluate_toy(final, schedule, config.data, n=eval_n) if eval_n else {}
@@ -157,7 +198,7 @@ def load_checkpoint(path: str | Path, expected: TrainConfig | None = None) -> Tr
     payload = read_checkpoint(path, "toy", _rebuild_hint(path))
     try:
         config = TrainConfig.from_dict(payload["config"])
-        model = MLPDenoiser(config.model)
+        model = MLPDenoiser(config.model, objective=config.objective)
         model.load_state_dict(payload["state_dict"])
     except (KeyError, TypeError, ValueError, RuntimeError) as exc:
         raise CheckpointError(f"{path}: configuration or weights do not match this code ({exc}); {_rebuild_hint(path)}") from exc
