@@ -25,7 +25,7 @@ from .sampling import SamplerConfig, Trajectory, sample
 
 __all__ = ["TRAJECTORIES_KEPT", "trajectory_path", "cached_trajectory"]
 
-TRAJECTORIES_KEPT = 8  # a DDPM trajectory of 3,000 points is ~50 MB: keep the newest few
+TRAJECTORIES_KEPT = 24  # a DDPM trajectory of 3,000 points is ~45 MB; every scene of `render all` needs 16 (~300 MB)
 
 
 def trajectory_path(model_key: str, config: SamplerConfig, T: int, n: int, seed: int) -> Path:

@@ -40,7 +40,7 @@ __all__ = ["ClassifierFreeGuidance", "GUIDANCE_FORMULA"]
 GUIDANCE_FORMULA = (r"\tilde\epsilon = \epsilon_\theta(x_t, \varnothing) + w\,\big(\epsilon_\theta(x_t, c)"
                     r" - \epsilon_\theta(x_t, \varnothing)\big)")
 PANEL, GAP = 3.05, 0.35  # each panel's side and the gap between them (scene units)
-REFERENCE_N = 20_000  # labelled data points that give each sample its class
+REFERENCE_N = 5_000  # labelled data points that give each sample its class
 
 
 class ClassifierFreeGuidance(ToyModelScene):
@@ -49,7 +49,7 @@ class ClassifierFreeGuidance(ToyModelScene):
     BEATS = ("guidance_setup", "guidance_sampling", "guidance_results")
     dataset: str = "moons"
     label: int = 0  # the class asked for (moons: 0 the upper moon, 1 the lower)
-    n_points: int = 1500
+    n_points: int = 1000
     weights: tuple = (0.0, 1.0, 3.0, 7.0)
     run_time: float = 8.0
     CHOICES: ClassVar[dict[str, Any]] = {**ToyModelScene.CHOICES, "dataset": tuple(CLASSES)}
@@ -98,20 +98,28 @@ class ClassifierFreeGuidance(ToyModelScene):
         return SimpleNamespace(panels=panels, heads=heads, asked=asked, formula=formula)
 
     def sample(self, parts: SimpleNamespace, trajs) -> None:
-        """All four DDPM runs on one clock: frame k shows each run's recorded state k."""
+        """All four DDPM runs on one clock. The runs' recorded states are shown in order,
+        each for two frames (30 a second: four clouds of noise changing at 60 a second
+        cost the encoder half the render, for motion the eye cannot tell apart); nothing
+        is interpolated."""
+        from manim import config
+
         states = [traj.xs.numpy() for traj in trajs]
         times = trajs[0].timesteps.numpy()
+        K = len(times) - 1
+        shown = max(1, min(K, int(self.run_time * config.frame_rate / 2)))  # distinct pictures
         bar = TimeBar(int(times[0]), width=3.0)
         bar.move_to([0, -3.3, 0]).align_to(parts.panels[-1].frame, RIGHT)
         self.play(FadeIn(bar), run_time=0.4)
 
-        def show(k: int) -> None:
+        def show(i: int) -> None:
+            k = int(round(i * K / shown))
             for panel, xs in zip(parts.panels, states):
                 panel.cloud.set_xy(xs[k])
             bar.set_t(int(times[k]))
 
         # pacing only, as the reverse scenes: the last steps, where the shape appears, get more time
-        play_frames(self, len(times) - 1, show, [*(p.cloud for p in parts.panels), bar], self.run_time,
+        play_frames(self, shown, show, [*(p.cloud for p in parts.panels), bar], self.run_time,
                     rate_func=lambda s: 1 - (1 - s) ** 1.6)
         parts.bar = bar
 

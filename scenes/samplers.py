@@ -122,8 +122,10 @@ class SamplerComparison(ToyModelScene):
         else:
             result = load_or_train(self.train_config())
         T = result.schedule.T  # DDIM's steps capped at T, as the trajectory's were (a small test model)
-        times = [step_seconds(result.model, result.schedule, traj.xs[0], replace(config, steps=min(config.steps, T)))
-                 for traj, config in zip(trajs, self.configs())]
+        # a UNet step is long enough (~37 ms) to time alone; the toy's (~3 ms) is timed three at a time
+        n_steps = 1 if self.digits else 3
+        times = [step_seconds(result.model, result.schedule, traj.xs[0], replace(config, steps=min(config.steps, T)),
+                              n_steps=n_steps) for traj, config in zip(trajs, self.configs())]
         print(f"{type(self).__name__}: a step takes " + ", ".join(f"{1000 * s:.2f} ms ({t.meta['sampler'].upper()})"
               for s, t in zip(times, trajs)) + " (one thread's CPU time, best of 15)", file=sys.stderr)
         return times

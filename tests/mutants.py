@@ -31,6 +31,11 @@ M = [
  ("25 trail strokes added up", "scenes/widgets.py", "        np.maximum(region, tmp[:, : x1 - x0], out=region)", "        np.add(region, tmp[:, : x1 - x0], out=region)", "tests/test_drawing.py -k trail"),
  ("26 cloud box a pixel short", "scenes/cloud.py", "c1, r0, r1 = int(xi.min()) - r, int(xi.max()) + r + 1,", "c1, r0, r1 = int(xi.min()) - r, int(xi.max()) + r,", "tests/test_drawing.py -k rasterise"),
  ("27 fade not painted", "scenes/cloud.py", "ctx.set_source_rgba(b, g, r, mob.paint_alpha())", "ctx.set_source_rgba(b, g, r, mob.mask_opacity)", "tests/test_drawing.py -k fade"),
+ ("28 guidance the wrong way", "diffusion_core/sampling.py", "    return uncond + config.guidance * (cond - uncond)", "    return cond + config.guidance * (cond - uncond)", "tests/test_guidance_flow.py -k guided_sampler"),
+ ("29 classes never dropped", "diffusion_core/training.py", "                y = torch.where(drop, torch.full_like(y, null_class), y)", "                y = y", "tests/test_guidance_flow.py -k drops"),
+ ("30 Euler step backwards", "diffusion_core/flow.py", "        return x + (t_next - t) * v", "        return x + (t - t_next) * v", "tests/test_guidance_flow.py -k flow_step"),
+ ("31 flow clock unscaled", "diffusion_core/sampling.py", "float(t) * T, device=x.device)", "float(t), device=x.device)", "tests/test_guidance_flow.py -k 'flow_step or toy_bar'"),
+ ("32 a flow sampled as a DDPM", "diffusion_core/sampling.py", "    if objective != config.objective:", "    if False:", "tests/test_guidance_flow.py -k refuse"),
  ("18 figure keeps title", "scenes/settings.py", "            self.remove(*self.titles)\n", "            pass\n", "tests/test_figures.py -k trimmed"),
 ]
 only = sys.argv[1:]

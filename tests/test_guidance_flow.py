@@ -193,7 +193,7 @@ def test_the_gaussian_velocity_is_the_mean_of_the_target():
 
 
 FLOW_TIMES = (0.05, 0.2, 0.5, 0.8, 0.95)
-FLOW_TOLERANCE = 0.08  # relative RMS error of the learned velocity (README: measured)
+FLOW_TOLERANCE = 0.05  # relative RMS error of the learned velocity (README: measured, 0.012 to 0.030)
 
 
 @pytest.mark.slow
