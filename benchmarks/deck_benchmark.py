@@ -9,10 +9,11 @@
 2. ``python cli.py render all`` with --jobs 1 and --jobs 2 at --render-quality (the
    trajectory and formula caches warm in both, from a first untimed run of the stills).
 
-With --profile, the deck from nothing is built in this process instead and each render is
-listed with its worker, when it started and ended, the CPU seconds its process used (x264's
-threads included) and, for the trajectories sampled on the way, how long each took: where
-the time of the two workers goes.
+With --profile, the deck from nothing is built in this process instead, and then
+``render all`` with --jobs 2; each render is listed with its worker, when it started and
+ended, the CPU seconds its process used (x264's threads included) and, for the
+trajectories the deck sampled on the way, how long each took: where the time of the two
+workers goes.
 """
 
 from __future__ import annotations
@@ -84,10 +85,38 @@ def profile(args, work: Path) -> int:
         return render_many(tasks, jobs, on_done=hook)
 
     build.render_many = recording
-    start = time.time()
-    build.build_deck(build.DeckOptions(args.deck, work / "lecture", args.quality, jobs=2, table=True,
-                                       steps=args.steps), log=lambda *a: None)
-    total = time.time() - start
+    if not args.skip_deck:
+        start = time.time()
+        build.build_deck(build.DeckOptions(args.deck, work / "lecture", args.quality, jobs=2, table=True,
+                                           steps=args.steps), log=lambda *a: None)
+        total = time.time() - start
+        timeline(done, start)
+        import ast
+
+        import numpy as np
+
+        for f in sorted((work / "cache" / "trajectories").glob("*.npz")):
+            with np.load(f) as data:
+                meta = ast.literal_eval(str(data["meta"]))  # written by Trajectory.save: a dict literal
+            print(f"sampled {f.name}: {meta.get('wall_s', float('nan')):.1f} s")
+        print(f"whole build: {total:.1f} s; CPU of the renders: {sum(t['profile']['cpu'] for t in done):.1f} s")
+    if not args.skip_render_all:  # render all -q low --jobs 2, caches warm: both workers' renders
+        import lecture.assets as assets
+        from scenes.registry import SCENES
+
+        tasks = [dict(key=k, fmt="png", quality="low", out_dir=str(work / "warm")) for k in SCENES]
+        assets.render_cached(tasks, 2, log=lambda *a: None)  # the caches, untimed
+        done.clear()
+        assets.render_many = recording
+        start = time.time()
+        assets.render_cached([dict(key=k, fmt="mp4", quality=args.render_quality, out_dir=str(work / "r2"))
+                              for k in SCENES], 2, log=lambda *a: None)
+        print(f"render all -q {args.render_quality} --jobs 2: {time.time() - start:.1f} s")
+        timeline(done, start)
+    return 0
+
+
+def timeline(done: list, start: float) -> None:
     workers = {w: i + 1 for i, w in enumerate(dict.fromkeys(t["profile"]["worker"] for t in done))}
     print("| worker | render | starts (s) | ends (s) | wall (s) | CPU (s) |")
     print("|---|---|---|---|---|---|")
@@ -96,14 +125,10 @@ def profile(args, work: Path) -> int:
         what = f"{t['key']} {t['fmt']}" + (" + poster" if t.get("poster") else "")
         print(f"| {workers[p['worker']]} | {what} | {p['start'] - start:.1f} | {p['end'] - start:.1f} | "
               f"{p['end'] - p['start']:.1f} | {p['cpu']:.1f} |")
-    import numpy as np
-
-    for f in sorted((work / "cache" / "trajectories").glob("*.npz")):
-        with np.load(f) as data:
-            meta = eval(str(data["meta"]), {})  # written by Trajectory.save: a dict literal
-        print(f"sampled {f.name}: {meta.get('wall_s', float('nan')):.1f} s")
-    print(f"whole build: {total:.1f} s; CPU of the renders: {sum(t['profile']['cpu'] for t in done):.1f} s")
-    return 0
+    cpu = sum(t["profile"]["cpu"] for t in done)
+    busy = {w: sum(t["profile"]["end"] - t["profile"]["start"] for t in done if t["profile"]["worker"] == w)
+            for w in workers}
+    print(f"CPU of the renders: {cpu:.1f} s; each worker busy: " + ", ".join(f"{b:.1f} s" for b in busy.values()))
 
 
 if __name__ == "__main__":
