@@ -163,3 +163,31 @@ def test_render_command_writes_the_deck_name(runner, tmp_path, monkeypatch):
                                      "--dataset", "circles", "--format", "png", "--out", str(tmp_path)])
     assert result.exit_code == 0, result.output
     assert (tmp_path / "forward_process_en.png").is_file()
+
+
+def test_guidance_and_flow_options_and_their_errors(runner, tmp_path):
+    """The shipped flow and conditional models through `sample`, and each option that
+    cannot work refused in one line, nothing written."""
+    out = tmp_path / "t.npz"
+    flow = ["sample", "--dataset", "8gaussians", "--objective", "velocity", "-n", "200", "--out", str(out)]
+    result = runner.invoke(cli.cli, [*flow, "--sampler", "flow", "--sample-steps", "5"])
+    assert result.exit_code == 0 and out.is_file() and "flow: 5 steps" in result.output, result.output
+    out.unlink()
+    result = runner.invoke(cli.cli, [*flow, "--sampler", "ddpm"])
+    assert result.exit_code == 1 and "trained by flow matching" in result.output and "not ddpm" in result.output
+    assert not out.exists()
+    guided = ["sample", "--classes", "--label", "0", "--guidance", "3", "--sampler", "ddim", "-n", "200",
+              "--out", str(out)]
+    result = runner.invoke(cli.cli, guided)
+    assert result.exit_code == 0 and "class 0, w = 3:" in result.output and "in the class" in result.output
+    for args, message in [
+        (["sample", "--guidance", "2", "--out", str(tmp_path / "g.npz")], "add --label"),
+        (["sample", "--label", "0", "--out", str(tmp_path / "g.npz")], "has no classes"),
+        (["sample", "--classes", "--label", "5", "--out", str(tmp_path / "g.npz")], "not 5"),
+        (["train", "--classes", "--dataset", "spiral", "--steps", "10"], "spiral has no classes"),
+        (["train", "--cond-drop", "0.2", "--steps", "10"], "add --classes"),
+        (["train", "--classes", "--cond-drop", "1", "--steps", "10"], "must be below 1"),
+    ]:
+        result = runner.invoke(cli.cli, args)
+        assert result.exit_code in (1, 2) and message in result.output, (args, result.output)
+    assert not (tmp_path / "g.npz").exists()
