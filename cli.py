@@ -29,16 +29,18 @@ from cli_options import (  # noqa: E402
     _writable_file,
 )
 from diffusion_core import (  # noqa: E402
+    DDIM,
     DDPM_VARIANCES,
     SAMPLERS,
     CheckpointError,
+    Guidance,
     MnistError,
-    SamplerConfig,
     ScheduleConfig,
     TrainingDiverged,
     checkpoint_path,
     dataset_names,
     ensure_writable,
+    make_sampler,
     mnist_checkpoint_path,
 )
 from scenes.registry import FORMATS, LANGS, QUALITIES, SCENES  # noqa: E402
@@ -151,7 +153,7 @@ def _train_mnist(ctx, given, out, device, quiet, force, **o):
 @_toy_options
 @click.option("--checkpoint", type=click.Path(dir_okay=False), default=None,
               help="A checkpoint file [default: the cached model for the data/training options].")
-@click.option("--sampler", type=click.Choice(SAMPLERS), default="ddpm", show_default=True)
+@click.option("--sampler", type=click.Choice(list(SAMPLERS)), default="ddpm", show_default=True)
 @click.option("--sample-steps", type=click.IntRange(min=1), default=50, show_default=True,
               help="DDIM: number of timesteps; flow: Euler steps (DDPM always uses all T).")
 @click.option("--eta", type=Finite(min=0), default=0.0, show_default=True, help="DDIM's eta.")
@@ -174,18 +176,19 @@ def sample(checkpoint, sampler, sample_steps, eta, variance, label, guidance, n,
     if guidance is not None and label is None:
         raise click.BadParameter("guidance steers toward a class: add --label", param_hint="--guidance")
     try:
-        config = SamplerConfig(sampler, steps=sample_steps, eta=eta, variance=variance, label=label,
-                               guidance=1.0 if guidance is None else guidance)
+        config = make_sampler(sampler, steps=sample_steps, eta=eta, variance=variance)
     except ValueError as exc:
         raise click.BadParameter(f"{exc}: add --sampler ddim, or leave --eta out", param_hint="--eta") from exc
+    guide = None if label is None else Guidance(label, 1.0 if guidance is None else guidance)
     try:
         result = load_checkpoint(checkpoint) if checkpoint else load_or_train(_toy_config(**opts))
     except CheckpointError as exc:
         raise _fail(exc) from exc
-    if sampler == "ddim" and sample_steps > result.schedule.T:
+    if isinstance(config, DDIM) and sample_steps > result.schedule.T:
         raise click.BadParameter(f"must be at most T = {result.schedule.T}", param_hint="--sample-steps")
     try:
-        traj = sample(result.model, result.schedule, (n, 2), config, generator=torch.Generator().manual_seed(sample_seed))
+        traj = sample(result.model, result.schedule, (n, 2), config, generator=torch.Generator().manual_seed(sample_seed),
+                      guidance=guide)
     except ValueError as exc:  # a flow model asked for DDPM, a class the model does not know
         raise click.ClickException(f"{checkpoint or checkpoint_path(result.config)}: {exc}") from exc
     traj.meta.update(dataset=result.config.data.key, seed=sample_seed)
@@ -197,7 +200,7 @@ def sample(checkpoint, sampler, sample_steps, eta, variance, label, guidance, n,
     else:  # samples of one class: where they land, not their distance to all the data
         from diffusion_core import class_report, sample_labelled
 
-        click.echo(f"class {label}, w = {config.guidance:g}: " + str(class_report(traj.samples, *sample_labelled(data, 20_000, seed=7), label)))
+        click.echo(f"class {label}, w = {guide.w:g}: " + str(class_report(traj.samples, *sample_labelled(data, 20_000, seed=7), label)))
 
 
 # -------------------------------------------------------------------------- mnist

@@ -15,7 +15,7 @@ from cli_options import (
     _fail,
     _writable_file,
 )
-from diffusion_core import SAMPLERS, MnistError, SamplerConfig, classifier_path
+from diffusion_core import DDIM, DDPM, SAMPLERS, MnistError, classifier_path, make_sampler
 
 
 @click.group()
@@ -56,7 +56,7 @@ def mnist_train_classifier(data_dir, epochs, out):
 
 @mnist.command("evaluate")
 @_evaluation_options
-@click.option("--sampler", type=click.Choice(SAMPLERS), default="ddim", show_default=True)
+@click.option("--sampler", type=click.Choice(list(SAMPLERS)), default="ddim", show_default=True)
 @click.option("--sample-steps", type=click.IntRange(min=1), default=50, show_default=True)
 @click.option("--eta", type=Finite(min=0), default=0.0, show_default=True,
               help="DDIM's eta: 0 deterministic, 1 stochastic (a DDPM-like step over each stride).")
@@ -70,7 +70,7 @@ def mnist_evaluate(data_dir, checkpoint, classifier, device, batch, amp, sampler
     from diffusion_core import evaluate_images, sample_images
 
     try:
-        config = SamplerConfig(sampler, steps=sample_steps, eta=eta)
+        config = make_sampler(sampler, steps=sample_steps, eta=eta)
     except ValueError as exc:
         raise click.BadParameter(f"{exc}: add --sampler ddim, or leave --eta out", param_hint="--eta") from exc
     result, clf, acc, test = _evaluation_inputs(None if real else checkpoint, classifier, data_dir)
@@ -109,8 +109,7 @@ def mnist_compare(data_dir, checkpoint, classifier, device, batch, amp, n, steps
     for s in steps:
         if not 1 <= s <= result.schedule.T:
             raise click.BadParameter(f"DDIM steps must be in 1..{result.schedule.T}, got {s}", param_hint="--sample-steps")
-    configs = [SamplerConfig("ddpm")] + [SamplerConfig("ddim", steps=s, eta=e) for e in dict.fromkeys(etas)
-                                         for s in steps]
+    configs = [DDPM()] + [DDIM(steps=s, eta=e) for e in dict.fromkeys(etas) for s in steps]
     minutes = result.wall_time_s / 60
     rows = compare_samplers(result.model, result.schedule, Evaluator(clf, test), configs, n, batch, device, amp,
                             log=lambda row: click.echo(table_row(row, minutes)))

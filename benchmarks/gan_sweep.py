@@ -21,9 +21,9 @@ import torch
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from diffusion_core import (  # noqa: E402
+    DDPM,
     DataConfig,
     GanConfig,
-    SamplerConfig,
     TrainConfig,
     cpu_seconds,
     load_or_train,
@@ -51,7 +51,7 @@ def main() -> int:
         run = train_gan(GanConfig(data=data, seed=seed))
         gan_s = time.perf_counter() - start
         path = " · ".join(f"{s}: {c.covered}" for s, c in zip(run.steps, run.coverage))
-        traj = sample(ddpm.model, ddpm.schedule, (args.n, 2), SamplerConfig("ddpm"), record=False,
+        traj = sample(ddpm.model, ddpm.schedule, (args.n, 2), DDPM(), record=False,
                       generator=torch.Generator().manual_seed(seed))
         d = mode_coverage(traj.samples, centres, std)
         g = run.coverage[-1]
@@ -59,7 +59,7 @@ def main() -> int:
     z = torch.randn(args.n, GanConfig().z_dim)
     gan_time = cpu_seconds(lambda: run.generator(z))
     x = torch.randn(args.n, 2)
-    ddpm_time = step_seconds(ddpm.model, ddpm.schedule, x, SamplerConfig("ddpm")) * ddpm.schedule.T
+    ddpm_time = step_seconds(ddpm.model, ddpm.schedule, x, DDPM()) * ddpm.schedule.T
     print(f"\n{args.n} samples: GAN {1000 * gan_time:.2f} ms (1 evaluation), DDPM {ddpm_time:.2f} s "
           f"({ddpm.schedule.T} evaluations): {ddpm_time / gan_time:.0f} times longer")
     return 0

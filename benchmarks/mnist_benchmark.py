@@ -24,7 +24,15 @@ import torch
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from diffusion_core import PeakMemory, ScheduleConfig, SmallUNet, UNetConfig, sample_images  # noqa: E402
+from diffusion_core import (  # noqa: E402
+    DDIM,
+    DDPM,
+    PeakMemory,
+    ScheduleConfig,
+    SmallUNet,
+    UNetConfig,
+    sample_images,
+)
 from diffusion_core.training import fit  # noqa: E402
 
 SHIPPED = UNetConfig()  # the shipped model's size
@@ -92,8 +100,8 @@ def bench_sampling_steps(batch: int, device: str, unet: UNetConfig, steps: int =
         if amp and device != "cuda":
             out[key] = None
             continue
-        sample_images(model, schedule, "ddim", n, steps=3, batch=n, device=device, amp=amp)  # warm-up
-        _, secs = sample_images(model, schedule, "ddim", n, steps=steps, batch=n, device=device, amp=amp)
+        sample_images(model, schedule, DDIM(steps=3), n, batch=n, device=device, amp=amp)  # warm-up
+        _, secs = sample_images(model, schedule, DDIM(steps=steps), n, batch=n, device=device, amp=amp)
         out[key] = secs / steps
     return out
 
@@ -102,12 +110,12 @@ def bench_sampling(n: int, batch: int, ddim_steps: list[int], device: str, unet:
                    etas: tuple[float, ...] = (0.0,)) -> list[dict]:
     model = SmallUNet(unet).eval()
     schedule = ScheduleConfig().build()
-    sample_images(model, schedule, "ddim", min(n, batch), steps=2, device=device)  # warm-up
+    sample_images(model, schedule, DDIM(steps=2), min(n, batch), device=device)  # warm-up
     rows = []
-    for sampler, steps, eta in [("ddpm", schedule.T, 0.0)] + [("ddim", s, e) for e in etas for s in ddim_steps]:
+    for sampler in [DDPM()] + [DDIM(steps=s, eta=e) for e in etas for s in ddim_steps]:
         with PeakMemory(device) as mem:
-            _, secs = sample_images(model, schedule, sampler, n, steps=steps, batch=batch, device=device, eta=eta)
-        rows.append({"sampler": sampler, "steps": steps, "eta": eta, "n": n, "batch": batch, "seconds": secs,
+            _, secs = sample_images(model, schedule, sampler, n, batch=batch, device=device)
+        rows.append({"sampler": sampler.name, "steps": sampler.n_steps(schedule.T), "eta": sampler.meta().get("eta", 0.0), "n": n, "batch": batch, "seconds": secs,
                      "s_per_1000": secs * 1000 / n, "peak_mb": mem.peak_mb})
     ddpm = rows[0]["seconds"]
     for r in rows:
@@ -160,7 +168,7 @@ def main(argv=None) -> int:
         print(f"\n| Sampler | {result['sampling'][0]['n']} images | per 1,000 images | vs DDPM | peak memory |")
         print("|---|---|---|---|---|")
         for r in result["sampling"]:
-            eta = f", eta = {r['eta']:g}" if r["sampler"] == "ddim" and r["eta"] else ""
+            eta = f", eta = {r['eta']:g}" if r["eta"] else ""
             print(f"| {r['sampler'].upper()} ({r['steps']} steps{eta}) | {r['seconds']:.1f} s | {r['s_per_1000']:.1f} s | "
                   f"{r['speedup_vs_ddpm']:.1f}x faster | {r['peak_mb']:.0f} MB |")
     return 0

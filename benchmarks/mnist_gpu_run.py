@@ -172,6 +172,7 @@ def extra(args, dev: str) -> None:
     """100 DDPM samples for the README grid; bf16 against float32 sampling."""
     import numpy as np
 
+    from diffusion_core import DDIM, DDPM
     from diffusion_core.mnist import (
         Evaluator,
         load_classifier,
@@ -182,14 +183,14 @@ def extra(args, dev: str) -> None:
 
     res = load_mnist_checkpoint(REPO / "models" / "mnist" / "ddpm_mnist.pt")
     out = {}
-    imgs, secs = sample_images(res.model, res.schedule, "ddpm", 100, seed=0, batch=100, device=dev)
+    imgs, secs = sample_images(res.model, res.schedule, DDPM(), 100, seed=0, batch=100, device=dev)
     np.save(args.out / "grid100.npy", ((imgs.clamp(-1, 1) + 1) * 127.5).round().byte().numpy())
     out["grid_s"] = secs
     clf, _ = load_classifier(REPO / "models" / "mnist" / "classifier.pt")
     test, _ = load_mnist("test")
     ev = Evaluator(clf, test)
     for amp in (True, False):
-        s, secs = sample_images(res.model, res.schedule, "ddim", 2000, steps=50, eta=1.0, seed=3, batch=2000,
+        s, secs = sample_images(res.model, res.schedule, DDIM(steps=50, eta=1.0), 2000, seed=3, batch=2000,
                                 device=dev, amp=amp)
         r = ev(s)
         out[f"ddim50_eta1_n2000_{'bf16' if amp else 'fp32'}"] = {"fid": r.fid, "confident": r.confident_share,

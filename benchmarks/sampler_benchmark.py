@@ -22,8 +22,9 @@ import torch
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from diffusion_core import (  # noqa: E402
+    DDIM,
+    DDPM,
     DataConfig,
-    SamplerConfig,
     TrainConfig,
     distance_report,
     load_mnist_checkpoint,
@@ -68,7 +69,7 @@ def main() -> None:
     print("|---|---|---|---|---|---|")
 
     result = load_or_train(TrainConfig(data=DataConfig("moons")), progress=False)
-    configs = [SamplerConfig("ddpm"), SamplerConfig("ddim", steps=50)]
+    configs = [DDPM(), DDIM(steps=50)]
     data_a, data_b = sample_data(DataConfig("moons"), args.n, seed=1), sample_data(DataConfig("moons"), args.n, seed=2)
     runs = time_samplers(result.model, result.schedule, (args.n, 2), configs, args.repeats)
 
@@ -83,7 +84,7 @@ def main() -> None:
 
         unet = load_mnist_checkpoint(mnist_checkpoint_path())
         classifier, _ = load_classifier(classifier_path())
-        configs = [SamplerConfig("ddpm", clip=1.0), SamplerConfig("ddim", steps=50, clip=1.0)]
+        configs = [DDPM(clip=1.0), DDIM(steps=50, clip=1.0)]
         runs = time_samplers(unet.model, unet.schedule, (16, 1, 28, 28), configs, args.repeats)
 
         def confident(traj):

@@ -49,14 +49,23 @@ from .paths import (
     sample_digits_path,
     snapshots_path,
 )
-from .sampling import (
+from .samplers import (
+    DDIM,
+    DDPM,
     DDPM_VARIANCES,
     SAMPLERS,
-    SamplerConfig,
+    FlowEuler,
+    Guidance,
+    Sampler,
+    StepOutput,
+    check_model,
+    ddim_timesteps,
+    make_sampler,
+)
+from .sampling import (
     Trajectory,
     cpu_seconds,
     ddim_sample,
-    ddim_timesteps,
     ddpm_sample,
     sample,
     step_seconds,
@@ -115,7 +124,8 @@ from .trajectory_cache import cached_trajectory, trajectory_path
 __all__ = [
     # shared machinery
     "CheckpointError", "REPO", "PathError", "ensure_writable", "FastOptions", "atomic_write", "SinusoidalEmbedding", "cache_dir", "models_dir",
-    "renders_dir", "DDPM_VARIANCES", "SAMPLERS", "SamplerConfig", "Trajectory", "ddim_sample", "ddim_timesteps",
+    "renders_dir", "DDPM_VARIANCES", "SAMPLERS", "Sampler", "DDPM", "DDIM", "FlowEuler", "StepOutput", "Guidance",
+    "make_sampler", "check_model", "Trajectory", "ddim_sample", "ddim_timesteps",
     "ddpm_sample", "sample", "step_seconds", "cpu_seconds", "SCHEDULE_KINDS", "NoiseSchedule", "ScheduleConfig", "TrainingDiverged",
     "cached_trajectory", "trajectory_path", "LinearFlow", "OBJECTIVES",
     # toy

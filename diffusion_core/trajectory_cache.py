@@ -19,21 +19,25 @@ from pathlib import Path
 from typing import Callable
 
 import torch
+from filelock import FileLock
 
 from .paths import cache_dir
-from .sampling import SamplerConfig, Trajectory, sample
+from .samplers import Guidance, Sampler
+from .sampling import Trajectory, sample
 
 __all__ = ["TRAJECTORIES_KEPT", "trajectory_path", "cached_trajectory"]
 
 TRAJECTORIES_KEPT = 24  # a DDPM trajectory of 3,000 points is ~45 MB; every scene of `render all` needs 16 (~300 MB)
 
 
-def trajectory_path(model_key: str, config: SamplerConfig, T: int, n: int, seed: int) -> Path:
-    return cache_dir() / "trajectories" / f"{model_key}-{config.key(T)}-n{n}-s{seed}.npz"
+def trajectory_path(model_key: str, sampler: Sampler, T: int, n: int, seed: int,
+                    guidance: Guidance | None = None) -> Path:
+    name = "-".join([model_key, sampler.key(T)] + ([guidance.key()] if guidance else []))
+    return cache_dir() / "trajectories" / f"{name}-n{n}-s{seed}.npz"
 
 
-def cached_trajectory(model_key: str, load: Callable, shape: tuple[int, ...], config: SamplerConfig, T: int,
-                      seed: int, note: str | None = None) -> Trajectory:
+def cached_trajectory(model_key: str, load: Callable, shape: tuple[int, ...], sampler: Sampler, T: int,
+                      seed: int, note: str | None = None, guidance: Guidance | None = None) -> Trajectory:
     """The trajectory of ``load()``'s model, sampled once from ``seed`` and then read back.
 
     Args:
@@ -41,8 +45,9 @@ def cached_trajectory(model_key: str, load: Callable, shape: tuple[int, ...], co
         load: () -> (model, schedule), called only on a miss.
         shape: (N, *data_shape); T: the schedule's length (part of the name).
         note: printed on a miss before sampling (how long it takes).
+        guidance: classifier-free guidance toward a class (part of the name), or None.
     """
-    path = trajectory_path(model_key, config, T, shape[0], seed)
+    path = trajectory_path(model_key, sampler, T, shape[0], seed, guidance)
     traj = _read(path)
     if traj is not None:
         return traj
@@ -53,7 +58,7 @@ def cached_trajectory(model_key: str, load: Callable, shape: tuple[int, ...], co
         model, schedule = load()
         if note:
             print(note, file=sys.stderr)
-        traj = sample(model, schedule, shape, config, generator=torch.Generator().manual_seed(seed))
+        traj = sample(model, schedule, shape, sampler, generator=torch.Generator().manual_seed(seed), guidance=guidance)
         try:
             traj.save(path)
             _prune(path.parent, keep=TRAJECTORIES_KEPT)
@@ -66,8 +71,6 @@ def cached_trajectory(model_key: str, load: Callable, shape: tuple[int, ...], co
 def _entry_lock(path: Path):
     """Hold ``<entry>.lock`` while sampling; a cache folder that cannot hold it costs
     only the lock (a render beside this one may then sample the same entry too)."""
-    from filelock import FileLock
-
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
         lock = FileLock(str(path.with_name(path.name + ".lock")))

@@ -18,7 +18,7 @@ import numpy as np
 import torch
 from manim import DOWN, LEFT, RIGHT, Arrow, FadeIn, Group, MathTex, VGroup
 
-from diffusion_core import NoiseSchedule, SamplerConfig, ScheduleConfig
+from diffusion_core import DDPM, NoiseSchedule, ScheduleConfig
 from scenes.cloud import pixels_per_unit
 from scenes.digits import DigitGrid, load_sample_digits
 from scenes.playback import digit_trajectory
@@ -54,7 +54,7 @@ class DigitStripForward(LectureScene):
             ts = signal_steps(sched.alpha_bar.numpy())
             return np.stack([chain[t] for t in ts]), ts
         # the same trajectory as the digits-reverse scene (16 digits, this seed): the first rows
-        traj, result = digit_trajectory(self.checkpoint, SamplerConfig("ddpm", clip=1.0), 16, self.seed)
+        traj, result = digit_trajectory(self.checkpoint, DDPM(clip=1.0), 16, self.seed)
         times = traj.timesteps.numpy()
         ts = signal_steps(result.schedule.alpha_bar.numpy())[::-1]
         index = [int(np.flatnonzero(times == t)[0]) for t in ts]

@@ -14,7 +14,7 @@ from types import SimpleNamespace
 import numpy as np
 from manim import DOWN, LEFT, RIGHT, UP, FadeIn, MathTex, Text, VGroup
 
-from diffusion_core import SAMPLERS, SamplerConfig
+from diffusion_core import DDPM, Sampler
 from scenes.digits import DigitGrid
 from scenes.playback import digit_trajectory, play_frames
 from scenes.settings import LectureScene
@@ -29,13 +29,10 @@ class DigitsReverse(LectureScene):
     n_samples: int = 16
     run_time: float = 9.0
     checkpoint: str = "ddpm_mnist.pt"  # in models/mnist/, or an absolute path
-    sampler: str = "ddpm"  # p_theta(x_{t-1} | x_t), every step; "ddim" uses sample_steps
-    sample_steps: int = 50
-    CHOICES = {**LectureScene.CHOICES, "sampler": SAMPLERS}
+    sampler: Sampler = DDPM(clip=1.0)  # p_theta(x_{t-1} | x_t), every step; or DDIM(steps=50, clip=1.0)
 
     def construct(self):
-        config = SamplerConfig(self.sampler, steps=self.sample_steps, clip=1.0)
-        traj, result = digit_trajectory(self.checkpoint, config, self.n_samples, self.seed)
+        traj, result = digit_trajectory(self.checkpoint, self.sampler, self.n_samples, self.seed)
         xs, preds, times = traj.xs.numpy(), traj.x0_preds.numpy(), traj.timesteps.numpy()
         cols = int(np.ceil(np.sqrt(self.n_samples)))
 

@@ -39,7 +39,8 @@ from manim import (
 )
 
 from diffusion_core import (
-    SamplerConfig,
+    DDIM,
+    FlowEuler,
     TrainConfig,
     distance_by_steps,
     distance_report,
@@ -81,8 +82,8 @@ class FlowMatchingVsDiffusion(ToyModelScene):
 
     def runs(self, k: int):
         """DDIM's and the flow's trajectories with k evaluations each, from one seed (one x_T)."""
-        return (toy_trajectory(self.diffusion_config(), SamplerConfig("ddim", steps=k), self.n_points, self.seed),
-                toy_trajectory(self.flow_config(), SamplerConfig("flow", steps=k), self.n_points, self.seed))
+        return (toy_trajectory(self.diffusion_config(), DDIM(steps=k), self.n_points, self.seed),
+                toy_trajectory(self.flow_config(), FlowEuler(steps=k), self.n_points, self.seed))
 
     def construct(self):
         many, few = self.runs(self.many), self.runs(self.few)

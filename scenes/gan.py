@@ -22,10 +22,10 @@ import torch
 from manim import DOWN, LEFT, UP, Circle, DashedVMobject, FadeIn, Text, VGroup
 
 from diffusion_core import (
+    DDPM,
     MODE_RADIUS,
     MODES,
     GanConfig,
-    SamplerConfig,
     cpu_seconds,
     gan_run,
     load_or_train,
@@ -66,7 +66,7 @@ class GanVsDiffusion(ToyModelScene):
         if self.n_points > run.samples.shape[1]:
             raise ValueError(f"the GAN's snapshots hold {run.samples.shape[1]} samples; n_points must be at most that")
         run.samples = run.samples[:, : self.n_points]  # the first n of its fixed z
-        traj = toy_trajectory(self.train_config(), SamplerConfig("ddpm"), self.n_points, self.seed)
+        traj = toy_trajectory(self.train_config(), DDPM(), self.n_points, self.seed)
         centres, std = mode_centres(self.data_config())
         self.beat("gan_setup")
         parts = self.layout(run, traj)  # 1. Two panels over the same data
@@ -162,7 +162,7 @@ class GanVsDiffusion(ToyModelScene):
         z = torch.randn(self.n_points, run.config.z_dim, generator=torch.Generator().manual_seed(self.seed))
         gan = cpu_seconds(lambda: run.generator(z))
         result = load_or_train(self.train_config())
-        ddpm = step_seconds(result.model, result.schedule, traj.xs[0], SamplerConfig("ddpm")) * traj.meta["steps"]
+        ddpm = step_seconds(result.model, result.schedule, traj.xs[0], DDPM()) * traj.meta["steps"]
         return gan, ddpm
 
 

@@ -20,8 +20,9 @@ from manim import DOWN, LEFT, RIGHT, UP, FadeIn, FadeOut, MathTex, Text, VGroup,
 
 from diffusion_core import (
     CLASSES,
+    DDPM,
+    Guidance,
     MLPConfig,
-    SamplerConfig,
     TrainConfig,
     class_report,
     sample_data,
@@ -58,13 +59,13 @@ class ClassifierFreeGuidance(ToyModelScene):
         return TrainConfig(data=self.data_config(), schedule=super().train_config().schedule,
                            model=MLPConfig(n_classes=CLASSES[self.dataset]))
 
-    def sampler(self, w: float) -> SamplerConfig:
-        return SamplerConfig("ddpm", label=self.label, guidance=float(w))
+    def guidance(self, w: float) -> Guidance:
+        return Guidance(self.label, float(w))
 
     def construct(self):
         if not 0 <= self.label < CLASSES[self.dataset]:
             raise ValueError(f"{self.dataset} has the classes 0..{CLASSES[self.dataset] - 1}, not {self.label}")
-        trajs = [toy_trajectory(self.train_config(), self.sampler(w), self.n_points, self.seed) for w in self.weights]
+        trajs = [toy_trajectory(self.train_config(), DDPM(), self.n_points, self.seed, self.guidance(w)) for w in self.weights]
         self.beat("guidance_setup")
         parts = self.layout(trajs)  # 1. The same x_T four times, one w each
         self.beat("guidance_sampling")

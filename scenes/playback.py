@@ -14,7 +14,9 @@ import numpy as np
 from manim import Scene, ValueTracker, linear
 
 from diffusion_core import (
-    SamplerConfig,
+    DDIM,
+    Guidance,
+    Sampler,
     TrainConfig,
     Trajectory,
     cached_trajectory,
@@ -87,14 +89,20 @@ def play_states(scene: Scene, cloud: CloudImage, states: np.ndarray, times, bar:
     play_frames(scene, len(states) - 1, show, [cloud, bar, trails, ghost], run_time, rate_func)
 
 
-def toy_trajectory(train: TrainConfig, config: SamplerConfig, n: int, seed: int) -> Trajectory:
-    """The toy model's reverse trajectory, sampled once and kept in the trajectory cache."""
+def toy_trajectory(train: TrainConfig, sampler: Sampler, n: int, seed: int, guidance: Guidance | None = None) -> Trajectory:
+    """The toy model's reverse trajectory (guided toward a class with ``guidance``),
+    sampled once and kept in the trajectory cache."""
 
     def load():
         result = load_or_train(train)
         return result.model, result.schedule
 
-    return cached_trajectory(config_key(train), load, (n, 2), config, train.schedule.T, seed)
+    return cached_trajectory(config_key(train), load, (n, 2), sampler, train.schedule.T, seed, guidance=guidance)
+
+
+def capped(sampler: Sampler, T: int) -> Sampler:
+    """The sampler with DDIM's steps capped at T (a small test model has T = 20)."""
+    return replace(sampler, steps=min(sampler.steps, T)) if isinstance(sampler, DDIM) else sampler
 
 
 def digit_checkpoint(checkpoint: str) -> Path:
@@ -103,7 +111,7 @@ def digit_checkpoint(checkpoint: str) -> Path:
     return path if path.is_absolute() else mnist_models_dir() / path
 
 
-def digit_trajectory(checkpoint: str, config: SamplerConfig, n: int, seed: int):
+def digit_trajectory(checkpoint: str, sampler: Sampler, n: int, seed: int):
     """The MNIST UNet's trajectory of n digits, sampled once per checkpoint (by its
     digest), sampler and seed and kept in the trajectory cache. ``checkpoint`` is a
     file in models/mnist/ or an absolute path; DDIM's steps are capped at its T (a
@@ -111,10 +119,10 @@ def digit_trajectory(checkpoint: str, config: SamplerConfig, n: int, seed: int):
     path = digit_checkpoint(checkpoint)
     result = load_mnist_checkpoint(path)  # a clear error when missing or corrupt
     T = result.schedule.T
-    config = replace(config, steps=min(config.steps, T))
+    sampler = capped(sampler, T)
     digest = hashlib.sha256(path.read_bytes()).hexdigest()[:16]
-    note = (f"Sampling {n} digits with {config.kind.upper()} ({config.n_steps(T)} UNet steps) once; "
+    note = (f"Sampling {n} digits with {sampler.describe(T)} ({sampler.n_steps(T)} UNet steps) once; "
             "the trajectory is cached for later renders (DDPM: about a minute on 2 CPU cores).")
-    traj = cached_trajectory(f"mnist-{digest}", lambda: (result.model, result.schedule), (n, 1, 28, 28), config, T,
+    traj = cached_trajectory(f"mnist-{digest}", lambda: (result.model, result.schedule), (n, 1, 28, 28), sampler, T,
                              seed, note=note)
     return traj, result

@@ -10,12 +10,11 @@ reverse_process.png. The DDIM variant lives in scenes/reverse_ddim.py.
 from __future__ import annotations
 
 from types import SimpleNamespace
-from typing import Any, ClassVar
 
 import numpy as np
 from manim import DOWN, LEFT, RIGHT, UP, Dot, FadeIn, FadeOut, MathTex, Text, VGroup, Write
 
-from diffusion_core import SAMPLERS, SamplerConfig, Trajectory, sample_data
+from diffusion_core import DDPM, Sampler, Trajectory, sample_data
 from scenes.playback import play_states, toy_trajectory
 from scenes.settings import ToyModelScene
 from scenes.theme import CLOUD, GHOST, HIGHLIGHTS, MUTED
@@ -35,24 +34,21 @@ class ReverseTrajectories(ToyModelScene):
     """Noise becomes data under a trained model's reverse process."""
 
     BEATS = ("reverse_noise", "reverse_denoise", "reverse_data", "reverse_moments")
-    sampler: str = "ddpm"
-    sample_steps: int = 50  # DDIM's timesteps (DDPM takes all T)
-    eta: float = 0.0
+    sampler: Sampler = DDPM()
     show_prediction: bool = True
     n_highlight: int = 4
     run_time: float = 9.0
-    CHOICES: ClassVar[dict[str, Any]] = {**ToyModelScene.CHOICES, "sampler": SAMPLERS}
 
     def formula(self) -> str:
-        if self.sampler == "ddpm":
+        if isinstance(self.sampler, DDPM):
             return REVERSE_FORMULA
-        return DDIM_FORMULA if self.eta == 0 else DDIM_NOISY_FORMULA
+        return DDIM_FORMULA if self.sampler.eta == 0 else DDIM_NOISY_FORMULA
 
     def step_label(self) -> str:
-        return r"p_\theta(x_{t-1} \mid x_t)" if self.sampler == "ddpm" else r"x_t \to x_{t'}"
+        return r"p_\theta(x_{t-1} \mid x_t)" if isinstance(self.sampler, DDPM) else r"x_t \to x_{t'}"
 
     def subtitle_key(self) -> str:
-        return "reverse_sub" if self.sampler == "ddpm" else "reverse_sub_ddim"
+        return "reverse_sub" if isinstance(self.sampler, DDPM) else "reverse_sub_ddim"
 
     def construct(self):
         self.beat("reverse_noise")
@@ -69,8 +65,7 @@ class ReverseTrajectories(ToyModelScene):
 
     def start(self) -> tuple[Trajectory, SimpleNamespace]:
         """The model's trajectory (from the cache), and the layout at x_T."""
-        config = SamplerConfig(self.sampler, steps=self.sample_steps, eta=self.eta)
-        traj = toy_trajectory(self.train_config(), config, self.n_points, self.seed)
+        traj = toy_trajectory(self.train_config(), self.sampler, self.n_points, self.seed)
         title = self.title("reverse_title", self.subtitle_key())
         layout = cloud_layout(traj.xs[0].numpy(), self.formula(), self.T)
         panel, eq, bar = layout.panel, layout.eq, layout.bar

@@ -6,10 +6,9 @@ A variant of ReverseTrajectories in a file of its own, so that
 ``manim scenes/reverse.py`` renders one scene without asking which.
 """
 
+from diffusion_core import DDIM
 from scenes.reverse import ReverseTrajectories
 
 
 class ReverseTrajectoriesDDIM(ReverseTrajectories):
-    sampler = "ddim"
-    sample_steps = 50
-    eta = 0.0
+    sampler = DDIM(steps=50, eta=0.0)

@@ -22,7 +22,6 @@ Video: DDPMvsDDIM.mp4. Last frame: ddpm_vs_ddim.png.
 from __future__ import annotations
 
 import sys
-from dataclasses import replace
 from types import SimpleNamespace
 
 import numpy as np
@@ -30,7 +29,9 @@ from manim import DOWN, LEFT, RIGHT, UP, FadeIn, MathTex, Square, Text, VGroup
 
 from diffusion_core import (
     CONFIDENT,
-    SamplerConfig,
+    DDIM,
+    DDPM,
+    Sampler,
     Trajectory,
     classifier_path,
     classify,
@@ -43,7 +44,7 @@ from diffusion_core import (
 )
 from scenes.cloud import CloudPanel
 from scenes.digits import DigitGrid
-from scenes.playback import digit_checkpoint, digit_trajectory, play_frames, toy_trajectory
+from scenes.playback import capped, digit_checkpoint, digit_trajectory, play_frames, toy_trajectory
 from scenes.settings import ToyModelScene
 from scenes.theme import ACCENT, HIGHLIGHTS, INK, MUTED, fit_right
 from scenes.widgets import DigitCounter, TimeBar
@@ -105,15 +106,15 @@ class SamplerComparison(ToyModelScene):
     sample_steps: int = 50  # DDIM's
     run_time: float = 9.0
 
-    def configs(self) -> tuple[SamplerConfig, SamplerConfig]:
+    def samplers(self) -> tuple[Sampler, Sampler]:
         clip = 1.0 if self.digits else None  # images live in [-1, 1]
-        return SamplerConfig("ddpm", clip=clip), SamplerConfig("ddim", steps=self.sample_steps, clip=clip)
+        return DDPM(clip=clip), DDIM(steps=self.sample_steps, clip=clip)
 
     def trajectories(self) -> tuple[Trajectory, Trajectory]:
         """DDPM's and DDIM's trajectories from the same seed (so the same x_T), cached."""
         if self.digits:
-            return tuple(digit_trajectory(self.checkpoint, c, self.n_samples, self.seed)[0] for c in self.configs())
-        return tuple(toy_trajectory(self.train_config(), c, self.n_points, self.seed) for c in self.configs())
+            return tuple(digit_trajectory(self.checkpoint, c, self.n_samples, self.seed)[0] for c in self.samplers())
+        return tuple(toy_trajectory(self.train_config(), c, self.n_points, self.seed) for c in self.samplers())
 
     def step_times(self, trajs) -> list[float]:
         """Seconds per step of each sampler on this batch, timed now (see the module)."""
@@ -124,8 +125,8 @@ class SamplerComparison(ToyModelScene):
         T = result.schedule.T  # DDIM's steps capped at T, as the trajectory's were (a small test model)
         # a UNet step is long enough (~37 ms) to time alone; the toy's (~3 ms) is timed three at a time
         n_steps = 1 if self.digits else 3
-        times = [step_seconds(result.model, result.schedule, traj.xs[0], replace(config, steps=min(config.steps, T)),
-                              n_steps=n_steps) for traj, config in zip(trajs, self.configs())]
+        times = [step_seconds(result.model, result.schedule, traj.xs[0], capped(sampler, T), n_steps=n_steps)
+                 for traj, sampler in zip(trajs, self.samplers())]
         print(f"{type(self).__name__}: a step takes " + ", ".join(f"{1000 * s:.2f} ms ({t.meta['sampler'].upper()})"
               for s, t in zip(times, trajs)) + " (one thread's CPU time, best of 15)", file=sys.stderr)
         return times
@@ -148,7 +149,7 @@ class SamplerComparison(ToyModelScene):
         clock_label = Text(self.t("shared_clock"), font_size=20, color=MUTED).next_to(clock, UP, buff=0.25)
 
         views, frames, heads, counters = [], VGroup(), [], VGroup()
-        for traj, centre, color in zip(trajs, CENTRES, COLORS):
+        for traj, sampler, centre, color in zip(trajs, self.samplers(), CENTRES, COLORS):
             K = len(traj.xs) - 1
             x_T = traj.xs[0].numpy()
             if self.digits:
@@ -157,7 +158,7 @@ class SamplerComparison(ToyModelScene):
             else:
                 view = CloudPanel(x_T, side=PANEL, color=color, dot_radius=0.014).move_to(centre)
             slot = Square(PANEL).move_to(centre)  # headers and counters hang on the panel's square
-            head = Text(self.sampler_name(traj), font_size=26, color=color, weight="BOLD")
+            head = Text(self.sampler_name(sampler, traj), font_size=26, color=color, weight="BOLD")
             fit_right(head.next_to(slot, UP, buff=0.15).align_to(slot, LEFT))
             counter = StepCounter(K, self.t("step"), self.t("nfe"), color=INK)
             counter.labels.next_to(slot, DOWN, buff=0.22).align_to(slot, LEFT)
@@ -170,10 +171,10 @@ class SamplerComparison(ToyModelScene):
         self.play(FadeIn(labels), FadeIn(clock), FadeIn(counters), run_time=0.8)
         return SimpleNamespace(title=title, clock=clock, views=views, heads=heads, counters=counters)
 
-    def sampler_name(self, traj: Trajectory) -> str:
-        if traj.meta["sampler"] == "ddpm":
+    def sampler_name(self, sampler: Sampler, traj: Trajectory) -> str:
+        if isinstance(sampler, DDPM):
             return f"DDPM · {traj.meta['steps']} {self.t('steps')}"
-        return f"DDIM (η = {traj.meta['eta']:g}) · {traj.meta['steps']} {self.t('steps')}"
+        return f"DDIM (η = {sampler.eta:g}) · {traj.meta['steps']} {self.t('steps')}"
 
     # 2. The clock runs from T to 0; each panel shows the last state it has reached
     def race(self, parts: SimpleNamespace, trajs, until: int | None = None) -> None:

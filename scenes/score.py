@@ -17,7 +17,7 @@ import numpy as np
 import torch
 from manim import DOWN, LEFT, RIGHT, UP, FadeIn, MathTex, Text, Write
 
-from diffusion_core import SamplerConfig, load_or_train, sample_data
+from diffusion_core import DDIM, load_or_train, sample_data
 from scenes.cloud import CloudPanel, PixelImage, _hex_rgb
 from scenes.playback import play_frames, toy_trajectory
 from scenes.settings import ToyModelScene
@@ -90,7 +90,7 @@ class ScoreField(ToyModelScene):
     run_time: float = 9.0
 
     def construct(self):
-        traj = toy_trajectory(self.train_config(), SamplerConfig("ddim", steps=self.sample_steps), self.n_points,
+        traj = toy_trajectory(self.train_config(), DDIM(steps=self.sample_steps), self.n_points,
                               self.seed)
         result = load_or_train(self.train_config())
         times = traj.timesteps.numpy()

@@ -103,10 +103,10 @@ def test_the_strips_show_recorded_states(tiny_mnist_checkpoint):
     assert np.array_equal(states[0], load_sample_digits(2).numpy())
     reverse = DigitStripForward.with_settings(direction="reverse", checkpoint=str(tiny_mnist_checkpoint))()
     states, ts = reverse.moments()
-    from diffusion_core import SamplerConfig
+    from diffusion_core import DDPM
     from scenes.playback import digit_trajectory
 
-    traj, _ = digit_trajectory(str(tiny_mnist_checkpoint), SamplerConfig("ddpm", clip=1.0), 16, 0)
+    traj, _ = digit_trajectory(str(tiny_mnist_checkpoint), DDPM(clip=1.0), 16, 0)
     times = traj.timesteps.numpy()
     assert ts[0] == 20 and ts[-1] == 0  # the tiny model's T = 20, from noise to x_0
     for k, t in enumerate(ts):

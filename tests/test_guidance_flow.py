@@ -11,12 +11,16 @@ from scene_testing import whole_scene
 
 from diffusion_core import (
     CLASSES,
+    DDIM,
+    DDPM,
+    SAMPLERS,
     DataConfig,
+    FlowEuler,
+    Guidance,
     LinearFlow,
     MLPConfig,
     MLPDenoiser,
     NoiseSchedule,
-    SamplerConfig,
     TrainConfig,
     checkpoint_path,
     class_report,
@@ -87,7 +91,7 @@ def guided_ddim_reference(sched, seed, steps, eta, label, w):
 @pytest.mark.parametrize("eta", [0.0, 1.0])
 def test_the_guided_sampler_is_the_guided_equation(w, eta):
     sched = NoiseSchedule.linear(T)
-    traj = sample(FixedCond(), sched, (N, 2), SamplerConfig("ddim", steps=9, eta=eta, label=1, guidance=w),
+    traj = sample(FixedCond(), sched, (N, 2), DDIM(steps=9, eta=eta), guidance=Guidance(1, w),
                   generator=torch.Generator().manual_seed(21))
     np.testing.assert_allclose(traj.xs.numpy(), guided_ddim_reference(sched, 21, 9, eta, 1, w), rtol=1e-4, atol=1e-5)
 
@@ -112,8 +116,9 @@ def test_w0_is_the_unconditional_model_and_w1_the_conditional_one_bit_for_bit(ki
     result = load_or_train(TrainConfig(model=MLPConfig(n_classes=2)), progress=False)
     net, sched = result.model, result.schedule
 
-    def run(model, **guide):
-        return sample(model, sched, (64, 2), SamplerConfig(kind, steps=20, **guide),
+    def run(model, label=None, guidance=1.0):
+        sampler = DDPM() if kind == "ddpm" else DDIM(steps=20)
+        return sample(model, sched, (64, 2), sampler, guidance=None if label is None else Guidance(label, guidance),
                       generator=torch.Generator().manual_seed(5)).xs
 
     null = net.null_class
@@ -161,7 +166,7 @@ def test_a_flow_step_is_the_euler_step_of_the_velocity():
             s = clock.to(x.dtype).view(-1, 1) / 1000
             return torch.sin(x + s) - 0.5 * s * x
 
-    traj = sample(FixedV(), NoiseSchedule.linear(1000), (N, 2), SamplerConfig("flow", steps=7),
+    traj = sample(FixedV(), NoiseSchedule.linear(1000), (N, 2), FlowEuler(steps=7),
                   generator=torch.Generator().manual_seed(3))
     x = torch.randn((N, 2), generator=torch.Generator().manual_seed(3)).double().numpy()
     ts = [1 - i / 7 for i in range(7)] + [0.0]
@@ -233,20 +238,21 @@ def test_checkpoints_record_the_objective_and_the_classes_and_refuse_the_wrong_s
     flow = load_checkpoint(checkpoint_path(TrainConfig(data=DataConfig("8gaussians"), objective="velocity")))
     assert flow.model.objective == "velocity" and flow.config.objective == "velocity"
     with pytest.raises(ValueError, match="trained by flow matching .* not ddpm"):
-        sample(flow.model, flow.schedule, (4, 2), SamplerConfig("ddpm"))
+        sample(flow.model, flow.schedule, (4, 2), DDPM())
     ddpm = load_checkpoint(checkpoint_path(TrainConfig()))
     with pytest.raises(ValueError, match="trained to predict the noise: sample it with ddpm or ddim, not flow"):
-        sample(ddpm.model, ddpm.schedule, (4, 2), SamplerConfig("flow"))
+        sample(ddpm.model, ddpm.schedule, (4, 2), FlowEuler())
     with pytest.raises(ValueError, match="has no classes"):
-        sample(ddpm.model, ddpm.schedule, (4, 2), SamplerConfig("ddim", label=0))
+        sample(ddpm.model, ddpm.schedule, (4, 2), DDIM(), guidance=Guidance(0))
     cond = load_checkpoint(checkpoint_path(TrainConfig(model=MLPConfig(n_classes=2))))
     assert cond.model.config.n_classes == 2 and cond.config.cond_drop == 0.1
     with pytest.raises(ValueError, match="knows the classes 0..1, not 2"):
-        sample(cond.model, cond.schedule, (4, 2), SamplerConfig("ddim", label=2))
-    with pytest.raises(ValueError, match="give the class too"):
-        SamplerConfig("ddpm", guidance=3.0)
+        sample(cond.model, cond.schedule, (4, 2), DDIM(), guidance=Guidance(2))
     with pytest.raises(ValueError, match="guidance scale must be a finite number"):
-        SamplerConfig("ddpm", label=0, guidance=float("nan"))
+        Guidance(0, float("nan"))
+    with pytest.raises(ValueError, match="the class must be an integer >= 0"):
+        Guidance(-1, 3.0)
+    assert list(SAMPLERS) == ["ddpm", "ddim", "flow"]
     with pytest.raises(ValueError, match="a model of 2 classes needs a data set of 2 classes; spiral has no classes"):
         TrainConfig(data=DataConfig("spiral"), model=MLPConfig(n_classes=2))
 

@@ -14,7 +14,7 @@ import torch
 from click.testing import CliRunner
 
 import cli
-from diffusion_core import DataConfig, SamplerConfig, Trajectory, cached_trajectory, trajectory_path
+from diffusion_core import DDIM, DataConfig, Trajectory, cached_trajectory, trajectory_path
 from diffusion_core.toy.data import _text_mask, check_text
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -124,7 +124,7 @@ def test_a_damaged_trajectory_is_a_cache_miss(tmp_path, monkeypatch, capsys):
         torch.manual_seed(0)
         return MLPDenoiser(MLPConfig(hidden=8, layers=1, emb_dim=8)), NoiseSchedule.linear(10)
 
-    config = SamplerConfig("ddim", steps=5)
+    config = DDIM(steps=5)
     first = cached_trajectory("m", load_module, (8, 2), config, 10, 0)
     path = trajectory_path("m", config, 10, 8, 0)
     path.write_bytes(path.read_bytes()[: path.stat().st_size // 2])  # truncated, as by a full disk

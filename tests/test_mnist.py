@@ -201,6 +201,7 @@ def test_probes_log_progress_and_change_nothing(mnist_dir, tmp_path):
 
 
 def test_evaluator_matches_one_shot_evaluation(mnist_dir):
+    from diffusion_core import DDIM, DDPM, make_sampler
     from diffusion_core.mnist import Evaluator, sample_images
 
     x, y = load_mnist("train", mnist_dir, verify=False)
@@ -213,21 +214,21 @@ def test_evaluator_matches_one_shot_evaluation(mnist_dir):
     import time
 
     t0 = time.perf_counter()
-    imgs, secs = sample_images(model, sched, "ddpm", 5, batch=2, seed=3)
+    imgs, secs = sample_images(model, sched, DDPM(), 5, batch=2, seed=3)
     elapsed = time.perf_counter() - t0
     assert imgs.shape == (5, 1, 28, 28) and imgs.abs().max() <= 1.0 + 1e-6
     assert 0.5 * elapsed < secs <= elapsed  # the sampling time, not the set-up's nor a constant
-    again, _ = sample_images(model, sched, "ddpm", 5, batch=2, seed=3)
+    again, _ = sample_images(model, sched, DDPM(), 5, batch=2, seed=3)
     assert torch.equal(imgs, again)
     with pytest.raises(ValueError, match="unknown sampler"):
-        sample_images(model, sched, "euler", 5)
+        make_sampler("euler")
     # DDIM's eta: 1 draws fresh noise at every stride (seeded), 0 does not
-    det, _ = sample_images(model, sched, "ddim", 5, steps=4, batch=2, seed=3)
-    sto, _ = sample_images(model, sched, "ddim", 5, steps=4, batch=2, seed=3, eta=1.0)
-    assert not torch.equal(det, sto) and torch.equal(sto, sample_images(model, sched, "ddim", 5, steps=4, batch=2,
-                                                                        seed=3, eta=1.0)[0])
+    det, _ = sample_images(model, sched, DDIM(steps=4), 5, batch=2, seed=3)
+    sto, _ = sample_images(model, sched, DDIM(steps=4, eta=1.0), 5, batch=2, seed=3)
+    assert not torch.equal(det, sto) and torch.equal(sto, sample_images(model, sched, DDIM(steps=4, eta=1.0), 5, batch=2,
+                                                                        seed=3)[0])
     with pytest.raises(ValueError, match="eta is DDIM's parameter"):
-        sample_images(model, sched, "ddpm", 5, eta=1.0)
+        make_sampler("ddpm", eta=1.0)
 
 
 @pytest.fixture()

@@ -7,7 +7,7 @@ import torch
 from manim.utils.testing.frames_comparison import frames_comparison
 from scene_testing import settle
 
-from diffusion_core import DataConfig, SamplerConfig, TrainConfig, load_or_train, sample
+from diffusion_core import DDIM, DDPM, DataConfig, TrainConfig, load_or_train, sample
 from scenes.samplers import SamplerComparison, state_at
 from scenes.samplers_digits import SamplerComparisonDigits
 
@@ -62,7 +62,7 @@ def test_network_evaluations_are_1000_and_50():
     """The counters show k evaluations after k steps: sample() calls eps_theta once a
     step, 1000 times for DDPM and 50 for DDIM-50, and meta["steps"] says so."""
     result = load_or_train(TrainConfig(data=DataConfig("moons")), progress=False)
-    for config, expected in ((SamplerConfig("ddpm"), 1000), (SamplerConfig("ddim", steps=50), 50)):
+    for config, expected in ((DDPM(), 1000), (DDIM(steps=50), 50)):
         counting = CountingModel(result.model)
         traj = sample(counting, result.schedule, (8, 2), config, generator=torch.Generator().manual_seed(0))
         assert counting.calls == expected == traj.meta["steps"] == len(traj.xs) - 1

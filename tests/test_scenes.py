@@ -10,6 +10,7 @@ from manim.utils.testing.frames_comparison import frames_comparison
 from PIL import Image
 from scene_testing import settle, whole_scene
 
+from diffusion_core import DDIM
 from diffusion_core.io import _umask
 from scenes.cloud import rasterise
 from scenes.digits import DigitsForward
@@ -180,8 +181,7 @@ class SmallDigitsForward(DigitsForward):
 
 class SmallDigitsReverse(DigitsReverse):  # the shipped checkpoint, 10 DDIM steps
     n_samples = 4
-    sampler = "ddim"
-    sample_steps = 10
+    sampler = DDIM(steps=10, clip=1.0)
 
 
 @frames_comparison(base_scene=SmallForward)
@@ -277,7 +277,7 @@ def test_strings_exist_in_every_language():
 def test_scene_settings_are_checked():
     with pytest.raises(SettingError, match="unknown setting 'samplr'; valid: .*sampler"):
         type("Bad", (ReverseTrajectories,), {"samplr": "ddim"})
-    with pytest.raises(SettingError, match="sampler='dpm' is not valid; valid: ddpm, ddim"):
+    with pytest.raises(SettingError, match="ReverseTrajectories.sampler must be Sampler, got 'dpm'"):
         ReverseTrajectories.with_settings(sampler="dpm")
     with pytest.raises(SettingError, match="dataset='mons' is not valid; valid: swiss_roll, moons"):
         ForwardProcess.with_settings(dataset="mons")
@@ -380,9 +380,9 @@ def test_digits_reverse_trajectory_is_cached(rendered, tiny_mnist_checkpoint):
     """The digit scene samples once per checkpoint, sampler and seed, like the toy scenes."""
     import hashlib
 
-    from diffusion_core import SamplerConfig, Trajectory, trajectory_path
+    from diffusion_core import DDPM, Trajectory, trajectory_path
 
     digest = hashlib.sha256(tiny_mnist_checkpoint.read_bytes()).hexdigest()[:16]
-    path = trajectory_path(f"mnist-{digest}", SamplerConfig("ddpm", clip=1.0), 20, 4, DigitsReverse.seed)
+    path = trajectory_path(f"mnist-{digest}", DDPM(clip=1.0), 20, 4, DigitsReverse.seed)
     traj = Trajectory.load(path)  # written by the render of the `rendered` fixture
     assert traj.xs.shape == (21, 4, 1, 28, 28) and traj.meta["sampler"] == "ddpm"

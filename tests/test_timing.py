@@ -9,7 +9,7 @@ import time
 import pytest
 import torch
 
-from diffusion_core import SamplerConfig, cached_trajectory, step_seconds
+from diffusion_core import DDIM, DDPM, cached_trajectory, step_seconds
 
 
 def _toy():
@@ -23,9 +23,9 @@ def test_a_step_is_timed_as_one_thread_and_restores_the_threads():
     model, schedule = _toy()
     threads = torch.get_num_threads()
     x = torch.randn(3000, 2)
-    per_step = step_seconds(model, schedule, x, SamplerConfig("ddpm"), n_steps=4, repeats=3)
+    per_step = step_seconds(model, schedule, x, DDPM(), n_steps=4, repeats=3)
     assert 1e-6 < per_step < 1.0 and torch.get_num_threads() == threads
-    assert step_seconds(model, schedule, x, SamplerConfig("ddim", steps=50), n_steps=4, repeats=3) > 0
+    assert step_seconds(model, schedule, x, DDIM(steps=50), n_steps=4, repeats=3) > 0
 
 
 @pytest.mark.slow
@@ -34,7 +34,7 @@ def test_a_busy_core_does_not_inflate_the_measured_time():
     (The measure is the CPU time of the one thread that samples, the best of 5 runs.)"""
     model, schedule = _toy()
     x = torch.randn(3000, 2)
-    config = SamplerConfig("ddpm")
+    config = DDPM()
     quiet = min(step_seconds(model, schedule, x, config, n_steps=10) for _ in range(2))
     busy = subprocess.Popen([sys.executable, "-c", "while True: pass"])
     try:
@@ -62,7 +62,7 @@ def _ask(args):
         torch.manual_seed(0)
         return MLPDenoiser(MLPConfig(hidden=32, layers=2)), NoiseSchedule.linear(50)
 
-    traj = cached_trajectory("lock-test", load, (64, 2), SamplerConfig("ddpm"), 50, seed=3)
+    traj = cached_trajectory("lock-test", load, (64, 2), DDPM(), 50, seed=3)
     return Path(marker).exists(), traj.samples.sum().item()
 
 

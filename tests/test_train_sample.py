@@ -158,12 +158,12 @@ def test_cache_trains_once(models_tmp, small_config, capsys):
 # ------------------------------------------------------------ the training run
 def test_a_recorded_run_is_the_plain_run_watched(small_config):
     """Snapshots change nothing: the last one samples exactly what the plain run's model does."""
-    from diffusion_core import SamplerConfig, record_training_run, sample
+    from diffusion_core import DDPM, record_training_run, sample
 
     cfg = dataclasses.replace(small_config, steps=200)
     run = record_training_run(cfg, steps=(0, 20, 100, 200), n=300, progress=False)
     plain = train_toy(cfg, progress=False, eval_n=0)
-    final = sample(plain.model, plain.schedule, (300, 2), SamplerConfig("ddpm"),
+    final = sample(plain.model, plain.schedule, (300, 2), DDPM(),
                    generator=torch.Generator().manual_seed(0), record=False).samples
     assert list(run.steps) == [0, 20, 100, 200] and run.samples.shape == (4, 300, 2)
     assert torch.equal(torch.from_numpy(run.samples[-1]), final)
@@ -177,9 +177,9 @@ def test_the_shipped_training_run_ends_at_the_shipped_model():
     last snapshot samples what the shipped model samples (up to the float rounding of the
     machine that trained the shipped file: weights within 1e-5)."""
     from diffusion_core import (
+        DDPM,
         TRAINING_STEPS,
         DataConfig,
-        SamplerConfig,
         TrainConfig,
         TrainingRun,
         sample,
@@ -191,7 +191,7 @@ def test_the_shipped_training_run_ends_at_the_shipped_model():
     run = TrainingRun.load(path)
     assert run.meta["config_key"] == path.name.split("-")[1].split(".")[0]
     model = load_or_train(cfg, progress=False)
-    final = sample(model.model, model.schedule, (2000, 2), SamplerConfig("ddpm"),
+    final = sample(model.model, model.schedule, (2000, 2), DDPM(),
                    generator=torch.Generator().manual_seed(0), record=False).samples
     torch.testing.assert_close(torch.from_numpy(run.samples[-1]), final, atol=1e-3, rtol=0)
     assert run.ratio[0] > 100 and run.ratio[-1] < 1.5 and run.ratio[-1] < run.ratio[3]

@@ -23,7 +23,8 @@ from torch import nn
 from torch.nn import functional as F
 
 from ..checkpoint import CheckpointError, read_checkpoint, write_checkpoint
-from ..sampling import SamplerConfig, sample
+from ..samplers import DDIM, DDPM, Sampler
+from ..sampling import sample
 
 __all__ = ["MnistClassifier", "CONFIDENT", "classify", "train_classifier", "save_classifier", "load_classifier", "frechet_distance",
            "SampleReport", "Evaluator", "evaluate_images", "sample_images", "make_probe", "PeakMemory",
@@ -192,20 +193,16 @@ def evaluate_images(samples: torch.Tensor, reference: torch.Tensor, classifier: 
     return Evaluator(classifier, reference)(samples)
 
 
-def sample_images(model, schedule, sampler: str | SamplerConfig, n: int, steps: int = 50, seed: int = 0,
-                  batch: int = 500, device: str = "cpu", eta: float = 0.0,
+def sample_images(model, schedule, sampler: Sampler, n: int, seed: int = 0, batch: int = 500, device: str = "cpu",
                   amp: bool | None = None, x_T: torch.Tensor | None = None) -> tuple[torch.Tensor, float]:
-    """n images (n, 1, 28, 28) from ``model`` with DDPM (all T steps) or DDIM (``steps``,
-    ``eta``: 0 deterministic, 1 a DDPM-like stochastic step over each stride), in batches;
-    returns them on the CPU with the sampling wall time in seconds. ``sampler`` is a
-    name or a whole SamplerConfig (then ``steps`` and ``eta`` are not used).
+    """n images (n, 1, 28, 28) from ``model`` with ``sampler`` (DDPM() over all T steps, or
+    DDIM(steps, eta): eta 0 deterministic, 1 a DDPM-like stochastic step over each
+    stride), its predicted x_0 clipped to [-1, 1], in batches; returns them on the CPU
+    with the sampling wall time in seconds.
 
     ``amp`` runs the network under bf16 autocast (default: on a GPU only); the sampler's
     own arithmetic stays float32. ``x_T`` (n, 1, 28, 28) replaces the first noise."""
-    if isinstance(sampler, SamplerConfig):
-        config = replace(sampler, clip=1.0)
-    else:
-        config = SamplerConfig(sampler, steps=steps, eta=eta, clip=1.0)
+    config = replace(sampler, clip=1.0) if isinstance(sampler, (DDPM, DDIM)) else sampler
     gen = torch.Generator().manual_seed(seed)
     was_training = model.training
     model = model.to(device)
@@ -271,10 +268,10 @@ class CompareRow:
     peak_mb: float
 
 
-def compare_samplers(model, schedule, evaluator: Evaluator, configs: list[SamplerConfig], n: int, batch: int,
+def compare_samplers(model, schedule, evaluator: Evaluator, configs: list[Sampler], n: int, batch: int,
                      device: str = "cpu", amp: bool | None = None, log=None) -> list[CompareRow]:
     """Sample n images with each sampler, score them, time them, measure their memory."""
-    sample_images(model, schedule, "ddim", min(n, batch), steps=2, device=device, amp=amp)  # warm-up
+    sample_images(model, schedule, DDIM(steps=2), min(n, batch), device=device, amp=amp)  # warm-up
     rows = []
     for config in configs:
         with PeakMemory(device) as mem:

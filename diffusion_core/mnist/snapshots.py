@@ -18,6 +18,8 @@ import numpy as np
 import torch
 
 from ..io import atomic_write
+from ..samplers import DDIM, DDPM
+from .eval import sample_images
 
 __all__ = ["TrainingSnapshots", "SnapshotRecorder", "parse_steps", "SNAPSHOT_N"]
 
@@ -51,11 +53,9 @@ class SnapshotRecorder:
         self.digits: dict[int, np.ndarray] = {}
 
     def __call__(self, ema_model, schedule, step: int) -> dict:
-        from .eval import sample_images
-
-        sampler = "ddpm" if self.sample_steps is None else "ddim"
-        images, secs = sample_images(ema_model, schedule, sampler, self.n, steps=self.sample_steps or 50,
-                                     seed=self.seed, batch=self.n, device=self.device)
+        sampler = DDPM() if self.sample_steps is None else DDIM(steps=self.sample_steps)
+        images, secs = sample_images(ema_model, schedule, sampler, self.n, seed=self.seed, batch=self.n,
+                                     device=self.device)
         self.digits[step] = to_uint8(images)
         return {"snapshot_s": round(secs, 2)}
 

@@ -11,9 +11,12 @@ import torch
 
 from ..checkpoint import CheckpointError, read_checkpoint, write_checkpoint
 from ..fast_fit import FastOptions, fit_fast
+from ..paths import classifier_path
 from ..schedule import NoiseSchedule, ScheduleConfig
 from ..training import check_converged, fit
 from .data import load_mnist
+from .eval import Evaluator, load_classifier, make_probe
+from .snapshots import SnapshotRecorder, build
 from .unet import SmallUNet, UNetConfig
 
 __all__ = ["MnistTrainConfig", "MnistResult", "train_mnist", "save_mnist_checkpoint", "load_mnist_checkpoint"]
@@ -170,11 +173,6 @@ def train_recorded(config: MnistTrainConfig, data_dir=None, device: str = "cpu",
     the MNIST data); the snapshots also score real training digits the same way (the
     probe's floor).
     """
-    from ..paths import classifier_path
-    from .data import load_mnist
-    from .eval import Evaluator, load_classifier, make_probe
-    from .snapshots import SnapshotRecorder, build
-
     probe = evaluator = recorder = None
     if probe_every or snapshot_steps:
         clf, _ = load_classifier(classifier_path())

@@ -11,7 +11,8 @@ import torch
 
 from ..io import atomic_write
 from ..paths import cache_dir
-from ..sampling import SamplerConfig, sample
+from ..samplers import DDIM, FlowEuler, Sampler
+from ..sampling import sample
 from .cache import config_key, load_or_train
 from .data import sample_data
 from .metrics import distance_report
@@ -22,16 +23,16 @@ __all__ = ["CURVE_STEPS", "CURVE_SAMPLERS", "distance_by_steps"]
 CURVE_STEPS = (1, 2, 3, 5, 10, 20, 50, 100)  # network evaluations a sample costs
 
 
-def _ddpm(k: int) -> SamplerConfig:
+def _ddpm(k: int) -> Sampler:
     # DDPM on k of the T timesteps: DDIM with eta = 1 (Song et al. 2021, sec. 4.1: eta = 1
     # makes each step DDPM's posterior on the sub-sequence; with k = T it is DDPM itself)
-    return SamplerConfig("ddim", steps=k, eta=1.0)
+    return DDIM(steps=k, eta=1.0)
 
 
 CURVE_SAMPLERS = {
     "ddpm": _ddpm,
-    "ddim": lambda k: SamplerConfig("ddim", steps=k),
-    "flow": lambda k: SamplerConfig("flow", steps=k),
+    "ddim": lambda k: DDIM(steps=k),
+    "flow": lambda k: FlowEuler(steps=k),
 }
 
 

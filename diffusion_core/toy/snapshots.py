@@ -21,7 +21,8 @@ import torch
 
 from ..io import atomic_write
 from ..paths import ensure_writable
-from ..sampling import SamplerConfig, sample
+from ..samplers import DDPM
+from ..sampling import sample
 from .cache import checkpoint_path, config_key
 from .data import sample_data
 from .metrics import distance_report
@@ -91,7 +92,7 @@ def record_training_run(config: TrainConfig, steps=TRAINING_STEPS, n: int = 2000
     got: dict[int, tuple] = {}
 
     def snap(step, ema_model, schedule):
-        traj = sample(ema_model, schedule, (n, 2), SamplerConfig("ddpm"), generator=torch.Generator().manual_seed(seed),
+        traj = sample(ema_model, schedule, (n, 2), DDPM(), generator=torch.Generator().manual_seed(seed),
                       record=False)
         report = distance_report(traj.samples, data, other)
         got[step] = (traj.samples.numpy(), report.distance, report.floor)

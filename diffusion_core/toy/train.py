@@ -10,7 +10,8 @@ import torch
 
 from ..checkpoint import CheckpointError, read_checkpoint, write_checkpoint
 from ..flow import OBJECTIVES
-from ..sampling import SamplerConfig, sample
+from ..samplers import DDPM, FlowEuler
+from ..sampling import sample
 from ..schedule import NoiseSchedule, ScheduleConfig
 from ..training import TrainingDiverged, check_converged, fit
 from .data import CLASSES, DataConfig, sample_data, sample_labelled
@@ -106,7 +107,7 @@ def evaluate_toy(model, schedule, data: DataConfig, n: int = 2000, seed: int = 0
     a class) and compare them with fresh data (sliced Wasserstein)."""
     gen = torch.Generator().manual_seed(seed)
     velocity = getattr(model, "objective", "eps") == "velocity"
-    config = SamplerConfig("flow", steps=EVAL_FLOW_STEPS) if velocity else SamplerConfig("ddpm")
+    config = FlowEuler(steps=EVAL_FLOW_STEPS) if velocity else DDPM()
     traj = sample(model, schedule, (n, 2), config, generator=gen)
     report = distance_report(
         traj.samples, sample_data(data, n, seed=10_000 + seed), sample_data(data, n, seed=20_000 + seed)
