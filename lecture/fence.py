@@ -7,9 +7,12 @@ it (symbolic links included) and refuses what does not lie inside the folder.
 
 from __future__ import annotations
 
-import hashlib
 import os
 from pathlib import Path
+
+from filelock import FileLock, Timeout
+
+from diffusion_core.io import file_digest  # noqa: F401  (the builder's records use it through here)
 
 __all__ = ["FenceError", "OutputFolder", "check_out", "file_digest", "OWN_FILES"]
 
@@ -21,14 +24,6 @@ _FILE_LIKE = (".md", ".html", ".htm", ".pdf", ".png", ".jpg", ".jpeg", ".gif", "
 
 class FenceError(ValueError):
     """An output folder or a path the builder must not write: one line with the fix."""
-
-
-def file_digest(path: Path) -> str:
-    h = hashlib.sha256()
-    with open(path, "rb") as fh:
-        for block in iter(lambda: fh.read(1 << 20), b""):
-            h.update(block)
-    return h.hexdigest()
 
 
 def _inside(path: Path, folder: Path) -> bool:
@@ -82,8 +77,7 @@ class OutputFolder:
 
     def __init__(self, out: Path):
         self.path = Path(out)
-        self.path.mkdir(parents=True, exist_ok=True)
-        self.real = self.path.resolve()
+        self.real = self.path.resolve()  # made by lock(), the build's first write
         self._lock = None
 
     def target(self, rel: str) -> Path:
@@ -100,9 +94,8 @@ class OutputFolder:
         return dst
 
     def lock(self) -> None:
-        """Take the folder for this build, or raise FenceError when another holds it."""
-        from filelock import FileLock, Timeout
-
+        """Make the folder and take it for this build, or raise FenceError when another holds it."""
+        self.path.mkdir(parents=True, exist_ok=True)
         self._lock = FileLock(str(self.path / LOCK), timeout=0)
         try:
             self._lock.acquire()

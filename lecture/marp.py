@@ -10,6 +10,7 @@ import tempfile
 from pathlib import Path
 
 from diffusion_core import REPO
+from lecture.edits import Edit, apply_edits
 from lecture.source import parse_deck
 
 __all__ = ["MARP", "marp_version", "build_html", "build_pdf", "find_browser", "print_copy", "browser_env"]
@@ -74,10 +75,8 @@ def print_copy(text: str) -> str:
         if tag.name != "video" or not tag.attrs.get("poster") or tag.close is None:
             continue
         size = f' width="{tag.attrs["width"]}"' if tag.attrs.get("width") else ""
-        edits.append((tag.start, tag.close, f'<img src="{tag.attrs["poster"]}"{size} alt="">'))
-    for start, end, new in sorted(edits, reverse=True):
-        text = text[:start] + new + text[end:]
-    return text
+        edits.append(Edit(tag.start, tag.close, f'<img src="{tag.attrs["poster"]}"{size} alt="">'))
+    return apply_edits(text, edits)
 
 
 def build_pdf(slides: Path) -> tuple[Path | None, str]:

@@ -1,6 +1,6 @@
 """Presenting beat by beat: captions, speaker notes and step-through slides for the
 videos the builder serves, from the beats each render wrote beside its video
-(scenes.beats: VIDEO.beats.json, VIDEO.vtt, VIDEO.beatK.mp4/.png).
+(scenes.rendering.beats: VIDEO.beats.json, VIDEO.vtt, VIDEO.beatK.mp4/.png).
 
 - Captions: a ``<track kind="captions">`` in the deck's language on each of our videos;
   the cues are inlined as a data: URL (Chromium loads no track from a file:// page), and
@@ -21,9 +21,10 @@ import base64
 import html
 from pathlib import Path
 
+from lecture.edits import Edit, apply_edits
 from lecture.source import DeckSource, Tag, sibling_url
-from scenes.beats import read_beats
-from scenes.strings import tr
+from scenes.kit.strings import tr
+from scenes.rendering.beats import read_beats
 
 __all__ = ["present", "BEAT_SCRIPT", "LANG_LABELS"]
 
@@ -81,7 +82,7 @@ def present(deck: DeckSource, out: Path, served: dict[str, str], lang: str, step
         (the new text, one line per slide it turned into steps)."""
     text = deck.text
     report: list[str] = []
-    pieces, last = [], 0
+    edits: list[Edit] = []
     for slide in deck.slides:
         tags = [t for t in deck.tags if t.slide == slide.number and not t.slot]
         video = None
@@ -121,13 +122,10 @@ def present(deck: DeckSource, out: Path, served: dict[str, str], lang: str, step
                 copy = body[:a] + element + body[b:]
                 copies.append(copy.rstrip("\n") + "\n" + _note(_beat_lines(beat, k, len(beats), lang)))
             report.append(f"slide {slide.number} {slide.title!r}: {len(beats)} beats of {served[rel]}, one slide each")
-        pieces.append(text[last:slide.start])
-        pieces.append("\n---\n\n".join(c if i == 0 else c.lstrip("\n") for i, c in enumerate(copies)))
-        if slide.end < len(text):
-            pieces.append("\n")
-        last = slide.end
-    pieces.append(text[last:])
-    new_text = "".join(pieces)
+        joined = "\n---\n\n".join(c if i == 0 else c.lstrip("\n") for i, c in enumerate(copies))
+        edits.append(Edit(slide.start, slide.end, joined + ("\n" if slide.end < len(text) else "")))
+    new_text = apply_edits(text, edits)
     if steps and report:
-        new_text = new_text.rstrip("\n") + "\n\n" + BEAT_SCRIPT
+        end = len(new_text.rstrip("\n"))
+        new_text = apply_edits(new_text, [Edit(end, len(new_text), "\n\n" + BEAT_SCRIPT)])
     return new_text, report

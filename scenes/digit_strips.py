@@ -19,11 +19,11 @@ import torch
 from manim import DOWN, LEFT, RIGHT, Arrow, FadeIn, Group, MathTex, VGroup
 
 from diffusion_core import DDPM, NoiseSchedule, ScheduleConfig
-from scenes.cloud import pixels_per_unit
-from scenes.digits import DigitGrid, load_sample_digits
-from scenes.playback import digit_trajectory
-from scenes.settings import LectureScene
-from scenes.theme import HIGHLIGHTS, MUTED
+from scenes.kit.cloud import pixels_per_unit
+from scenes.kit.digits import DigitGrid, load_sample_digits
+from scenes.kit.playback import digit_trajectory
+from scenes.kit.settings import LectureScene
+from scenes.kit.theme import HIGHLIGHTS, MUTED
 
 LEVELS = (0.97, 0.9, 0.8, 0.65, 0.5, 0.35, 0.2, 0.1)  # sqrt(abar_t) of the moments between t = 0 and T
 

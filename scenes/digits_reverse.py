@@ -15,11 +15,11 @@ import numpy as np
 from manim import DOWN, LEFT, RIGHT, UP, FadeIn, MathTex, Text, VGroup
 
 from diffusion_core import DDPM, Sampler
-from scenes.digits import DigitGrid
-from scenes.playback import digit_trajectory, play_frames
-from scenes.settings import LectureScene
-from scenes.theme import MUTED
-from scenes.widgets import TimeBar
+from scenes.kit.digits import DigitGrid
+from scenes.kit.playback import digit_trajectory, play_frames
+from scenes.kit.settings import LectureScene
+from scenes.kit.theme import MUTED
+from scenes.kit.widgets import TimeBar
 
 
 class DigitsReverse(LectureScene):

@@ -46,11 +46,11 @@ from diffusion_core import (
     distance_report,
     sample_data,
 )
-from scenes.cloud import CloudPanel
-from scenes.playback import play_frames, toy_trajectory
-from scenes.settings import ToyModelScene
-from scenes.theme import ACCENT, HIGHLIGHTS, INK, MUTED, fit_right
-from scenes.widgets import DigitCounter, Trails
+from scenes.kit.cloud import CloudPanel
+from scenes.kit.playback import play_frames, toy_trajectory
+from scenes.kit.settings import ToyModelScene
+from scenes.kit.theme import ACCENT, HIGHLIGHTS, INK, MUTED, fit_right
+from scenes.kit.widgets import DigitCounter, Trails
 
 __all__ = ["FlowMatchingVsDiffusion", "EULER_FORMULA", "DDIM_STEP"]
 

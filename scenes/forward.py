@@ -27,10 +27,10 @@ from manim import (
 )
 
 from diffusion_core import sample_data
-from scenes.playback import play_states
-from scenes.settings import ToyModelScene
-from scenes.theme import ACCENT, HIGHLIGHTS, MUTED
-from scenes.widgets import Trails, cloud_layout, informative_steps, show_snapshots
+from scenes.kit.playback import play_states
+from scenes.kit.settings import ToyModelScene
+from scenes.kit.theme import ACCENT, HIGHLIGHTS, MUTED
+from scenes.kit.widgets import Trails, cloud_layout, informative_steps, show_snapshots
 
 STEP_FORMULA = r"q(x_t \mid x_{t-1}) = \mathcal{N}\!\left(x_t;\ \sqrt{1-\beta_t}\,x_{t-1},\ \beta_t \mathbf{I}\right)"
 

@@ -34,10 +34,10 @@ from diffusion_core import (
     sample_data,
     step_seconds,
 )
-from scenes.cloud import CloudPanel
-from scenes.playback import play_frames, toy_trajectory
-from scenes.settings import ToyModelScene
-from scenes.theme import ACCENT, HIGHLIGHTS, INK, MUTED, fit_right
+from scenes.kit.cloud import CloudPanel
+from scenes.kit.playback import play_frames, toy_trajectory
+from scenes.kit.settings import ToyModelScene
+from scenes.kit.theme import ACCENT, HIGHLIGHTS, INK, MUTED, fit_right
 
 __all__ = ["GanVsDiffusion"]
 

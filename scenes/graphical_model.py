@@ -29,9 +29,9 @@ from manim import (
 )
 
 from diffusion_core import NoiseSchedule, ScheduleConfig
-from scenes.digits import DigitGrid, load_sample_digits
-from scenes.settings import LectureScene
-from scenes.theme import HIGHLIGHTS, INK, MUTED
+from scenes.kit.digits import DigitGrid, load_sample_digits
+from scenes.kit.settings import LectureScene
+from scenes.kit.theme import HIGHLIGHTS, INK, MUTED
 
 TILE = 1.9  # a node's side, scene units
 

@@ -28,12 +28,12 @@ from diffusion_core import (
     sample_data,
     sample_labelled,
 )
-from scenes.cloud import CloudPanel
-from scenes.playback import play_frames, toy_trajectory
-from scenes.settings import ToyModelScene
-from scenes.strings import STRINGS
-from scenes.theme import ACCENT, GHOST, INK, MUTED
-from scenes.widgets import TimeBar
+from scenes.kit.cloud import CloudPanel
+from scenes.kit.playback import play_frames, toy_trajectory
+from scenes.kit.settings import ToyModelScene
+from scenes.kit.strings import STRINGS
+from scenes.kit.theme import ACCENT, GHOST, INK, MUTED
+from scenes.kit.widgets import TimeBar
 
 __all__ = ["ClassifierFreeGuidance", "GUIDANCE_FORMULA"]
 

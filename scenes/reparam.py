@@ -29,11 +29,11 @@ from manim import (
 )
 
 from diffusion_core import sample_data, sliced_wasserstein
-from scenes.cloud import CloudPanel
-from scenes.playback import play_states
-from scenes.settings import ToyModelScene
-from scenes.theme import ACCENT, MUTED, fit_right
-from scenes.widgets import TimeBar
+from scenes.kit.cloud import CloudPanel
+from scenes.kit.playback import play_states
+from scenes.kit.settings import ToyModelScene
+from scenes.kit.theme import ACCENT, MUTED, fit_right
+from scenes.kit.widgets import TimeBar
 
 SHORTCUT = r"x_t = \sqrt{\bar\alpha_t}\,x_0 + \sqrt{1-\bar\alpha_t}\,\epsilon"
 

@@ -15,10 +15,10 @@ import numpy as np
 from manim import DOWN, LEFT, RIGHT, UP, Dot, FadeIn, FadeOut, MathTex, Text, VGroup, Write
 
 from diffusion_core import DDPM, Sampler, Trajectory, sample_data
-from scenes.playback import play_states, toy_trajectory
-from scenes.settings import ToyModelScene
-from scenes.theme import CLOUD, GHOST, HIGHLIGHTS, MUTED
-from scenes.widgets import Trails, cloud_layout, informative_steps, show_snapshots
+from scenes.kit.playback import play_states, toy_trajectory
+from scenes.kit.settings import ToyModelScene
+from scenes.kit.theme import CLOUD, GHOST, HIGHLIGHTS, MUTED
+from scenes.kit.widgets import Trails, cloud_layout, informative_steps, show_snapshots
 
 REVERSE_FORMULA = (
     r"p_\theta(x_{t-1} \mid x_t) = \mathcal{N}\!\left(x_{t-1};\ \mu_\theta(x_t, t),\ \Sigma_\theta(x_t, t)\right)"

@@ -42,12 +42,18 @@ from diffusion_core import (
     sliced_wasserstein,
     step_seconds,
 )
-from scenes.cloud import CloudPanel
-from scenes.digits import DigitGrid
-from scenes.playback import capped, digit_checkpoint, digit_trajectory, play_frames, toy_trajectory
-from scenes.settings import ToyModelScene
-from scenes.theme import ACCENT, HIGHLIGHTS, INK, MUTED, fit_right
-from scenes.widgets import DigitCounter, TimeBar
+from scenes.kit.cloud import CloudPanel
+from scenes.kit.digits import DigitGrid
+from scenes.kit.playback import (
+    capped,
+    digit_checkpoint,
+    digit_trajectory,
+    play_frames,
+    toy_trajectory,
+)
+from scenes.kit.settings import ToyModelScene
+from scenes.kit.theme import ACCENT, HIGHLIGHTS, INK, MUTED, fit_right
+from scenes.kit.widgets import DigitCounter, TimeBar
 
 __all__ = ["SamplerComparison", "state_at", "StepCounter"]
 

@@ -29,8 +29,8 @@ from manim import (
 )
 
 from diffusion_core import NoiseSchedule
-from scenes.settings import LectureScene
-from scenes.theme import ACCENT, INK
+from scenes.kit.settings import LectureScene
+from scenes.kit.theme import ACCENT, INK
 
 QUANTITIES = (  # (label, colour): Okabe & Ito's blue, orange and bluish green
     (r"\bar\alpha_t", "#0072B2"),

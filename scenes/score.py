@@ -18,11 +18,11 @@ import torch
 from manim import DOWN, LEFT, RIGHT, UP, FadeIn, MathTex, Text, Write
 
 from diffusion_core import DDIM, load_or_train, sample_data
-from scenes.cloud import CloudPanel, PixelImage, _hex_rgb
-from scenes.playback import play_frames, toy_trajectory
-from scenes.settings import ToyModelScene
-from scenes.theme import ACCENT, HIGHLIGHTS, MUTED, fit_right
-from scenes.widgets import TimeBar
+from scenes.kit.cloud import CloudPanel, PixelImage, _hex_rgb
+from scenes.kit.playback import play_frames, toy_trajectory
+from scenes.kit.settings import ToyModelScene
+from scenes.kit.theme import ACCENT, HIGHLIGHTS, MUTED, fit_right
+from scenes.kit.widgets import TimeBar
 
 SCORE_FORMULA = r"s_\theta(x, t) = -\frac{\epsilon_\theta(x, t)}{\sqrt{1-\bar\alpha_t}} \approx \nabla_x \log q(x_t)"
 

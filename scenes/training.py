@@ -31,11 +31,11 @@ from manim import (
 )
 
 from diffusion_core import TRAINING_STEPS, sample_data, training_run
-from scenes.cloud import CloudPanel
-from scenes.playback import play_frames
-from scenes.settings import ToyModelScene
-from scenes.theme import ACCENT, CLOUD, HIGHLIGHTS, INK, MUTED, fit_right
-from scenes.widgets import DigitCounter
+from scenes.kit.cloud import CloudPanel
+from scenes.kit.playback import play_frames
+from scenes.kit.settings import ToyModelScene
+from scenes.kit.theme import ACCENT, CLOUD, HIGHLIGHTS, INK, MUTED, fit_right
+from scenes.kit.widgets import DigitCounter
 
 # Ho et al. 2020, eq. 14: the simple loss
 LOSS_FORMULA = (r"L_{\mathrm{simple}} = \mathbb{E}_{t, x_0, \epsilon}\left\|\epsilon - "

@@ -43,7 +43,7 @@ def tiny_mnist_checkpoint(tmp_path_factory):
         train_mnist,
     )
     from diffusion_core.schedule import ScheduleConfig
-    from scenes.digits import load_sample_digits
+    from scenes.kit.digits import load_sample_digits
 
     config = MnistTrainConfig(schedule=ScheduleConfig("linear", 20), unet=UNetConfig(base=8, mults=(1, 2), emb_dim=32),
                               steps=20, batch_size=8, warmup=2)

@@ -6,8 +6,8 @@ from pathlib import Path
 
 import pytest
 
-import lecture.assets as assets
-from lecture.assets import asset_key, code_closure
+import scenes.rendering.cache as assets
+from scenes.rendering.cache import asset_key, code_closure
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -18,7 +18,7 @@ def names(paths, root=ROOT):
 
 def test_a_scenes_closure_is_what_it_imports():
     score = names(code_closure("scenes.score"))
-    assert {"scenes/score.py", "scenes/strings.py", "scenes/theme.py", "scenes/settings.py",
+    assert {"scenes/score.py", "scenes/kit/strings.py", "scenes/kit/theme.py", "scenes/kit/settings.py",
             "diffusion_core/schedule.py"} <= score
     assert not score & {"scenes/forward.py", "scenes/samplers.py", "scenes/deck.py", "lecture/build.py"}
     assert "scenes/samplers.py" in names(code_closure("scenes.samplers_digits"))  # a variant runs its base
@@ -64,7 +64,7 @@ def test_editing_one_scene_changes_only_its_keys(repo_copy):
     assert again["samplers"] != after["samplers"] and again["samplers-digits"] != after["samplers-digits"]
     assert again["forward"] == after["forward"]
     for shared in ("strings.py", "theme.py"):  # every scene shows its words in its theme
-        (repo_copy / "scenes" / shared).write_text((repo_copy / "scenes" / shared).read_text() + "\n#\n")
+        (repo_copy / "scenes" / "kit" / shared).write_text((repo_copy / "scenes" / "kit" / shared).read_text() + "\n#\n")
         new = keys()
         assert all(new[k] != again[k] for k in new), shared
         again = new

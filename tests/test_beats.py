@@ -9,10 +9,10 @@ import numpy as np
 import pytest
 
 from lecture import DeckOptions, build_deck, parse_deck
-from scenes.beats import vtt
+from scenes.kit.strings import STRINGS
 from scenes.registry import SCENES
-from scenes.render import render_scene
-from scenes.strings import STRINGS
+from scenes.rendering import RenderJob, render_scene
+from scenes.rendering.beats import vtt
 
 TINY = dict(resolution=(256, 144), fps=5, quality="low")
 
@@ -32,7 +32,7 @@ def test_every_scene_declares_beats_with_sentences_in_every_language():
 
 
 def test_a_beat_out_of_order_or_undeclared_is_refused_at_once():
-    from scenes.settings import LectureScene, SettingError
+    from scenes.kit.settings import LectureScene, SettingError
 
     with pytest.raises(SettingError, match="has no sentence"):
         type("Bad", (LectureScene,), {"BEATS": ("no_such_beat",)})
@@ -44,7 +44,7 @@ def test_a_beat_out_of_order_or_undeclared_is_refused_at_once():
 
 @pytest.mark.slow
 def test_the_beats_partition_the_video_frame_for_frame(tmp_path):
-    video = render_scene("schedule", out_dir=tmp_path, progress=False, beats=True, **TINY)
+    video = render_scene(RenderJob.of("schedule", out_dir=tmp_path, progress=False, beats=True, **TINY))
     index = json.loads(video.with_name("NoiseSchedules.beats.json").read_text())
     assert [b["key"] for b in index["beats"]] == list(SCENES["schedule"].load().BEATS)
     whole = frames(video)
@@ -100,7 +100,7 @@ def stepped(tmp_path_factory):
     built = {}
     for lang, steps in (("es", False), ("es", True), ("en", True)):
         out = root / f"out-{lang}-{steps}"
-        built[(lang, steps)] = (build_deck(DeckOptions(deck, out, lang=lang, steps=steps, pdf=True, **TINY),
+        built[(lang, steps)] = (build_deck(DeckOptions(deck=deck, out=out, lang=lang, steps=steps, pdf=True, **TINY),
                                            log=lambda m: None), out)
     return built
 

@@ -8,7 +8,8 @@ from click.testing import CliRunner
 
 import cli
 from scenes import forward as forward_module
-from scenes.render import SCENES, render_scene
+from scenes.registry import SCENES
+from scenes.rendering import RenderJob, render_scene
 
 TINY_TRAIN = ["--dataset", "8gaussians", "--steps", "60", "--T", "50", "--hidden", "16", "--quiet"]
 
@@ -143,22 +144,20 @@ def test_failed_render_keeps_the_earlier_file(tmp_path, monkeypatch, interrupt):
 
     monkeypatch.setattr(forward_module.ForwardProcess, "show_gaussian", fail)
     with pytest.raises(type(interrupt)):
-        render_scene("forward", out_dir=out, settings={"n_points": 50}, resolution=(128, 72), fps=3, progress=False)
+        render_scene(RenderJob.of("forward", out_dir=out, settings={"n_points": 50}, resolution=(128, 72), fps=3, progress=False))
     assert earlier.read_bytes() == b"the lecture's current video"
     assert sorted(p.name for p in out.iterdir()) == ["DiffusionProcess.mp4"]
 
 
 def test_render_command_writes_the_deck_name(runner, tmp_path, monkeypatch):
     # the CLI passes its options on; keep the render tiny
-    import scenes.render as render_module
+    real = cli.render_scene
 
-    real = render_module.render_scene
+    def tiny(job):
+        assert job.lang == "en" and dict(job.settings) == {"dataset": "circles"}  # the flags, in the job
+        return real(job.but(settings={**dict(job.settings), "n_points": 100}, resolution=(128, 72), fps=3))
 
-    def tiny(key, **kwargs):
-        kwargs["settings"] = {**kwargs.get("settings", {}), "n_points": 100}
-        return real(key, resolution=(128, 72), fps=3, **{k: v for k, v in kwargs.items() if k not in ("resolution", "fps")})
-
-    monkeypatch.setattr(render_module, "render_scene", tiny)
+    monkeypatch.setattr(cli, "render_scene", tiny)
     result = runner.invoke(cli.cli, ["render", "forward", "--quality", "low", "--lang", "en",
                                      "--dataset", "circles", "--format", "png", "--out", str(tmp_path)])
     assert result.exit_code == 0, result.output

@@ -9,6 +9,7 @@ from click.testing import CliRunner
 
 import cli
 from lecture import MARP, DeckOptions, build_deck, parse_deck, print_copy
+from scenes.registry import SCENES
 
 TINY = dict(resolution=(256, 144), fps=5, quality="low")
 COURSE = Path(__file__).resolve().parents[2] / "shared" / "deck" / "slides.md"
@@ -64,23 +65,23 @@ Gracias, ¿preguntas?
 
 
 def fake_render_many(made=None):
-    """render_many without manim: each task's file, a few bytes naming it."""
-    from scenes.registry import SCENES
+    """render_many without manim: each job's file, a few bytes naming it."""
+    from scenes.rendering import Rendered
 
-    def render_many(tasks, jobs, on_done=None):
+    def render_many(jobs, n_jobs, on_done=None):
         out = []
-        for task in tasks:
-            path = Path(task["out_dir"]) / SCENES[task["key"]].output_name(task["fmt"], task["settings"]["lang"])
+        for job in jobs:
+            path = job.target
             path.parent.mkdir(parents=True, exist_ok=True)
-            path.write_bytes(f"{task['key']} {task['fmt']} {task['settings']['lang']}".encode())
+            path.write_bytes(f"{job.scene} {job.fmt} {job.lang}".encode())
             if made is not None:
-                made.append((task["key"], task["fmt"], task["settings"]["lang"]))
-            if task.get("poster"):  # the video's last frame, beside it
-                poster = path.with_name(SCENES[task["key"]].output_name("png", task["settings"]["lang"]))
-                poster.write_bytes(f"{task['key']} png {task['settings']['lang']} (poster)".encode())
-            out.append(str(path))
+                made.append((job.scene, job.fmt, job.lang))
+            if job.poster:  # the video's last frame, beside it
+                poster = path.with_name(SCENES[job.scene].output_name("png", job.lang))
+                poster.write_bytes(f"{job.scene} png {job.lang} (poster)".encode())
+            out.append(path)
             if on_done:
-                on_done(task, str(path))
+                on_done(job, Rendered(path))
         return out
 
     return render_many
@@ -135,7 +136,7 @@ def test_urls_are_decoded_and_code_and_notes_are_not_assets():
 @pytest.mark.slow
 def test_small_deck_builds_and_a_second_run_renders_nothing(small_deck, tmp_path):
     out = tmp_path / "out"
-    opts = DeckOptions(small_deck, out, jobs=2, table=True, **TINY)
+    opts = DeckOptions(deck=small_deck, out=out, jobs=2, table=True, **TINY)
     report = build_deck(opts, log=lambda m: None)
     assert sorted(report.rendered) == ["assets/images/noise_schedules.png", "assets/training.mp4",
                                        "assets/training_process.png",  # posters: each video's still, beside it
@@ -184,14 +185,14 @@ def test_small_deck_builds_and_a_second_run_renders_nothing(small_deck, tmp_path
 def test_a_videos_poster_comes_from_the_videos_render(small_deck, tmp_path, fake_renders):
     """The still a <video> shows before it plays is the video's own last frame: written by
     the video's render, not by a render of its own."""
-    report = build_deck(DeckOptions(small_deck, tmp_path / "o", **TINY), log=lambda m: None)
+    report = build_deck(DeckOptions(deck=small_deck, out=tmp_path / "o", **TINY), log=lambda m: None)
     assert "assets/training_process.png" in report.rendered and ("training", "mp4", "es") in fake_renders
     assert not [m for m in fake_renders if m[1] == "png"]
     assert (tmp_path / "o" / "assets" / "training_process.png").read_text().endswith("(poster)")
 
 
 def test_a_first_build_starts_the_longest_render_first():
-    from lecture.assets import guess_seconds, longest_first
+    from scenes.rendering import guess_seconds, longest_first
 
     groups = [("forward", "figure", "es"), ("forward", "mp4", "es"), ("digits-reverse", "mp4", "es"),
               ("training", "mp4", "es")]
@@ -213,7 +214,7 @@ def test_deck_command_errors(small_deck, tmp_path):
 
 
 def test_slots_by_title_number_path_and_the_formula_fix(small_deck, tmp_path, fake_renders):
-    opts = DeckOptions(small_deck, tmp_path / "o", slots={"3": "samplers", "assets/images/002.png": "graphical-model"},
+    opts = DeckOptions(deck=small_deck, out=tmp_path / "o", slots={"3": "samplers", "assets/images/002.png": "graphical-model"},
                        fix_formulas=True, **TINY)
     report = build_deck(opts, log=lambda m: None)
     text = (tmp_path / "o" / "slides.md").read_text(encoding="utf-8")
@@ -222,26 +223,26 @@ def test_slots_by_title_number_path_and_the_formula_fix(small_deck, tmp_path, fa
     assert "\\sqrt{\\bar\\alpha_t}x_0 + \\sqrt{1-\\bar\\alpha_t}\\epsilon" in text
     assert any("fixed" in w for w in report.warnings)
     # a slot named by title where no video is: its image is drawn by the scene
-    opts = DeckOptions(small_deck, tmp_path / "o2", slots={"Schedules": "schedule"}, keep_placeholders=True, **TINY)
+    opts = DeckOptions(deck=small_deck, out=tmp_path / "o2", slots={"Schedules": "schedule"}, keep_placeholders=True, **TINY)
     report = build_deck(opts, log=lambda m: None)
     assert "NoiseSchedules.mp4" in (tmp_path / "o2" / "slides.md").read_text(encoding="utf-8")  # kept
 
 
 def test_the_mapping_beside_the_deck_travels_with_it_and_never_shows(small_deck, tmp_path, fake_renders):
     (small_deck.parent / "slides.slots.toml").write_text('"assets/images/002.png" = "digits-reverse-strip"\n')
-    report = build_deck(DeckOptions(small_deck, tmp_path / "o", **TINY), log=lambda m: None)
+    report = build_deck(DeckOptions(deck=small_deck, out=tmp_path / "o", **TINY), log=lambda m: None)
     assert "assets/images/002.png" in report.rendered and report.missing == []
     assert ("digits-reverse-strip", "figure", "es") in fake_renders
     assert "digits-reverse-strip" not in (tmp_path / "o" / "slides.md").read_text(encoding="utf-8")
     assert not (tmp_path / "o" / "slides.slots.toml").exists()
     # a picture the lecturer supplies beside the deck wins over the mapping, and the report says so
-    report = build_deck(DeckOptions(small_deck, tmp_path / "o3", slots={"assets/images/001.png": "graphical-model"},
+    report = build_deck(DeckOptions(deck=small_deck, out=tmp_path / "o3", slots={"assets/images/001.png": "graphical-model"},
                                     **TINY), log=lambda m: None)
     assert "assets/images/001.png" in report.supplied
     assert any(n.startswith("assets/images/001.png: yours, beside the deck, is used") for n in report.notes)
     (small_deck.parent / "slides.slots.toml").write_text('"x" = [1, 2]\n')
     with pytest.raises(ValueError, match="slides.slots.toml"):
-        build_deck(DeckOptions(small_deck, tmp_path / "o4", **TINY), log=lambda m: None)
+        build_deck(DeckOptions(deck=small_deck, out=tmp_path / "o4", **TINY), log=lambda m: None)
 
 
 @pytest.fixture(scope="module")
@@ -261,7 +262,7 @@ def course_lecture(tmp_path_factory):
         (deck.parent / name).parent.mkdir(parents=True, exist_ok=True)
         Image.new("RGB", (900, 500), "#dde6f0").save(deck.parent / name)
     out = root / "lecture"
-    report = build_deck(DeckOptions(deck, out, quality="low", jobs=2, table=True, pdf=True, steps=True),
+    report = build_deck(DeckOptions(deck=deck, out=out, quality="low", jobs=2, table=True, pdf=True, steps=True),
                         log=lambda m: None)
     return report, out
 
@@ -367,7 +368,7 @@ def test_the_pdf_shows_each_video_poster(tmp_path):
                     "# B\n\n<video controls width=\"80%\">\n  <source src=\"assets/training.mp4\" type=\"video/mp4\">\n"
                     "</video>\n", encoding="utf-8")
     out = tmp_path / "out"
-    report = build_deck(DeckOptions(deck, out, jobs=2, pdf=True, **TINY), log=lambda m: None)
+    report = build_deck(DeckOptions(deck=deck, out=out, jobs=2, pdf=True, **TINY), log=lambda m: None)
     assert report.pdf == out / "slides.pdf" and report.pdf.stat().st_size > 10_000, report.pdf_note
     subprocess.run(["pdftoppm", "-png", "-r", "40", str(report.pdf), str(tmp_path / "page")], check=True)
     pages = sorted(tmp_path.glob("page*.png"))
@@ -406,17 +407,17 @@ def test_without_chromium_the_pdf_says_how(small_deck, tmp_path, monkeypatch, fa
     monkeypatch.setattr(lecture.marp, "find_browser", lambda: None)
     monkeypatch.setattr(lecture.marp, "MARP", tmp_path / "marp")  # present, so the browser is what is missing
     (tmp_path / "marp").write_text("")
-    report = build_deck(DeckOptions(small_deck, tmp_path / "o", pdf=True, **TINY), log=lambda m: None)
+    report = build_deck(DeckOptions(deck=small_deck, out=tmp_path / "o", pdf=True, **TINY), log=lambda m: None)
     assert report.pdf is None and "./run.sh browser" in report.pdf_note
     assert (tmp_path / "o" / "slides.md").is_file()
 
 
 def test_render_all_renders_only_what_is_missing_or_out_of_date(tmp_path, monkeypatch):
-    import lecture.assets
+    import scenes.rendering.cache
     from scenes.registry import SCENES
 
     made = []
-    monkeypatch.setattr(lecture.assets, "render_many", fake_render_many(made))
+    monkeypatch.setattr(scenes.rendering.cache, "render_many", fake_render_many(made))
     runner = CliRunner()
     args = ["render", "all", "--format", "png", "-q", "low", "--out", str(tmp_path), "--jobs", "2"]
     assert runner.invoke(cli.cli, args).exit_code == 0 and sorted(k for k, _, _ in made) == sorted(SCENES)
@@ -433,10 +434,10 @@ def test_render_all_renders_only_what_is_missing_or_out_of_date(tmp_path, monkey
 
 
 def test_render_all_beats_are_part_of_the_key(tmp_path, monkeypatch):
-    import lecture.assets
+    import scenes.rendering.cache
 
     made = []
-    monkeypatch.setattr(lecture.assets, "render_many", fake_render_many(made))
+    monkeypatch.setattr(scenes.rendering.cache, "render_many", fake_render_many(made))
     runner = CliRunner()
     args = ["render", "schedule", "-q", "low", "--out", str(tmp_path)]
     assert runner.invoke(cli.cli, ["render", "all", *args[2:]]).exit_code == 0

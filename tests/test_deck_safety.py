@@ -283,10 +283,10 @@ def test_two_builds_into_one_folder_at_once(lecturer, tmp_path):
     holder.lock()
     try:
         with pytest.raises(FenceError, match="another deck build is writing"):
-            build_deck(DeckOptions(deck, out), log=lambda m: None)
+            build_deck(DeckOptions(deck=deck, out=out), log=lambda m: None)
     finally:
         holder.unlock()
-    build_deck(DeckOptions(deck, out), log=lambda m: None)  # free again
+    build_deck(DeckOptions(deck=deck, out=out), log=lambda m: None)  # free again
 
 
 def test_a_symlink_inside_the_output_cannot_lead_out(lecturer, tmp_path):

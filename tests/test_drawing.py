@@ -9,9 +9,9 @@ import numpy as np
 import pytest
 from manim import LEFT, RIGHT, Text, VMobject, tempconfig
 
-from scenes.cloud import CloudCamera, CloudImage, MaskImage, rasterise, rasterise_alpha
-from scenes.settings import FrozenMover, LectureScene
-from scenes.widgets import TrailLayer
+from scenes.kit.cloud import CloudCamera, CloudImage, MaskImage, rasterise, rasterise_alpha
+from scenes.kit.settings import FrozenMover, LectureScene
+from scenes.kit.widgets import TrailLayer
 
 SMALL = {"pixel_width": 320, "pixel_height": 180, "frame_rate": 5, "disable_caching": True,
          "verbosity": "WARNING", "progress_bar": "none"}
@@ -140,7 +140,7 @@ def test_a_shape_painted_from_its_layer_is_the_shape_drawn_again():
 
 
 def test_a_glyphs_copy_shares_its_svg_path_and_nothing_else():
-    import scenes.settings  # noqa: F401  (it teaches glyphs to share their path)
+    import scenes.kit.settings  # noqa: F401  (it teaches glyphs to share their path)
 
     text = Text("ñ", font_size=30)
     glyph = text.family_members_with_points()[0]
@@ -152,8 +152,8 @@ def test_a_glyphs_copy_shares_its_svg_path_and_nothing_else():
 
 def test_play_frames_refuses_a_mover_it_was_not_told_of(tmp_path):
     """A label changed by show() but not listed would be frozen in the video: an error."""
-    from scenes.cloud import CloudPanel
-    from scenes.playback import play_frames
+    from scenes.kit.cloud import CloudPanel
+    from scenes.kit.playback import play_frames
 
     class Sneaky(LectureScene):
         def construct(self):
@@ -188,11 +188,11 @@ def test_a_videos_poster_is_the_still_a_png_render_makes(tmp_path):
     picture a render of the still alone makes (the forward scene shows no measured time)."""
     from PIL import Image
 
-    from scenes.render import render_scene
+    from scenes.rendering import RenderJob, render_scene
 
-    video = render_scene("forward", quality="low", out_dir=tmp_path / "v", resolution=(256, 144), fps=5,
-                         progress=False, poster=True)
-    still = render_scene("forward", fmt="png", quality="low", out_dir=tmp_path / "s", resolution=(256, 144), fps=5,
-                         progress=False)
+    video = render_scene(RenderJob.of("forward", quality="low", out_dir=tmp_path / "v", resolution=(256, 144), fps=5,
+                         progress=False, poster=True))
+    still = render_scene(RenderJob.of("forward", fmt="png", quality="low", out_dir=tmp_path / "s", resolution=(256, 144), fps=5,
+                         progress=False))
     poster = video.with_name(still.name)
     assert poster.is_file() and np.array_equal(np.asarray(Image.open(poster)), np.asarray(Image.open(still)))

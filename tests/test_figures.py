@@ -11,8 +11,9 @@ from scene_testing import whole_scene
 from diffusion_core import NoiseSchedule
 from scenes.digit_strips import LEVELS, DigitStripForward, signal_steps
 from scenes.graphical_model import GraphicalModel
-from scenes.render import FIGURE_MARGIN, FIGURE_PIXELS, render_scene
-from scenes.theme import ACCENT, BACKGROUND
+from scenes.kit.theme import ACCENT, BACKGROUND
+from scenes.rendering import RenderJob, render_scene
+from scenes.rendering.render import FIGURE_MARGIN, FIGURE_PIXELS
 
 __module_test__ = "scenes"
 
@@ -27,10 +28,10 @@ def _ink(img: np.ndarray) -> np.ndarray:
 
 @pytest.mark.slow
 def test_a_figure_is_the_still_trimmed_without_its_title(tmp_path):
-    still = np.asarray(Image.open(render_scene("forward", fmt="png", out_dir=tmp_path / "s", resolution=(640, 360),
-                                               settings={"n_points": 400}, progress=False)).convert("RGB"))
-    path = render_scene("forward", fmt="figure", out_dir=tmp_path / "f", resolution=(640, 360),
-                        settings={"n_points": 400}, progress=False)
+    still = np.asarray(Image.open(render_scene(RenderJob.of("forward", fmt="png", out_dir=tmp_path / "s", resolution=(640, 360),
+                                               settings={"n_points": 400}, progress=False))).convert("RGB"))
+    path = render_scene(RenderJob.of("forward", fmt="figure", out_dir=tmp_path / "f", resolution=(640, 360),
+                        settings={"n_points": 400}, progress=False))
     assert path.name == "forward_process.png"
     fig = np.asarray(Image.open(path).convert("RGB"))
     accent = lambda img: (np.abs(img.astype(int) - _rgb(ACCENT)).max(axis=2) < 30).sum()  # noqa: E731
@@ -79,7 +80,7 @@ def test_the_graphical_model_shows_one_chain():
     x = scene.states()
     sched = NoiseSchedule.linear(scene.T)
     t = scene.t_middle
-    from scenes.digits import load_sample_digits
+    from scenes.kit.digits import load_sample_digits
 
     assert torch.equal(x["0"], load_sample_digits(1)[0])
     step = x["t"] - (1 - sched.betas[t]) ** 0.5 * x["t-1"]
@@ -98,13 +99,13 @@ def test_the_strips_show_recorded_states(tiny_mnist_checkpoint):
     forward = DigitStripForward()
     states, ts = forward.moments()
     assert ts == steps and states.shape == (len(steps), 2, 1, 28, 28)
-    from scenes.digits import load_sample_digits
+    from scenes.kit.digits import load_sample_digits
 
     assert np.array_equal(states[0], load_sample_digits(2).numpy())
     reverse = DigitStripForward.with_settings(direction="reverse", checkpoint=str(tiny_mnist_checkpoint))()
     states, ts = reverse.moments()
     from diffusion_core import DDPM
-    from scenes.playback import digit_trajectory
+    from scenes.kit.playback import digit_trajectory
 
     traj, _ = digit_trajectory(str(tiny_mnist_checkpoint), DDPM(clip=1.0), 16, 0)
     times = traj.timesteps.numpy()

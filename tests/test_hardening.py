@@ -136,8 +136,8 @@ def test_a_damaged_trajectory_is_a_cache_miss(tmp_path, monkeypatch, capsys):
 
 def test_two_renders_at_once_into_a_fresh_cache(tmp_path):
     """Both typeset the same formulas into an empty cache at the same time."""
-    script = ("import sys; sys.path.insert(0, {root!r}); from scenes.render import render_scene; "
-              "render_scene('schedule', fmt='png', out_dir={out!r}, resolution=(256, 144), progress=False)")
+    script = ("import sys; sys.path.insert(0, {root!r}); from scenes.rendering import RenderJob, render_scene; "
+              "render_scene(RenderJob.of('schedule', fmt='png', out_dir={out!r}, resolution=(256, 144), progress=False))")
     env = {**os.environ, "DIFFUSION_CACHE_DIR": str(tmp_path / "cache")}
     procs = [subprocess.Popen([sys.executable, "-c", script.format(root=str(ROOT), out=str(tmp_path / f"r{i}"))],
                               env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True) for i in range(2)]
@@ -149,14 +149,14 @@ def test_two_renders_at_once_into_a_fresh_cache(tmp_path):
 
 
 def test_a_damaged_formula_is_typeset_again(tmp_path, monkeypatch):
-    from scenes.render import render_scene
+    from scenes.rendering import RenderJob, render_scene
 
     monkeypatch.setenv("DIFFUSION_CACHE_DIR", str(tmp_path / "cache"))
-    render_scene("schedule", fmt="png", out_dir=tmp_path, resolution=(256, 144), progress=False)
+    render_scene(RenderJob.of("schedule", fmt="png", out_dir=tmp_path, resolution=(256, 144), progress=False))
     svgs = sorted((tmp_path / "cache" / "tex").glob("*.svg"))
     assert svgs
     svgs[0].write_text("<svg")  # cut off mid-write
-    png = render_scene("schedule", fmt="png", out_dir=tmp_path, resolution=(256, 144), progress=False)
+    png = render_scene(RenderJob.of("schedule", fmt="png", out_dir=tmp_path, resolution=(256, 144), progress=False))
     assert png.is_file() and svgs[0].read_text().rstrip().endswith("</svg>")
 
 

@@ -12,20 +12,20 @@ from scene_testing import settle, whole_scene
 
 from diffusion_core import DDIM
 from diffusion_core.io import _umask
-from scenes.cloud import rasterise
 from scenes.digits import DigitsForward
 from scenes.digits_reverse import DigitsReverse
 from scenes.forward import ForwardProcess
-from scenes.registry import LANGS
-from scenes.render import SCENES, render_scene
+from scenes.kit.cloud import rasterise
+from scenes.kit.settings import LectureScene, SettingError
+from scenes.kit.strings import STRINGS, tr
+from scenes.kit.widgets import DigitCounter
+from scenes.registry import LANGS, SCENES
+from scenes.rendering import RenderJob, render_scene
 from scenes.reparam import ReparametrizationShortcut
 from scenes.reverse import ReverseTrajectories
 from scenes.schedule import NoiseSchedules
 from scenes.score import ScoreField
-from scenes.settings import LectureScene, SettingError
-from scenes.strings import STRINGS, tr
 from scenes.training import TrainingProcess
-from scenes.widgets import DigitCounter
 
 __module_test__ = "scenes"
 
@@ -62,8 +62,8 @@ def rendered(tmp_path_factory, tiny_mnist_checkpoint):
     out = tmp_path_factory.mktemp("renders")
     files = {}
     for key in SCENES:
-        files[key] = render_scene(key, quality="low", out_dir=out, settings=small_settings(key, tiny_mnist_checkpoint),
-                                  resolution=TINY, fps=FPS, progress=False)
+        files[key] = render_scene(RenderJob.of(key, quality="low", out_dir=out, settings=small_settings(key, tiny_mnist_checkpoint),
+                                  resolution=TINY, fps=FPS, progress=False))
     return files
 
 
@@ -89,8 +89,8 @@ def test_scene_renders_a_real_video(rendered, key):
 @pytest.mark.slow
 @pytest.mark.parametrize("key", ["forward", "schedule"])
 def test_still_is_the_last_frame(rendered, tmp_path, key):
-    png = render_scene(key, fmt="png", quality="low", out_dir=tmp_path, settings=small_settings(key),
-                       resolution=TINY, fps=FPS, progress=False)
+    png = render_scene(RenderJob.of(key, fmt="png", quality="low", out_dir=tmp_path, settings=small_settings(key),
+                       resolution=TINY, fps=FPS, progress=False))
     assert png.name == SCENES[key].still + ".png"
     img = np.asarray(Image.open(png).convert("RGB"))
     assert img.shape == (TINY[1], TINY[0], 3)
@@ -101,7 +101,7 @@ def test_still_is_the_last_frame(rendered, tmp_path, key):
 
 @pytest.mark.slow
 def test_gif_output(tmp_path):
-    gif = render_scene("schedule", fmt="gif", out_dir=tmp_path, resolution=(128, 72), fps=3, progress=False)
+    gif = render_scene(RenderJob.of("schedule", fmt="gif", out_dir=tmp_path, resolution=(128, 72), fps=3, progress=False))
     assert gif.name == "NoiseSchedules.gif"
     with Image.open(gif) as img:
         assert img.format == "GIF" and img.size == (128, 72) and img.n_frames > 10
@@ -109,8 +109,8 @@ def test_gif_output(tmp_path):
 
 
 def test_english_output_name(tmp_path):
-    png = render_scene("schedule", fmt="png", out_dir=tmp_path, settings={"lang": "en"},
-                       resolution=TINY, progress=False)
+    png = render_scene(RenderJob.of("schedule", fmt="png", out_dir=tmp_path, settings={"lang": "en"},
+                       resolution=TINY, progress=False))
     assert png.name == "noise_schedules_en.png"
 
 
@@ -132,8 +132,8 @@ def test_english_scenes_draw_no_spanish(tmp_path, monkeypatch, tiny_mnist_checkp
     spanish = {v["es"] for v in STRINGS.values()} - english
     for key in SCENES:
         drawn.clear()
-        render_scene(key, fmt="png", out_dir=tmp_path, settings={**small_settings(key, tiny_mnist_checkpoint), "lang": "en"},
-                     resolution=TINY, progress=False)
+        render_scene(RenderJob.of(key, fmt="png", out_dir=tmp_path, settings={**small_settings(key, tiny_mnist_checkpoint), "lang": "en"},
+                     resolution=TINY, progress=False))
         assert drawn, key
         leaks = [(d, s) for d in drawn for s in spanish if s in d]
         assert not leaks, (key, leaks)
@@ -145,7 +145,7 @@ def test_a_copy_failing_mid_write_keeps_the_earlier_file(tmp_path, monkeypatch):
     still must be intact and no partial file left beside it."""
     import shutil
 
-    import scenes.render as render_module
+    import scenes.rendering.render as render_module
 
     target = tmp_path / "noise_schedules.png"
     target.write_bytes(b"the earlier still")
@@ -160,7 +160,7 @@ def test_a_copy_failing_mid_write_keeps_the_earlier_file(tmp_path, monkeypatch):
 
     monkeypatch.setattr(render_module.shutil, "copyfile", half_copy)
     with pytest.raises(OSError, match="No space left"):
-        render_scene("schedule", fmt="png", out_dir=tmp_path, resolution=TINY, progress=False)
+        render_scene(RenderJob.of("schedule", fmt="png", out_dir=tmp_path, resolution=TINY, progress=False))
     assert target.read_bytes() == b"the earlier still"
     assert sorted(p.name for p in tmp_path.iterdir()) == ["noise_schedules.png"]
 
@@ -314,8 +314,8 @@ def test_play_frames_draws_every_mover_in_every_frame(tmp_path):
     panel of two) must not be drawn once and frozen in its first state."""
     from manim import LEFT, RIGHT, tempconfig
 
-    from scenes.cloud import CloudPanel
-    from scenes.playback import play_frames
+    from scenes.kit.cloud import CloudPanel
+    from scenes.kit.playback import play_frames
 
     class TwoPanels(LectureScene):
         def construct(self):
@@ -352,7 +352,7 @@ def test_digit_counter_keeps_its_mobjects():
 
 @pytest.mark.slow
 def test_digit_grid_is_nearest_neighbour():
-    from scenes.digits import DigitGrid, load_sample_digits
+    from scenes.kit.digits import DigitGrid, load_sample_digits
 
     digits = load_sample_digits(2).numpy()
     grid = DigitGrid(digits, cols=2, width=4.0)

@@ -59,7 +59,7 @@ def test_the_learned_score_matches_the_closed_form():
 
 def test_arrow_layer_draws_each_arrow_where_and_as_opaque_as_told():
     """The score scene's arrows (one cairo image): an arrow's pixels carry its opacity."""
-    from scenes.cloud import CloudPanel
+    from scenes.kit.cloud import CloudPanel
     from scenes.score import ArrowLayer
 
     panel = CloudPanel(np.zeros((1, 2)), side=4.0)

@@ -25,8 +25,8 @@ from diffusion_core import (
     load_or_train,
     mnist_models_dir,
 )
-from scenes.cloud import CloudImage
-from scenes.widgets import TimeBar, Trails
+from scenes.kit.cloud import CloudImage
+from scenes.kit.widgets import TimeBar, Trails
 
 __all__ = ["play_frames", "play_states", "toy_trajectory", "digit_trajectory", "digit_checkpoint"]
 

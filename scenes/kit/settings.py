@@ -11,11 +11,11 @@ import numpy as np
 from manim import DOWN, LEFT, UP, Camera, Scene, Text, VGroup
 
 from diffusion_core import SCHEDULE_KINDS, DataConfig, ScheduleConfig, TrainConfig, dataset_names
-from scenes.cloud import CloudCamera
-from scenes.latex import MissingLatex, check_latex
+from scenes.kit.cloud import CloudCamera
+from scenes.kit.latex import MissingLatex, check_latex
+from scenes.kit.strings import tr
+from scenes.kit.theme import ACCENT, BACKGROUND, MUTED, apply_theme
 from scenes.registry import LANGS
-from scenes.strings import tr
-from scenes.theme import ACCENT, BACKGROUND, MUTED, apply_theme
 
 __all__ = ["SettingError", "FrozenMover", "LectureScene", "ToyModelScene"]
 
@@ -123,11 +123,11 @@ class LectureScene(Scene):
 
     @classmethod
     def _check_beats(cls) -> None:
-        from scenes.strings import STRINGS
+        from scenes.kit.strings import STRINGS
 
         for key in cls.BEATS:
             if f"beat_{key}" not in STRINGS:
-                raise SettingError(f"{cls.__name__}: beat {key!r} has no sentence (beat_{key} in scenes/strings.py)")
+                raise SettingError(f"{cls.__name__}: beat {key!r} has no sentence (beat_{key} in scenes/kit/strings.py)")
         if len(set(cls.BEATS)) != len(cls.BEATS):
             raise SettingError(f"{cls.__name__}: a beat is declared twice in {cls.BEATS}")
 
@@ -225,7 +225,7 @@ class LectureScene(Scene):
         strip of moments goes low and wide (``compact_strip``); other scenes stay."""
         parts = getattr(self, "strip_parts", None)
         if parts is not None:
-            from scenes.widgets import compact_strip
+            from scenes.kit.widgets import compact_strip
 
             compact_strip(self, parts)
 

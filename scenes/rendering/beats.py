@@ -15,8 +15,11 @@ import json
 import shutil
 from pathlib import Path
 
+import av
+
 from diffusion_core import atomic_write
-from scenes.strings import tr
+from scenes.kit.strings import tr
+from scenes.rendering.job import RenderError
 
 __all__ = ["write_beats", "read_beats", "beat_files", "vtt"]
 
@@ -47,7 +50,6 @@ def vtt(beats: list[dict]) -> str:
 
 def _last_frame(clip: Path, png: Path) -> int:
     """Decode the clip; write its last frame; return its number of frames."""
-    import av
 
     n, last = 0, None
     with av.open(str(clip)) as container:
@@ -62,8 +64,6 @@ def _last_frame(clip: Path, png: Path) -> int:
 
 def write_beats(scene, section_index: Path, video: Path, fps: float) -> list[dict]:
     """Write the beats' files beside ``video`` from manim's section index of the render."""
-    from scenes.render import RenderError
-
     entries = json.loads(Path(section_index).read_text())
     names = [e["name"] for e in entries]
     if names != scene.beats_reached:

@@ -11,7 +11,7 @@ from manim import Camera, Group, ImageMobject, Square, config
 from manim.utils.bezier import interpolate
 from PIL import Image
 
-from scenes.theme import CLOUD, MUTED
+from scenes.kit.theme import CLOUD, MUTED
 
 __all__ = ["pixels_per_unit", "rasterise", "rasterise_alpha", "mask_stride", "rgba", "CloudCamera", "PixelImage",
            "MaskImage", "CloudImage", "CloudPanel"]

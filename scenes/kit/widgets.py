@@ -25,8 +25,8 @@ from manim import (
     config,
 )
 
-from scenes.cloud import CloudPanel, MaskImage, mask_stride
-from scenes.theme import ACCENT, CLOUD, HIGHLIGHTS, INK, MUTED, fit_right
+from scenes.kit.cloud import CloudPanel, MaskImage, mask_stride
+from scenes.kit.theme import ACCENT, CLOUD, HIGHLIGHTS, INK, MUTED, fit_right
 
 __all__ = ["TrailLayer", "Trails", "DigitCounter", "TimeBar", "snapshot_strip", "show_snapshots", "informative_steps",
            "cloud_layout"]
@@ -234,7 +234,7 @@ def compact_strip(scene: Scene, parts: SimpleNamespace) -> None:
     formula on one line under the panels. The same states, labels and formula."""
     from manim import Arrow, BackgroundRectangle
 
-    from scenes.theme import BACKGROUND
+    from scenes.kit.theme import BACKGROUND
 
     for item in parts.strip:
         panel, label = item[0], item[1]

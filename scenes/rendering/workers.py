@@ -1,0 +1,180 @@
+"""Renders in worker processes that stop when asked.
+
+``render_many`` renders a list of ``RenderJob``s in up to ``n_jobs`` worker processes,
+each taking one job at a time over a pipe. On SIGINT or SIGTERM (or any error) in the
+parent, nothing more is started, the workers are asked to stop (SIGTERM: each unwinds,
+so its render's temporary folder is removed), any still alive after ``STOP_GRACE_S`` are
+killed, and every worker's private temporary folder is removed; the jobs that finished
+have already been reported to ``on_done``. Pipes, not multiprocessing queues: nothing is
+left behind for the resource tracker to warn about.
+
+Workers split the cores: each job is sent with ``encoder_threads`` set to the worker's
+share, and the worker sets torch's threads to the same.
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import os
+import shutil
+import signal
+import tempfile
+import time
+from dataclasses import dataclass
+from multiprocessing.connection import wait
+from pathlib import Path
+from typing import Callable
+
+import torch
+
+from scenes.rendering.job import Rendered, RenderJob
+from scenes.rendering.render import render_scene
+
+__all__ = ["render_many", "JobError", "STOP_GRACE_S"]
+
+STOP_GRACE_S = 1.5
+
+
+class JobError(RuntimeError):
+    """A render that failed in a worker: its message, for the user."""
+
+
+def _stop(signum, frame):
+    raise SystemExit(128 + signum)
+
+
+def _worker(conn, tmp: str, threads: int) -> None:
+    """A worker's loop: a job in, ("ok", path, seconds, profile) or ("error", message, 0,
+    profile) out (profile: the worker, when it started and ended, the CPU seconds it used).
+    It uses ``threads`` cores (torch and the x264 encoder): jobs x threads = the cores."""
+    os.environ["TMPDIR"] = tmp
+    tempfile.tempdir = tmp  # manim's media folders, formula copies: all in the worker's own folder
+    torch.set_num_threads(threads)
+    signal.signal(signal.SIGTERM, _stop)  # unwind: every `finally` runs
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C reaches the parent, which stops us
+    while True:
+        try:
+            job = conn.recv()
+        except (EOFError, OSError):
+            return
+        if job is None:
+            return
+        start, cpu, began = time.perf_counter(), time.process_time(), time.time()
+        try:
+            reply = ("ok", str(render_scene(job)), time.perf_counter() - start)
+        except Exception as exc:  # noqa: BLE001  (the message goes to the user)
+            reply = ("error", f"{exc}" or exc.__class__.__name__, 0.0)
+        conn.send((*reply, {"worker": os.getpid(), "start": began, "end": time.time(),
+                            "cpu": time.process_time() - cpu}))
+
+
+@dataclass
+class _Worker:
+    proc: multiprocessing.Process
+    conn: object
+    tmp: str
+    current: tuple[int, RenderJob] | None = None
+
+
+def render_many(jobs: list[RenderJob], n_jobs: int,
+                on_done: Callable[[RenderJob, Rendered], None] | None = None) -> list[Path]:
+    """Render ``jobs`` in up to ``n_jobs`` worker processes; the paths, in job order.
+
+    ``on_done(job, rendered)`` is called in the parent as each one finishes (the file,
+    its seconds, its worker's profile). Jobs start in the order given (put the longest
+    first: the last ones to start set the pace). The first failure stops the rest and
+    raises JobError with its message.
+    """
+    if n_jobs <= 1 or len(jobs) <= 1:
+        return [_render_here(job, on_done) for job in jobs]
+    n = min(n_jobs, len(jobs))
+    threads = max(1, (os.cpu_count() or 1) // n)
+    queue = list(enumerate(jobs))
+    workers: list[_Worker] = []
+    results: dict[int, Path] = {}
+    try:
+        for _ in range(n):
+            workers.append(_start_worker(threads))
+        for w in workers:
+            _give(w, queue, threads)
+        while any(w.current is not None for w in workers):
+            for w, reply in _replies(workers):
+                index, job = w.current
+                w.current = None
+                results[index] = _result(job, w, reply, on_done)
+                _give(w, queue, threads)
+        return [results[i] for i in range(len(jobs))]
+    finally:
+        _shut_down(workers)
+
+
+def _render_here(job: RenderJob, on_done) -> Path:
+    start = time.perf_counter()
+    path = render_scene(job.but(progress=False))
+    if on_done:
+        on_done(job, Rendered(path, time.perf_counter() - start))
+    return path
+
+
+def _start_worker(threads: int) -> _Worker:
+    ctx = multiprocessing.get_context("spawn")
+    tmp = tempfile.mkdtemp(prefix="difusion-job-")
+    parent, child = ctx.Pipe()
+    proc = ctx.Process(target=_worker, args=(child, tmp, threads), daemon=True)
+    proc.start()
+    child.close()
+    return _Worker(proc, parent, tmp)
+
+
+def _replies(workers: list[_Worker]):
+    """(worker, reply) for each busy worker that answered or died; reply is
+    (status, value, seconds, profile), status "died" for a worker that is gone."""
+    busy = [w for w in workers if w.current is not None]
+    ready = wait([w.conn for w in busy] + [w.proc.sentinel for w in busy])
+    for w in busy:
+        if w.conn in ready or w.conn.poll():
+            try:
+                yield w, w.conn.recv()
+            except (EOFError, OSError):
+                yield w, ("died", None, 0.0, {})
+        elif w.proc.sentinel in ready:
+            yield w, ("died", None, 0.0, {})
+
+
+def _result(job: RenderJob, w: _Worker, reply, on_done) -> Path:
+    status, value, seconds, profile = reply
+    if status == "died":
+        raise JobError(f"the render of {job.scene} stopped without a result (worker exit code {w.proc.exitcode})")
+    if status == "error":
+        raise JobError(value)
+    if on_done:
+        on_done(job, Rendered(Path(value), seconds, profile))
+    return Path(value)
+
+
+def _give(worker: _Worker, queue: list, threads: int) -> None:
+    """The next job to ``worker``, with its share of the cores (``on_done`` gets the job as given)."""
+    if queue:
+        worker.current = queue.pop(0)
+        worker.conn.send(worker.current[1].but(encoder_threads=threads, progress=False))
+
+
+def _shut_down(workers: list[_Worker]) -> None:
+    """Stop every worker (a finished one reads None and leaves; a busy one is sent
+    SIGTERM, then killed after the grace time) and remove their temporary folders."""
+    for w in workers:
+        if w.current is None:
+            try:
+                w.conn.send(None)
+            except OSError:
+                pass
+        elif w.proc.is_alive():
+            w.proc.terminate()
+    deadline = time.monotonic() + STOP_GRACE_S
+    for w in workers:
+        w.proc.join(max(deadline - time.monotonic(), 0.05))
+        if w.proc.is_alive():
+            w.proc.kill()
+            w.proc.join(1.0)
+        w.conn.close()
+        shutil.rmtree(w.tmp, ignore_errors=True)
