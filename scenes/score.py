@@ -18,7 +18,7 @@ import torch
 from manim import DOWN, LEFT, RIGHT, UP, FadeIn, MathTex, Text, Write
 
 from diffusion_core import DDIM, load_or_train, sample_data
-from scenes.kit.cloud import CloudPanel, PixelImage, _hex_rgb
+from scenes.kit.cloud import CloudPanel, PixelImage, hex_rgb
 from scenes.kit.playback import play_frames, toy_trajectory
 from scenes.kit.settings import ToyModelScene
 from scenes.kit.theme import ACCENT, HIGHLIGHTS, MUTED, fit_right
@@ -49,7 +49,7 @@ class ArrowLayer(PixelImage):
         self.size_px = panel.cloud.size_px
         self.px_per_unit = self.size_px / panel.side
         self.line_px = max(stroke_width * 0.01 * self.px_per_unit, 1.0)  # manim's stroke width: 1/100 of a unit
-        self.rgb = _hex_rgb(color)
+        self.rgb = hex_rgb(color)
         super().__init__(np.zeros((self.size_px, self.size_px, 4), np.uint8))
         self.stretch_to_fit_width(panel.side).stretch_to_fit_height(panel.side)
         self.move_to(panel.frame.get_center())

@@ -21,7 +21,7 @@ def pixels_per_unit() -> float:
     return config.pixel_width / config.frame_width
 
 
-def _hex_rgb(color: str) -> np.ndarray:
+def hex_rgb(color: str) -> np.ndarray:
     color = color.lstrip("#")
     return np.array([int(color[i:i + 2], 16) for i in (0, 2, 4)], dtype=np.uint8)
 
@@ -107,7 +107,7 @@ def rasterise_alpha(xy: np.ndarray, extent: float, size: int, dot_px: float, opa
 def rgba(alpha: np.ndarray, color: str) -> np.ndarray:
     """An RGBA image of one colour with this alpha (H, W): the bytes written as one
     little-endian uint32 a pixel, R | G << 8 | B << 16 | A << 24."""
-    rgb = _hex_rgb(color).astype(np.uint32)
+    rgb = hex_rgb(color).astype(np.uint32)
     packed = alpha.astype(np.uint32) << np.uint32(24)
     packed |= np.uint32(rgb[0] | rgb[1] << 8 | rgb[2] << 16)
     return packed.astype("<u4").view(np.uint8).reshape(*alpha.shape, 4)
@@ -260,7 +260,7 @@ class CloudCamera(Camera):
             ctx.new_path()  # manim strokes with stroke_preserve: its last path is still there
             ctx.rectangle(fx0, fy0, fx1 - fx0, fy1 - fy0)
             ctx.clip()
-            r, g, b = (v / 255 for v in _hex_rgb(mob.mask_color))
+            r, g, b = (v / 255 for v in hex_rgb(mob.mask_color))
             ctx.set_source_rgba(b, g, r, mob.paint_alpha())  # the frame's bytes are RGBA; cairo reads them as BGRA
             ctx.mask_surface(cairo.ImageSurface.create_for_data(mask, cairo.FORMAT_A8, w, h, mask.shape[1]), x, y)
             ctx.restore()
