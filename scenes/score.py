@@ -90,8 +90,7 @@ class ScoreField(ToyModelScene):
     run_time: float = 9.0
 
     def construct(self):
-        traj = toy_trajectory(self.train_config(), DDIM(steps=self.sample_steps), self.n_points,
-                              self.seed)
+        traj = toy_trajectory(self.train_config(), DDIM(steps=self.sample_steps), self.n_points, self.seed)
         result = load_or_train(self.train_config())
         times = traj.timesteps.numpy()
         # the score at t = 0 is undefined (1 / sqrt(1 - abar_0)): the last state shows the field at t = 1
@@ -106,8 +105,7 @@ class ScoreField(ToyModelScene):
         formula = MathTex(SCORE_FORMULA, font_size=32).next_to(panel, RIGHT, buff=0.6).align_to(panel, UP)
         fit_right(formula)
         bar = TimeBar(self.T, width=4.6).next_to(formula, DOWN, buff=0.9).align_to(formula, LEFT)
-        rule = Text(self.t("score_rule"), font_size=20, color=MUTED).next_to(bar, DOWN, buff=0.7)
-        rule.align_to(bar, LEFT)
+        rule = Text(self.t("score_rule"), font_size=20, color=MUTED).next_to(bar, DOWN, buff=0.7).align_to(bar, LEFT)
         fit_right(rule)
         spacing = panel.side / (self.grid + 1)
 
