@@ -33,6 +33,7 @@ from diffusion_core import (  # noqa: E402
     UNetConfig,
     sample_images,
 )
+from diffusion_core.fast_fit import FastOptions, fit_fast
 from diffusion_core.training import fit  # noqa: E402
 
 SHIPPED = UNetConfig()  # the shipped model's size
@@ -70,7 +71,6 @@ def bench_training(batch: int, steps: int, warmup: int, device: str, unet: UNetC
 def bench_fast(batch: int, steps: int, device: str, unet: UNetConfig, options) -> dict:
     """Steps per second of the GPU loop (``fit_fast``) with ``options``, after its first
     loss read (compilation and CUDA-graph capture happen before it)."""
-    from diffusion_core.fast_fit import FastOptions, fit_fast
 
     torch.manual_seed(0)
     images = torch.rand(2048, 1, 28, 28, generator=torch.Generator().manual_seed(0)).mul(2).sub(1).to(device)

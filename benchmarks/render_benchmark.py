@@ -22,6 +22,10 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
+import av  # noqa: E402
+
+from scenes.registry import SCENES  # noqa: E402
+
 CHILD = r"""
 import json, sys, time
 sys.path.insert(0, {repo!r})
@@ -52,8 +56,6 @@ def run(key: str, quality: str, out: str, seconds: float = 0.0) -> dict:
     if proc.returncode:
         raise SystemExit(f"{key} {quality} failed:\n{proc.stderr[-3000:]}")
     info = json.loads(proc.stdout.strip().splitlines()[-1])
-    import av
-
     with av.open(info["path"]) as c:
         s = c.streams.video[0]
         frames = sum(1 for _ in c.decode(s))
@@ -64,8 +66,6 @@ def run(key: str, quality: str, out: str, seconds: float = 0.0) -> dict:
 
 
 def main() -> None:
-    from scenes.rendering.render import SCENES
-
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--scenes", nargs="*", default=list(SCENES))
     parser.add_argument("--qualities", nargs="*", default=["low", "high"])

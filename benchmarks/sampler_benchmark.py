@@ -22,11 +22,15 @@ import torch
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from diffusion_core import (  # noqa: E402
+    CONFIDENT,
     DDIM,
     DDPM,
     DataConfig,
     TrainConfig,
+    classifier_path,
+    classify,
     distance_report,
+    load_classifier,
     load_mnist_checkpoint,
     load_or_train,
     mnist_checkpoint_path,
@@ -80,8 +84,6 @@ def main() -> None:
     print("\n".join(rows(f"toy moons, {args.n} points", configs, runs, result.schedule.T, swd)), flush=True)
 
     if args.digits:
-        from diffusion_core import CONFIDENT, classifier_path, classify, load_classifier
-
         unet = load_mnist_checkpoint(mnist_checkpoint_path())
         classifier, _ = load_classifier(classifier_path())
         configs = [DDPM(clip=1.0), DDIM(steps=50, clip=1.0)]

@@ -20,14 +20,14 @@ It runs on the CPU too (the tests use it there without compilation).
 from __future__ import annotations
 
 import math
-import time
 from dataclasses import dataclass
 
 import torch
 from torch.nn import functional as F
+from tqdm.auto import tqdm
 
 from .schedule import NoiseSchedule
-from .training import EMA, TrainingDiverged, lr_factor
+from .training import EMA, CheckpointClock, TrainingDiverged, lr_factor
 
 __all__ = ["FastOptions", "fit_fast", "COMPILE_MODES"]
 
@@ -64,24 +64,10 @@ class FastOptions:
         return " + ".join(parts)
 
 
-def fit_fast(
-    model: torch.nn.Module,
-    images: torch.Tensor,
-    schedule: NoiseSchedule,
-    steps: int,
-    batch_size: int,
-    lr: float,
-    ema_decay: float,
-    seed: int,
-    options: FastOptions = FastOptions(),
-    warmup: int = 0,
-    on_checkpoint=None,
-    at_steps=(),
-    every: int = 0,
-    progress: bool = True,
-    desc: str = "train",
-    step_times: list | None = None,
-) -> tuple[torch.nn.Module, list[float], float]:
+def fit_fast(model: torch.nn.Module, images: torch.Tensor, schedule: NoiseSchedule, steps: int, batch_size: int,
+             lr: float, ema_decay: float, seed: int, options: FastOptions = FastOptions(),  # noqa: B008 (frozen)
+             warmup: int = 0, on_checkpoint=None, at_steps=(), every: int = 0, progress: bool = True,
+             desc: str = "train", step_times: list | None = None) -> tuple[torch.nn.Module, list[float], float]:
     """Train ``model`` on ``images`` (N, C, H, W), already on the model's device.
 
     Args:
@@ -95,69 +81,30 @@ def fit_fast(
     Raises:
         TrainingDiverged: the loss became NaN or infinite.
     """
-    from tqdm.auto import tqdm
-
     device = images.device
     mf = torch.channels_last if options.channels_last else torch.contiguous_format
     model = model.to(device, memory_format=mf)
     gen = torch.Generator(device=device).manual_seed(seed)
-    abar = schedule.alpha_bar.float().to(device)
     ema = EMA(model, ema_decay)
     fused = device.type == "cuda"
     opt = torch.optim.AdamW(model.parameters(), lr=lr, weight_decay=0.0, fused=fused, foreach=not fused)
     sched = torch.optim.lr_scheduler.LambdaLR(opt, lambda s: lr_factor(s, steps, warmup))
-    amp = options.amp and device.type == "cuda"
-
-    def loss_fn(x0: torch.Tensor, t: torch.Tensor, eps: torch.Tensor) -> torch.Tensor:
-        a = abar[t].view(-1, *([1] * (x0.ndim - 1)))  # (B, 1, ...)
-        x_t = a.sqrt() * x0 + (1 - a).sqrt() * eps  # eq. 4 (as schedule.q_sample)
-        with torch.autocast(device.type, dtype=torch.bfloat16, enabled=amp):
-            pred = model(x_t.contiguous(memory_format=mf), t)
-        return F.mse_loss(pred.float(), eps)  # eq. 14
-
+    loss_fn = _loss_fn(model, schedule.alpha_bar.float().to(device), mf, options.amp and device.type == "cuda")
     step_fn = loss_fn if options.compile_mode == "none" else torch.compile(loss_fn, mode=options.compile_mode)
     graphs = options.compile_mode == "reduce-overhead"
-    losses = torch.zeros(steps, device=device)
-    n = images.shape[0]
-    marks = set(at_steps)
-    history: list[float] = []
-    running = 0.0
-    paused = 0.0
-    read = 0  # losses[:read] have been checked
-
-    def check(upto: int) -> None:
-        nonlocal read, running
-        values = losses[read:upto].tolist()  # the only device-to-host read of the loop
-        for i, value in enumerate(values, start=read):
-            if not math.isfinite(value):
-                raise TrainingDiverged(
-                    f"the loss became {value} at step {i}; lower the learning rate (--lr, now {lr}) and train again"
-                )
-            running = value if i == 0 else 0.98 * running + 0.02 * value
-            if i % 50 == 0 or i == steps - 1:
-                history.append(running)
-        read = upto
-
-    def checkpoint(step: int) -> None:
-        nonlocal paused
-        t0 = time.perf_counter()
-        on_checkpoint(step, t0 - start - paused, ema.model)
-        paused += time.perf_counter() - t0
-
-    start = time.perf_counter()
-    if on_checkpoint is not None and 0 in marks:
-        checkpoint(0)
+    reader = LossReader(steps, lr, device)
+    clock = CheckpointClock(on_checkpoint, ema, every, set(at_steps), steps)
+    clock.checkpoint_at(0)
     model.train()
     with tqdm(total=steps, disable=not progress, desc=desc, unit="step", leave=False) as bar:
         for step in range(steps):
-            idx = torch.randint(0, n, (batch_size,), device=device, generator=gen)
-            x0 = images[idx]
+            x0 = images[torch.randint(0, images.shape[0], (batch_size,), device=device, generator=gen)]
             t = torch.randint(1, schedule.T + 1, (batch_size,), device=device, generator=gen)
             eps = torch.randn(x0.shape, device=device, generator=gen)
             if graphs:
                 torch.compiler.cudagraph_mark_step_begin()
             loss = step_fn(x0, t, eps)
-            losses[step] = loss.detach()  # copied out before the next replay overwrites it
+            reader.losses[step] = loss.detach()  # copied out before the next replay overwrites it
             opt.zero_grad(set_to_none=True)
             loss.backward()
             opt.step()
@@ -165,16 +112,47 @@ def fit_fast(
             ema.update(model, step)
             done = step + 1
             if done % options.check_every == 0 or done == steps:
-                check(done)
+                reader.check(done)
                 if step_times is not None:
                     if device.type == "cuda":
                         torch.cuda.synchronize()
-                    step_times.append((done, time.perf_counter() - start - paused))
-                bar.set_postfix(loss=f"{running:.4f}")
+                    step_times.append((done, clock.seconds()))
+                bar.set_postfix(loss=f"{reader.running:.4f}")
                 bar.update(done - bar.n)
-            if on_checkpoint is not None and (
-                done in marks or (every and done % every == 0) or done == steps
-            ):
-                check(done)
-                checkpoint(done)
-    return ema.model.cpu().eval().to(memory_format=torch.contiguous_format), history, time.perf_counter() - start - paused
+            if clock.due(done):
+                reader.check(done)
+                clock.checkpoint_at(done)
+    return ema.model.cpu().eval().to(memory_format=torch.contiguous_format), reader.history, clock.seconds()
+
+
+def _loss_fn(model, abar: torch.Tensor, mf, amp: bool):
+    """The loss of one batch (eq. 14), the network under bf16 autocast with ``amp``."""
+    def loss_fn(x0: torch.Tensor, t: torch.Tensor, eps: torch.Tensor) -> torch.Tensor:
+        a = abar[t].view(-1, *([1] * (x0.ndim - 1)))  # (B, 1, ...)
+        x_t = a.sqrt() * x0 + (1 - a).sqrt() * eps  # eq. 4 (as schedule.q_sample)
+        with torch.autocast(x0.device.type, dtype=torch.bfloat16, enabled=amp):
+            pred = model(x_t.contiguous(memory_format=mf), t)
+        return F.mse_loss(pred.float(), eps)  # eq. 14
+
+    return loss_fn
+
+
+class LossReader:
+    """The losses kept on the device and read back in blocks: the NaN guard and the
+    smoothed history (every 50 steps) computed from what was read."""
+
+    def __init__(self, steps: int, lr: float, device):
+        self.losses = torch.zeros(steps, device=device)
+        self.steps, self.lr = steps, lr
+        self.read, self.running, self.history = 0, 0.0, []
+
+    def check(self, upto: int) -> None:
+        values = self.losses[self.read:upto].tolist()  # the only device-to-host read of the loop
+        for i, value in enumerate(values, start=self.read):
+            if not math.isfinite(value):
+                raise TrainingDiverged(f"the loss became {value} at step {i}; lower the learning rate "
+                                       f"(--lr, now {self.lr}) and train again")
+            self.running = value if i == 0 else 0.98 * self.running + 0.02 * value
+            if i % 50 == 0 or i == self.steps - 1:
+                self.history.append(self.running)
+        self.read = upto

@@ -8,6 +8,7 @@
 from __future__ import annotations
 
 import os
+import tempfile
 from pathlib import Path
 
 __all__ = ["PathError", "ensure_writable", "REPO", "models_dir", "cache_dir", "mnist_models_dir", "mnist_checkpoint_path", "classifier_path",
@@ -19,7 +20,6 @@ REPO = Path(__file__).resolve().parents[1]
 class PathError(OSError):
     """A folder the project must write into cannot be written."""
 
-
 def ensure_writable(directory: Path, env: str | None = None) -> Path:
     """Create ``directory`` if needed and check that a file can be written in it, before
     any long work whose result would go there.
@@ -27,7 +27,6 @@ def ensure_writable(directory: Path, env: str | None = None) -> Path:
     Raises:
         PathError: one line naming the folder (and the variable that chose it).
     """
-    import tempfile
 
     directory = Path(directory)
     try:

@@ -14,11 +14,12 @@ import math
 import time
 
 import torch
+from tqdm.auto import tqdm
 
 from .flow import OBJECTIVES, LinearFlow
 from .schedule import NoiseSchedule
 
-__all__ = ["fit", "EMA", "TrainingDiverged", "lr_factor", "check_converged"]
+__all__ = ["fit", "EMA", "TrainingDiverged", "lr_factor", "check_converged", "CheckpointClock", "drop_classes"]
 
 
 class TrainingDiverged(RuntimeError):
@@ -68,30 +69,79 @@ class EMA:
 
 
 def _progress(total: int, enabled: bool, desc: str):
-    from tqdm.auto import tqdm
-
     return tqdm(total=total, disable=not enabled, desc=desc, unit="step", leave=False)
 
 
-def fit(
-    model: torch.nn.Module,
-    draw_batch,
-    schedule: NoiseSchedule,
-    steps: int,
-    lr: float,
-    ema_decay: float,
-    generator: torch.Generator,
-    device: str = "cpu",
-    progress: bool = True,
-    desc: str = "train",
-    warmup: int = 0,
-    on_checkpoint=None,
-    every: int = 0,
-    at_steps=(),
-    objective: str = "eps",
-    cond_drop: float = 0.0,
-    null_class: int | None = None,
-) -> tuple[torch.nn.Module, list[float], float]:
+def _noisy(x0: torch.Tensor, objective: str, abar: torch.Tensor, flow: LinearFlow, generator, device):
+    """(x_t, the target, the network's clock) for a batch: t and eps drawn in that order."""
+    if objective == "eps":
+        t = torch.randint(1, flow.T + 1, (x0.shape[0],), generator=generator).to(device)
+        eps = torch.randn(x0.shape, generator=generator).to(device)
+        a = abar[t].view(-1, *([1] * (x0.ndim - 1)))  # (B, 1, ...)
+        x_t = a.sqrt() * x0 + (1 - a).sqrt() * eps  # eq. 4, inline for speed
+        return x_t, eps, t
+    u = torch.rand(x0.shape[0], generator=generator).to(device)  # t ~ U(0, 1)
+    eps = torch.randn(x0.shape, generator=generator).to(device)
+    return flow.interpolate(x0, eps, u), flow.target(x0, eps), flow.clock(u).to(device)
+
+
+def drop_classes(y: torch.Tensor, p: float, null_class: int, generator) -> torch.Tensor:
+    """Ho & Salimans 2022, algorithm 1: each class replaced by "no class" with probability
+    p (p_uncond)."""
+    drop = (torch.rand(y.shape[0], generator=generator) < p).to(y.device)
+    return torch.where(drop, torch.full_like(y, null_class), y)
+
+
+def _loss(model, batch, objective: str, abar, flow: LinearFlow, generator, device, cond_drop: float,
+          null_class: int | None) -> torch.Tensor:
+    """The loss on one batch (x_0, or (x_0, classes)): eq. 14, or the flow's loss."""
+    x0, y = batch if isinstance(batch, tuple) else (batch, None)
+    x_t, target, t = _noisy(x0, objective, abar, flow, generator, device)
+    if y is not None and cond_drop > 0:
+        y = drop_classes(y, cond_drop, null_class, generator)
+    out = model(x_t, t) if y is None else model(x_t, t, y)
+    return torch.mean((target - out) ** 2)
+
+
+def _finite(value: float, step: int, lr: float) -> float:
+    if not math.isfinite(value):
+        raise TrainingDiverged(f"the loss became {value} at step {step}; lower the learning rate "
+                               f"(--lr, now {lr}) and train again")
+    return value
+
+
+class CheckpointClock:
+    """Training time without the checkpoints' own: calls ``on_checkpoint(steps_done,
+    train_seconds, ema_model)`` at 0 (if asked), every ``every`` steps, at each of
+    ``marks`` and after the last step, and keeps its time out of the training time."""
+
+    def __init__(self, on_checkpoint, ema: EMA, every: int, marks: set, steps: int):
+        self.on_checkpoint, self.ema, self.every, self.marks, self.steps = on_checkpoint, ema, every, marks, steps
+        self.start, self.paused = time.perf_counter(), 0.0
+
+    def seconds(self) -> float:
+        return time.perf_counter() - self.start - self.paused
+
+    def due(self, done: int) -> bool:
+        """Whether a checkpoint is called after ``done`` steps."""
+        if self.on_checkpoint is None:
+            return False
+        if done == 0:
+            return 0 in self.marks
+        return bool((self.every and done % self.every == 0) or done == self.steps or done in self.marks)
+
+    def checkpoint_at(self, done: int) -> None:
+        if not self.due(done):
+            return
+        t0 = time.perf_counter()
+        self.on_checkpoint(done, 0.0 if done == 0 else t0 - self.start - self.paused, self.ema.model)
+        self.paused += time.perf_counter() - t0
+
+
+def fit(model: torch.nn.Module, draw_batch, schedule: NoiseSchedule, steps: int, lr: float, ema_decay: float,
+        generator: torch.Generator, device: str = "cpu", progress: bool = True, desc: str = "train", warmup: int = 0,
+        on_checkpoint=None, every: int = 0, at_steps=(), objective: str = "eps", cond_drop: float = 0.0,
+        null_class: int | None = None) -> tuple[torch.nn.Module, list[float], float]:
     """The training loop of Ho et al. 2020, algorithm 1, with the simple loss (eq. 14),
     or, with ``objective="velocity"``, flow matching's loss (flow.py).
 
@@ -105,10 +155,9 @@ def fit(
         cond_drop: with classes, the probability that a batch element's class is replaced
             by ``null_class`` ("no class"): Ho & Salimans 2022, algorithm 1, p_uncond.
         warmup: steps of linear learning-rate warm-up before the cosine decay.
-        on_checkpoint: on_checkpoint(steps_done, train_seconds, ema_model) is called every
-            ``every`` steps, at each of ``at_steps`` (0: before the first step) and after
-            the last; its own time is not counted as training time, and it must not
-            touch ``generator`` (it would change the run).
+        on_checkpoint: on_checkpoint(steps_done, train_seconds, ema_model), every ``every``
+            steps, at each of ``at_steps`` (0: before the first) and after the last (its
+            time is not training time; it must not touch ``generator``).
     Returns:
         (the EMA model on the CPU, the smoothed loss every 50 steps, wall seconds).
     Raises:
@@ -122,43 +171,16 @@ def fit(
     flow = LinearFlow(schedule.T)
     ema = EMA(model, ema_decay)
     opt = torch.optim.AdamW(model.parameters(), lr=lr, weight_decay=0.0, foreach=True)
-
     sched = torch.optim.lr_scheduler.LambdaLR(opt, lambda s: lr_factor(s, steps, warmup))
+    clock = CheckpointClock(on_checkpoint, ema, every, set(at_steps), steps)
     history: list[float] = []
     running = 0.0
-    paused = 0.0  # seconds spent in on_checkpoint
-    marks = set(at_steps)
-    start = time.perf_counter()
-    if on_checkpoint is not None and 0 in marks:
-        on_checkpoint(0, 0.0, ema.model)
-        paused += time.perf_counter() - start
+    clock.checkpoint_at(0)
     model.train()
     with _progress(steps, progress, desc) as bar:
         for step in range(steps):
-            batch = draw_batch(step)
-            x0, y = batch if isinstance(batch, tuple) else (batch, None)
-            if objective == "eps":
-                t = torch.randint(1, schedule.T + 1, (x0.shape[0],), generator=generator).to(device)
-                eps = torch.randn(x0.shape, generator=generator).to(device)
-                a = abar[t].view(-1, *([1] * (x0.ndim - 1)))  # (B, 1, ...)
-                x_t = a.sqrt() * x0 + (1 - a).sqrt() * eps  # eq. 4, inline for speed
-                target, clock = eps, t
-            else:
-                u = torch.rand(x0.shape[0], generator=generator).to(device)  # t ~ U(0, 1)
-                eps = torch.randn(x0.shape, generator=generator).to(device)
-                x_t = flow.interpolate(x0, eps, u)
-                target, clock = flow.target(x0, eps), flow.clock(u).to(device)
-            if y is not None and cond_drop > 0:  # Ho & Salimans 2022, algorithm 1: c <- null with p_uncond
-                drop = (torch.rand(y.shape[0], generator=generator) < cond_drop).to(device)
-                y = torch.where(drop, torch.full_like(y, null_class), y)
-            out = model(x_t, clock) if y is None else model(x_t, clock, y)
-            loss = torch.mean((target - out) ** 2)  # eq. 14 (or the flow's loss)
-            value = loss.item()
-            if not math.isfinite(value):
-                raise TrainingDiverged(
-                    f"the loss became {value} at step {step}; lower the learning rate "
-                    f"(--lr, now {lr}) and train again"
-                )
+            loss = _loss(model, draw_batch(step), objective, abar, flow, generator, device, cond_drop, null_class)
+            value = _finite(loss.item(), step, lr)
             opt.zero_grad(set_to_none=True)
             loss.backward()
             opt.step()
@@ -169,9 +191,5 @@ def fit(
                 history.append(running)
                 bar.set_postfix(loss=f"{running:.4f}")
             bar.update(1)
-            if on_checkpoint is not None and ((every and (step + 1) % every == 0) or step == steps - 1
-                                              or step + 1 in marks):
-                t0 = time.perf_counter()
-                on_checkpoint(step + 1, t0 - start - paused, ema.model)
-                paused += time.perf_counter() - t0
-    return ema.model.cpu().eval(), history, time.perf_counter() - start - paused
+            clock.checkpoint_at(step + 1)
+    return ema.model.cpu().eval(), history, clock.seconds()

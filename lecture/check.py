@@ -12,12 +12,17 @@ PDF is checked too: one page a slide, as many pages as slides, all of one size.
 
 from __future__ import annotations
 
+import json
+import re
 import shutil
 import subprocess
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from PIL import Image, ImageDraw, ImageFont
+
+from diffusion_core import atomic_write
 from lecture.marp import find_browser
 
 __all__ = ["CheckError", "SlideFault", "DeckCheck", "check_deck", "check_pdf", "contact_sheet", "presenter_shot",
@@ -31,7 +36,6 @@ BROWSER_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-r
 
 class CheckError(RuntimeError):
     """The check could not run (no Chromium, no Playwright, no HTML): how to fix it."""
-
 
 @dataclass(frozen=True)
 class SlideFault:
@@ -171,8 +175,6 @@ def _faults(n: int, m: dict) -> list[SlideFault]:
 def _cue_faults(n: int, m: dict, root: Path) -> list[SlideFault]:
     """Each of our videos' captions against its beats (VIDEO.beats.json beside it): one cue
     per beat at the beat's times; a beat's clip, one cue over the whole clip."""
-    import json
-    import re
 
     faults = []
     for v in m["videos"]:
@@ -316,9 +318,6 @@ def check_pdf(pdf: Path, slides: int) -> tuple[int, list[SlideFault]]:
 
 def contact_sheet(shots: list[Path], out: Path, cols: int = 5, width: int = 384) -> Path:
     """Every slide's screenshot in one image, numbered, for a look at the whole deck."""
-    from PIL import Image, ImageDraw, ImageFont
-
-    from diffusion_core import atomic_write
 
     thumbs = [Image.open(p).convert("RGB") for p in shots]
     if not thumbs:

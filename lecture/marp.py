@@ -3,6 +3,7 @@ Chromium, each of our videos as its poster."""
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import subprocess
@@ -21,7 +22,6 @@ MARP = REPO / "node_modules" / ".bin" / "marp"
 def marp_version() -> str:
     """The installed Marp CLI's version ('' when it is not installed): what the HTML depends
     on besides the deck's text."""
-    import json
 
     try:
         return json.loads((REPO / "node_modules" / "@marp-team" / "marp-cli" / "package.json").read_text())["version"]

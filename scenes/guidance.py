@@ -16,7 +16,7 @@ from __future__ import annotations
 from types import SimpleNamespace
 from typing import Any, ClassVar
 
-from manim import DOWN, LEFT, RIGHT, UP, FadeIn, FadeOut, MathTex, Text, VGroup, Write
+from manim import DOWN, LEFT, RIGHT, UP, FadeIn, FadeOut, MathTex, Text, VGroup, Write, config
 
 from diffusion_core import (
     CLASSES,
@@ -46,7 +46,6 @@ REFERENCE_N = 5_000  # labelled data points that give each sample its class
 
 class ClassifierFreeGuidance(ToyModelScene):
     """The same noise sampled for one class at four guidance scales, side by side."""
-
     BEATS = ("guidance_setup", "guidance_sampling", "guidance_results")
     dataset: str = "moons"
     label: int = 0  # the class asked for (moons: 0 the upper moon, 1 the lower)
@@ -103,7 +102,6 @@ class ClassifierFreeGuidance(ToyModelScene):
         each for two frames (30 a second: four clouds of noise changing at 60 a second
         cost the encoder half the render, for motion the eye cannot tell apart); nothing
         is interpolated."""
-        from manim import config
 
         states = [traj.xs.numpy() for traj in trajs]
         times = trajs[0].timesteps.numpy()

@@ -32,7 +32,7 @@ M = [
  ("26 cloud box a pixel short", "scenes/kit/cloud.py", "c1, r0, r1 = int(xi.min()) - r, int(xi.max()) + r + 1,", "c1, r0, r1 = int(xi.min()) - r, int(xi.max()) + r,", "tests/test_drawing.py -k rasterise"),
  ("27 fade not painted", "scenes/kit/cloud.py", "ctx.set_source_rgba(b, g, r, mob.paint_alpha())", "ctx.set_source_rgba(b, g, r, mob.mask_opacity)", "tests/test_drawing.py -k fade"),
  ("28 guidance the wrong way", "diffusion_core/samplers.py", "            return uncond + self.w * (cond - uncond)", "            return cond + self.w * (cond - uncond)", "tests/test_guidance_flow.py -k guided_sampler"),
- ("29 classes never dropped", "diffusion_core/training.py", "                y = torch.where(drop, torch.full_like(y, null_class), y)", "                y = y", "tests/test_guidance_flow.py -k drops"),
+ ("29 classes never dropped", "diffusion_core/training.py", "    return torch.where(drop, torch.full_like(y, null_class), y)", "    return y", "tests/test_guidance_flow.py -k drops"),
  ("30 Euler step backwards", "diffusion_core/flow.py", "        return x + (t_next - t) * v", "        return x + (t - t_next) * v", "tests/test_guidance_flow.py -k flow_step"),
  ("31 flow clock unscaled", "diffusion_core/samplers.py", "float(t) * self.schedule.T, device=device)", "float(t), device=device)", "tests/test_guidance_flow.py -k 'flow_step or toy_bar'"),
  ("32 a flow sampled as a DDPM", "diffusion_core/samplers.py", "    if objective != sampler.objective:", "    if False:", "tests/test_guidance_flow.py -k refuse"),

@@ -10,6 +10,7 @@ between models evaluated with the same classifier, not with Inception-based FIDs
 from __future__ import annotations
 
 import os
+import platform
 import threading
 import time
 import warnings
@@ -21,6 +22,7 @@ import torch
 from scipy import linalg
 from torch import nn
 from torch.nn import functional as F
+from tqdm.auto import tqdm
 
 from ..checkpoint import CheckpointError, read_checkpoint, write_checkpoint
 from ..samplers import DDIM, DDPM, Sampler
@@ -33,7 +35,6 @@ __all__ = ["MnistClassifier", "CONFIDENT", "classify", "train_classifier", "save
 
 class MnistClassifier(nn.Module):
     """A small CNN: 28x28 -> 128 features -> 10 logits."""
-
     def __init__(self):
         super().__init__()
         self.conv = nn.Sequential(
@@ -56,7 +57,6 @@ def train_classifier(images, labels, test_images, test_labels, epochs: int = 2, 
                      batch_size: int = 128, progress: bool = True, max_shift: int = 2):
     """Train the classifier (random shifts of up to ``max_shift`` pixels make its
     features robust to where a sample sits); returns (model, test accuracy, wall s)."""
-    from tqdm.auto import tqdm
 
     torch.manual_seed(seed)
     gen = torch.Generator().manual_seed(seed)
@@ -261,7 +261,6 @@ class PeakMemory:
 @dataclass
 class CompareRow:
     """One sampler's line of the comparison table."""
-
     name: str
     report: SampleReport
     s_per_1000: float
@@ -285,8 +284,6 @@ def compare_samplers(model, schedule, evaluator: Evaluator, configs: list[Sample
 def comparison_table(rows: list[CompareRow], n: int, batch: int, device: str, amp: bool, train_minutes: float,
                      command: str) -> str:
     """The deck's "Comparison with Other Models" table, as Markdown, with what was measured."""
-    import platform
-
     if device == "cuda":
         machine = f"{torch.cuda.get_device_name()} (GPU memory: allocator peak)"
     else:

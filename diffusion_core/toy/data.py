@@ -9,12 +9,17 @@ from __future__ import annotations
 
 import functools
 import math
+import shutil
+import subprocess
+import textwrap
+import unicodedata
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable
 
 import numpy as np
 import torch
+from PIL import Image, ImageDraw, ImageFont
 
 __all__ = ["DATASETS", "DataConfig", "sample_data", "sample_labelled", "dataset_names", "DEFAULT_TEXT", "MODES",
            "mode_centres", "CLASSES"]
@@ -105,8 +110,6 @@ def text_font_path() -> str:
     Raises:
         ValueError: the font is not installed (with how to install it).
     """
-    import shutil
-    import subprocess
 
     candidates = []
     if shutil.which("fc-match"):
@@ -122,7 +125,6 @@ def text_font_path() -> str:
 
 
 def _font(size: int = 160):
-    from PIL import ImageFont
 
     return ImageFont.truetype(text_font_path(), size=size)
 
@@ -146,8 +148,6 @@ def check_text(text: str) -> list[str]:
     Raises:
         ValueError: empty, a character the font cannot draw (named), or too long.
     """
-    import textwrap
-    import unicodedata
 
     text = unicodedata.normalize("NFC", text)
     if not text.strip():
@@ -168,8 +168,6 @@ def check_text(text: str) -> list[str]:
 @functools.lru_cache(maxsize=16)
 def _text_mask(text: str) -> np.ndarray:
     """The text rendered in white on black (wrapped onto lines), as a boolean (H, W) mask."""
-    from PIL import Image, ImageDraw
-
     lines = "\n".join(check_text(text))
     font = _font()
     draw = ImageDraw.Draw(Image.new("L", (1, 1)))
@@ -221,7 +219,6 @@ def dataset_names() -> list[str]:
 @dataclass(frozen=True)
 class DataConfig:
     """A toy dataset by name; ``text`` is the string drawn by the "text" dataset."""
-
     name: str = "moons"
     text: str = DEFAULT_TEXT
 

@@ -14,6 +14,8 @@ log-spaced steps record the run, as the DDPM's training run is recorded.
 
 from __future__ import annotations
 
+import hashlib
+import json
 import math
 import sys
 import time
@@ -39,7 +41,6 @@ GAN_STEPS = (0, 50, 100, 250, 500, 1000, 2000, 5000)  # snapshot steps (the DDPM
 @dataclass(frozen=True)
 class GanConfig:
     """Everything that determines a GAN run."""
-
     data: DataConfig = field(default_factory=lambda: DataConfig("8gaussians"))
     hidden: int = 128  # about the toy denoiser's width (96)
     layers: int = 3
@@ -61,8 +62,6 @@ class GanConfig:
         return cls(**{**d, "data": DataConfig(**d["data"])})
 
     def key(self) -> str:
-        import hashlib
-        import json
 
         return hashlib.sha256(json.dumps(self.to_dict(), sort_keys=True).encode()).hexdigest()[:12]
 
@@ -107,7 +106,6 @@ def g_loss(fake_logits: torch.Tensor) -> torch.Tensor:
 @dataclass
 class GanRun:
     """A GAN's training run: the generator, its losses, and its snapshots."""
-
     config: GanConfig
     generator: Generator
     d_losses: list[float]

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import hashlib
 
+import cairo
 import numpy as np
 from manim import Camera, Group, ImageMobject, Square, config
 from manim.utils.bezier import interpolate
@@ -215,7 +216,6 @@ class CloudCamera(Camera):
         """The shape drawn by manim's own code, at its opacity divided by ``alpha``, onto a
         transparent layer that covers it: (cairo surface, x, y in frame pixels); False
         when it lies outside the frame or is too big to keep."""
-        import cairo
 
         px = self.points_to_subpixel_coords(v, v.points)
         width = max(v.get_stroke_width(), v.get_stroke_width(background=True))
@@ -250,7 +250,6 @@ class CloudCamera(Camera):
         if fx1 <= fx0 or fy1 <= fy0:
             return True
         if mask is not None:
-            import cairo
 
             if mob.paint_alpha() <= 0:
                 return True  # faded out: nothing to paint
@@ -373,7 +372,6 @@ class MaskImage(PixelImage):
 
 class CloudImage(MaskImage):
     """A point cloud drawn as one rasterised image, redrawn with :meth:`set_xy`."""
-
     def __init__(self, xy: np.ndarray, side: float, extent: float, color: str = CLOUD,
                  dot_radius: float = 0.022, opacity: float = 1.0, **kwargs):
         self.extent, self.cloud_color, self.cloud_opacity = extent, color, opacity
@@ -392,7 +390,6 @@ class CloudImage(MaskImage):
 
 class CloudPanel(Group):
     """A square frame onto [-extent, extent]^2, with a cloud and coordinate helpers."""
-
     def __init__(self, xy: np.ndarray, side: float = 6.0, extent: float = 4.0,
                  color: str = CLOUD, dot_radius: float = 0.022, **kwargs):
         self.side, self.extent = side, extent

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import numpy as np
 import torch
+from PIL import Image
 
 from diffusion_core import sample_digits_path
 from scenes.kit.cloud import PixelImage, pixels_per_unit
@@ -22,7 +23,6 @@ def load_sample_digits(n: int) -> torch.Tensor:
 
 class DigitGrid(PixelImage):
     """Images in a grid, upscaled by an integer factor with nearest-neighbour pixels."""
-
     def __init__(self, images: np.ndarray, cols: int, width: float, gap_px: int = 6, **kwargs):
         self.cols = cols
         self.rows = int(np.ceil(len(images) / cols))
@@ -30,7 +30,6 @@ class DigitGrid(PixelImage):
         self.scale_px = max(int(target // (cols * 28 + (cols - 1) * gap_px)), 1)
         self.gap_px = gap_px
         super().__init__(self._draw(images), **kwargs)
-        from PIL import Image
 
         self.set_resampling_algorithm(Image.Resampling.NEAREST)
         h, w = self.pixel_array.shape[:2]

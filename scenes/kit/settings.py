@@ -9,12 +9,14 @@ from typing import Any, ClassVar, get_type_hints
 
 import numpy as np
 from manim import DOWN, LEFT, UP, Camera, Scene, Text, VGroup
+from manim.mobject.svg.svg_mobject import VMobjectFromSVGPath
 
 from diffusion_core import SCHEDULE_KINDS, DataConfig, ScheduleConfig, TrainConfig, dataset_names
 from scenes.kit.cloud import CloudCamera
 from scenes.kit.latex import MissingLatex, check_latex
-from scenes.kit.strings import tr
+from scenes.kit.strings import STRINGS, tr
 from scenes.kit.theme import ACCENT, BACKGROUND, MUTED, apply_theme
+from scenes.kit.widgets import compact_strip
 from scenes.registry import LANGS
 
 __all__ = ["SettingError", "FrozenMover", "LectureScene", "ToyModelScene"]
@@ -23,13 +25,11 @@ __all__ = ["SettingError", "FrozenMover", "LectureScene", "ToyModelScene"]
 class SettingError(ValueError):
     """A scene setting with an unknown name or a bad value."""
 
-
 def _share_glyph_paths() -> None:
     """Copies of a glyph share its svgelements path instead of deep-copying it: manim reads
     that path only once, to make the glyph's points when the glyph is created, and never
     changes it afterwards. FadeIn, Transform and become copy every glyph of a text, and the
     path was nine tenths of a copy's cost (a line of Text: 19.5 ms a copy, 2.8 ms without)."""
-    from manim.mobject.svg.svg_mobject import VMobjectFromSVGPath
 
     if getattr(VMobjectFromSVGPath, "_shares_path", False):
         return
@@ -123,7 +123,6 @@ class LectureScene(Scene):
 
     @classmethod
     def _check_beats(cls) -> None:
-        from scenes.kit.strings import STRINGS
 
         for key in cls.BEATS:
             if f"beat_{key}" not in STRINGS:
@@ -225,7 +224,6 @@ class LectureScene(Scene):
         strip of moments goes low and wide (``compact_strip``); other scenes stay."""
         parts = getattr(self, "strip_parts", None)
         if parts is not None:
-            from scenes.kit.widgets import compact_strip
 
             compact_strip(self, parts)
 
@@ -245,7 +243,6 @@ class LectureScene(Scene):
 
 class ToyModelScene(LectureScene):
     """Settings shared by the scenes that use a toy dataset and a schedule."""
-
     dataset: str = "moons"
     text: str = "DDPM"
     schedule: str = "linear"

@@ -14,6 +14,8 @@ from manim import (
     UL,
     UP,
     WHITE,
+    Arrow,
+    BackgroundRectangle,
     Dot,
     FadeIn,
     Group,
@@ -26,7 +28,7 @@ from manim import (
 )
 
 from scenes.kit.cloud import CloudPanel, MaskImage, mask_stride
-from scenes.kit.theme import ACCENT, CLOUD, HIGHLIGHTS, INK, MUTED, fit_right
+from scenes.kit.theme import ACCENT, BACKGROUND, CLOUD, HIGHLIGHTS, INK, MUTED, fit_right
 
 __all__ = ["TrailLayer", "Trails", "DigitCounter", "TimeBar", "snapshot_strip", "show_snapshots", "informative_steps",
            "cloud_layout"]
@@ -166,7 +168,6 @@ class DigitCounter(VGroup):
 
 class TimeBar(VGroup):
     """A label 't = 123' and a bar that fills as t goes from 0 to T."""
-
     def __init__(self, T: int, width: float = 4.0, color: str = ACCENT, label: str = "t"):
         super().__init__()
         self.T = T
@@ -210,7 +211,6 @@ def show_snapshots(scene: Scene, states: np.ndarray, ks, labels, heading: str, s
                    arrow_color: str) -> None:
     """The closing figure of the cloud scenes: five moments of one trajectory in a row,
     with arrows, a heading, and the step's formula under one long arrow."""
-    from manim import Arrow
 
     strip = snapshot_strip(states, ks, labels, extent=4.0).move_to(0.2 * DOWN)
     arrows = VGroup(*[
@@ -232,9 +232,7 @@ def compact_strip(scene: Scene, parts: SimpleNamespace) -> None:
     """The strip as a slide's figure, wide and low (a slide gives it its width, and has
     text under it): each label in its panel's top-left corner, the long arrow and its
     formula on one line under the panels. The same states, labels and formula."""
-    from manim import Arrow, BackgroundRectangle
 
-    from scenes.kit.theme import BACKGROUND
 
     for item in parts.strip:
         panel, label = item[0], item[1]

@@ -1,0 +1,48 @@
+"""The structure stays what docs/ARCHITECTURE.md says: no import cycles, no function over
+60 lines outside tests and benchmarks, no private name imported across modules, the
+sampler name compared with a string nowhere, imports inside functions only where
+ARCHITECTURE.md names them, and the drawing kit and the render service apart."""
+
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT / "benchmarks"))
+
+import architecture_metrics as metrics  # noqa: E402
+
+ALLOWED_LOCAL = {  # ARCHITECTURE.md, "Imports inside functions"
+    ("cli.py", "scenes.kit.settings"),
+    ("lecture/check.py", "playwright.sync_api"),
+    ("scenes/rendering/render.py", "manim"),
+    ("scenes/rendering/render.py", "scenes.kit.theme"),
+    ("benchmarks/mnist_gpu_run.py", None),
+}
+
+
+def test_no_cycles_no_long_functions_no_private_imports_no_sampler_strings():
+    assert metrics.cycles(ROOT) == []
+    assert metrics.long_functions(ROOT) == []
+    assert metrics.private_imports(ROOT) == []
+    assert metrics.sampler_branches(ROOT) == []
+
+
+def test_imports_inside_functions_only_where_documented():
+    for entry in metrics.local_imports(ROOT):
+        where, what = entry.split(": ", 1)
+        path = where.split(":")[0]
+        assert (path, what) in ALLOWED_LOCAL or (path, None) in ALLOWED_LOCAL, entry
+
+
+def test_the_layers_import_one_way():
+    """The kit never imports a topic scene, the render service never imports lecture,
+    and the core imports neither."""
+    topics = {p.stem for p in (ROOT / "scenes").glob("*.py")} - {"__init__", "registry"}
+    for path in metrics.python_files(ROOT):
+        rel = path.relative_to(ROOT).as_posix()
+        modules = {m for m, _ in metrics.imports_of(ROOT, path)}
+        if rel.startswith("diffusion_core/"):
+            assert not {m for m in modules if m.split(".")[0] in ("scenes", "lecture")}, rel
+        if rel.startswith(("scenes/kit/", "scenes/rendering/")):
+            assert not {m for m in modules if m.startswith("lecture")}, rel
+            assert not {m for m in modules if m.startswith("scenes.") and m.split(".")[1] in topics}, rel
