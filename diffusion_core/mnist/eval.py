@@ -325,7 +325,7 @@ def make_probe(evaluator: Evaluator, n: int, device: str = "cpu", steps: int = 5
     def probe(model, schedule) -> dict:
         s = min(steps, schedule.T)
         try:
-            images, secs = sample_images(model, schedule, "ddim", n, steps=s, seed=seed, device=device, eta=eta,
+            images, secs = sample_images(model, schedule, DDIM(steps=s, eta=eta), n, seed=seed, device=device,
                                          batch=n if str(device).startswith("cuda") else 500)
             report = evaluator(images)
         except Exception as exc:  # noqa: BLE001 - reported, then training goes on
