@@ -121,7 +121,7 @@ def digit_trajectory(checkpoint: str, sampler: Sampler, n: int, seed: int):
     T = result.schedule.T
     sampler = capped(sampler, T)
     digest = hashlib.sha256(path.read_bytes()).hexdigest()[:16]
-    note = (f"Sampling {n} digits with {sampler.describe(T)} ({sampler.n_steps(T)} UNet steps) once; "
+    note = (f"Sampling {n} digits with {sampler.name.upper()} ({sampler.n_steps(T)} UNet steps) once; "
             "the trajectory is cached for later renders (DDPM: about a minute on 2 CPU cores).")
     traj = cached_trajectory(f"mnist-{digest}", lambda: (result.model, result.schedule), (n, 1, 28, 28), sampler, T,
                              seed, note=note)
