@@ -8,7 +8,7 @@ import pytest
 from click.testing import CliRunner
 
 import cli
-from lecture import MARP, DeckOptions, build_deck, parse_deck, print_copy
+from lecture import MARP, DeckError, DeckOptions, build_deck, parse_deck, print_copy
 from scenes.registry import SCENES
 
 TINY = dict(resolution=(256, 144), fps=5, quality="low")
@@ -446,3 +446,37 @@ def test_render_all_beats_are_part_of_the_key(tmp_path, monkeypatch):
     assert result.exit_code == 0 and len(made) > 0  # the plain videos have no beats: made again
     result = runner.invoke(cli.cli, ["render", "schedule", "--format", "png", "--beats", "--out", str(tmp_path)])
     assert result.exit_code == 2 and "beats are cut from a video" in result.output
+
+
+def test_the_plan_is_a_pure_function_of_the_deck_and_the_options(tmp_path):
+    """plan_deck reads no file and renders nothing: the same deck text and options give
+    the same plan, whatever lies on disk; what lies beside the deck comes in as a look-up."""
+    from lecture import plan_deck
+
+    deck = tmp_path / "nowhere" / "slides.md"  # never created
+    source = parse_deck(SMALL_DECK, deck)
+    opts = DeckOptions(deck=deck, out=tmp_path / "out", **TINY)
+    plan = plan_deck(source, opts, {})
+    assert {p: (a.key, a.fmt) for p, a in plan.assets.items()} == {
+        "assets/images/noise_schedules.png": ("schedule", "figure"),  # an image slot: the figure
+        "assets/training.mp4": ("training", "mp4"),  # the commented slot, ours by its name
+        "assets/training_process.png": ("training", "png"),  # its poster: the whole last frame
+        "assets/videos/DigitsGeneration.mp4": ("digits-reverse", "mp4"),  # the placeholder, filled
+        "assets/videos/generated_digits.png": ("digits-reverse", "png"),
+    }
+    assert plan.report.missing == ["assets/images/001.png", "assets/images/002.png"] and plan.supplied == []
+    assert sorted(plan.posters.values()) == ["./assets/training_process.png", "assets/videos/generated_digits.png"]
+    assert 'src="assets/videos/DigitsGeneration.mp4"' in plan.deck.text and SMALL_DECK != plan.deck.text
+    assert not (tmp_path / "out").exists() and not deck.parent.exists()  # nothing written, nothing read
+    again = plan_deck(source, opts, {})
+    assert (again.assets, again.posters, again.report.notes) == (plan.assets, plan.posters, plan.report.notes)
+    # the lecturer's picture beside the deck, given by the look-up, wins over ours
+    beside = plan_deck(source, opts, {}, beside=lambda rel: rel in ("assets/images/001.png",
+                                                                     "assets/images/noise_schedules.png"))
+    assert beside.supplied == ["assets/images/noise_schedules.png", "assets/images/001.png"]
+    assert "assets/images/noise_schedules.png" not in beside.assets
+    # a mapping points a picture at a scene; one that names no slide is refused before anything
+    mapped = plan_deck(source, opts, {"assets/images/002.png": "graphical-model"})
+    assert mapped.assets["assets/images/002.png"].key == "graphical-model"
+    with pytest.raises(DeckError, match="no slide titled 'Nope'"):
+        plan_deck(source, opts, {"Nope": "forward"})
