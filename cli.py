@@ -35,12 +35,14 @@ from cli_options import (  # noqa: E402
 from diffusion_core import (  # noqa: E402
     DDIM,
     DDPM_VARIANCES,
+    MAX_GUIDANCE,
     SAMPLERS,
     CheckpointError,
     FastOptions,
     Guidance,
     MnistError,
     MnistTrainConfig,
+    NonFiniteSamples,
     ScheduleConfig,
     TrainingDiverged,
     UNetConfig,
@@ -84,6 +86,9 @@ from scenes.rendering import (  # noqa: E402
     render_cached,
     render_scene,
 )
+
+MAX_SAMPLE_STEPS = 10_000  # DDIM's are also at most T; a flow's Euler steps past this change nothing visible
+MAX_SAMPLE_N = 1_000_000  # 2D points: a million trajectories of 50 steps is 800 MB
 
 
 @click.group(cls=Cli, context_settings={"help_option_names": ["-h", "--help"]})
@@ -183,23 +188,21 @@ def _train_mnist(ctx, given, out, device, quiet, force, **o):
 @click.option("--checkpoint", type=click.Path(dir_okay=False), default=None,
               help="A checkpoint file [default: the cached model for the data/training options].")
 @click.option("--sampler", type=click.Choice(list(SAMPLERS)), default="ddpm", show_default=True)
-@click.option("--sample-steps", type=click.IntRange(min=1), default=50, show_default=True,
+@click.option("--sample-steps", type=click.IntRange(min=1, max=MAX_SAMPLE_STEPS), default=50, show_default=True,
               help="DDIM: number of timesteps; flow: Euler steps (DDPM always uses all T).")
 @click.option("--eta", type=Finite(min=0), default=0.0, show_default=True, help="DDIM's eta.")
 @click.option("--variance", type=click.Choice(DDPM_VARIANCES), default="beta", show_default=True,
               help="DDPM: sigma_t^2 = beta_t or the posterior variance.")
 @click.option("--label", type=click.IntRange(min=0), default=None,
               help="The class to sample, for a model trained with --classes.")
-@click.option("--guidance", type=Finite(min=0), default=None,
+@click.option("--guidance", type=Finite(min=0, max=MAX_GUIDANCE), default=None,
               help="Classifier-free guidance scale w, with --label: 0 unconditional, 1 conditional [default: 1].")
-@click.option("-n", "--n", "n", type=click.IntRange(min=1), default=2000, show_default=True)
+@click.option("-n", "--n", "n", type=click.IntRange(min=1, max=MAX_SAMPLE_N), default=2000, show_default=True)
 @click.option("--sample-seed", type=int, default=0, show_default=True)
 @click.option("--out", type=click.Path(dir_okay=False), callback=writable_file, default="trajectory.npz",
               show_default=True)
 def sample(checkpoint, sampler, sample_steps, eta, variance, label, guidance, n, sample_seed, out, **opts):
     """Sample with a trained model and write the whole trajectory (.npz)."""
-
-
     if guidance is not None and label is None:
         raise click.BadParameter("guidance steers toward a class: add --label", param_hint="--guidance")
     try:
@@ -216,6 +219,9 @@ def sample(checkpoint, sampler, sample_steps, eta, variance, label, guidance, n,
     try:
         traj = sample_trajectory(result.model, result.schedule, (n, 2), config, generator=torch.Generator().manual_seed(sample_seed),
                       guidance=guide)
+    except NonFiniteSamples as exc:
+        raise click.ClickException(f"sampling failed: {exc}; nothing written (a smaller --guidance, or a model "
+                                   "trained again, gives finite samples)") from exc
     except ValueError as exc:  # a flow model asked for DDPM, a class the model does not know
         raise click.ClickException(f"{checkpoint or checkpoint_path(result.config)}: {exc}") from exc
     traj.meta.update(dataset=result.config.data.key, seed=sample_seed)
@@ -225,7 +231,6 @@ def sample(checkpoint, sampler, sample_steps, eta, variance, label, guidance, n,
     if label is None:
         click.echo(str(distance_report(traj.samples, sample_data(data, n, seed=1), sample_data(data, n, seed=2))))
     else:  # samples of one class: where they land, not their distance to all the data
-
         click.echo(f"class {label}, w = {guide.w:g}: " + str(class_report(traj.samples, *sample_labelled(data, 20_000, seed=7), label)))
 
 
@@ -273,7 +278,7 @@ def render(scene, quality, lang, dataset, text, fmt, out_dir, show_list, jobs, b
         return click.get_current_context().invoke(list_scenes)
     if scene is None:
         raise click.UsageError("name a scene (or 'all'); see: python cli.py list")
-    keys, given = render_plan(scene, dataset, text, out_dir)
+    plan = render_plan(scene, dataset, text, out_dir)
     if beats and fmt != "mp4":
         raise click.BadParameter(f"beats are cut from a video: --format mp4, not {fmt}", param_hint="--beats")
     out = Path(out_dir) if out_dir else RENDERS
@@ -281,13 +286,8 @@ def render(scene, quality, lang, dataset, text, fmt, out_dir, show_list, jobs, b
         check_output_dir(out)
     except RenderError as exc:
         raise click.BadParameter(str(exc), param_hint="--out") from exc
-    render_jobs = []
-    for key in keys:
-        declared = SCENES[key].load().settings()
-        settings = {k: v for k, v in given.items() if k in declared}
-        if text is not None and "dataset" in declared and dataset is None:
-            settings["dataset"] = "text"
-        render_jobs.append(RenderJob.of(key, settings, fmt=fmt, quality=quality, lang=lang, out_dir=out, beats=beats))
+    render_jobs = [RenderJob.of(key, settings, fmt=fmt, quality=quality, lang=lang, out_dir=out, beats=beats)
+                   for key, settings in plan]
     try:
         if scene == "all":  # in separate processes, and only what is missing or out of date
             click.echo(f"rendering {len(render_jobs)} scenes ({quality}, {fmt}), {jobs} at once ...")

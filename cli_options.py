@@ -220,19 +220,37 @@ def evaluation_inputs(checkpoint, classifier, data_dir, split: str = "test"):
         raise fail(exc) from exc
 
 
-def render_plan(scene: str, dataset, text, out_dir) -> tuple[list[str], dict]:
-    """The scenes to render and the data options that apply, or a usage error for an
-    option that would do nothing (a note when it does nothing for some of 'all')."""
+def render_plan(scene: str, dataset, text, out_dir) -> list[tuple[str, dict]]:
+    """The scenes to render, each with the data settings that apply to it, or a usage
+    error naming the option the user gave when it would do nothing or cannot be drawn
+    (for 'all': a note, and those scenes render with their own data)."""
     if out_dir is not None and not out_dir.strip():
         raise click.BadParameter("is empty; leave it out to write into renders/", param_hint="--out")
     if text is not None and dataset not in (None, "text"):
         raise click.BadParameter(f"draws only with --dataset text (not {dataset})", param_hint="--text")
-    keys = list(SCENES) if scene == "all" else [scene]
-    given = {k: v for k, v in (("dataset", dataset), ("text", text)) if v is not None}
-    for name in given:
-        unused = [k for k in keys if name not in SCENES[k].load().settings()]
-        if unused and scene != "all":
-            raise click.BadParameter(f"the {scene} scene draws no toy data set", param_hint=f"--{name}")
-        if unused:
-            click.echo(f"note: --{name} does not apply to {', '.join(unused)}", err=True)
-    return keys, given
+    option = "--dataset" if dataset is not None else "--text"
+    wanted = {k: v for k, v in (("dataset", dataset or ("text" if text is not None else None)), ("text", text))
+              if v is not None}
+    plan, skipped = [], []
+    for key in list(SCENES) if scene == "all" else [scene]:
+        cls = SCENES[key].load()
+        valid = scene_datasets(cls)
+        if wanted and (valid is None or wanted["dataset"] not in valid):
+            if scene != "all":
+                what = "draws no toy data set" if valid is None else f"draws {', '.join(valid)}, not {wanted['dataset']}"
+                raise click.BadParameter(f"the {scene} scene {what}", param_hint=option)
+            skipped.append(key)
+            plan.append((key, {}))
+            continue
+        plan.append((key, {k: v for k, v in wanted.items() if k in cls.settings()}))
+    if skipped:
+        click.echo(f"note: {option} does not apply to {', '.join(skipped)}", err=True)
+    return plan
+
+
+def scene_datasets(cls) -> list[str] | None:
+    """The toy data sets a scene class can draw, or None when it draws none."""
+    if "dataset" not in cls.settings():
+        return None
+    valid = cls.CHOICES.get("dataset")
+    return list(valid() if callable(valid) else valid) if valid is not None else None

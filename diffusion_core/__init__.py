@@ -53,6 +53,7 @@ from .samplers import (
     DDIM,
     DDPM,
     DDPM_VARIANCES,
+    MAX_GUIDANCE,
     SAMPLERS,
     FlowEuler,
     Guidance,
@@ -63,6 +64,7 @@ from .samplers import (
     make_sampler,
 )
 from .sampling import (
+    NonFiniteSamples,
     Trajectory,
     cpu_seconds,
     ddim_sample,
@@ -125,7 +127,7 @@ __all__ = [
     # shared machinery
     "CheckpointError", "REPO", "PathError", "ensure_writable", "FastOptions", "atomic_write", "SinusoidalEmbedding", "cache_dir", "models_dir",
     "renders_dir", "DDPM_VARIANCES", "SAMPLERS", "Sampler", "DDPM", "DDIM", "FlowEuler", "StepOutput", "Guidance",
-    "make_sampler", "check_model", "Trajectory", "ddim_sample", "ddim_timesteps",
+    "make_sampler", "check_model", "MAX_GUIDANCE", "NonFiniteSamples", "Trajectory", "ddim_sample", "ddim_timesteps",
     "ddpm_sample", "sample", "step_seconds", "cpu_seconds", "SCHEDULE_KINDS", "NoiseSchedule", "ScheduleConfig", "TrainingDiverged",
     "cached_trajectory", "trajectory_path", "LinearFlow", "OBJECTIVES",
     # toy

@@ -17,6 +17,11 @@ def _umask() -> int:
     return mask
 
 
+def ordinary_mode() -> int:
+    """The mode a file created the usual way gets here: 0o666 less the umask."""
+    return 0o666 & ~_umask()
+
+
 @contextlib.contextmanager
 def atomic_write(path: str | Path):
     """Yield a temporary path beside ``path``; on success rename it over ``path``.
@@ -27,7 +32,7 @@ def atomic_write(path: str | Path):
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".part", dir=path.parent)
     os.close(fd)
-    os.chmod(tmp, 0o666 & ~_umask())  # mkstemp makes 0600; the result is an ordinary file
+    os.chmod(tmp, ordinary_mode())  # mkstemp makes 0600; the result is an ordinary file
     try:
         yield Path(tmp)
         os.replace(tmp, path)

@@ -33,10 +33,11 @@ import torch
 from .flow import LinearFlow
 from .schedule import NoiseSchedule
 
-__all__ = ["Sampler", "DDPM", "DDIM", "FlowEuler", "StepOutput", "Guidance", "SAMPLERS", "DDPM_VARIANCES",
+__all__ = ["Sampler", "DDPM", "DDIM", "FlowEuler", "StepOutput", "Guidance", "SAMPLERS", "DDPM_VARIANCES", "MAX_GUIDANCE",
            "make_sampler", "ddim_timesteps", "check_model"]
 
 DDPM_VARIANCES = ("beta", "posterior")
+MAX_GUIDANCE = 100.0  # Ho & Salimans show w up to 5 (w_HS 4); past a few hundred the samples overflow
 
 
 @dataclass(frozen=True)
@@ -287,8 +288,8 @@ class Guidance:
     def __post_init__(self) -> None:
         if not isinstance(self.label, int) or isinstance(self.label, bool) or self.label < 0:
             raise ValueError(f"the class must be an integer >= 0, got {self.label!r}")
-        if not (isinstance(self.w, (int, float)) and math.isfinite(self.w) and self.w >= 0):
-            raise ValueError(f"the guidance scale must be a finite number >= 0, got {self.w}")
+        if not (isinstance(self.w, (int, float)) and math.isfinite(self.w) and 0 <= self.w <= MAX_GUIDANCE):
+            raise ValueError(f"the guidance scale must be a finite number from 0 to {MAX_GUIDANCE:g}, got {self.w}")
 
     @property
     def evaluations(self) -> int:

@@ -19,7 +19,11 @@ from .io import atomic_write
 from .samplers import DDIM, DDPM, Guidance, Sampler, check_model, noise, unguided
 from .schedule import NoiseSchedule
 
-__all__ = ["Trajectory", "sample", "ddpm_sample", "ddim_sample", "step_seconds", "cpu_seconds"]
+__all__ = ["Trajectory", "NonFiniteSamples", "sample", "ddpm_sample", "ddim_sample", "step_seconds", "cpu_seconds"]
+
+
+class NonFiniteSamples(ValueError):
+    """A sampling run produced NaN or infinite values: no result, and nothing written."""
 
 
 @dataclass
@@ -46,7 +50,10 @@ class Trajectory:
         return self.xs[-1]
 
     def save(self, path: str | Path) -> None:
-        """Write to an .npz file, atomically (a temporary file, then a rename)."""
+        """Write to an .npz file, atomically (a temporary file, then a rename); a trajectory
+        holding NaN or infinite values is refused (NonFiniteSamples), nothing written."""
+        if not (torch.isfinite(self.xs).all() and torch.isfinite(self.x0_preds).all()):
+            raise NonFiniteSamples(f"{path}: the trajectory holds NaN or infinite values: not written")
         with atomic_write(path) as tmp:
             with open(tmp, "wb") as fh:
                 np.savez_compressed(
@@ -167,6 +174,9 @@ def sample(
             xs.append(x.cpu())
             preds.append(out.pred_x0.cpu())
     wall = time.perf_counter() - start  # x_0 is on the CPU: the device has finished
+    if not torch.isfinite(xs[-1]).all():  # NaN and infinity do not heal: the last state shows them (one read)
+        raise NonFiniteSamples(f"the samples became NaN or infinite ({sampler.describe(schedule.T)}"
+                               + (f", guidance w = {guidance.w:g}" if guidance else "") + "): no result")
     meta = {"sampler": sampler.name, "T": schedule.T, "steps": len(ts), "wall_s": wall, "device": str(x.device),
             **sampler.meta(), **(guidance.meta() if guidance else {})}
     kept = ts + [0] if record else [ts[0], 0]

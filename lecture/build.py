@@ -156,6 +156,23 @@ def read_mapping(deck: Path) -> dict[str, str]:
     return out
 
 
+def mapping_origins(deck: Path) -> dict[str, str]:
+    """Where each entry of the mapping beside the deck is written, for its errors:
+    name -> 'slides.slots.toml:3: "001.png" = "graphical-model"' (one entry a line)."""
+    path = mapping_path(deck)
+    if not path.is_file():
+        return {}
+    out = {}
+    for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
+        try:
+            entry = tomllib.loads(line)
+        except tomllib.TOMLDecodeError:
+            continue
+        for name, value in entry.items():
+            out.setdefault(name, f"{path.name}:{number}: {name!r} = {value!r}")
+    return out
+
+
 # ------------------------------------------------------------ the mapping, slots and placeholders
 def _slides_named(deck: DeckSource, name: str) -> list[int]:
     if name.strip().isdigit():
@@ -185,30 +202,36 @@ def _src_edit(text: str, tag: Tag, new_url: str) -> Edit:
     return Edit(a, a + len(m.group(m.lastindex)), new_url)
 
 
-def _replacements(deck: DeckSource, opts: DeckOptions, mapping: dict[str, str], report: DeckReport):
-    """Which refs a mapping, a --slot or a placeholder points at which scene.
+def _replacements(deck: DeckSource, opts: DeckOptions, mapping: dict[str, str], report: DeckReport,
+                  origins: dict[str, str] | None = None):
+    """Which refs a mapping, a --slot or a placeholder points at which scene; an entry's
+    error names where it was written (``origins``: the mapping file and line), else --slot.
 
     Returns (by_path: path -> scene key, edits: text edits of video sources)."""
+
+    def where(name: str, key: str) -> str:
+        return (origins or {}).get(name) or f"--slot {name}={key}"
+
     by_path: dict[str, str] = {}
     edits: list[Edit] = []
     slotted_slides: set[int] = set()
     paths = {r.path for r in deck.refs}
     for name, key in mapping.items():
         if key not in SCENES:
-            raise DeckError(f"--slot {name}={key}: unknown scene {key!r}; valid: {', '.join(SCENES)}")
+            raise DeckError(f"{where(name, key)}: unknown scene {key!r}; valid: {', '.join(SCENES)}")
         if name in paths:
             by_path[name] = key
             continue
         slides = _slides_named(deck, name)
         if not slides and name.strip().isdigit():
-            raise DeckError(f"--slot {name}={key}: the deck has {len(deck.slides)} slide{'' if len(deck.slides) == 1 else 's'}, so "
+            raise DeckError(f"{where(name, key)}: the deck has {len(deck.slides)} slide{'' if len(deck.slides) == 1 else 's'}, so "
                             f"there is no slide {name}")
         if not slides:
-            raise DeckError(f"--slot {name}={key}: no slide titled {name!r} and no asset of that name in the deck")
+            raise DeckError(f"{where(name, key)}: no slide titled {name!r} and no asset of that name in the deck")
         videos = [t for t in deck.tags if t.slide in slides and t.name in ("video", "source") and t.attrs.get("src")]
         images = [r for r in deck.refs if r.slide in slides and r.kind == "image"]
         if not videos and not images:
-            raise DeckError(f"--slot {name}={key}: the slide {name!r} has no video or image to fill")
+            raise DeckError(f"{where(name, key)}: the slide {name!r} has no video or image to fill")
         slotted_slides.update(slides)
         for tag in videos:
             edits.append(_src_edit(deck.text, tag, sibling_url(tag.attrs["src"], SCENES[key].output_name("mp4", LANGS[0]))))
@@ -242,7 +265,7 @@ def _replacements(deck: DeckSource, opts: DeckOptions, mapping: dict[str, str], 
 
 # ------------------------------------------------------------------- 1. plan
 def plan_deck(source: DeckSource, opts: DeckOptions, mapping: dict[str, str], beside=lambda path: False,
-              fence=lambda path: None) -> DeckPlan:
+              fence=lambda path: None, origins: dict[str, str] | None = None) -> DeckPlan:
     """The plan for ``source``: a pure function of the deck, the options, the mapping and
     two look-ups the build gives it (tests give none): ``beside(path)``, whether the
     lecturer has that file beside the deck, and ``fence(path)``, which raises FenceError
@@ -252,7 +275,7 @@ def plan_deck(source: DeckSource, opts: DeckOptions, mapping: dict[str, str], be
         DeckError: a mapping or --slot that names no slide, asset or scene.
     """
     report = DeckReport()
-    by_path, src_edits = _replacements(source, opts, mapping, report)
+    by_path, src_edits = _replacements(source, opts, mapping, report, origins)
     deck = parse_deck(apply_edits(source.text, src_edits), opts.deck)  # the sources pointed at their scenes
     plan = DeckPlan(deck, report=report)
     for ref in deck.refs:
@@ -611,9 +634,11 @@ def build_deck(opts: DeckOptions, log=print) -> DeckReport:
     source = read_deck(opts.deck)
     out = check_out(opts.out, opts.deck)
     mapping = {**read_mapping(opts.deck), **opts.slots}
+    origins = {k: v for k, v in mapping_origins(opts.deck).items() if k not in opts.slots}
     folder = OutputFolder(out)
     deck_dir = opts.deck.resolve().parent
-    plan = plan_deck(source, opts, mapping, beside=lambda rel: (deck_dir / rel).is_file(), fence=folder.target)
+    plan = plan_deck(source, opts, mapping, beside=lambda rel: (deck_dir / rel).is_file(), fence=folder.target,
+                     origins=origins)
     folder.lock()
     try:
         render_assets(plan, folder, opts, log)

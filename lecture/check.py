@@ -18,6 +18,7 @@ import shutil
 import subprocess
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from fractions import Fraction
 from pathlib import Path
 
 from PIL import Image, ImageDraw, ImageFont
@@ -53,6 +54,7 @@ class DeckCheck:
     faults: list[SlideFault] = field(default_factory=list)
     pdf_pages: int | None = None
     shots: list[Path] = field(default_factory=list)
+    size: tuple[int, int] = VIEWPORT  # the slides' own width and height (Marp's `size`)
 
     @property
     def ok(self) -> bool:
@@ -249,6 +251,9 @@ def check_deck(html: Path, pdf: Path | None = None, shots: Path | None = None, t
         page.add_style_tag(content=".bespoke-marp-osc { display: none !important; }")  # Marp's page controls
         result.slides = page.evaluate(
             "document.querySelectorAll('svg[data-marpit-svg] > foreignObject > section').length")
+        box = page.evaluate("(document.querySelector('svg[data-marpit-svg]') || {getAttribute: () => ''})"
+                            ".getAttribute('viewBox')")  # the deck's own size (Marp's `size`): '0 0 1280 720'
+        result.size = _size(box)
         page.evaluate("document.querySelectorAll('track').forEach(t => { if (t.track.mode === 'disabled') "
                       "t.track.mode = 'hidden'; })")  # load the cues of captions that are off
         page.wait_for_timeout(300)
@@ -273,7 +278,7 @@ def check_deck(html: Path, pdf: Path | None = None, shots: Path | None = None, t
                 page.screenshot(path=str(path))
                 result.shots.append(path)
     if pdf is not None:
-        result.pdf_pages, faults = check_pdf(Path(pdf), result.slides)
+        result.pdf_pages, faults = check_pdf(Path(pdf), result.slides, result.size)
         result.faults += faults
     return result
 
@@ -290,8 +295,24 @@ def presenter_shot(html: Path, slide: int, path: Path, wait_s: float = 2.0) -> P
     return path
 
 
-def check_pdf(pdf: Path, slides: int) -> tuple[int, list[SlideFault]]:
-    """(its page count, faults): one page per slide, every page of the slide's shape."""
+def _size(view_box: str | None) -> tuple[int, int]:
+    """A slide's width and height from its SVG's viewBox; 16:9 when there is none."""
+    try:
+        w, h = (int(float(v)) for v in (view_box or "").split()[2:4])
+        return (w, h) if w > 0 and h > 0 else VIEWPORT
+    except ValueError:
+        return VIEWPORT
+
+
+def shape(size: tuple[int, int]) -> str:
+    """'16:9', '4:3' (or '1000:700' for a size without a simpler ratio)."""
+    ratio = Fraction(size[0], size[1])
+    return f"{ratio.numerator}:{ratio.denominator}"
+
+
+def check_pdf(pdf: Path, slides: int, size: tuple[int, int] = VIEWPORT) -> tuple[int, list[SlideFault]]:
+    """(its page count, faults): one page per slide, every page of the slides' shape
+    (``size``, the deck's own: 1280x720 for Marp's 16:9, 960x720 for 4:3)."""
     if shutil.which("pdfinfo") is None:
         raise CheckError("checking the PDF needs poppler-utils (pdfinfo): ./run.sh browser installs it")
     if not pdf.is_file():
@@ -311,8 +332,8 @@ def check_pdf(pdf: Path, slides: int) -> tuple[int, list[SlideFault]]:
     if pages != slides:
         faults.append(SlideFault(0, pdf.name, f"{pages} pages for {slides} slides"))
     for num, (w, h) in sizes.items():
-        if abs(w / h - VIEWPORT[0] / VIEWPORT[1]) > 0.01:
-            faults.append(SlideFault(num, pdf.name, f"page {num} is {w:.0f}x{h:.0f} pt, not the slides' 16:9"))
+        if abs(w / h - size[0] / size[1]) > 0.01:
+            faults.append(SlideFault(num, pdf.name, f"page {num} is {w:.0f}x{h:.0f} pt, not the slides' {shape(size)}"))
     return pages, faults
 
 

@@ -11,6 +11,7 @@ import tempfile
 from pathlib import Path
 
 from diffusion_core import REPO
+from diffusion_core.io import ordinary_mode
 from lecture.edits import Edit, apply_edits
 from lecture.source import parse_deck
 
@@ -37,6 +38,7 @@ def build_html(slides: Path) -> tuple[Path | None, str]:
     fd, name = tempfile.mkstemp(prefix=".slides-", suffix=".html", dir=slides.parent)
     os.close(fd)
     tmp = Path(name)
+    os.chmod(tmp, ordinary_mode())  # mkstemp makes 0600 and Marp writes into it: the HTML gets the usual mode
     try:
         proc = subprocess.run([str(MARP), "--html", "--allow-local-files", str(slides), "-o", str(tmp)],
                               capture_output=True, text=True)

@@ -25,9 +25,11 @@ from urllib.parse import unquote, urlsplit
 from markdown_it import MarkdownIt
 
 __all__ = ["DeckError", "Ref", "Tag", "Comment", "Slide", "DeckSource", "read_deck", "parse_deck", "sibling_url",
-           "MAX_DECK_BYTES"]
+           "MAX_DECK_BYTES", "MAX_SLIDES", "MAX_REFS"]
 
 MAX_DECK_BYTES = 4_000_000  # a Marp deck is text; the course deck is 9 kB
+MAX_SLIDES = 1000  # the course deck has 27; Marp CLI took more than 10 minutes on 28,676
+MAX_REFS = 5000  # images and videos the deck names
 MEDIA_TAGS = ("video", "source", "img")
 _PLACEHOLDER = re.compile(r"\b(replace|reemplaz\w*|sustitu\w*|cambi\w* (?:por|con)|your own|tu propi[oa])\b",
                           re.IGNORECASE)
@@ -120,13 +122,13 @@ def read_deck(path: Path) -> DeckSource:
     """Read and parse a deck file, or raise DeckError with one line naming it."""
     path = Path(path)
     try:
-        size = path.stat().st_size
+        with open(path, "rb") as fh:  # read with a bound: a device or a pipe has no size to check first
+            data = fh.read(MAX_DECK_BYTES + 1)
     except OSError as exc:
         raise DeckError(f"{path}: cannot read it ({exc.strerror or exc})") from exc
-    if size > MAX_DECK_BYTES:
-        raise DeckError(f"{path}: {size / 1e6:.1f} MB is not a Marp deck (a deck is text, at most "
-                        f"{MAX_DECK_BYTES // 1_000_000} MB): name the .md file of the slides")
-    data = path.read_bytes()
+    if len(data) > MAX_DECK_BYTES:
+        raise DeckError(f"{path}: more than {MAX_DECK_BYTES // 1_000_000} MB, so not a Marp deck (a deck is text; "
+                        "a device or a pipe is not one): name the .md file of the slides")
     if b"\x00" in data:
         raise DeckError(f"{path}: has NUL bytes, so it is not a text file: name the Marp deck (.md)")
     try:
@@ -137,7 +139,12 @@ def read_deck(path: Path) -> DeckSource:
                         "UTF-8 (e.g. iconv -f latin1 -t utf-8)") from exc
     if not text.strip():
         raise DeckError(f"{path}: is empty: there is no slide to build")
-    return parse_deck(text, path)
+    deck = parse_deck(text, path)
+    if len(deck.slides) > MAX_SLIDES or len(deck.refs) > MAX_REFS:
+        raise DeckError(f"{path}: {len(deck.slides)} slides and {len(deck.refs)} images and videos; a lecture "
+                        f"this builder takes has at most {MAX_SLIDES} slides and {MAX_REFS} pictures (Marp CLI "
+                        "would work on it for many minutes): split the deck")
+    return deck
 
 
 def _markdown() -> MarkdownIt:

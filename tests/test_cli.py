@@ -190,3 +190,15 @@ def test_guidance_and_flow_options_and_their_errors(runner, tmp_path):
         result = runner.invoke(cli.cli, args)
         assert result.exit_code in (1, 2) and message in result.output, (args, result.output)
     assert not (tmp_path / "g.npz").exists()
+
+
+def test_render_data_options_name_the_option_given(runner, tmp_path):
+    """--text without --dataset on a scene that cannot draw text is an error of --text,
+    naming what the scene draws (it was reported as dataset='text' not valid)."""
+    for args, message in ((["guidance", "--text", "hola"], "--text: the guidance scene draws moons, 8gaussians"),
+                          (["guidance", "--dataset", "spiral"], "--dataset: the guidance scene draws moons"),
+                          (["schedule", "--text", "hola"], "--text: the schedule scene draws no toy data set")):
+        result = runner.invoke(cli.cli, ["render", *args, "--out", str(tmp_path)])
+        assert result.exit_code == 2 and message in result.output, result.output
+        assert "dataset='text'" not in result.output
+    assert list(tmp_path.iterdir()) == []

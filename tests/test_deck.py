@@ -170,6 +170,12 @@ def test_small_deck_builds_and_a_second_run_renders_nothing(small_deck, tmp_path
     out_lines = text.splitlines()
     assert all(ln in out_lines for ln in kept)
     assert report.html is not None if MARP.exists() else "./run.sh deck" in report.html_note
+    from diffusion_core.io import (
+        ordinary_mode,  # every output has the user's usual permissions (slides.html too)
+    )
+
+    modes = {f.name: oct(f.stat().st_mode & 0o777) for f in out.rglob("*") if f.is_file() and not f.name.startswith(".")}
+    assert set(modes.values()) == {oct(ordinary_mode())}, modes
     # nothing changed: nothing renders, the deck and its HTML are left as they are, and quickly
     written = {f: (out / f).stat().st_mtime_ns for f in ("slides.md", "slides.html") if (out / f).exists()}
     start = time.perf_counter()
@@ -243,6 +249,17 @@ def test_the_mapping_beside_the_deck_travels_with_it_and_never_shows(small_deck,
     (small_deck.parent / "slides.slots.toml").write_text('"x" = [1, 2]\n')
     with pytest.raises(ValueError, match="slides.slots.toml"):
         build_deck(DeckOptions(deck=small_deck, out=tmp_path / "o4", **TINY), log=lambda m: None)
+    # an error in the mapping file names the file and its line, not --slot (never given)
+    (small_deck.parent / "slides.slots.toml").write_text('# which scene draws what\n\n"Nope" = "forward"\n')
+    with pytest.raises(DeckError, match=r"^slides.slots.toml:3: 'Nope' = 'forward': no slide titled 'Nope'"):
+        build_deck(DeckOptions(deck=small_deck, out=tmp_path / "o5", **TINY), log=lambda m: None)
+    (small_deck.parent / "slides.slots.toml").write_text('"assets/images/002.png" = "sparkles"\n')
+    with pytest.raises(DeckError, match=r"^slides.slots.toml:1: .*unknown scene 'sparkles'"):
+        build_deck(DeckOptions(deck=small_deck, out=tmp_path / "o6", **TINY), log=lambda m: None)
+    (small_deck.parent / "slides.slots.toml").unlink()
+    with pytest.raises(DeckError, match=r"^--slot Nope=forward: no slide titled 'Nope'"):  # the option, when given
+        build_deck(DeckOptions(deck=small_deck, out=tmp_path / "o7", slots={"Nope": "forward"}, **TINY),
+                   log=lambda m: None)
 
 
 @pytest.fixture(scope="module")
@@ -480,3 +497,33 @@ def test_the_plan_is_a_pure_function_of_the_deck_and_the_options(tmp_path):
     assert mapped.assets["assets/images/002.png"].key == "graphical-model"
     with pytest.raises(DeckError, match="no slide titled 'Nope'"):
         plan_deck(source, opts, {"Nope": "forward"})
+
+
+@pytest.mark.skipif(_needs("pdfinfo"), reason="needs poppler-utils (./run.sh browser; CI has it)")
+def test_pdf_pages_are_checked_against_the_decks_own_size(tmp_path):
+    from PIL import Image
+
+    from lecture.check import check_pdf
+
+    pdf = tmp_path / "slides.pdf"
+    Image.new("RGB", (960, 720), "white").save(pdf, resolution=72)  # one 4:3 page of 960x720 pt
+    assert check_pdf(pdf, 1, (960, 720)) == (1, [])
+    pages, faults = check_pdf(pdf, 1)  # a 16:9 deck's check
+    assert pages == 1 and "page 1 is 960x720 pt, not the slides' 16:9" in str(faults[0])
+
+
+@BROWSER
+def test_a_4_3_deck_passes_its_pdf_check(tmp_path):
+    """`size: 4:3` in the front matter: the check reads the deck's own size and the PDF's
+    4:3 pages are right (they were refused as 'not the slides' 16:9')."""
+    from lecture import build_html, build_pdf, check_deck
+
+    slides = tmp_path / "slides.md"
+    slides.write_text("---\nmarp: true\nsize: 4:3\n---\n\n# Uno\n\nTexto.\n\n---\n\n# Dos\n\n¿Preguntas?\n",
+                      encoding="utf-8")
+    html, note = build_html(slides)
+    pdf, pdf_note = build_pdf(slides)
+    assert html and pdf, (note, pdf_note)
+    result = check_deck(html, pdf)
+    assert result.size == (960, 720) and result.slides == 2 and result.pdf_pages == 2
+    assert result.faults == [], "\n".join(map(str, result.faults))

@@ -224,7 +224,8 @@ def test_references_as_marp_reads_them(lecturer, tmp_path):
     (b"", "is empty: there is no slide to build"),
     (b" \n\n  \n", "is empty: there is no slide to build"),
     (b"\x00" * 64, "has NUL bytes"),
-    (b"# a\n" * 1_100_000, "is not a Marp deck (a deck is text, at most 4 MB)"),
+    (b"# a\n" * 1_100_000, "more than 4 MB, so not a Marp deck"),
+    (b"# s\n\n---\n\n" * 1000 + b"# last\n", "1001 slides and 0 images and videos; a lecture this builder takes has at most 1000"),
 ])
 def test_decks_that_are_not_marp_text_are_refused(tmp_path, content, message):
     deck = tmp_path / "slides.md"
@@ -233,6 +234,14 @@ def test_decks_that_are_not_marp_text_are_refused(tmp_path, content, message):
     assert result.exit_code == 1 and message in result.output and str(deck) in result.output, result.output
     assert len(result.output.strip().splitlines()) == 1
     assert not (tmp_path / "lecture").exists()
+
+
+def test_a_deck_without_a_size_is_read_with_a_bound(tmp_path):
+    """/dev/zero (and any device or pipe) has no size to check first: it is read up to the
+    bound and refused, not until the memory runs out."""
+    result = run_deck("--deck", "/dev/zero", "--out", tmp_path / "lecture")
+    assert result.exit_code == 1 and "/dev/zero: more than 4 MB, so not a Marp deck" in result.output, result.output
+    assert len(result.output.strip().splitlines()) == 1 and not (tmp_path / "lecture").exists()
 
 
 def test_a_damaged_output_asset_is_made_again(lecturer, tmp_path):

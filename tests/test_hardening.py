@@ -211,3 +211,65 @@ def test_sigterm_during_a_render_cleans_up(tmp_path):
     assert proc.returncode != 0
     assert not list(tmp.glob("manim-media-*"))
     assert not (tmp_path / "r" / "DiffusionProcess.mp4").exists()
+
+
+def test_non_finite_samples_are_refused_and_never_written(tmp_path):
+    """A sampler that overflows gives no result: sample() raises, and a trajectory holding
+    NaN is not written (issue 31: 'no non-finite result called a success')."""
+    from diffusion_core import DDIM, DDPM, NoiseSchedule, NonFiniteSamples, sample
+
+    class Overflowing(torch.nn.Module):
+        objective = "eps"
+
+        def forward(self, x, t):
+            return torch.full_like(x, float("inf"))
+
+    for sampler in (DDPM(), DDIM(steps=5)):
+        with pytest.raises(NonFiniteSamples, match="became NaN or infinite"):
+            sample(Overflowing(), NoiseSchedule.linear(20), (4, 2), sampler, generator=torch.Generator().manual_seed(0))
+    traj = Trajectory(torch.full((2, 3, 2), float("nan")), torch.zeros(1, 3, 2), torch.tensor([1, 0]))
+    with pytest.raises(NonFiniteSamples, match="not written"):
+        traj.save(tmp_path / "t.npz")
+    assert not list(tmp_path.iterdir())
+
+
+def test_sample_options_out_of_range_are_refused_before_any_work(tmp_path):
+    from click.testing import CliRunner
+
+    import cli
+
+    out = tmp_path / "t.npz"
+    for args, option in ((["--classes", "--label", "0", "--guidance", "1e308"], "--guidance"),
+                         (["--classes", "--label", "0", "--guidance", "1e30"], "--guidance"),
+                         (["--sampler", "flow", "--sample-steps", "100000000"], "--sample-steps"),
+                         (["-n", "1000000000000"], "-n")):
+        result = CliRunner().invoke(cli.cli, ["sample", *args, "--out", str(out)])
+        assert result.exit_code == 2 and option in result.output and "range" in result.output, result.output
+        assert not out.exists()
+
+
+def test_temporary_folders_of_killed_processes_are_removed_by_a_later_run(tmp_path, monkeypatch):
+    """kill -9 leaves a render's media folder; it is named by its process, and the next
+    render removes those whose process is gone, never one of a process still running."""
+    import os
+    import subprocess
+    import sys
+
+    from scenes.rendering.scratch import make_scratch, scratch_root
+
+    monkeypatch.setenv("DIFFUSION_CACHE_DIR", str(tmp_path / "cache"))
+    dead = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True, text=True)
+    dead_pid = int(dead.stdout)
+    root = scratch_root()
+    left = root / f"manim-media-{dead_pid}-abc123"
+    (left / "videos").mkdir(parents=True)
+    (left / "videos" / "partial.mp4").write_bytes(b"half a movie")
+    running = root / f"manim-media-{os.getppid()}-def456"  # a live process's (pytest's parent)
+    running.mkdir()
+    other = root / f"difusion-job-{dead_pid}-xyz"  # another kind: swept by its own kind only
+    other.mkdir()
+    mine = make_scratch("manim-media")
+    assert not left.exists() and running.is_dir() and other.is_dir()
+    assert mine.parent == root and mine.name.startswith(f"manim-media-{os.getpid()}-")
+    make_scratch("difusion-job")
+    assert not other.exists()

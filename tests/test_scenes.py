@@ -11,7 +11,7 @@ from PIL import Image
 from scene_testing import settle, whole_scene
 
 from diffusion_core import DDIM
-from diffusion_core.io import _umask
+from diffusion_core.io import ordinary_mode
 from scenes.digits import DigitsForward
 from scenes.digits_reverse import DigitsReverse
 from scenes.forward import ForwardProcess
@@ -105,7 +105,7 @@ def test_gif_output(tmp_path):
     assert gif.name == "NoiseSchedules.gif"
     with Image.open(gif) as img:
         assert img.format == "GIF" and img.size == (128, 72) and img.n_frames > 10
-    assert gif.stat().st_mode & 0o777 == 0o666 & ~_umask()
+    assert gif.stat().st_mode & 0o777 == ordinary_mode()
 
 
 def test_english_output_name(tmp_path):

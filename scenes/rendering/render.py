@@ -14,7 +14,6 @@ from __future__ import annotations
 import os
 import shutil
 import sys
-import tempfile
 import xml.etree.ElementTree as ET
 from pathlib import Path
 
@@ -26,6 +25,7 @@ from scenes.kit.latex import check_latex
 from scenes.registry import QUALITIES, SCENES
 from scenes.rendering.beats import write_beats
 from scenes.rendering.job import RenderError, RenderJob
+from scenes.rendering.scratch import make_scratch
 
 __all__ = ["render_scene", "check_output_dir", "trim_figure", "RENDERS", "ENCODER_OPTIONS", "FIGURE_PIXELS"]
 
@@ -66,7 +66,7 @@ def render_scene(job: RenderJob) -> Path:
     check_output_dir(job.out_dir)
     check_latex()
     job.out_dir.mkdir(parents=True, exist_ok=True)
-    media = Path(tempfile.mkdtemp(prefix="manim-media-"))
+    media = make_scratch("manim-media")  # named by this process: a later run removes it if we are killed
     try:
         made = _render_in(media, job, scene_cls)
         with atomic_write(job.target) as tmp:

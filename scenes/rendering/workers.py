@@ -29,6 +29,7 @@ import torch
 
 from scenes.rendering.job import Rendered, RenderJob
 from scenes.rendering.render import render_scene
+from scenes.rendering.scratch import make_scratch
 
 __all__ = ["render_many", "JobError", "STOP_GRACE_S"]
 
@@ -48,7 +49,7 @@ def _worker(conn, tmp: str, threads: int) -> None:
     profile) out (profile: the worker, when it started and ended, the CPU seconds it used).
     It uses ``threads`` cores (torch and the x264 encoder): jobs x threads = the cores."""
     os.environ["TMPDIR"] = tmp
-    tempfile.tempdir = tmp  # manim's media folders, formula copies: all in the worker's own folder
+    tempfile.tempdir = tmp  # whatever else a render puts in a temporary folder: in the worker's own
     torch.set_num_threads(threads)
     signal.signal(signal.SIGTERM, _stop)  # unwind: every `finally` runs
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C reaches the parent, which stops us
@@ -118,7 +119,7 @@ def _render_here(job: RenderJob, on_done) -> Path:
 
 def _start_worker(threads: int) -> _Worker:
     ctx = multiprocessing.get_context("spawn")
-    tmp = tempfile.mkdtemp(prefix="difusion-job-")
+    tmp = str(make_scratch("difusion-job"))
     parent, child = ctx.Pipe()
     proc = ctx.Process(target=_worker, args=(child, tmp, threads), daemon=True)
     proc.start()
