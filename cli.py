@@ -304,7 +304,9 @@ def render(scene, quality, lang, dataset, text, fmt, out_dir, show_list, jobs, b
 @click.option("--out", required=True,
               help="The folder of the finished deck: a new or empty one, or one the builder made (never the deck's own).")
 @click.option("--quality", "-q", type=click.Choice(list(QUALITIES)), default="high", show_default=True)
-@click.option("--lang", type=click.Choice(LANGS), default=LANGS[0], show_default=True)
+@click.option("--lang", type=click.Choice(LANGS), default=None,
+              help="The language of our videos, captions and notes [default: the deck's front matter `lang` when "
+                   "it is es or en, else es].")
 @click.option("--jobs", type=click.IntRange(min=1), default=os.cpu_count() or 1, show_default=True,
               help="Assets rendered at once, each in its own process.")
 @click.option("--slot", "slots", multiple=True, metavar="WHERE=SCENE",

@@ -29,7 +29,7 @@ import re
 import shutil
 import time
 import tomllib
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from diffusion_core import REPO, atomic_write, cache_dir
@@ -71,7 +71,7 @@ class DeckOptions:
     deck: Path
     out: Path
     quality: str = "high"
-    lang: str = LANGS[0]
+    lang: str | None = None  # None: the front matter's `lang` when it is one of ours, else LANGS[0]
     jobs: int = 1
     slots: dict[str, str] = field(default_factory=dict)  # slide title, slide number or asset path -> scene key
     table: bool = False
@@ -274,6 +274,7 @@ def plan_deck(source: DeckSource, opts: DeckOptions, mapping: dict[str, str], be
     Raises:
         DeckError: a mapping or --slot that names no slide, asset or scene.
     """
+    opts = _with_language(opts, source)[0] if opts.lang is None else opts
     report = DeckReport()
     by_path, src_edits = _replacements(source, opts, mapping, report, origins)
     deck = parse_deck(apply_edits(source.text, src_edits), opts.deck)  # the sources pointed at their scenes
@@ -626,12 +627,26 @@ class Pdf(Output):
 OUTPUTS: tuple[Output, ...] = (Presentation(), Markdown(), Html(), Pdf())
 
 
+def _with_language(opts: DeckOptions, source: DeckSource) -> tuple[DeckOptions, str]:
+    """The options with the language to build in: --lang, else the deck's front matter
+    `lang` when it is one of ours, else the first of LANGS; and a note when --lang and
+    the deck's own differ."""
+    deck_lang = (source.lang or "").split("-")[0].lower() or None  # "es-CL" -> "es"
+    if opts.lang is None:
+        return replace(opts, lang=deck_lang if deck_lang in LANGS else LANGS[0]), ""
+    if deck_lang and deck_lang != opts.lang:
+        return opts, (f"the deck says lang: {source.lang}; built in {opts.lang} as --lang asks (videos, captions and "
+                      "notes in that language)")
+    return opts, ""
+
+
 # ---------------------------------------------------------------- build_deck
 def build_deck(opts: DeckOptions, log=print) -> DeckReport:
     """Build the finished deck in ``opts.out``: plan, render, rewrite, write the outputs
     (see the module's docstring). Raises DeckError or FenceError (one line for the user)
     before anything is written."""
     source = read_deck(opts.deck)
+    opts, language_note = _with_language(opts, source)
     out = check_out(opts.out, opts.deck)
     mapping = {**read_mapping(opts.deck), **opts.slots}
     origins = {k: v for k, v in mapping_origins(opts.deck).items() if k not in opts.slots}
@@ -639,6 +654,8 @@ def build_deck(opts: DeckOptions, log=print) -> DeckReport:
     deck_dir = opts.deck.resolve().parent
     plan = plan_deck(source, opts, mapping, beside=lambda rel: (deck_dir / rel).is_file(), fence=folder.target,
                      origins=origins)
+    if language_note:
+        plan.report.notes.insert(0, language_note)
     folder.lock()
     try:
         render_assets(plan, folder, opts, log)

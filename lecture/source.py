@@ -117,6 +117,11 @@ class DeckSource:
     def line_of(self, offset: int) -> int:
         return self.text.count("\n", 0, offset) + 1
 
+    @property
+    def lang(self) -> str | None:
+        """The front matter's ``lang`` (Marp's global directive for the HTML's language), or None."""
+        return front_matter(self.text).get("lang")
+
 
 def read_deck(path: Path) -> DeckSource:
     """Read and parse a deck file, or raise DeckError with one line naming it."""
@@ -150,6 +155,18 @@ def read_deck(path: Path) -> DeckSource:
 def _markdown() -> MarkdownIt:
     # Marp's options: HTML allowed (the builder calls Marp CLI with --html), GFM tables
     return MarkdownIt("commonmark", {"html": True}).enable("table")
+
+
+def front_matter(text: str) -> dict[str, str]:
+    """The deck's front matter as Marp reads its global directives: ``key: value`` lines
+    (quotes removed); {} when there is none."""
+    end = _front_matter_end(text)
+    out = {}
+    for line in text[:end].splitlines()[1:-1]:
+        m = re.match(r"\s*([A-Za-z_][\w-]*)\s*:\s*(.*?)\s*$", line)
+        if m:
+            out[m.group(1)] = m.group(2).strip("\"'")
+    return out
 
 
 def _front_matter_end(text: str) -> int:

@@ -527,3 +527,21 @@ def test_a_4_3_deck_passes_its_pdf_check(tmp_path):
     result = check_deck(html, pdf)
     assert result.size == (960, 720) and result.slides == 2 and result.pdf_pages == 2
     assert result.faults == [], "\n".join(map(str, result.faults))
+
+
+def test_the_decks_own_language_is_the_default_and_a_different_lang_is_said(small_deck, tmp_path, fake_renders):
+    """`lang: en` in the front matter builds English videos without --lang; --lang es over
+    it builds Spanish, saying so in one note (it was Spanish, with no word)."""
+    small_deck.write_text(SMALL_DECK.replace("marp: true\n", "marp: true\nlang: en\n"), encoding="utf-8")
+    report = build_deck(DeckOptions(deck=small_deck, out=tmp_path / "o", **TINY), log=lambda m: None)
+    assert fake_renders and {lang for _, _, lang in fake_renders} == {"en"}
+    assert not any("the deck says lang" in n for n in report.notes)
+    fake_renders.clear()
+    report = build_deck(DeckOptions(deck=small_deck, out=tmp_path / "o2", lang="es", **TINY), log=lambda m: None)
+    assert {lang for _, _, lang in fake_renders} == {"es"}
+    assert report.notes[0] == ("the deck says lang: en; built in es as --lang asks (videos, captions and notes in "
+                               "that language)")
+    small_deck.write_text(SMALL_DECK.replace("marp: true\n", "marp: true\nlang: fr\n"), encoding="utf-8")
+    fake_renders.clear()
+    build_deck(DeckOptions(deck=small_deck, out=tmp_path / "o3", **TINY), log=lambda m: None)
+    assert {lang for _, _, lang in fake_renders} == {"es"}  # a language we have no words in: the first of ours
