@@ -75,53 +75,32 @@ def _opening(tag: Tag, drop=("src", "poster", "autoplay", "loop")) -> str:
 
 
 def present(deck: DeckSource, out: Path, served: dict[str, str], lang: str, steps: bool) -> tuple[str, list[str]]:
-    """The deck text with captions and notes on our videos (and one slide per beat with
-    ``steps``). ``served``: deck path -> scene key of each of our mp4 videos.
+    """The deck text with captions and notes on each of our videos (and, with ``steps``,
+    one slide per beat of the first of them on a slide). ``served``: deck path -> scene
+    key of each of our mp4 videos.
 
     Returns:
-        (the new text, one line per slide it turned into steps)."""
+        (the new text, one line per slide it turned into steps or could not step whole)."""
     text = deck.text
     report: list[str] = []
     edits: list[Edit] = []
     for slide in deck.slides:
-        tags = [t for t in deck.tags if t.slide == slide.number and not t.slot]
-        video = None
-        for tag in tags:
-            if tag.name != "video" or tag.close is None:
-                continue
-            inner = [t for t in tags if t.name == "source" and tag.start < t.start < tag.close]
-            url = tag.attrs.get("src") or next((t.attrs.get("src") for t in inner if t.attrs.get("src")), None)
-            ref = next((r for r in deck.refs if r.url == url and r.kind == "video"), None)
-            if ref is not None and ref.path in served and read_beats(out / ref.path) is not None:
-                video = (tag, url, ref.path)
-                break
-        if video is None:
+        videos = _our_videos(deck, slide.number, out, served)
+        if not videos:
             continue
-        tag, url, rel = video
-        index = read_beats(out / rel)
-        beats = index["beats"]
         body = text[slide.start:slide.end]
-        a, b = tag.start - slide.start, tag.close - slide.start
-        stem = Path(rel).stem
-        if not steps:
-            vtt = (out / rel).with_name(f"{stem}.vtt")
-            opening_end = tag.end - slide.start
-            new = body[:opening_end] + "\n  " + _track(vtt, lang) + body[opening_end:]
-            lines = [tr("notes_head", lang)] + [ln for k, beat in enumerate(beats, 1)
-                                                 for ln in _beat_lines(beat, k, len(beats), lang)]
-            copies = [new.rstrip("\n") + "\n" + _note(lines)]
+        if steps:
+            copies = _beat_copies(body, slide.start, videos, out, lang)
+            tag, url, rel = videos[0]
+            report.append(f"slide {slide.number} {slide.title!r}: {len(copies)} beats of {served[rel]}, one slide each")
+            if len(videos) > 1:
+                report.append(f"slide {slide.number} {slide.title!r}: {len(videos)} of our videos; one slide per beat "
+                              f"follows the first ({served[rel]}); the others play whole on each, with captions "
+                              "and notes (put each on a slide of its own to step it)")
         else:
-            copies = []
-            for k, beat in enumerate(beats, 1):
-                clip = (out / rel).with_name(f"{stem}.beat{k}.mp4")  # the deck's name for the video, .beatK
-                vtt = clip.with_suffix(".vtt")
-                element = (f'{_opening(tag)} data-beat="{k}" muted playsinline preload="auto" '
-                           f'poster="{html.escape(sibling_url(url, clip.with_suffix(".png").name), quote=True)}">\n'
-                           f'  <source src="{html.escape(sibling_url(url, clip.name), quote=True)}" type="video/mp4">\n'
-                           f'  {_track(vtt, lang)}\n</video>')
-                copy = body[:a] + element + body[b:]
-                copies.append(copy.rstrip("\n") + "\n" + _note(_beat_lines(beat, k, len(beats), lang)))
-            report.append(f"slide {slide.number} {slide.title!r}: {len(beats)} beats of {served[rel]}, one slide each")
+            lines = [ln for tag, url, rel in videos for ln in _notes_of(out / rel, lang)]
+            new = apply_edits(body, [_track_edit(tag, slide.start, out / rel, lang) for tag, url, rel in videos])
+            copies = [new.rstrip("\n") + "\n" + _note(lines)]
         joined = "\n---\n\n".join(c if i == 0 else c.lstrip("\n") for i, c in enumerate(copies))
         edits.append(Edit(slide.start, slide.end, joined + ("\n" if slide.end < len(text) else "")))
     new_text = apply_edits(text, edits)
@@ -129,3 +108,51 @@ def present(deck: DeckSource, out: Path, served: dict[str, str], lang: str, step
         end = len(new_text.rstrip("\n"))
         new_text = apply_edits(new_text, [Edit(end, len(new_text), "\n\n" + BEAT_SCRIPT)])
     return new_text, report
+
+
+def _our_videos(deck: DeckSource, number: int, out: Path, served: dict[str, str]) -> list[tuple[Tag, str, str]]:
+    """(tag, url, deck path) of each of our videos on slide ``number`` that has its beats' index."""
+    tags = [t for t in deck.tags if t.slide == number and not t.slot]
+    found = []
+    for tag in tags:
+        if tag.name != "video" or tag.close is None:
+            continue
+        inner = [t for t in tags if t.name == "source" and tag.start < t.start < tag.close]
+        url = tag.attrs.get("src") or next((t.attrs.get("src") for t in inner if t.attrs.get("src")), None)
+        ref = next((r for r in deck.refs if r.url == url and r.kind == "video"), None)
+        if ref is not None and ref.path in served and read_beats(out / ref.path) is not None:
+            found.append((tag, url, ref.path))
+    return found
+
+
+def _track_edit(tag: Tag, offset: int, video: Path, lang: str) -> Edit:
+    """The captions track, just inside the <video> tag (offsets in the slide's body)."""
+    end = tag.end - offset
+    return Edit(end, end, "\n  " + _track(video.with_name(f"{video.stem}.vtt"), lang))
+
+
+def _notes_of(video: Path, lang: str) -> list[str]:
+    beats = read_beats(video)["beats"]
+    return [tr("notes_head", lang)] + [ln for k, beat in enumerate(beats, 1)
+                                       for ln in _beat_lines(beat, k, len(beats), lang)]
+
+
+def _beat_copies(body: str, offset: int, videos: list, out: Path, lang: str) -> list[str]:
+    """One copy of the slide per beat of its first video (that video its beat's clip);
+    any other video of ours on it keeps playing whole, with its captions and notes."""
+    tag, url, rel = videos[0]
+    beats = read_beats(out / rel)["beats"]
+    stem = Path(rel).stem
+    others = [_track_edit(t, offset, out / r, lang) for t, u, r in videos[1:]]
+    other_notes = [ln for t, u, r in videos[1:] for ln in _notes_of(out / r, lang)]
+    copies = []
+    for k, beat in enumerate(beats, 1):
+        clip = (out / rel).with_name(f"{stem}.beat{k}.mp4")  # the deck's name for the video, .beatK
+        vtt = clip.with_suffix(".vtt")
+        element = (f'{_opening(tag)} data-beat="{k}" muted playsinline preload="auto" '
+                   f'poster="{html.escape(sibling_url(url, clip.with_suffix(".png").name), quote=True)}">\n'
+                   f'  <source src="{html.escape(sibling_url(url, clip.name), quote=True)}" type="video/mp4">\n'
+                   f'  {_track(vtt, lang)}\n</video>')
+        copy = apply_edits(body, [Edit(tag.start - offset, tag.close - offset, element), *others])
+        copies.append(copy.rstrip("\n") + "\n" + _note(_beat_lines(beat, k, len(beats), lang) + other_notes))
+    return copies

@@ -173,3 +173,36 @@ def test_each_beat_plays_from_its_first_frame_in_chromium(stepped):
     result = check_deck(report.html, report.pdf)
     assert result.slides == 5 and result.pdf_pages == 5
     assert result.faults == [], "\n".join(map(str, result.faults))
+
+
+def test_every_video_of_ours_on_a_slide_gets_captions_and_notes(tmp_path):
+    """Two of our videos on one slide: both get their captions and notes (the second was
+    left as it was); with --steps the first is stepped, the second plays whole on each
+    beat's slide with its captions, and the report says so."""
+    import json
+
+    from lecture.present import present
+
+    out = tmp_path / "out"
+    (out / "assets").mkdir(parents=True)
+    for stem, words in (("A", ("uno", "dos")), ("B", ("tres", "cuatro"))):
+        beats = [{"key": w, "sentence": f"la frase {w}", "notes": [f"nota {w}"], "frames": 5, "start": i,
+                  "end": i + 1, "clip": f"{stem}.beat{i + 1}.mp4", "still": f"{stem}.beat{i + 1}.png"}
+                 for i, w in enumerate(words)]
+        (out / "assets" / f"{stem}.beats.json").write_text(json.dumps({"beats": beats}))
+        (out / "assets" / f"{stem}.vtt").write_text("WEBVTT\n\n1\n00:00:00.000 --> 00:00:01.000\nx\n")
+        for k in (1, 2):
+            (out / "assets" / f"{stem}.beat{k}.vtt").write_text("WEBVTT\n\n1\n00:00:00.000 --> 00:00:01.000\nx\n")
+    text = ("---\nmarp: true\n---\n\n# Dos videos\n\n<video controls src=\"assets/A.mp4\"></video>\n"
+            "<video controls src=\"assets/B.mp4\"></video>\n")
+    deck = parse_deck(text, tmp_path / "slides.md")
+    served = {"assets/A.mp4": "forward", "assets/B.mp4": "reverse"}
+    plain, report = present(deck, out, served, "es", steps=False)
+    assert plain.count('<track kind="captions"') == 2 and report == []
+    assert "la frase uno" in plain and "la frase tres" in plain and "nota cuatro" in plain
+    stepped, report = present(deck, out, served, "es", steps=True)
+    slides = stepped.split("\n---\n")
+    assert len(slides) == 1 + 2 and all('<track kind="captions"' in s for s in slides[1:])
+    assert all('src="assets/B.mp4"' in s and "la frase tres" in s for s in slides[1:])  # B whole, on each
+    assert 'data-beat="1"' in slides[1] and 'data-beat="2"' in slides[2]
+    assert any("2 of our videos; one slide per beat follows the first (forward)" in line for line in report)
