@@ -14,6 +14,7 @@ from pathlib import Path
 
 import numpy as np
 import torch
+from tqdm.auto import tqdm
 
 from .io import atomic_write
 from .samplers import DDIM, DDPM, Guidance, Sampler, check_model, noise, unguided
@@ -139,6 +140,7 @@ def sample(
     x_T: torch.Tensor | None = None,
     record: bool = True,
     guidance: Guidance | None = None,
+    progress: bool = False,
 ) -> Trajectory:
     """Run the reverse process with ``sampler`` and record it (see samplers.py for DDPM,
     DDIM and the flow's Euler steps). With ``guidance``, each step's prediction is
@@ -153,6 +155,7 @@ def sample(
         x_T: start from these states instead of fresh noise.
         record: keep every state (False keeps only x_T and x_0: large image batches).
         guidance: Guidance(label, w) for a conditional model, or None.
+        progress: a progress bar on stderr (a long run: DDPM's 1,000 UNet steps on a CPU).
     Returns:
         A Trajectory with K + 1 states (2 when not recording), K the number of steps.
     Raises:
@@ -166,7 +169,7 @@ def sample(
     x = noise(shape, generator, device) if x_T is None else x_T.to(device)
     xs, preds = [x.cpu()], []
     start = time.perf_counter()
-    for i, t in enumerate(ts):
+    for i, t in enumerate(tqdm(ts, disable=not progress, desc=f"sampling {sampler.name}", unit="step", leave=False)):
         t_next = ts[i + 1] if i + 1 < len(ts) else 0
         out = sampler.step(net(x, sampler.clock(t, x.shape[0], x.device)), t, t_next, x, generator)
         x = out.prev_sample

@@ -58,7 +58,8 @@ def cached_trajectory(model_key: str, load: Callable, shape: tuple[int, ...], sa
         model, schedule = load()
         if note:
             print(note, file=sys.stderr)
-        traj = sample(model, schedule, shape, sampler, generator=torch.Generator().manual_seed(seed), guidance=guidance)
+        traj = sample(model, schedule, shape, sampler, generator=torch.Generator().manual_seed(seed), guidance=guidance,
+                      progress=note is not None)
         try:
             traj.save(path)
             _prune(path.parent, keep=TRAJECTORIES_KEPT)

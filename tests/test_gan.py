@@ -107,3 +107,26 @@ def test_the_scene_counts_the_modes_its_runs_reach():
     centres, std = mode_centres("8gaussians")
     assert [c.covered for c in run.coverage] == [mode_coverage(s, centres, std).covered for s in run.samples]
     assert math.isfinite(run.d_losses[-1]) and run.steps[-1] == 5000
+
+
+def test_long_training_and_sampling_show_progress(capsys):
+    """A GAN trained for a render, and a sampling run that takes long, show a progress bar
+    on stderr (a 25-Gaussians GAN once trained for ten minutes without a word)."""
+    import torch
+
+    from diffusion_core import DDPM, NoiseSchedule, sample
+
+    train_gan(GanConfig(steps=30), progress=True)
+    assert "GAN 8gaussians" in capsys.readouterr().err
+
+    class Zero(torch.nn.Module):
+        objective = "eps"
+
+        def forward(self, x, t):
+            return torch.zeros_like(x)
+
+    sample(Zero(), NoiseSchedule.linear(20), (4, 2), DDPM(), progress=True)
+    assert "sampling ddpm" in capsys.readouterr().err
+    train_gan(GanConfig(steps=30))
+    sample(Zero(), NoiseSchedule.linear(20), (4, 2), DDPM())
+    assert capsys.readouterr().err == ""  # quiet unless asked

@@ -25,6 +25,7 @@ from pathlib import Path
 import torch
 import torch.nn.functional as F
 from torch import nn
+from tqdm.auto import tqdm
 
 from ..checkpoint import CheckpointError, read_checkpoint, write_checkpoint
 from ..paths import models_dir
@@ -136,6 +137,7 @@ def train_gan(config: GanConfig = GanConfig(), progress: bool = False) -> GanRun
     wanted = sorted({s for s in GAN_STEPS if s <= config.steps} | {config.steps})
     steps, shots, d_hist, g_hist = [], [], [], []
     start = time.perf_counter()
+    bar = tqdm(total=config.steps, disable=not progress, desc=f"GAN {config.data.key}", unit="step", leave=False)
     for step in range(config.steps + 1):
         if step in wanted:
             with torch.no_grad():
@@ -159,8 +161,10 @@ def train_gan(config: GanConfig = GanConfig(), progress: bool = False) -> GanRun
                                    f"learning rate (now {config.lr:g})")
         d_hist.append(ld)
         g_hist.append(lg)
-        if progress and step % 1000 == 0:
-            print(f"GAN step {step}: D {ld:.3f}, G {lg:.3f}", file=sys.stderr)
+        bar.update(1)
+        if step % 100 == 0:
+            bar.set_postfix(D=f"{ld:.3f}", G=f"{lg:.3f}")
+    bar.close()
     samples = torch.stack(shots)
     coverage = [c for c in (_coverage(config, s) for s in samples) if c is not None]
     G.eval()
@@ -198,7 +202,7 @@ def gan_run(config: GanConfig = GanConfig()) -> GanRun:
             print(f"cache: {exc}; training the GAN again", file=sys.stderr)
     print(f"Training a GAN on {config.data.key} once ({config.steps} steps); it is kept in {path.parent}",
           file=sys.stderr)
-    run = train_gan(config)
+    run = train_gan(config, progress=True)
     try:
         _save(run, path)
     except OSError as exc:
