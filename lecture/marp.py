@@ -3,11 +3,15 @@ Chromium, each of our videos as its poster."""
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import shutil
+import signal
 import subprocess
+import sys
 import tempfile
+import time
 from pathlib import Path
 
 from diffusion_core import REPO
@@ -15,7 +19,8 @@ from diffusion_core.io import ordinary_mode
 from lecture.edits import Edit, apply_edits
 from lecture.source import parse_deck
 
-__all__ = ["MARP", "marp_version", "build_html", "build_pdf", "find_browser", "print_copy", "browser_env"]
+__all__ = ["MARP", "marp_version", "build_html", "build_pdf", "find_browser", "print_copy", "browser_env", "run_marp",
+           "TIMED_OUT", "MARP_TIMEOUT_S"]
 
 MARP = REPO / "node_modules" / ".bin" / "marp"
 
@@ -30,6 +35,49 @@ def marp_version() -> str:
         return ""
 
 
+MARP_TIMEOUT_S = 600.0  # the course deck's HTML takes ~2 s and its PDF ~10 s; a deck is at most 1,000 slides
+PROGRESS_EVERY_S = 15.0
+TIMED_OUT = -1000
+
+
+def run_marp(args: list[str], what: str, env: dict | None = None, timeout_s: float | None = None,
+             log=None) -> subprocess.CompletedProcess:
+    """Marp CLI with a time limit, saying every ``PROGRESS_EVERY_S`` that it still works.
+    Past the limit it is stopped (with anything it started) and the result's return
+    code is ``TIMED_OUT``, its stderr the one line for the user."""
+    timeout_s = MARP_TIMEOUT_S if timeout_s is None else timeout_s
+    log = log or (lambda line: print(line, file=sys.stderr, flush=True))
+    with tempfile.TemporaryFile("w+") as out, tempfile.TemporaryFile("w+") as err:
+        proc = subprocess.Popen(args, stdout=out, stderr=err, text=True, env=env, start_new_session=True)
+        start = time.monotonic()
+        while True:
+            try:
+                code = proc.wait(timeout=min(PROGRESS_EVERY_S, max(timeout_s - (time.monotonic() - start), 0.01)))
+                break
+            except subprocess.TimeoutExpired:
+                elapsed = time.monotonic() - start
+                if elapsed >= timeout_s:
+                    _stop(proc)
+                    return subprocess.CompletedProcess(args, TIMED_OUT, "", (
+                        f"Marp CLI did not finish {what} within {timeout_s:.0f} s and was stopped; a smaller deck "
+                        "builds faster (split it), or build again on a quieter machine"))
+                log(f"  Marp CLI: still writing {what} ({elapsed:.0f} s)")
+        out.seek(0)
+        err.seek(0)
+        return subprocess.CompletedProcess(args, code, out.read(), err.read())
+
+
+def _stop(proc: subprocess.Popen) -> None:
+    """Stop Marp CLI and what it started (its Chromium): its whole process group."""
+    try:
+        os.killpg(proc.pid, signal.SIGTERM)
+        proc.wait(timeout=3)
+    except (ProcessLookupError, subprocess.TimeoutExpired):
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(proc.pid, signal.SIGKILL)
+        proc.wait()
+
+
 def build_html(slides: Path) -> tuple[Path | None, str]:
     """slides.html beside slides.md with Marp CLI, or a note on how to get it."""
     if not MARP.exists():
@@ -40,8 +88,9 @@ def build_html(slides: Path) -> tuple[Path | None, str]:
     tmp = Path(name)
     os.chmod(tmp, ordinary_mode())  # mkstemp makes 0600 and Marp writes into it: the HTML gets the usual mode
     try:
-        proc = subprocess.run([str(MARP), "--html", "--allow-local-files", str(slides), "-o", str(tmp)],
-                              capture_output=True, text=True)
+        proc = run_marp([str(MARP), "--html", "--allow-local-files", str(slides), "-o", str(tmp)], "the HTML")
+        if proc.returncode == TIMED_OUT:
+            return None, proc.stderr
         if proc.returncode != 0 or not tmp.is_file() or tmp.stat().st_size == 0:
             last = (proc.stderr or proc.stdout).strip().splitlines()[-1:] or ["no output"]
             return None, f"Marp CLI failed: {last[0]}"
@@ -97,9 +146,10 @@ def build_pdf(slides: Path) -> tuple[Path | None, str]:
     try:
         with os.fdopen(fd, "w", encoding="utf-8") as fh:
             fh.write(print_copy(slides.read_text(encoding="utf-8")))
-        proc = subprocess.run([str(MARP), "--pdf", "--html", "--allow-local-files", "--browser", "chrome",
-                               "--browser-path", browser, str(printable), "-o", str(printed)],
-                              capture_output=True, text=True, env=browser_env())
+        proc = run_marp([str(MARP), "--pdf", "--html", "--allow-local-files", "--browser", "chrome",
+                         "--browser-path", browser, str(printable), "-o", str(printed)], "the PDF", env=browser_env())
+        if proc.returncode == TIMED_OUT:
+            return None, proc.stderr
         if proc.returncode != 0 or not printed.is_file():
             last = (proc.stderr or proc.stdout).strip().splitlines()[-1:] or ["no output"]
             return None, f"Marp CLI could not print the PDF: {last[0]}"

@@ -332,3 +332,27 @@ def test_crlf_a_byte_order_mark_and_backslashes(lecturer, tmp_path):
     assert (tmp_path / "lecture" / "assets" / "images" / "reverse_process.png").is_file()
     assert ("reverse", "figure", "es") in made and all(k != "forward" for k, _, _ in made)
     assert "write it with slashes: assets/images/forward_process.png" in result.output
+
+
+def test_marp_runs_with_a_time_limit_and_says_it_is_working(tmp_path):
+    """A Marp CLI that does not finish is stopped at its limit (with what it started) and
+    reported in one line; while it works it says so."""
+    import lecture.marp as marp
+
+    lines = []
+    script = tmp_path / "slow.sh"
+    script.write_text("#!/bin/sh\nsleep 30 &\nsleep 30\n")
+    script.chmod(0o755)
+    start = time.monotonic()
+    proc = marp.run_marp([str(script)], "the HTML", timeout_s=1.2, log=lines.append)
+    assert time.monotonic() - start < 5
+    assert proc.returncode == marp.TIMED_OUT and "did not finish the HTML within 1 s and was stopped" in proc.stderr
+    fast = marp.run_marp(["sh", "-c", "echo done; echo warn >&2"], "the HTML", timeout_s=5, log=lines.append)
+    assert (fast.returncode, fast.stdout, fast.stderr) == (0, "done\n", "warn\n")
+    old = marp.PROGRESS_EVERY_S
+    marp.PROGRESS_EVERY_S = 0.3
+    try:
+        marp.run_marp(["sleep", "1"], "the PDF", timeout_s=5, log=lines.append)
+    finally:
+        marp.PROGRESS_EVERY_S = old
+    assert any(line.startswith("  Marp CLI: still writing the PDF") for line in lines)
