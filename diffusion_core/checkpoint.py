@@ -24,12 +24,29 @@ class CheckpointError(ValueError):
 
 def write_checkpoint(kind: str, payload: dict, path: str | Path) -> Path:
     """torch.save ``payload`` with its kind, the format version and torch's version,
-    atomically (a temporary file, then a rename)."""
+    atomically (a temporary file, then a rename). Weights or tensors holding NaN or
+    infinity are refused (CheckpointError): nothing is written."""
+    bad = _non_finite(payload)
+    if bad:
+        raise CheckpointError(f"{path}: not written: {bad} holds NaN or infinite values (the run diverged)")
     payload = {"format_version": CHECKPOINT_VERSION, "kind": kind, **payload, "torch_version": str(torch.__version__)}
     path = Path(path)
     with atomic_write(path) as tmp:
         torch.save(payload, tmp)
     return path
+
+
+def _non_finite(value, where: str = "the checkpoint") -> str | None:
+    """The name of the first tensor in ``value`` (dicts and lists walked) that is not
+    finite, or None. Integer tensors are always finite."""
+    if isinstance(value, torch.Tensor):
+        return where if value.is_floating_point() and not torch.isfinite(value).all() else None
+    items = value.items() if isinstance(value, dict) else enumerate(value) if isinstance(value, (list, tuple)) else ()
+    for key, item in items:
+        found = _non_finite(item, f"{key}" if where == "the checkpoint" else f"{where}.{key}")
+        if found:
+            return found
+    return None
 
 
 def read_checkpoint(path: str | Path, kind: str, hint: str) -> dict:

@@ -61,6 +61,16 @@ class DeckCheck:
         return not self.faults
 
 
+# Runs in the page: whether an image URL (a video's poster) loads.
+_LOADS = r"""
+(url) => new Promise((done) => {
+  const img = new Image();
+  img.onload = () => done(img.naturalWidth > 0);
+  img.onerror = () => done(false);
+  img.src = url;
+})
+"""
+
 # Runs in the page: what slide n draws, measured against the slide (in the slide's px).
 _MEASURE = r"""
 (n) => {
@@ -70,7 +80,7 @@ _MEASURE = r"""
   const scale = S.width / sec.offsetWidth;
   const heading = sec.querySelector('h1, h2, h3');
   const T = heading ? heading.getBoundingClientRect() : null;
-  const out = {title: heading ? heading.textContent.trim() : '', items: [], broken: [], videos: []};
+  const out = {title: heading ? heading.textContent.trim() : '', items: [], broken: [], videos: [], posters: []};
   const name = (el) => {
     const tag = el.tagName.toLowerCase();
     if (tag === 'img') return 'img ' + el.getAttribute('src');
@@ -101,6 +111,8 @@ _MEASURE = r"""
       if (tag === 'video' && (el.error || el.readyState < 1)) out.broken.push(name(el) + ' did not load');
       if (tag === 'video') {
         const t = el.querySelector('track');
+        if (t && t.readyState === 3) out.broken.push(name(el) + ': its captions did not load');
+        if (el.getAttribute('poster')) out.posters.push({what: name(el), poster: el.getAttribute('poster'), url: el.poster});
         out.videos.push({what: name(el), beat: el.dataset.beat || null, paused: el.paused, ended: el.ended,
                          time: el.currentTime, played0: el.played.length ? el.played.start(0) : null,
                          track: t ? {state: t.readyState, cues: t.track.cues ? t.track.cues.length : 0,
@@ -271,6 +283,8 @@ def check_deck(html: Path, pdf: Path | None = None, shots: Path | None = None, t
                 page.wait_for_timeout(600)  # a beat's clip has started by now
             measured = page.evaluate(_MEASURE, n)
             result.faults += _faults(n, measured) + _cue_faults(n, measured, html.parent)
+            result.faults += [SlideFault(n, measured["title"], f"{p['what']}: its poster {p['poster']} did not load")
+                              for p in measured["posters"] if not page.evaluate(_LOADS, p["url"])]
             result.faults += [SlideFault(n, measured["title"], f"the beat video {src} of another slide plays while "
                                          "this one is shown") for src in page.evaluate(_HIDDEN_BEATS)]
             if shots is not None:

@@ -208,7 +208,7 @@ class _Tags(HTMLParser):
 def sibling_url(url: str, name: str) -> str:
     """The deck's URL with its file name replaced by ``name``, its folder kept (its query
     and fragment dropped: they belong to the file it named)."""
-    head = url.split("?")[0].split("#")[0]
+    head = url.split("?")[0].split("#")[0].replace("\\", "/")  # the folder as a browser reads it (see _decode)
     folder = head.rpartition("/")[0]
     return f"{folder}/{name}" if folder else name
 

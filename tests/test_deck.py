@@ -545,3 +545,31 @@ def test_the_decks_own_language_is_the_default_and_a_different_lang_is_said(smal
     fake_renders.clear()
     build_deck(DeckOptions(deck=small_deck, out=tmp_path / "o3", **TINY), log=lambda m: None)
     assert {lang for _, _, lang in fake_renders} == {"es"}  # a language we have no words in: the first of ours
+
+
+def test_a_video_named_with_backslashes_gets_its_poster_where_it_was_written(tmp_path, fake_renders):
+    """<video src="assets\\videos\\DiffusionProcess.mp4">: a browser reads the backslashes as
+    slashes, the video is ours, and its poster's URL names the file written beside it
+    (it named a file that was never written, and the slide showed an empty frame)."""
+    deck = tmp_path / "in" / "slides.md"
+    deck.parent.mkdir()
+    deck.write_text('---\nmarp: true\n---\n\n# V\n\n<video controls src="assets\\videos\\DiffusionProcess.mp4"></video>\n',
+                    encoding="utf-8")
+    out = tmp_path / "out"
+    build_deck(DeckOptions(deck=deck, out=out, **TINY), log=lambda m: None)
+    text = (out / "slides.md").read_text(encoding="utf-8")
+    assert 'poster="assets/videos/forward_process.png"' in text
+    assert (out / "assets" / "videos" / "forward_process.png").is_file()
+
+
+@BROWSER
+def test_the_check_fails_a_video_whose_poster_does_not_load(tmp_path):
+    from lecture import build_html, check_deck
+
+    slides = tmp_path / "slides.md"
+    slides.write_text('---\nmarp: true\n---\n\n# V\n\n<video controls poster="nowhere.png" src="nowhere.mp4"></video>\n',
+                      encoding="utf-8")
+    html, note = build_html(slides)
+    assert html, note
+    faults = [str(f) for f in check_deck(html).faults]
+    assert any("video nowhere.mp4: its poster nowhere.png did not load" in f for f in faults), faults

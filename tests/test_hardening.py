@@ -273,3 +273,16 @@ def test_temporary_folders_of_killed_processes_are_removed_by_a_later_run(tmp_pa
     assert mine.parent == root and mine.name.startswith(f"manim-media-{os.getpid()}-")
     make_scratch("difusion-job")
     assert not other.exists()
+
+
+def test_a_checkpoint_holding_nan_is_never_written(tmp_path):
+    from diffusion_core import CheckpointError
+    from diffusion_core.checkpoint import write_checkpoint
+
+    path = tmp_path / "m.pt"
+    state = {"layer.weight": torch.tensor([1.0, float("nan")]), "steps": torch.tensor([3])}
+    with pytest.raises(CheckpointError, match="state_dict.layer.weight holds NaN or infinite values"):
+        write_checkpoint("toy", {"state_dict": state}, path)
+    assert not path.exists() and list(tmp_path.iterdir()) == []
+    write_checkpoint("toy", {"state_dict": {"layer.weight": torch.ones(2)}, "losses": [0.5, 0.25]}, path)
+    assert path.is_file()
