@@ -20,7 +20,9 @@ from click.core import ParameterSource
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from cli_options import (  # noqa: E402
+    LIMITS,
     MNIST_ONLY,
+    SEED,
     TOY_ONLY,
     Cli,
     Finite,
@@ -190,15 +192,15 @@ def _train_mnist(ctx, given, out, device, quiet, force, **o):
 @click.option("--sampler", type=click.Choice(list(SAMPLERS)), default="ddpm", show_default=True)
 @click.option("--sample-steps", type=click.IntRange(min=1, max=MAX_SAMPLE_STEPS), default=50, show_default=True,
               help="DDIM: number of timesteps; flow: Euler steps (DDPM always uses all T).")
-@click.option("--eta", type=Finite(min=0), default=0.0, show_default=True, help="DDIM's eta.")
+@click.option("--eta", type=Finite(min=0, max=1), default=0.0, show_default=True, help="DDIM's eta, 0 to 1.")
 @click.option("--variance", type=click.Choice(DDPM_VARIANCES), default="beta", show_default=True,
               help="DDPM: sigma_t^2 = beta_t or the posterior variance.")
-@click.option("--label", type=click.IntRange(min=0), default=None,
+@click.option("--label", type=click.IntRange(min=0, max=LIMITS["label"]), default=None,
               help="The class to sample, for a model trained with --classes.")
 @click.option("--guidance", type=Finite(min=0, max=MAX_GUIDANCE), default=None,
               help="Classifier-free guidance scale w, with --label: 0 unconditional, 1 conditional [default: 1].")
 @click.option("-n", "--n", "n", type=click.IntRange(min=1, max=MAX_SAMPLE_N), default=2000, show_default=True)
-@click.option("--sample-seed", type=int, default=0, show_default=True)
+@click.option("--sample-seed", type=SEED, default=0, show_default=True)
 @click.option("--out", type=click.Path(dir_okay=False), callback=writable_file, default="trajectory.npz",
               show_default=True)
 def sample(checkpoint, sampler, sample_steps, eta, variance, label, guidance, n, sample_seed, out, **opts):
@@ -266,7 +268,7 @@ def list_scenes():
                    "at twice the quality's pixels.")
 @click.option("--out", "out_dir", type=click.Path(file_okay=False), default=None, help="Output folder [default: renders/].")
 @click.option("--list", "show_list", is_flag=True, help="List the scenes and exit.")
-@click.option("--jobs", type=click.IntRange(min=1), default=1, show_default=True,
+@click.option("--jobs", type=click.IntRange(min=1, max=LIMITS["jobs"]), default=1, show_default=True,
               help="With 'all': scenes rendered at once, each in its own process (those up to date are skipped).")
 @click.option("--beats", is_flag=True, help="mp4: also one clip per beat, each beat's last frame, captions (.vtt) "
               "and VIDEO.beats.json, cut from the same render.")
@@ -307,7 +309,7 @@ def render(scene, quality, lang, dataset, text, fmt, out_dir, show_list, jobs, b
 @click.option("--lang", type=click.Choice(LANGS), default=None,
               help="The language of our videos, captions and notes [default: the deck's front matter `lang` when "
                    "it is es or en, else es].")
-@click.option("--jobs", type=click.IntRange(min=1), default=os.cpu_count() or 1, show_default=True,
+@click.option("--jobs", type=click.IntRange(min=1, max=LIMITS["jobs"]), default=os.cpu_count() or 1, show_default=True,
               help="Assets rendered at once, each in its own process.")
 @click.option("--slot", "slots", multiple=True, metavar="WHERE=SCENE",
               help="SCENE makes WHERE: an asset path of the deck (assets/images/001.png), a slide's title or its number. "

@@ -9,6 +9,7 @@ import click
 import torch
 
 from cli_options import (
+    SEED,
     Finite,
     data_dir_option,
     evaluation_inputs,
@@ -78,7 +79,7 @@ def mnist_train_classifier(data_dir, epochs, out):
 @click.option("--eta", type=Finite(min=0), default=0.0, show_default=True,
               help="DDIM's eta: 0 deterministic, 1 stochastic (a DDPM-like step over each stride).")
 @click.option("-n", "--n", "n", type=click.IntRange(min=2), default=10_000, show_default=True)
-@click.option("--seed", type=int, default=0, show_default=True)
+@click.option("--seed", type=SEED, default=0, show_default=True)
 @click.option("--real", is_flag=True, help="Score n random training images instead of samples: the best a model can reach.")
 def mnist_evaluate(data_dir, checkpoint, classifier, device, batch, amp, sampler, sample_steps, eta, n, seed, real):
     """FID (classifier features) against the 10,000 test images, confident share, class histogram."""

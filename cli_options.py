@@ -66,6 +66,13 @@ def on_sigterm(signum, frame):
     raise SystemExit(128 + signum)  # unwinds like Ctrl-C: every `finally` (temporary folders) runs
 
 
+# Every numeric option has a range, checked before any work: past these a run is a typo
+# (or an attack), not a lecture's model.
+LIMITS = {"T": 10_000, "steps": 1_000_000, "lr": 10.0, "batch": 65_536, "hidden": 4096, "n": 1_000_000,
+          "unet_base": 512, "label": 1000, "jobs": 64}
+SEED = click.IntRange(0, 2**32 - 1)  # numpy's seeds; torch's would take more
+
+
 class Finite(click.FloatRange):
     """A float within a range that is also a number: NaN and infinities are refused."""
 
@@ -128,12 +135,12 @@ toy_options = option_set(
     click.option("--dataset", type=click.Choice(dataset_names()), default="moons", show_default=True, help="Toy dataset."),
     click.option("--text", default=DEFAULT_TEXT, show_default=True, help="The string drawn by the 'text' dataset."),
     click.option("--schedule", type=click.Choice(SCHEDULE_KINDS), default="linear", show_default=True),
-    click.option("--T", "T", type=click.IntRange(min=1), default=1000, show_default=True, help="Diffusion steps."),
-    click.option("--steps", type=click.IntRange(min=1), default=TrainConfig.steps, show_default=True, help="Training steps."),
-    click.option("--seed", type=int, default=0, show_default=True),
-    click.option("--lr", type=Finite(min=0, min_open=True), default=None, help=f"Learning rate [default: {TrainConfig.lr}]."),
-    click.option("--batch-size", type=click.IntRange(min=1), default=TrainConfig.batch_size, show_default=True),
-    click.option("--hidden", type=click.IntRange(min=1), default=None, help=f"MLP width [default: {MLPConfig.hidden}]."),
+    click.option("--T", "T", type=click.IntRange(min=1, max=LIMITS["T"]), default=1000, show_default=True, help="Diffusion steps."),
+    click.option("--steps", type=click.IntRange(min=1, max=LIMITS["steps"]), default=TrainConfig.steps, show_default=True, help="Training steps."),
+    click.option("--seed", type=SEED, default=0, show_default=True),
+    click.option("--lr", type=Finite(min=0, min_open=True, max=LIMITS["lr"]), default=None, help=f"Learning rate [default: {TrainConfig.lr}]."),
+    click.option("--batch-size", type=click.IntRange(min=1, max=LIMITS["batch"]), default=TrainConfig.batch_size, show_default=True),
+    click.option("--hidden", type=click.IntRange(min=1, max=LIMITS["hidden"]), default=None, help=f"MLP width [default: {MLPConfig.hidden}]."),
     click.option("--objective", type=click.Choice(OBJECTIVES), default="eps", show_default=True,
                  help="What the network learns: eps (a DDPM's noise) or velocity (flow matching)."),
     click.option("--classes", is_flag=True,
@@ -154,7 +161,7 @@ evaluation_options = option_set(
     click.option("--checkpoint", type=click.Path(dir_okay=False), default=str(mnist_checkpoint_path()), show_default=True),
     click.option("--classifier", type=click.Path(dir_okay=False), default=str(classifier_path()), show_default=True),
     click.option("--device", type=click.Choice(DEVICES), default="cpu", show_default=True, callback=check_device),
-    click.option("--batch", type=click.IntRange(min=1), default=500, show_default=True, help="Images sampled at once."),
+    click.option("--batch", type=click.IntRange(min=1, max=LIMITS["batch"]), default=500, show_default=True, help="Images sampled at once."),
     click.option("--amp/--no-amp", default=None, help="Run the UNet under bf16 autocast while sampling [default: on cuda]."),
 )
 
@@ -194,11 +201,11 @@ train_extra_options = option_set(
               help="Checkpoint file [default: the model cache, where the scenes look]."),
     click.option("--data-dir", type=click.Path(file_okay=False), default=None, envvar="MNIST_DIR",
               help="MNIST: folder of the IDX files [default: $MNIST_DIR or ~/.cache/difusion-manim/mnist]."),
-    click.option("--probe-every", type=click.IntRange(min=0), default=0, show_default=True,
+    click.option("--probe-every", type=click.IntRange(min=0, max=LIMITS["steps"]), default=0, show_default=True,
               help="MNIST: every N steps (and at the end), score the EMA model (FID of DDIM-50 samples); 0: never."),
-    click.option("--probe-n", type=click.IntRange(min=2), default=1000, show_default=True, help="MNIST: samples per probe."),
+    click.option("--probe-n", type=click.IntRange(min=2, max=LIMITS["n"]), default=1000, show_default=True, help="MNIST: samples per probe."),
     click.option("--probe-eta", type=Finite(min=0, max=1), default=0.0, show_default=True, help="MNIST: DDIM's eta for the probes."),
-    click.option("--unet-base", type=click.IntRange(min=8), default=None,
+    click.option("--unet-base", type=click.IntRange(min=8, max=LIMITS["unet_base"]), default=None,
               help="MNIST: UNet channels at 28x28, a multiple of 8 [default: 24, the shipped 0.42M-parameter UNet]."),
     click.option("--compile", "compile_mode", type=click.Choice(COMPILE_MODES), default=None,
               help="MNIST on cuda: torch.compile mode of the training step; reduce-overhead adds CUDA graphs "

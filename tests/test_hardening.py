@@ -286,3 +286,43 @@ def test_a_checkpoint_holding_nan_is_never_written(tmp_path):
     assert not path.exists() and list(tmp_path.iterdir()) == []
     write_checkpoint("toy", {"state_dict": {"layer.weight": torch.ones(2)}, "losses": [0.5, 0.25]}, path)
     assert path.is_file()
+
+
+ABSURD = ("nan", "inf", "-inf", "1e308", "-1e308", "100000000000000000000", "-1")
+
+
+def _numeric_options():
+    import click
+
+    import cli
+
+    out = []
+    for name in ("sample", "train", "render"):
+        for p in cli.cli.commands[name].params:
+            if isinstance(p, click.Option) and isinstance(p.type, (click.types.IntParamType, click.types.FloatParamType)):
+                out += [(name, p.opts[0], value) for value in ABSURD]
+    return out
+
+
+@pytest.mark.parametrize("command,option,value", _numeric_options())
+def test_absurd_values_of_every_numeric_option_are_refused_before_any_work(command, option, value, tmp_path,
+                                                                           monkeypatch):
+    """Every numeric option of sample, train and render has a range: NaN, infinities,
+    1e308, 10^20 and -1 are refused at once (exit 2, the option named), before any
+    training, sampling or rendering, and nothing is written."""
+    from click.testing import CliRunner
+
+    import cli
+
+    def reached(*args, **kwargs):
+        raise AssertionError(f"{command} {option} {value}: work started")
+
+    for name in ("train_toy", "train_recorded", "load_or_train", "load_checkpoint", "sample_trajectory",
+                 "render_scene", "render_cached"):
+        monkeypatch.setattr(cli, name, reached)
+    args = {"sample": ["sample", "--out", str(tmp_path / "t.npz")], "train": ["train", "--out", str(tmp_path / "m.pt")],
+            "render": ["render", "all", "--out", str(tmp_path / "r")]}[command]
+    result = CliRunner().invoke(cli.cli, [*args, option, value])
+    assert result.exit_code == 2, result.output
+    assert option in result.output or option.lstrip("-") in result.output, result.output
+    assert list(tmp_path.iterdir()) == []
