@@ -79,10 +79,10 @@ class Finite(click.FloatRange):
     name = "finite float"
 
     def convert(self, value, param, ctx):
-        out = super().convert(value, param, ctx)
-        if not math.isfinite(out):
+        number = click.FLOAT.convert(value, param, ctx)
+        if not math.isfinite(number):  # said before the range: 'inf' is no number, not merely too large
             self.fail(f"{value!r} is not a finite number.", param, ctx)
-        return out
+        return super().convert(number, param, ctx)
 
 
 def writable_file(ctx, param, value):

@@ -202,14 +202,15 @@ def test_sigterm_during_a_render_cleans_up(tmp_path):
     proc = subprocess.Popen([sys.executable, str(ROOT / "cli.py"), "render", "forward", "-q", "low", "--out",
                              str(tmp_path / "r")], env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
     deadline = time.time() + 120
-    while not list(tmp.glob("manim-media-*/videos")) and time.time() < deadline and proc.poll() is None:
+    scratch = tmp_path / "cache" / "tmp"  # a render's media folder: named by its process, in the cache's tmp/
+    while not list(scratch.glob("manim-media-*/videos")) and time.time() < deadline and proc.poll() is None:
         time.sleep(0.2)
     time.sleep(1.0)  # into the animations: partial movie files exist
     assert proc.poll() is None, "the render ended before it could be stopped"
     proc.send_signal(signal.SIGTERM)
     proc.communicate(timeout=60)
     assert proc.returncode != 0
-    assert not list(tmp.glob("manim-media-*"))
+    assert not list(scratch.glob("manim-media-*")) and not list(tmp.glob("manim-media-*"))
     assert not (tmp_path / "r" / "DiffusionProcess.mp4").exists()
 
 
