@@ -61,7 +61,6 @@ __all__ = ["DeckOptions", "DeckReport", "DeckPlan", "Asset", "build_deck", "plan
 _WRONG = re.compile(r"\\sqrt\{\\alpha_t\}\s*x_0\s*\+\s*\\sqrt\{1\s*-\s*\\alpha_t\}\s*\\epsilon")
 _RIGHT = r"\sqrt{\bar\alpha_t}x_0 + \sqrt{1-\bar\alpha_t}\epsilon"
 COMPARISON = REPO / "docs" / "mnist" / "comparison_h200.md"
-SERVED_SUFFIXES = {"png": (".png",), "figure": (".png",), "mp4": (".mp4",), "gif": (".gif",)}
 
 
 @dataclass(frozen=True, kw_only=True)
