@@ -11,6 +11,7 @@ import torch
 from cli_options import (
     SEED,
     Finite,
+    command_line,
     data_dir_option,
     evaluation_inputs,
     evaluation_options,
@@ -35,6 +36,7 @@ from diffusion_core import (
     save_classifier,
     train_classifier,
 )
+from diffusion_core.io import file_digest
 from diffusion_core.mnist.eval import table_row
 
 
@@ -116,7 +118,8 @@ def mnist_evaluate(data_dir, checkpoint, classifier, device, batch, amp, sampler
 @click.option("--eta", "etas", multiple=True, type=Finite(min=0), default=(0.0, 1.0), show_default=True,
               help="DDIM's eta values: a row for each steps and eta (0 deterministic, 1 stochastic).")
 @click.option("--out", type=click.Path(dir_okay=False), callback=writable_file, default="comparison.md", show_default=True)
-def mnist_compare(data_dir, checkpoint, classifier, device, batch, amp, n, steps, etas, out):
+@click.pass_context
+def mnist_compare(ctx, data_dir, checkpoint, classifier, device, batch, amp, n, steps, etas, out):
     """The deck's "Comparison with Other Models" table, measured: DDPM against DDIM."""
 
     result, clf, _, test = evaluation_inputs(checkpoint, classifier, data_dir)
@@ -127,7 +130,8 @@ def mnist_compare(data_dir, checkpoint, classifier, device, batch, amp, n, steps
     minutes = result.wall_time_s / 60
     rows = compare_samplers(result.model, result.schedule, Evaluator(clf, test), configs, n, batch, device, amp,
                             log=lambda row: click.echo(table_row(row, minutes)))
-    table = comparison_table(rows, n, batch, device, device == "cuda" if amp is None else amp, minutes, result.command)
+    table = comparison_table(rows, n, batch, device, device == "cuda" if amp is None else amp, minutes, result.command,
+                             checkpoint_sha256=file_digest(Path(checkpoint)), compare_command=command_line(ctx))
     with atomic_write(out) as tmp:
         Path(tmp).write_text(table)
     click.echo(f"table: {out}")

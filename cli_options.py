@@ -127,7 +127,8 @@ def command_line(ctx: click.Context) -> str:
             parts.append(shlex.quote(str(value)))
         elif ctx.get_parameter_source(param.name) is ParameterSource.COMMANDLINE:
             opt = max(param.opts, key=len)
-            parts.append(opt if param.is_flag else f"{opt} {shlex.quote(str(value))}")
+            values = value if getattr(param, "multiple", False) else [value]  # --eta 0 --eta 1, not '(0, 1)'
+            parts += [opt] if param.is_flag else [f"{opt} {shlex.quote(str(v))}" for v in values]
     return " ".join(parts)
 
 

@@ -29,6 +29,7 @@ from .mnist import (
     load_mnist,
     load_mnist_checkpoint,
     make_probe,
+    measured_on,
     sample_images,
     save_classifier,
     save_mnist_checkpoint,
@@ -140,7 +141,7 @@ __all__ = [
     "TRAINING_STEPS", "TrainingRun", "record_training_run", "training_run", "training_run_path",
     # mnist
     "CONFIDENT", "CompareRow", "Evaluator", "MnistError", "MnistTrainConfig", "PeakMemory", "SmallUNet", "TrainingSnapshots",
-    "UNetConfig", "compare_samplers", "classify", "comparison_table", "evaluate_images", "fetch_mnist", "load_classifier",
+    "UNetConfig", "compare_samplers", "classify", "comparison_table", "measured_on", "evaluate_images", "fetch_mnist", "load_classifier",
     "load_mnist", "load_mnist_checkpoint", "make_probe", "sample_images", "save_classifier",
     "save_mnist_checkpoint", "train_classifier", "train_mnist", "classifier_path", "mnist_checkpoint_path",
     "mnist_models_dir", "sample_digits_path", "snapshots_path",

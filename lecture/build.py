@@ -32,7 +32,7 @@ import tomllib
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
-from diffusion_core import REPO, atomic_write, cache_dir
+from diffusion_core import REPO, atomic_write, cache_dir, measured_on, mnist_checkpoint_path
 from lecture.assets import name_hint, scene_of
 from lecture.edits import Edit, apply_edits
 from lecture.fence import STATE, FenceError, OutputFolder, check_out, file_digest
@@ -504,14 +504,33 @@ NOTE = {
 }
 
 
+def stale_comparison() -> str:
+    """'' when the measured comparison belongs to the shipped MNIST model (the digest it
+    records is the checkpoint's), else one line saying why it is stale and how to remake it."""
+    remake = ("the deck's own table is kept; remake it with `python cli.py compare --device cuda -n 10000 --batch 2000 "
+              f"--out {COMPARISON.relative_to(REPO)}` (or with -n 2000 on a CPU)")
+    record = measured_on(COMPARISON.read_text(encoding="utf-8"))
+    shipped = mnist_checkpoint_path()
+    if not record or record["sha256"] == "-":
+        return f"{COMPARISON.relative_to(REPO)} does not record the checkpoint it was measured on: {remake}"
+    if not shipped.is_file():
+        return f"no shipped MNIST model at {shipped} to compare the table's with: {remake}"
+    digest = file_digest(shipped)
+    if digest != record["sha256"]:
+        return (f"{COMPARISON.relative_to(REPO)} is stale: measured on checkpoint {record['sha256'][:12]}, the shipped "
+                f"model is {digest[:12]}: {remake}")
+    return ""
+
+
 def _comparison_table(lang: str) -> str:
     """The project's measured comparison (docs/mnist/comparison_h200.md), small, with
     what was measured, where, and the command, in the deck's language."""
     lines = COMPARISON.read_text().splitlines()
     start = next(i for i, ln in enumerate(lines) if ln.startswith("| Model"))
     end = next(i for i in range(start, len(lines)) if not lines[i].startswith("|"))
-    n = re.search(r"(\d+) samples per row", lines[0])
-    machine = re.search(r"on \w+: ([^(]+)", lines[0])
+    head = next(ln for ln in lines if ln.startswith("FID on"))
+    n = re.search(r"(\d+) samples per row", head)
+    machine = re.search(r"on \w+: ([^(]+)", head)
     note = NOTE.get(lang, NOTE["en"]).format(n=n.group(1) if n else "?", machine=(machine.group(1).strip() if machine
                                              else "?"), cmd="`python cli.py compare --device cuda -n 10000 --batch 2000`")
     return '<div class="small-text">\n\n' + "\n".join(lines[start:end]) + f"\n\n{note}\n\n</div>\n"
@@ -533,8 +552,11 @@ def rewrite(deck: DeckSource, opts: DeckOptions, served: set[str], posters: dict
     if opts.table:  # 3. the measured comparison
         table = next(((a, b) for a, b, head in deck.tables if head[:1] == ["Model"] and len(head) > 1
                       and head[1].startswith("FID")), None)
+        stale = stale_comparison()
         if table is None:
             report.warnings.append(f"{name}: --table: no table whose header starts with '| Model | FID'")
+        elif stale:
+            report.warnings.append(f"{name}: --table: {stale}")
         else:
             edits.append(Edit(table[0], table[1], _comparison_table(opts.lang)))
     for m in _WRONG.finditer(text):  # 4. the formula, outside code

@@ -573,3 +573,30 @@ def test_the_check_fails_a_video_whose_poster_does_not_load(tmp_path):
     assert html, note
     faults = [str(f) for f in check_deck(html).faults]
     assert any("video nowhere.mp4: its poster nowhere.png did not load" in f for f in faults), faults
+
+
+def test_the_measured_table_belongs_to_the_shipped_model(small_deck, tmp_path, fake_renders, monkeypatch):
+    """The comparison records the digest of the checkpoint it was measured on; --table uses
+    it only for that model, and otherwise says in one warning that it is stale and how to
+    remake it, leaving the deck's own table in place."""
+    import lecture.build
+    from diffusion_core import measured_on, mnist_checkpoint_path
+    from diffusion_core.io import file_digest
+
+    record = measured_on(lecture.build.COMPARISON.read_text(encoding="utf-8"))
+    assert record["sha256"] == file_digest(mnist_checkpoint_path()) and record["n"] == "10000"
+    assert lecture.build.stale_comparison() == ""
+    stale = tmp_path / "comparison.md"
+    text = lecture.build.COMPARISON.read_text(encoding="utf-8")
+    stale.write_text(text.replace(record["sha256"], "0" * 64), encoding="utf-8")
+    monkeypatch.setattr(lecture.build, "COMPARISON", stale)
+    monkeypatch.setattr(lecture.build, "REPO", tmp_path)
+    report = build_deck(DeckOptions(deck=small_deck, out=tmp_path / "o", table=True, **TINY), log=lambda m: None)
+    out = (tmp_path / "o" / "slides.md").read_text(encoding="utf-8")
+    assert "| DDPM | 3.21 | 24h |" in out and "Medido por este proyecto" not in out
+    warning = next(w for w in report.warnings if "--table" in w)
+    assert "comparison.md is stale: measured on checkpoint 000000000000, the shipped model is" in warning
+    assert "python cli.py compare --device cuda -n 10000" in warning
+    stale.write_text("\n".join(text.splitlines()[1:]), encoding="utf-8")  # no record at all
+    report = build_deck(DeckOptions(deck=small_deck, out=tmp_path / "o2", table=True, **TINY), log=lambda m: None)
+    assert any("does not record the checkpoint it was measured on" in w for w in report.warnings)

@@ -262,6 +262,12 @@ def test_cli_probes_evaluate_and_compare(tiny_ckpt, mnist_dir, tmp_path):
     assert "| Model | FID | Sampling time (1,000 images) | Peak memory | Training time |" in text
     assert "| DDPM (20 steps) |" in text and "| DDIM (5 steps) |" in text and "| DDIM (5 steps, eta = 1) |" in text
     assert text.count("| DDIM (5 steps, eta = 1) |") == 2  # in both tables
+    from diffusion_core import measured_on
+    from diffusion_core.io import file_digest
+
+    record = measured_on(text)  # the table records the checkpoint, n and the command it was measured with
+    assert record["sha256"] == file_digest(tiny_ckpt) and record["n"] == "8"
+    assert record["command"].startswith("python cli.py compare ") and "--sample-steps 5 " in record["command"]
     result = runner.invoke(cli.cli, ["evaluate", *common, "--sample-steps", "5", "--eta", "1", "-n", "8"])
     assert result.exit_code == 0 and "DDIM (5 steps, eta = 1), n = 8" in result.output, result.output
     command = load_mnist_checkpoint(tiny_ckpt).command  # as typed, whatever runs the command line

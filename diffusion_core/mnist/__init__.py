@@ -16,6 +16,7 @@ from .eval import (
     frechet_distance,
     load_classifier,
     make_probe,
+    measured_on,
     sample_images,
     save_classifier,
     train_classifier,
@@ -32,7 +33,7 @@ from .unet import SmallUNet, UNetConfig
 
 __all__ = ["MNIST_FILES", "MnistError", "fetch_mnist", "load_mnist", "mnist_dir", "read_idx", "write_idx",
            "CONFIDENT", "CompareRow", "Evaluator", "MnistClassifier", "PeakMemory", "SampleReport", "compare_samplers",
-           "classify", "comparison_table", "evaluate_images", "frechet_distance", "load_classifier", "make_probe",
+           "classify", "comparison_table", "measured_on", "evaluate_images", "frechet_distance", "load_classifier", "make_probe",
            "sample_images", "save_classifier", "train_classifier", "SnapshotRecorder", "TrainingSnapshots",
            "parse_steps", "MnistResult", "MnistTrainConfig", "load_mnist_checkpoint", "save_mnist_checkpoint",
            "train_mnist", "SmallUNet", "UNetConfig"]

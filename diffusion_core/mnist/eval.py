@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import os
 import platform
+import re
 import threading
 import time
 import warnings
@@ -282,8 +283,9 @@ def compare_samplers(model, schedule, evaluator: Evaluator, configs: list[Sample
 
 
 def comparison_table(rows: list[CompareRow], n: int, batch: int, device: str, amp: bool, train_minutes: float,
-                     command: str) -> str:
-    """The deck's "Comparison with Other Models" table, as Markdown, with what was measured."""
+                     command: str, checkpoint_sha256: str = "", compare_command: str = "") -> str:
+    """The deck's "Comparison with Other Models" table, as Markdown, with what was measured;
+    its first line records the checkpoint it was measured on (``measured_on`` reads it)."""
     if device == "cuda":
         machine = f"{torch.cuda.get_device_name()} (GPU memory: allocator peak)"
     else:
@@ -291,6 +293,8 @@ def comparison_table(rows: list[CompareRow], n: int, batch: int, device: str, am
                    "(memory: peak resident set)")
     shares = [[100 * x for x in r.report.class_share] for r in rows]
     return "\n".join([
+        f"<!-- measured on: checkpoint sha256 {checkpoint_sha256 or '-'}; n {n}; machine {machine}; "
+        f"command {compare_command or '-'} -->",
         f"FID on the project classifier's features, {n} samples per row against the 10,000 test images; "
         f"sampling time for 1,000 images (batches of {batch}) on {device}: {machine}"
         f"{'; the UNet in bf16 autocast' if amp else ''}.",
@@ -306,6 +310,13 @@ def comparison_table(rows: list[CompareRow], n: int, batch: int, device: str, am
           for r, s in zip(rows, shares)],
         "",
     ])
+
+
+def measured_on(table: str) -> dict[str, str]:
+    """What a comparison table records of its measurement: {"sha256", "n", "machine",
+    "command"} from its first line ({} for a table without the record)."""
+    m = re.match(r"<!-- measured on: checkpoint sha256 (\S+); n (\d+); machine (.*?); command (.*?) -->", table)
+    return dict(zip(("sha256", "n", "machine", "command"), m.groups())) if m else {}
 
 
 def table_row(row: CompareRow, train_minutes: float) -> str:
