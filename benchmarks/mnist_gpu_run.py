@@ -18,6 +18,12 @@ the snapshot file record the exact training command:
    samples per row; then 100 DDPM samples for the README's grid and a check of bf16
    against float32 sampling on 2,000 DDIM samples (``extra.json``).
 
+With ``--train-seconds S`` the order is the other way round, so that what ships comes
+first: the model is trained for about S seconds (S x ``--steps-per-s`` steps, with
+compilation and CUDA graphs on a GPU) and written; then, only as time allows, the
+comparison table, the grid and the bf16 check, and last the benchmarks. ``--dry-run``
+prints the plan (each stage and its command) without running anything.
+
 Each result lands in OUTDIR as soon as it exists, so a run cut short keeps what it made.
 ``git checkout models/mnist`` brings the shipped files back.
 """
@@ -43,6 +49,94 @@ def snapshot_steps(total: int, count: int = 9) -> list[int]:
     """About ``count`` log-spaced steps from 0 to ``total`` (which is always the last)."""
     steps = [s for s in LOG_STEPS if s < 0.7 * total][: count - 1]
     return steps + [total]
+
+
+def planned_steps(seconds: float, steps_per_s: float, min_steps: int, max_steps: int) -> int:
+    """Training steps for about ``seconds`` at ``steps_per_s``: a multiple of 500 from 1,000 on."""
+    steps = int(min(max_steps, max(min_steps, seconds * steps_per_s)))
+    return steps // 500 * 500 if steps >= 1000 else steps
+
+
+def train_command(args, steps: int, mode: str) -> list[str]:
+    """``cli.py train mnist`` for the shipped model: its snapshots and probes, compiled on a GPU."""
+    snaps = snapshot_steps(steps)
+    every = max(1, steps // args.probes // 500 * 500) if steps >= 5000 else max(1, steps // args.probes)
+    cmd = [sys.executable, "cli.py", "train", "mnist", "--device", args.device, "--unet-base", str(args.unet_base),
+           "--batch-size", str(args.batch), "--steps", str(steps), "--lr", f"{args.lr:g}",
+           "--probe-every", str(every), "--probe-n", str(args.probe_n),
+           "--snapshots", ",".join(str(s) for s in snaps), "--quiet"]
+    if args.device == "cuda":
+        cmd[-1:-1] = ["--compile", mode]
+    return cmd
+
+
+def compare_command(args) -> list[str]:
+    return [sys.executable, "cli.py", "compare", "--device", args.device, "-n", str(args.compare_n), "--batch",
+            str(args.compare_batch), "--sample-steps", "50", "--eta", "0", "--eta", "1",
+            "--out", str(args.out / "comparison.md")]
+
+
+def run_stage(cmd: list[str]) -> int:
+    print("$ " + " ".join(cmd[1:]), flush=True)
+    return subprocess.call(cmd, cwd=REPO)
+
+
+COMPARE_S = 200.0  # the table on 10,000 digits a row on an H200 (DDPM ~160 s, DDIM ~10 s, start-up)
+EXTRA_S = 30.0  # the grid and the bf16 check
+BENCH_S = 45.0  # one training variant, its compilation included
+
+
+def train_first(args) -> int:
+    """What ships first: the model, trained for about --train-seconds and written; then
+    the table, the grid and the benchmarks, each only while time is left for it."""
+    start = time.perf_counter()
+    left = lambda: args.budget - (time.perf_counter() - start)  # noqa: E731
+    steps = planned_steps(args.train_seconds, args.steps_per_s, args.min_steps, args.max_steps)
+    mode = "reduce-overhead" if args.device == "cuda" else "none"
+    plan = [("train", f"{steps} steps (~{args.train_seconds:.0f} s)", train_command(args, steps, mode)),
+            ("compare", f"if {COMPARE_S:.0f} s are left", compare_command(args)),
+            ("extra", f"if {EXTRA_S:.0f} s are left: the grid, bf16 against float32", None),
+            ("benchmarks", f"each variant if {BENCH_S:.0f} s are left: {args.variants}", None)]
+    for stage, when, cmd in plan:
+        print(f"plan: {stage}: {when}" + (f": {' '.join(cmd[1:])}" if cmd else ""), flush=True)
+    if args.dry_run:
+        return 0
+    args.out.mkdir(parents=True, exist_ok=True)
+    rc = run_stage(plan[0][2])
+    if rc != 0:
+        return rc
+    for name in ("ddpm_mnist.pt", "training_snapshots.npz"):
+        shutil.copyfile(REPO / "models" / "mnist" / name, args.out / name)
+    print(f"trained; {left():.0f} s left", flush=True)
+    if left() > COMPARE_S:
+        run_stage(plan[1][2])
+    if left() > EXTRA_S:
+        extra(args, args.device)
+    benchmarks_as_time_allows(args, left)
+    print(f"done in {time.perf_counter() - start:.0f} s", flush=True)
+    return 0
+
+
+def benchmarks_as_time_allows(args, left) -> None:
+    import mnist_benchmark as mb
+
+    from diffusion_core.fast_fit import FastOptions
+
+    unet, dev, results = mb.UNetConfig(base=args.unet_base), args.device, []
+    cuda = dev == "cuda"
+    runs = {"fit": lambda: mb.bench_training(args.batch, args.bench_steps, 10, dev, unet),
+            "bf16": lambda: mb.bench_fast(args.batch, args.bench_steps, dev, unet,
+                                          FastOptions(channels_last=False, compile_mode="none")),
+            "bf16-cl": lambda: mb.bench_fast(args.batch, args.bench_steps, dev, unet, FastOptions(compile_mode="none")),
+            "compile-ro": lambda: mb.bench_fast(args.batch, args.bench_steps, dev, unet,
+                                                FastOptions(compile_mode="reduce-overhead" if cuda else "none")),
+            "compile": lambda: mb.bench_fast(args.batch, args.bench_steps, dev, unet,
+                                             FastOptions(compile_mode="default" if cuda else "none"))}
+    for key in args.variants.split(","):
+        if left() < BENCH_S:
+            print(f"benchmark {key}: skipped for time", flush=True)
+            continue
+        bench_variant(key, runs[key], args.out / "bench_train.json", results)
 
 
 def bench_variant(label, run, out, results) -> dict | None:
@@ -73,7 +167,15 @@ def main(argv=None) -> int:
     ap.add_argument("--device", default="cuda", help="cpu only to try this script out, with tiny numbers")
     ap.add_argument("--variants", default="fit,bf16,bf16-cl,compile-ro,compile",
                     help="training variants to measure, in order")
+    ap.add_argument("--train-seconds", type=float, default=None,
+                    help="train first, for about this long; then the table and the benchmarks as time allows")
+    ap.add_argument("--steps-per-s", type=float, default=85.0,
+                    help="the training rate --train-seconds assumes (H200, batch 512, base 48, compile + CUDA graphs: "
+                         "90.5 measured on 2026-12-04)")
+    ap.add_argument("--dry-run", action="store_true", help="print the plan with --train-seconds; run nothing")
     args = ap.parse_args(argv)
+    if args.train_seconds is not None:
+        return train_first(args)
     start = time.perf_counter()
     left = lambda: args.budget - (time.perf_counter() - start)  # noqa: E731
     args.out.mkdir(parents=True, exist_ok=True)
@@ -140,16 +242,7 @@ def main(argv=None) -> int:
         return 1
 
     # 2. Train the shipped model, with snapshots.
-    snaps = snapshot_steps(steps)
-    every = max(1, steps // args.probes // 500 * 500) if steps >= 5000 else max(1, steps // args.probes)
-    cmd = [sys.executable, "cli.py", "train", "mnist", "--device", dev, "--unet-base", str(args.unet_base),
-           "--batch-size", str(args.batch), "--steps", str(steps), "--lr", f"{args.lr:g}",
-           "--probe-every", str(every), "--probe-n", str(args.probe_n),
-           "--snapshots", ",".join(str(s) for s in snaps), "--quiet"]
-    if cuda:
-        cmd[-1:-1] = ["--compile", best_mode]
-    print("$ " + " ".join(cmd[1:]), flush=True)
-    rc = subprocess.call(cmd, cwd=REPO)
+    rc = run_stage(train_command(args, steps, best_mode))
     if rc != 0:
         return rc
     for name in ("ddpm_mnist.pt", "training_snapshots.npz"):
@@ -157,11 +250,7 @@ def main(argv=None) -> int:
     print(f"trained; {left():.0f} s left", flush=True)
 
     # 3. The comparison table on 10,000 samples per row.
-    cmd = [sys.executable, "cli.py", "compare", "--device", dev, "-n", str(args.compare_n), "--batch",
-           str(args.compare_batch), "--sample-steps", "50", "--eta", "0", "--eta", "1",
-           "--out", str(args.out / "comparison.md")]
-    print("$ " + " ".join(cmd[1:]), flush=True)
-    rc = subprocess.call(cmd, cwd=REPO)
+    rc = run_stage(compare_command(args))
     print(f"compared; {left():.0f} s left", flush=True)
     extra(args, dev)
     print(f"done in {time.perf_counter() - start:.0f} s", flush=True)

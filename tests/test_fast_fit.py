@@ -1,5 +1,7 @@
 """The GPU training loop (run here on the CPU, uncompiled) and the training snapshots."""
 
+from pathlib import Path
+
 import numpy as np
 import pytest
 import torch
@@ -10,6 +12,8 @@ from diffusion_core import TrainingDiverged
 from diffusion_core.fast_fit import FastOptions, fit_fast
 from diffusion_core.mnist import SmallUNet, TrainingSnapshots, UNetConfig, parse_steps
 from diffusion_core.schedule import ScheduleConfig
+
+ROOT = Path(__file__).resolve().parents[1]
 
 EAGER = FastOptions(compile_mode="none", check_every=4)
 TINY_UNET = UNetConfig(base=8, mults=(1, 2), emb_dim=32)
@@ -88,3 +92,22 @@ def test_train_mnist_snapshots_from_the_cli(tiny_mnist_dir, tmp_path):
     assert result.exit_code == 2 and "compilation is for the GPU loop" in result.output
     result = CliRunner().invoke(cli.cli, ["train", "--compile", "default"])
     assert result.exit_code == 2 and "--compile is for 'train mnist'" in result.output
+
+
+def test_a_gpu_run_with_a_training_time_trains_first(tmp_path):
+    """--train-seconds: the model is trained first (its steps from the time and the rate),
+    then the table and the benchmarks, each only as time allows (a run once left 12 s for
+    training because benchmarks and a pessimistic estimate came first)."""
+    import subprocess
+    import sys
+
+    sys.path.insert(0, str(ROOT / "benchmarks"))
+    from mnist_gpu_run import planned_steps
+
+    assert planned_steps(150, 85.0, 1000, 200_000) == 12_500
+    assert planned_steps(1, 85.0, 1000, 200_000) == 1000 and planned_steps(1e6, 85.0, 1000, 200_000) == 200_000
+    out = subprocess.run([sys.executable, str(ROOT / "benchmarks" / "mnist_gpu_run.py"), "--out", str(tmp_path / "o"),
+                          "--train-seconds", "150", "--dry-run"], capture_output=True, text=True, check=True).stdout
+    stages = [line.split(":")[1].strip() for line in out.splitlines() if line.startswith("plan:")]
+    assert stages == ["train", "compare", "extra", "benchmarks"]
+    assert "--steps 12500" in out and "--compile reduce-overhead" in out and not (tmp_path / "o").exists()
