@@ -22,7 +22,7 @@ M = [
  ("15 notes read as slots", "lecture/source.py", "    is_slot = _only_media(inner)", "    is_slot = bool(parse_deck(inner).refs)", "tests/test_deck_safety.py -k note"),
  ("16 no fence", "lecture/build.py", "    if ref.outside:\n", "    if False:\n", "tests/test_deck_safety.py -k leaving"),
  ("17 supplied by size", "lecture/build.py", " and file_digest(dst) == file_digest(src))", ")", "tests/test_deck_safety.py -k edited"),
- ("19 clip captions of the whole video", "lecture/present.py", "                vtt = clip.with_suffix(\".vtt\")", "                vtt = (out / rel).with_name(f\"{stem}.vtt\")", "tests/test_beats.py -k chromium"),
+ ("19 clip captions of the whole video", "lecture/present.py", "        vtt = clip.with_suffix(\".vtt\")", "        vtt = (out / rel).with_name(f\"{stem}.vtt\")", "tests/test_beats.py -k chromium"),
  ("20 beats go on when left", "lecture/present.py", "v.dataset.shown = ''; v.pause(); v.currentTime = 0;", "v.dataset.shown = '';", "tests/test_beats.py -k chromium"),
  ("21 beats cut a beat late", "scenes/rendering/beats.py", "            shutil.copyfile(Path(section_index).parent / entry[\"video\"], tmp)", "            shutil.copyfile(Path(section_index).parent / entries[min(k, len(entries) - 1)][\"video\"], tmp)", "tests/test_beats.py -k partition"),
  ("22 saturating GAN loss", "diffusion_core/toy/gan.py", "    return F.softplus(-fake_logits).mean()", "    return -F.softplus(fake_logits).mean()", "tests/test_gan.py -k 'losses or one_training'"),
