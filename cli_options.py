@@ -54,12 +54,24 @@ class Cli(click.Group):
         except (click.ClickException, click.exceptions.Exit, click.Abort):
             raise
         except OSError as exc:
-            where = f"{exc.filename}: " if getattr(exc, "filename", None) else ""
-            raise click.ClickException(f"{where}{exc.strerror or exc}") from exc
+            raise click.ClickException(os_error_line(exc)) from exc
         except Exception:
             click.echo("internal error (a bug, not your input): please report it, with the command and the "
                        "traceback below", err=True)
             raise
+
+
+def os_error_line(exc: OSError) -> str:
+    """One line for an OSError, naming the file written, not the one read: a copy that
+    fills the disk reports its source first (shutil sets filename to the source and
+    filename2 to the destination), and a file being written atomically by its final name."""
+    target = getattr(exc, "filename2", None) or getattr(exc, "filename", None)
+    if not target:
+        return f"{exc.strerror or exc}"
+    path = Path(str(target))
+    if path.name.startswith(".") and path.name.endswith(".part"):  # atomic_write's temporary name
+        path = path.with_name(path.name[1:-len(".part")].rsplit(".", 1)[0])
+    return f"{path}: {exc.strerror or exc}"
 
 
 def on_sigterm(signum, frame):

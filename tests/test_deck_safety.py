@@ -356,3 +356,24 @@ def test_marp_runs_with_a_time_limit_and_says_it_is_working(tmp_path):
     finally:
         marp.PROGRESS_EVERY_S = old
     assert any(line.startswith("  Marp CLI: still writing the PDF") for line in lines)
+
+
+def test_a_full_output_disk_names_the_output_not_the_cache(lecturer, tmp_path, monkeypatch):
+    """A copy from the render cache into --out that fills the disk names --out's folder
+    (it named the cache's file, the source of the copy)."""
+    import errno
+
+    import lecture.build
+
+    deck, _ = lecturer
+    out = tmp_path / "lecture"
+
+    def full(src, dst, *a, **k):
+        raise OSError(errno.ENOSPC, "No space left on device", str(src), None, str(dst))
+
+    monkeypatch.setattr(lecture.build.shutil, "copyfile", full)
+    result = run_deck("--deck", deck, "--out", out)
+    line = result.output.strip().splitlines()[-1]
+    assert result.exit_code == 1 and line.endswith(": No space left on device"), result.output
+    assert line.startswith(f"Error: {out}/") and ".part" not in line  # the output's file, by its own name
+    assert str(deck.parent) not in line and ".cache" not in line  # not the source of the copy
