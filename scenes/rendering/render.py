@@ -16,6 +16,7 @@ import shutil
 import sys
 import xml.etree.ElementTree as ET
 from pathlib import Path
+from typing import NamedTuple
 
 import numpy as np
 from PIL import Image
@@ -109,11 +110,11 @@ def manim_options(job: RenderJob, media: Path) -> dict:
     return options
 
 
-class _Made:
+class _Made(NamedTuple):
     """What a render left in its media folder: the file, and a video's last frame."""
 
-    def __init__(self, produced: Path, last):
-        self.produced, self.last = produced, last
+    produced: Path
+    last: np.ndarray | None
 
 
 def _render_in(media: Path, job: RenderJob, scene_cls) -> _Made:
