@@ -27,7 +27,7 @@ from tqdm.auto import tqdm
 
 from ..checkpoint import CheckpointError, read_checkpoint, write_checkpoint
 from ..samplers import DDIM, DDPM, Sampler
-from ..sampling import sample
+from ..sampling import sample, step_seconds
 
 __all__ = ["MnistClassifier", "CONFIDENT", "classify", "train_classifier", "save_classifier", "load_classifier", "frechet_distance",
            "SampleReport", "Evaluator", "evaluate_images", "sample_images", "make_probe", "PeakMemory",
@@ -269,17 +269,34 @@ class CompareRow:
 
 
 def compare_samplers(model, schedule, evaluator: Evaluator, configs: list[Sampler], n: int, batch: int,
-                     device: str = "cpu", amp: bool | None = None, log=None) -> list[CompareRow]:
-    """Sample n images with each sampler, score them, time them, measure their memory."""
+                     device: str = "cpu", amp: bool | None = None, log=None, n_for=None) -> list[CompareRow]:
+    """Sample n images with each sampler (``n_for(sampler)`` of them where given: DDPM's
+    row on fewer samples on a CPU), score them, time them, measure their memory.
+
+    On a GPU the time is the sampling's wall time. On a CPU it is measured so that other
+    work on the machine cannot inflate it (``step_seconds``: one thread's CPU time of a
+    step at this batch, best of 5, times the sampler's steps): a figure a quiet machine
+    reproduces, whatever ran beside the comparison."""
     sample_images(model, schedule, DDIM(steps=2), min(n, batch), device=device, amp=amp)  # warm-up
     rows = []
     for config in configs:
+        rows_n = n_for(config) if n_for else n
         with PeakMemory(device) as mem:
-            samples, secs = sample_images(model, schedule, config, n, batch=batch, device=device, amp=amp)
-        rows.append(CompareRow(config.describe(schedule.T), evaluator(samples), secs * 1000 / n, mem.peak_mb))
+            samples, secs = sample_images(model, schedule, config, rows_n, batch=batch, device=device, amp=amp)
+        per_1000 = secs * 1000 / rows_n
+        if not str(device).startswith("cuda"):
+            per_1000 = cpu_time_per_1000(model, schedule, config, min(batch, rows_n))
+        rows.append(CompareRow(config.describe(schedule.T), evaluator(samples), per_1000, mem.peak_mb))
         if log:
             log(rows[-1])
     return rows
+
+
+def cpu_time_per_1000(model, schedule, sampler: Sampler, batch: int) -> float:
+    """Seconds for 1,000 images on one CPU thread, from the best of 5 timed steps at ``batch``."""
+    x = torch.randn(batch, 1, 28, 28, generator=torch.Generator().manual_seed(0))
+    per_step = step_seconds(model.cpu(), schedule, x, sampler, n_steps=1, repeats=5)
+    return per_step * sampler.n_steps(schedule.T) * 1000 / batch
 
 
 def comparison_table(rows: list[CompareRow], n: int, batch: int, device: str, amp: bool, train_minutes: float,
@@ -288,16 +305,19 @@ def comparison_table(rows: list[CompareRow], n: int, batch: int, device: str, am
     its first line records the checkpoint it was measured on (``measured_on`` reads it)."""
     if device == "cuda":
         machine = f"{torch.cuda.get_device_name()} (GPU memory: allocator peak)"
+        timing = f"sampling time for 1,000 images (batches of {batch}) on {device}: {machine}"
     else:
         machine = (f"{platform.processor() or platform.machine()}, {torch.get_num_threads()} CPU threads "
                    "(memory: peak resident set)")
+        timing = (f"sampling time for 1,000 images on {device}: {machine}; the time is one thread's CPU time "
+                  f"(the best of 5 steps at a batch of up to {batch}, times the steps), which other work cannot inflate")
     shares = [[100 * x for x in r.report.class_share] for r in rows]
+    counts = per_row_n(rows, n)
     return "\n".join([
-        f"<!-- measured on: checkpoint sha256 {checkpoint_sha256 or '-'}; n {n}; machine {machine}; "
+        f"<!-- measured on: checkpoint sha256 {checkpoint_sha256 or '-'}; n {counts}; machine {machine}; "
         f"command {compare_command or '-'} -->",
-        f"FID on the project classifier's features, {n} samples per row against the 10,000 test images; "
-        f"sampling time for 1,000 images (batches of {batch}) on {device}: {machine}"
-        f"{'; the UNet in bf16 autocast' if amp else ''}.",
+        f"FID on the project classifier's features, {counts} samples per row against the 10,000 test images; "
+        f"{timing}{'; the UNet in bf16 autocast' if amp else ''}.",
         f"Training: `{command or '(command not recorded)'}`.",
         "",
         "| Model | FID | Sampling time (1,000 images) | Peak memory | Training time |",
@@ -312,10 +332,17 @@ def comparison_table(rows: list[CompareRow], n: int, batch: int, device: str, am
     ])
 
 
+def per_row_n(rows: list[CompareRow], n: int) -> str:
+    """'10000', or '2000 (DDPM (1000 steps): 200)' when some rows were measured on fewer."""
+    others = [f"{r.name}: {r.report.n}" for r in rows if r.report.n != n]
+    return f"{n}" + (f" ({'; '.join(others)})" if others else "")
+
+
 def measured_on(table: str) -> dict[str, str]:
     """What a comparison table records of its measurement: {"sha256", "n", "machine",
     "command"} from its first line ({} for a table without the record)."""
-    m = re.match(r"<!-- measured on: checkpoint sha256 (\S+); n (\d+); machine (.*?); command (.*?) -->", table)
+    m = re.match(r"<!-- measured on: checkpoint sha256 (\S+); n (\d+(?: \(.*?\))?); machine (.*?); "
+                 r"command (.*?) -->", table)
     return dict(zip(("sha256", "n", "machine", "command"), m.groups())) if m else {}
 
 
