@@ -12,7 +12,9 @@ from .flow import OBJECTIVES, LinearFlow
 from .io import atomic_write
 from .mnist import (
     CONFIDENT,
+    FRAMES_FILE,
     CompareRow,
+    DigitFrames,
     Evaluator,
     MnistError,
     MnistTrainConfig,
@@ -30,6 +32,8 @@ from .mnist import (
     load_mnist_checkpoint,
     make_probe,
     measured_on,
+    read_digit_frames,
+    record_digit_frames,
     sample_images,
     save_classifier,
     save_mnist_checkpoint,
@@ -141,7 +145,7 @@ __all__ = [
     "TRAINING_STEPS", "TrainingRun", "record_training_run", "training_run", "training_run_path",
     # mnist
     "CONFIDENT", "CompareRow", "Evaluator", "MnistError", "MnistTrainConfig", "PeakMemory", "SmallUNet", "TrainingSnapshots",
-    "UNetConfig", "compare_samplers", "classify", "comparison_table", "measured_on", "evaluate_images", "fetch_mnist", "load_classifier",
+    "UNetConfig", "compare_samplers", "classify", "comparison_table", "measured_on", "FRAMES_FILE", "DigitFrames", "read_digit_frames", "record_digit_frames", "evaluate_images", "fetch_mnist", "load_classifier",
     "load_mnist", "load_mnist_checkpoint", "make_probe", "sample_images", "save_classifier",
     "save_mnist_checkpoint", "train_classifier", "train_mnist", "classifier_path", "mnist_checkpoint_path",
     "mnist_models_dir", "sample_digits_path", "snapshots_path",

@@ -180,6 +180,22 @@ def _slides_named(deck: DeckSource, name: str) -> list[int]:
     return [s.number for s in deck.slides if s.title == name.strip()]
 
 
+IMAGE_WORDS = re.compile(r"(?<![\w/.])(imagen|imágenes|images?|mnist|dígitos?|digits?|píxel(?:es)?|pixels?)(?![\w/.])",
+                         re.IGNORECASE)  # words of the text, not of a path (assets/images/...)
+
+
+def about_images(deck: DeckSource) -> bool:
+    """Whether the deck is about images (it names them three times or more): then a
+    slot for a topic we also show on digits (``SceneSpec.for_images``) gets the digits."""
+    return len(IMAGE_WORDS.findall(deck.text)) >= 3
+
+
+def _for_deck(deck: DeckSource, key: str) -> str:
+    """The scene for ``key``'s topic in this deck: its digit twin in a deck about images."""
+    twin = SCENES[key].for_images
+    return twin if twin and about_images(deck) else key
+
+
 def _choose_scene(deck: DeckSource, slide_no: int, comment: str) -> str | None:
     """The scene whose topics the placeholder's comment and its slide's title name."""
     slide = deck.slides[slide_no - 1]
@@ -191,7 +207,7 @@ def _choose_scene(deck: DeckSource, slide_no: int, comment: str) -> str | None:
                     for part, w in weights.items() for topic in spec.topics)
         if score > best_score:
             best, best_score = spec.key, score
-    return best
+    return _for_deck(deck, best) if best else None
 
 
 def _src_edit(text: str, tag: Tag, new_url: str) -> Edit:
@@ -316,6 +332,12 @@ def _plan_ref(plan: DeckPlan, ref: Ref, opts: DeckOptions, by_path: dict[str, st
         return "ours"
     if match:
         spec, fmt, lang = match
+        twin = _for_deck(plan.deck, spec.key)
+        if twin != spec.key:
+            if _first(plan, ref.path):
+                report.notes.append(f"{ref.path}: the deck is about images, so the {twin} scene ({SCENES[twin].about}) "
+                                    f"makes it; --slot {ref.path}={spec.key} keeps the {spec.key} scene")
+            spec = SCENES[twin]
         if fmt == "png" and ref.kind == "image":
             fmt = "figure"  # an image slot shows the figure; a poster the whole last frame
         if lang != opts.lang and _first(plan, ref.path):

@@ -19,20 +19,12 @@ import torch
 from manim import DOWN, LEFT, RIGHT, Arrow, FadeIn, Group, MathTex, VGroup
 
 from diffusion_core import DDPM, NoiseSchedule, ScheduleConfig
+from diffusion_core.mnist.frames import LEVELS, from_gray, signal_steps
 from scenes.kit.cloud import pixels_per_unit
 from scenes.kit.digits import DigitGrid, load_sample_digits
 from scenes.kit.playback import digit_trajectory
 from scenes.kit.settings import LectureScene
 from scenes.kit.theme import HIGHLIGHTS, MUTED
-
-LEVELS = (0.97, 0.9, 0.8, 0.65, 0.5, 0.35, 0.2, 0.1)  # sqrt(abar_t) of the moments between t = 0 and T
-
-
-def signal_steps(alpha_bar: np.ndarray, levels=LEVELS) -> list[int]:
-    """0, the first t where sqrt(abar_t) falls below each level, and T."""
-    signal = np.sqrt(np.asarray(alpha_bar))
-    T = len(signal) - 1
-    return sorted({0, T, *(int(np.argmax(signal < lv)) for lv in levels)})
 
 
 class DigitStripForward(LectureScene):
@@ -54,11 +46,10 @@ class DigitStripForward(LectureScene):
             ts = signal_steps(sched.alpha_bar.numpy())
             return np.stack([chain[t] for t in ts]), ts
         # the same trajectory as the digits-reverse scene (16 digits, this seed): the first rows
-        traj, result = digit_trajectory(self.checkpoint, DDPM(clip=1.0), 16, self.seed)
-        times = traj.timesteps.numpy()
+        frames, result = digit_trajectory(self.checkpoint, DDPM(clip=1.0), 16, self.seed)
         ts = signal_steps(result.schedule.alpha_bar.numpy())[::-1]
-        index = [int(np.flatnonzero(times == t)[0]) for t in ts]
-        return traj.xs.numpy()[index][:, : self.n_rows], ts
+        index = [int(np.flatnonzero(frames.timesteps == t)[0]) for t in ts]  # kept: the strip's moments are
+        return from_gray(frames.xs[index][:, : self.n_rows, None]), ts
 
     def construct(self):
         states, ts = self.moments()
@@ -99,4 +90,4 @@ class DigitStripForward(LectureScene):
         """Already a figure: the strip, its labels, the arrow and formula."""
 
 
-__all__ = ["DigitStripForward", "signal_steps"]
+__all__ = ["DigitStripForward", "signal_steps", "LEVELS"]

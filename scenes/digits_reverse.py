@@ -2,9 +2,10 @@
 
     manim -pqh scenes/digits_reverse.py     (or: python cli.py render digits-reverse)
 
-Uses the shipped checkpoint models/mnist/ddpm_mnist.pt (python cli.py train mnist). The
-trajectory is sampled once per checkpoint, sampler and seed and kept in the cache (DDPM's
-1,000 UNet steps on 16 digits take about half a minute on 2 CPU cores).
+Uses the shipped checkpoint models/mnist/ddpm_mnist.pt (python cli.py train mnist) and the
+frames recorded from it (models/mnist/digit_frames.npz: python cli.py mnist record-frames),
+so a render samples nothing; another checkpoint's trajectory is sampled once per sampler and
+seed and kept in the cache (DDPM's 1,000 UNet steps on 16 digits: about two minutes on 2 CPU cores).
 """
 
 from __future__ import annotations
@@ -15,11 +16,15 @@ import numpy as np
 from manim import DOWN, LEFT, RIGHT, UP, FadeIn, MathTex, Text, VGroup
 
 from diffusion_core import DDPM, Sampler
+from diffusion_core.mnist.frames import reverse_ease
 from scenes.kit.digits import DigitGrid
 from scenes.kit.playback import digit_trajectory, play_frames
 from scenes.kit.settings import LectureScene
 from scenes.kit.theme import MUTED
 from scenes.kit.widgets import TimeBar
+
+
+GRID = 5.9  # each grid's width, scene units (whole pixels per digit pixel: 6 at 1080p, 4 at 720p)
 
 
 class DigitsReverse(LectureScene):
@@ -32,37 +37,40 @@ class DigitsReverse(LectureScene):
     sampler: Sampler = DDPM(clip=1.0)  # p_theta(x_{t-1} | x_t), every step; or DDIM(steps=50, clip=1.0)
 
     def construct(self):
-        traj, result = digit_trajectory(self.checkpoint, self.sampler, self.n_samples, self.seed)
-        xs, preds, times = traj.xs.numpy(), traj.x0_preds.numpy(), traj.timesteps.numpy()
+        frames, result = digit_trajectory(self.checkpoint, self.sampler, self.n_samples, self.seed)
+        xs, preds, times = frames.xs, frames.x0_preds, frames.timesteps  # the kept states (see DigitFrames)
         cols = int(np.ceil(np.sqrt(self.n_samples)))
 
         # 1. Initial noise
         self.beat("digits_rev_noise")
         title = self.title("digits_rev_title", "digits_rev_sub")
-        left = DigitGrid(xs[0], cols=cols, width=4.6).move_to([-3.1, -0.75, 0])
-        right = DigitGrid(preds[0], cols=cols, width=4.6).move_to([3.1, -0.75, 0])
-        left_label = MathTex("x_t", font_size=36).next_to(left, UP, buff=0.15)
-        right_label = VGroup(Text(self.t("pred_x0"), font_size=24)).next_to(right, UP, buff=0.15)
-        bar = TimeBar(result.schedule.T, width=4.0).to_corner(UP + LEFT, buff=0.4).shift(1.2 * DOWN)
+        # two large grids (a slide shows this video in half its width: a digit must stay >= 40 px there)
+        left = DigitGrid(xs[0], cols=cols, width=GRID).move_to([-3.35, -0.85, 0])
+        right = DigitGrid(preds[0], cols=cols, width=GRID).move_to([3.35, -0.85, 0])
+        left_label = MathTex("x_t", font_size=40).next_to(left, UP, buff=0.15).align_to(left, LEFT)
+        right_label = VGroup(Text(self.t("pred_x0"), font_size=28)).next_to(right, UP, buff=0.15).align_to(right, LEFT)
+        bar = TimeBar(result.schedule.T, width=3.0).move_to([5.0, 2.95, 0])  # top right, beside the title
         bar.set_t(int(times[0]))
-        moment = Text(self.t("initial_noise"), font_size=28, color=MUTED).next_to(bar, RIGHT, buff=0.8)
+        moment = Text(self.t("initial_noise"), font_size=22, color=MUTED).next_to(bar, DOWN, buff=0.15)
+        moment.align_to(bar, RIGHT)
         self.play(FadeIn(title), FadeIn(left), FadeIn(right), FadeIn(left_label), FadeIn(right_label), FadeIn(bar), FadeIn(moment), run_time=1.0)
 
         # 2. Intermediate steps, 3. final output
         self.beat("digits_rev_steps")
-        K = len(xs) - 1
+        K = frames.K
         shown = SimpleNamespace(phase=0)
         captions = [self.t("initial_noise"), self.t("intermediate"), self.t("final_output")]
 
-        def show(k: int) -> None:
-            left.set_images(xs[k])
-            right.set_images(preds[min(k, K - 1)])
-            bar.set_t(int(times[k]))
+        def show(k: int) -> None:  # step k of K: the last kept state reached, with its own t
+            j = frames.at(k)
+            left.set_images(xs[j])
+            right.set_images(preds[j])
+            bar.set_t(int(times[j]))
             phase = 0 if k < 0.05 * K else (1 if k < K else 2)
             if phase != shown.phase:
                 shown.phase = phase
-                moment.become(Text(captions[phase], font_size=28, color=MUTED).move_to(moment, aligned_edge=LEFT))
+                moment.become(Text(captions[phase], font_size=22, color=MUTED).move_to(moment, aligned_edge=RIGHT))
 
-        play_frames(self, K, show, [left, right, bar, moment], self.run_time, rate_func=lambda s: 1 - (1 - s) ** 1.6)
+        play_frames(self, K, show, [left, right, bar, moment], self.run_time, rate_func=reverse_ease)
         self.beat("digits_rev_final")
         self.wait(1.5)

@@ -34,6 +34,7 @@ class SceneSpec:
     topics: tuple[str, ...] = ()  # words (es, en) of a slide this scene shows: fills a placeholder there
     models: tuple[str, ...] = ()  # the folders of models/ it reads ("toy", "mnist"): part of its assets' key
     seconds: float = 20.0  # its video's render at 1080p60 on 2 cores from an empty cache (the order of a first run)
+    for_images: str = ""  # the scene that shows the same topic on images: a deck about images gets that one
 
     def load(self) -> type:
         return getattr(importlib.import_module(self.module), self.cls)
@@ -74,7 +75,8 @@ SCENES: dict[str, SceneSpec] = {
                   topics=("schedule", "schedules", "scheduler", "planificador", "planificadores"), seconds=10),
         SceneSpec("training", "scenes.training", "TrainingProcess", "training", "training_process",
                   "a toy model learning: samples of a real run's snapshots, the loss, the distance to the data",
-                  topics=("training", "entrenamiento", "entrenar"), models=("toy",), seconds=14),
+                  topics=("training", "entrenamiento", "entrenar"), models=("toy",), seconds=14,
+                  for_images="digits-training"),
         SceneSpec("score", "scenes.score", "ScoreField", "ScoreField", "score_field",
                   "the trained model's score field as t runs down, DDIM samples riding it", topics=("score",), models=("toy",), seconds=14),
         SceneSpec("samplers", "scenes.samplers", "SamplerComparison", "DDPMvsDDIM", "ddpm_vs_ddim",
@@ -101,6 +103,9 @@ SCENES: dict[str, SceneSpec] = {
         SceneSpec("flow", "scenes.flow", "FlowMatchingVsDiffusion", "FlowMatching", "flow_matching",
                   "flow matching against DDIM from the same noise at 50 and 5 evaluations; distance against steps",
                   topics=("flow matching", "flow", "rectified flow", "flujo"), models=("toy",), seconds=25),
+        SceneSpec("digits-training", "scenes.digits_training", "DigitsTraining", "DigitsTraining", "digits_training",
+                  "the MNIST UNet learning: the same 16 noises' digits at steps 0 to 14,000 of its real run, the FID",
+                  topics=("training", "entrenamiento", "entrenar"), models=("mnist",), seconds=12),
         SceneSpec("digits-forward-strip", "scenes.digit_strips", "DigitStripForward", "DigitStripForward",
                   "digits_forward_strip", "a strip of real digits turned into noise by the forward chain", models=("mnist",), seconds=9),
         SceneSpec("digits-reverse-strip", "scenes.digit_strips_reverse", "DigitStripReverse", "DigitStripReverse",

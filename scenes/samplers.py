@@ -25,12 +25,14 @@ import sys
 from types import SimpleNamespace
 
 import numpy as np
+import torch
 from manim import DOWN, LEFT, RIGHT, UP, FadeIn, MathTex, Square, Text, VGroup
 
 from diffusion_core import (
     CONFIDENT,
     DDIM,
     DDPM,
+    DigitFrames,
     Sampler,
     Trajectory,
     classifier_path,
@@ -42,6 +44,7 @@ from diffusion_core import (
     sliced_wasserstein,
     step_seconds,
 )
+from diffusion_core.mnist.frames import reverse_ease
 from scenes.kit.cloud import CloudPanel
 from scenes.kit.digits import DigitGrid
 from scenes.kit.playback import (
@@ -61,6 +64,19 @@ COLORS = (HIGHLIGHTS[0], HIGHLIGHTS[1])  # DDPM, DDIM
 PANEL = 4.0  # a panel's side, scene units; the clock sits in the column between the two
 CENTRES = (np.array([-3.65, -0.1, 0.0]), np.array([3.65, -0.1, 0.0]))
 GAP = 2 * 3.65 - PANEL - 0.5  # the width text may take in that column
+
+
+def replay(traj) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(the states to draw, their t, their step numbers) of a sampled trajectory (every
+    state) or of recorded digit frames (the kept states: see DigitFrames)."""
+    if isinstance(traj, DigitFrames):
+        return traj.xs, traj.timesteps, traj.kept
+    return traj.xs.numpy(), traj.timesteps.numpy(), np.arange(len(traj.xs))
+
+
+def first_state(traj) -> torch.Tensor:
+    """x_T, as floats."""
+    return traj.x_T if isinstance(traj, DigitFrames) else traj.xs[0]
 
 
 def state_at(times: np.ndarray, t: int) -> int:
@@ -131,7 +147,7 @@ class SamplerComparison(ToyModelScene):
         T = result.schedule.T  # DDIM's steps capped at T, as the trajectory's were (a small test model)
         # a UNet step is long enough (~37 ms) to time alone; the toy's (~3 ms) is timed three at a time
         n_steps = 1 if self.digits else 3
-        times = [step_seconds(result.model, result.schedule, traj.xs[0], capped(sampler, T), n_steps=n_steps)
+        times = [step_seconds(result.model, result.schedule, first_state(traj), capped(sampler, T), n_steps=n_steps)
                  for traj, sampler in zip(trajs, self.samplers())]
         print(f"{type(self).__name__}: a step takes " + ", ".join(f"{1000 * s:.2f} ms ({t.meta['sampler'].upper()})"
               for s, t in zip(times, trajs)) + " (one thread's CPU time, best of 15)", file=sys.stderr)
@@ -156,8 +172,8 @@ class SamplerComparison(ToyModelScene):
 
         views, frames, heads, counters = [], VGroup(), [], VGroup()
         for traj, sampler, centre, color in zip(trajs, self.samplers(), CENTRES, COLORS):
-            K = len(traj.xs) - 1
-            x_T = traj.xs[0].numpy()
+            states, _, steps = replay(traj)
+            K, x_T = int(steps[-1]), states[0]
             if self.digits:
                 view = DigitGrid(x_T, cols=int(np.ceil(np.sqrt(len(x_T)))), width=PANEL - 0.3).move_to(centre)
                 frames.add(Square(PANEL, stroke_color=MUTED, stroke_width=1.5).move_to(centre))
@@ -186,8 +202,7 @@ class SamplerComparison(ToyModelScene):
     def race(self, parts: SimpleNamespace, trajs, until: int | None = None) -> None:
         """Play the shared clock from T down to 0 (or down to t = ``until``)."""
         T = int(trajs[0].timesteps[0])
-        states = [traj.xs.numpy() for traj in trajs]
-        times = [traj.timesteps.numpy() for traj in trajs]
+        states, times, steps = zip(*[replay(traj) for traj in trajs])
         shown = [None, None]
 
         def show(tick: int) -> None:
@@ -198,12 +213,12 @@ class SamplerComparison(ToyModelScene):
                 if k != shown[i]:  # DDIM moves once every ~20 ticks: redraw only then
                     shown[i] = k
                     self.draw(view, states[i][k])
-                    parts.counters[i].set_value(k)
+                    parts.counters[i].set_value(int(steps[i][k]))
 
         ticks = T - (0 if until is None else until)
         # the same easing as the reverse scenes: the last steps, where the shape appears, get more time
         play_frames(self, ticks, show, [parts.clock, *parts.views, parts.counters], self.run_time,
-                    rate_func=lambda s: 1 - (1 - s) ** 1.6)
+                    rate_func=reverse_ease)
 
     def draw(self, view, state: np.ndarray) -> None:
         if self.digits:

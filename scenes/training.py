@@ -35,21 +35,11 @@ from scenes.kit.cloud import CloudPanel
 from scenes.kit.playback import play_frames
 from scenes.kit.settings import ToyModelScene
 from scenes.kit.theme import ACCENT, CLOUD, HIGHLIGHTS, INK, MUTED, fit_right
-from scenes.kit.widgets import DigitCounter
+from scenes.kit.widgets import DigitCounter, log_points, log_step
 
 # Ho et al. 2020, eq. 14: the simple loss
 LOSS_FORMULA = (r"L_{\mathrm{simple}} = \mathbb{E}_{t, x_0, \epsilon}\left\|\epsilon - "
                 r"\epsilon_\theta\!\left(\sqrt{\bar\alpha_t}\,x_0 + \sqrt{1-\bar\alpha_t}\,\epsilon,\ t\right)\right\|^2")
-
-
-def _log_step(step) -> np.ndarray:
-    """The x of both plots: log10(1 + step), so that steps 0, 50, ..., 5000 spread out."""
-    return np.log10(1.0 + np.asarray(step, dtype=float))
-
-
-def _points(axes: Axes, xs, log_ys) -> np.ndarray:
-    """(x, log10 value) to scene points, (N, 3); the axes start at their ``shift_y``."""
-    return np.array([axes.c2p(x, y - axes.shift_y) for x, y in zip(xs, log_ys)])
 
 
 class TrainingProcess(ToyModelScene):
@@ -84,7 +74,7 @@ class TrainingProcess(ToyModelScene):
         data = sample_data(self.data_config(), self.n_points, seed=self.seed + 1).numpy()
         panel = CloudPanel(run.samples[0], side=5.0).to_edge(LEFT, buff=0.6).to_edge(DOWN, buff=0.35)
         panel.add_cloud(data, MUTED, dot_radius=0.018, opacity=0.35)
-        x_max = float(_log_step(run.steps[-1])) + 0.05
+        x_max = float(log_step(run.steps[-1])) + 0.05
         ticks = [s for s in (0, 10, 100, 1000, 5000, 10_000) if s <= run.steps[-1]]
         axes_kw = dict(x_range=[0, x_max, 1], x_length=5.6, y_length=1.8, tips=False,
                        axis_config={"color": INK, "include_ticks": False})
@@ -99,15 +89,15 @@ class TrainingProcess(ToyModelScene):
         ratio_ax.shift_y = r_lo
         plots = VGroup(loss_ax, ratio_ax).arrange(DOWN, buff=0.9).next_to(panel, RIGHT, buff=1.0).shift(0.1 * DOWN)
         for ax, values in ((loss_ax, (0.2, 0.5, 1.0)), (ratio_ax, (1, 10, 100, 1000, 10_000))):
-            ax.add(VGroup(*[MathTex(str(s), font_size=20, color=MUTED).next_to(_points(ax, [_log_step(s)], [ax.shift_y])[0],
+            ax.add(VGroup(*[MathTex(str(s), font_size=20, color=MUTED).next_to(log_points(ax, [log_step(s)], [ax.shift_y])[0],
                                                                                  DOWN, buff=0.12) for s in ticks]))
             shown = [v for v in values if 0 <= np.log10(v) - ax.shift_y <= ax.y_range[1]]
             ax.add(VGroup(*[MathTex(f"{v:g}", font_size=20, color=MUTED).next_to(
-                _points(ax, [0], [np.log10(v)])[0], LEFT, buff=0.1) for v in shown]))
+                log_points(ax, [0], [np.log10(v)])[0], LEFT, buff=0.1) for v in shown]))
         loss_label = VGroup(Text(self.t("loss"), font_size=22), Text(self.t("log_scale"), font_size=16, color=MUTED))
         loss_label.arrange(RIGHT, buff=0.15, aligned_edge=DOWN).next_to(loss_ax, UP, buff=0.1).align_to(loss_ax, LEFT)
         ratio_label = Text(self.t("distance_ratio"), font_size=22).next_to(ratio_ax, UP, buff=0.1).align_to(ratio_ax, LEFT)
-        floor = DashedLine(*_points(ratio_ax, [0, x_max], [0, 0]), color=ACCENT, dash_length=0.08)
+        floor = DashedLine(*log_points(ratio_ax, [0, x_max], [0, 0]), color=ACCENT, dash_length=0.08)
         floor_label = Text(self.t("floor_one"), font_size=16, color=ACCENT).next_to(floor, RIGHT, buff=0.1)
         fit_right(floor_label)
         formula = MathTex(LOSS_FORMULA, font_size=28).next_to(title, DOWN, buff=0.25).align_to(title, LEFT)
@@ -122,8 +112,8 @@ class TrainingProcess(ToyModelScene):
         return parts
 
     def train(self, parts: SimpleNamespace, run) -> None:
-        loss_pts = _points(parts.loss_ax, _log_step(run.loss_steps), np.log10(run.loss))  # (M, 3)
-        ratio_pts = _points(parts.ratio_ax, _log_step(run.steps), np.log10(np.maximum(run.ratio, 1e-3)))
+        loss_pts = log_points(parts.loss_ax, log_step(run.loss_steps), np.log10(run.loss))  # (M, 3)
+        ratio_pts = log_points(parts.ratio_ax, log_step(run.steps), np.log10(np.maximum(run.ratio, 1e-3)))
         loss_line = VMobject(stroke_color=CLOUD, stroke_width=3)
         ratio_line = VMobject(stroke_color=HIGHLIGHTS[0], stroke_width=3)
         loss_dot = Dot(loss_pts[0], radius=0.06, color=CLOUD)
@@ -132,7 +122,7 @@ class TrainingProcess(ToyModelScene):
             line.set_points_as_corners([pts[0], pts[0]])
         self.add(loss_line, ratio_line, loss_dot, ratio_dot)
         # frames evenly spread in log(1 + step): every snapshot step is one of them
-        grid = np.unique(np.concatenate([np.round(10 ** np.linspace(0, _log_step(run.steps[-1]), 140) - 1),
+        grid = np.unique(np.concatenate([np.round(10 ** np.linspace(0, log_step(run.steps[-1]), 140) - 1),
                                          run.steps])).astype(int)
         counter = parts.counter[1]
         extent = parts.panel.extent

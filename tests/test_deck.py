@@ -600,3 +600,19 @@ def test_the_measured_table_belongs_to_the_shipped_model(small_deck, tmp_path, f
     stale.write_text("\n".join(text.splitlines()[1:]), encoding="utf-8")  # no record at all
     report = build_deck(DeckOptions(deck=small_deck, out=tmp_path / "o2", table=True, **TINY), log=lambda m: None)
     assert any("does not record the checkpoint it was measured on" in w for w in report.warnings)
+
+
+def test_a_deck_about_images_gets_the_digits_training_scene(tmp_path):
+    """The training slot of a deck about images shows the MNIST UNet learning, not the toy."""
+    from lecture import plan_deck
+
+    deck = tmp_path / "nowhere" / "slides.md"
+    text = SMALL_DECK.replace("# Training\n", "# Training\n\nUn modelo que genera imágenes de dígitos (MNIST).\n")
+    plan = plan_deck(parse_deck(text, deck), DeckOptions(deck=deck, out=tmp_path / "out", **TINY), {})
+    assert (plan.assets["assets/training.mp4"].key, plan.assets["assets/training.mp4"].fmt) == ("digits-training", "mp4")
+    assert plan.assets["assets/digits_training.png"].key == "digits-training"  # its poster
+    assert any("the deck is about images, so the digits-training scene" in n and
+               "--slot assets/training.mp4=training" in n for n in plan.report.notes)
+    kept = plan_deck(parse_deck(text, deck), DeckOptions(deck=deck, out=tmp_path / "out", **TINY),
+                     {"assets/training.mp4": "training"})  # the lecturer's choice wins
+    assert kept.assets["assets/training.mp4"].key == "training"

@@ -107,11 +107,12 @@ def test_the_strips_show_recorded_states(tiny_mnist_checkpoint):
     from diffusion_core import DDPM
     from scenes.kit.playback import digit_trajectory
 
-    traj, _ = digit_trajectory(str(tiny_mnist_checkpoint), DDPM(clip=1.0), 16, 0)
-    times = traj.timesteps.numpy()
+    from diffusion_core.mnist.frames import to_gray
+
+    frames, _ = digit_trajectory(str(tiny_mnist_checkpoint), DDPM(clip=1.0), 16, 0)
     assert ts[0] == 20 and ts[-1] == 0  # the tiny model's T = 20, from noise to x_0
-    for k, t in enumerate(ts):
-        assert np.array_equal(states[k], traj.xs.numpy()[int(np.flatnonzero(times == t)[0])][:2])
+    for k, t in enumerate(ts):  # each moment is the trajectory's own state at that t, as drawn
+        assert np.array_equal(to_gray(states[k][:, 0]), frames.xs[int(np.flatnonzero(frames.timesteps == t)[0])][:2])
 
 
 class SmallGraphicalModel(GraphicalModel):

@@ -14,8 +14,10 @@ from diffusion_core import DDIM
 from diffusion_core.io import ordinary_mode
 from scenes.digits import DigitsForward
 from scenes.digits_reverse import DigitsReverse
+from scenes.digits_training import DigitsTraining
 from scenes.forward import ForwardProcess
 from scenes.kit.cloud import rasterise
+from scenes.kit.digits import DigitGrid
 from scenes.kit.settings import LectureScene, SettingError
 from scenes.kit.strings import STRINGS, tr
 from scenes.kit.widgets import DigitCounter
@@ -179,9 +181,8 @@ class SmallDigitsForward(DigitsForward):
     T = 200
 
 
-class SmallDigitsReverse(DigitsReverse):  # the shipped checkpoint, 10 DDIM steps
-    n_samples = 4
-    sampler = DDIM(steps=10, clip=1.0)
+class SmallDigitsReverse(DigitsReverse):  # the shipped checkpoint and its recorded DDIM-50 frames: nothing sampled
+    sampler = DDIM(steps=50, clip=1.0)
 
 
 @frames_comparison(base_scene=SmallForward)
@@ -386,3 +387,26 @@ def test_digits_reverse_trajectory_is_cached(rendered, tiny_mnist_checkpoint):
     path = trajectory_path(f"mnist-{digest}", DDPM(clip=1.0), 20, 4, DigitsReverse.seed)
     traj = Trajectory.load(path)  # written by the render of the `rendered` fixture
     assert traj.xs.shape == (21, 4, 1, 28, 28) and traj.meta["sampler"] == "ddpm"
+
+
+@frames_comparison(base_scene=DigitsTraining)
+def test_digits_training_still(scene):
+    whole_scene(scene)
+
+
+def test_digits_training_draws_the_shipped_snapshots(tmp_path):
+    """The grid shows each snapshot's own digits; the curve ends at the probe's last FID."""
+    from diffusion_core import TrainingSnapshots, snapshots_path
+
+    run = TrainingSnapshots.load(snapshots_path())
+    assert run.steps[0] == 0 and run.steps[-1] == 14_000 and run.digits.shape == (9, 16, 28, 28)
+    assert run.real_fid < run.probe_fid[-1] < run.probe_fid[0]
+    from manim import tempconfig
+
+    with tempconfig({"dry_run": True, "pixel_width": TINY[0], "pixel_height": TINY[1], "frame_rate": FPS}):
+        scene = DigitsTraining()
+        scene.render()
+        grid = next(m for m in scene.mobjects if isinstance(m, DigitGrid))
+        assert np.array_equal(grid.pixel_array, DigitGrid(run.digits[-1], cols=4, width=4.5).pixel_array)
+    notes = " ".join(n for ns in scene.beat_notes.values() for n in ns)
+    assert "14.000" in notes and f"{run.probe_fid[-1]:.2f}".replace(".", ",") in notes

@@ -21,6 +21,7 @@ from .eval import (
     save_classifier,
     train_classifier,
 )
+from .frames import FRAMES_FILE, DigitFrames, read_digit_frames, record_digit_frames
 from .snapshots import SnapshotRecorder, TrainingSnapshots, parse_steps
 from .train import (
     MnistResult,
@@ -36,4 +37,5 @@ __all__ = ["MNIST_FILES", "MnistError", "fetch_mnist", "load_mnist", "mnist_dir"
            "classify", "comparison_table", "measured_on", "evaluate_images", "frechet_distance", "load_classifier", "make_probe",
            "sample_images", "save_classifier", "train_classifier", "SnapshotRecorder", "TrainingSnapshots",
            "parse_steps", "MnistResult", "MnistTrainConfig", "load_mnist_checkpoint", "save_mnist_checkpoint",
-           "train_mnist", "SmallUNet", "UNetConfig"]
+           "train_mnist", "SmallUNet", "UNetConfig", "FRAMES_FILE", "DigitFrames", "read_digit_frames",
+           "record_digit_frames"]

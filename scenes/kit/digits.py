@@ -9,6 +9,7 @@ import torch
 from PIL import Image
 
 from diffusion_core import sample_digits_path
+from diffusion_core.mnist.frames import to_gray
 from scenes.kit.cloud import PixelImage, pixels_per_unit
 
 __all__ = ["DigitGrid", "load_sample_digits"]
@@ -37,14 +38,15 @@ class DigitGrid(PixelImage):
         self.stretch_to_fit_width(w / ppu).stretch_to_fit_height(h / ppu)
 
     def _draw(self, images: np.ndarray) -> np.ndarray:
-        """images: (K, 1, 28, 28) or (K, 28, 28) in [-1, 1] (clipped) -> RGBA."""
-        images = np.clip(np.asarray(images, dtype=np.float32).reshape(-1, 28, 28), -1, 1)
+        """images: (K, 1, 28, 28) or (K, 28, 28) in [-1, 1] (clipped), or grey levels
+        (uint8, as recorded: ``to_gray``) -> RGBA."""
+        images = np.asarray(images)
         s, g = self.scale_px, self.gap_px
         cell = 28 * s
         h = self.rows * cell + (self.rows - 1) * g
         w = self.cols * cell + (self.cols - 1) * g
         out = np.zeros((h, w, 4), np.uint8)  # transparent gaps
-        gray = ((images + 1) * 127.5).astype(np.uint8)
+        gray = (images if images.dtype == np.uint8 else to_gray(images)).reshape(-1, 28, 28)
         for k, img in enumerate(gray):
             r, c = divmod(k, self.cols)
             big = img.repeat(s, axis=0).repeat(s, axis=1)  # nearest neighbour

@@ -15,6 +15,8 @@ from manim import Scene, ValueTracker, linear
 
 from diffusion_core import (
     DDIM,
+    FRAMES_FILE,
+    DigitFrames,
     Guidance,
     Sampler,
     TrainConfig,
@@ -24,7 +26,10 @@ from diffusion_core import (
     load_mnist_checkpoint,
     load_or_train,
     mnist_models_dir,
+    read_digit_frames,
 )
+from diffusion_core.mnist import MnistResult
+from diffusion_core.mnist.frames import kept_steps
 from scenes.kit.cloud import CloudImage
 from scenes.kit.widgets import TimeBar, Trails
 
@@ -111,18 +116,24 @@ def digit_checkpoint(checkpoint: str) -> Path:
     return path if path.is_absolute() else mnist_models_dir() / path
 
 
-def digit_trajectory(checkpoint: str, sampler: Sampler, n: int, seed: int):
-    """The MNIST UNet's trajectory of n digits, sampled once per checkpoint (by its
-    digest), sampler and seed and kept in the trajectory cache. ``checkpoint`` is a
-    file in models/mnist/ or an absolute path; DDIM's steps are capped at its T (a
-    small test model has T = 20). Returns (trajectory, the loaded MnistResult)."""
+def digit_trajectory(checkpoint: str, sampler: Sampler, n: int, seed: int) -> tuple[DigitFrames, MnistResult]:
+    """The MNIST UNet's trajectory of n digits from ``seed``, as the frames the digit
+    scenes draw (``DigitFrames``): read from the frames recorded beside the checkpoint
+    (models/mnist/digit_frames.npz) when they were recorded from this checkpoint, this
+    sampler, n and seed; else sampled once (saying why in one line) and kept in the
+    trajectory cache. ``checkpoint`` is a file in models/mnist/ or an absolute path;
+    DDIM's steps are capped at its T (a small test model has T = 20)."""
     path = digit_checkpoint(checkpoint)
     result = load_mnist_checkpoint(path)  # a clear error when missing or corrupt
     T = result.schedule.T
     sampler = capped(sampler, T)
+    frames, why = read_digit_frames(path.with_name(FRAMES_FILE), path, sampler, n, seed, T)
+    if frames is not None:
+        return frames, result
     digest = hashlib.sha256(path.read_bytes()).hexdigest()[:16]
-    note = (f"Sampling {n} digits with {sampler.name.upper()} ({sampler.n_steps(T)} UNet steps) once; "
-            "the trajectory is cached for later renders (DDPM: about a minute on 2 CPU cores).")
+    note = (f"{why}: sampling {n} digits with {sampler.name.upper()} ({sampler.n_steps(T)} UNet steps) once; "
+            "the trajectory is cached for later renders (DDPM: about two minutes on 2 CPU cores).")
     traj = cached_trajectory(f"mnist-{digest}", lambda: (result.model, result.schedule), (n, 1, 28, 28), sampler, T,
                              seed, note=note)
-    return traj, result
+    kept = kept_steps(len(traj.xs) - 1, result.schedule.alpha_bar.numpy(), traj.timesteps.numpy())
+    return DigitFrames.from_trajectory(traj, kept), result

@@ -30,7 +30,7 @@ from manim import (
 from scenes.kit.cloud import CloudPanel, MaskImage, mask_stride
 from scenes.kit.theme import ACCENT, BACKGROUND, CLOUD, HIGHLIGHTS, INK, MUTED, fit_right
 
-__all__ = ["TrailLayer", "Trails", "DigitCounter", "TimeBar", "snapshot_strip", "show_snapshots", "informative_steps",
+__all__ = ["log_step", "log_points", "TrailLayer", "Trails", "DigitCounter", "TimeBar", "snapshot_strip", "show_snapshots", "informative_steps",
            "cloud_layout"]
 
 
@@ -268,3 +268,13 @@ def cloud_layout(xy: np.ndarray, formula: str, T: int, font_size: float = 34) ->
     fit_right(eq)
     bar = TimeBar(T, width=5.2).next_to(eq, DOWN, buff=1.0).align_to(eq, LEFT)
     return SimpleNamespace(panel=panel, eq=eq, bar=bar)
+
+
+def log_step(step) -> np.ndarray:
+    """The x of a training plot: log10(1 + step), so that steps 0, 50, ..., 5000 spread out."""
+    return np.log10(1.0 + np.asarray(step, dtype=float))
+
+
+def log_points(axes, xs, log_ys) -> np.ndarray:
+    """(x, log10 value) to scene points, (N, 3); the axes start at their ``shift_y``."""
+    return np.array([axes.c2p(x, y - axes.shift_y) for x, y in zip(xs, log_ys)])
