@@ -25,9 +25,9 @@ from diffusion_core import (
     FRAMES_FILE,
     SAMPLERS,
     CheckpointError,
-    NonFiniteSamples,
     Evaluator,
     MnistError,
+    NonFiniteSamples,
     atomic_write,
     classifier_path,
     compare_samplers,
@@ -89,7 +89,8 @@ def mnist_train_classifier(data_dir, epochs, out):
 @click.option("-n", "--n", "n", type=click.IntRange(min=2), default=10_000, show_default=True)
 @click.option("--seed", type=SEED, default=0, show_default=True)
 @click.option("--real", is_flag=True, help="Score n random training images instead of samples: the best a model can reach.")
-def mnist_evaluate(data_dir, checkpoint, classifier, device, batch, amp, sampler, sample_steps, eta, n, seed, real):
+def mnist_evaluate(data_dir, checkpoint, classifier, device, batch, amp, compile_mode, sampler, sample_steps, eta, n,
+                   seed, real):
     """FID (classifier features) against the 10,000 test images, confident share, class histogram."""
 
 
@@ -105,7 +106,7 @@ def mnist_evaluate(data_dir, checkpoint, classifier, device, batch, amp, sampler
     else:
         try:
             samples, secs = sample_images(result.model, result.schedule, config, n, seed=seed, batch=batch,
-                                          device=device, amp=amp)
+                                          device=device, amp=amp, compile_mode=compile_mode)
         except ValueError as exc:
             raise click.BadParameter(str(exc), param_hint="--sample-steps") from exc
         what = f"{config.describe(result.schedule.T)}, n = {n}, sampling {secs:.0f} s on {device}"
@@ -142,7 +143,7 @@ def mnist_record_frames(checkpoint, out):
               help="Samples for DDPM's row, when fewer than -n (a CPU affords few) [default: -n].")
 @click.option("--out", type=click.Path(dir_okay=False), callback=writable_file, default="comparison.md", show_default=True)
 @click.pass_context
-def mnist_compare(ctx, data_dir, checkpoint, classifier, device, batch, amp, n, steps, etas, ddpm_n, out):
+def mnist_compare(ctx, data_dir, checkpoint, classifier, device, batch, amp, compile_mode, n, steps, etas, ddpm_n, out):
     """The deck's "Comparison with Other Models" table, measured: DDPM against DDIM."""
 
     result, clf, _, test = evaluation_inputs(checkpoint, classifier, data_dir)
@@ -153,7 +154,7 @@ def mnist_compare(ctx, data_dir, checkpoint, classifier, device, batch, amp, n, 
     minutes = result.wall_time_s / 60
     rows = compare_samplers(result.model, result.schedule, Evaluator(clf, test), configs, n, batch, device, amp,
                             log=lambda row: click.echo(table_row(row, minutes)),
-                            n_for=lambda s: ddpm_n if ddpm_n and isinstance(s, DDPM) else n)
+                            n_for=lambda s: ddpm_n if ddpm_n and isinstance(s, DDPM) else n, compile_mode=compile_mode)
     table = comparison_table(rows, n, batch, device, device == "cuda" if amp is None else amp, minutes, result.command,
                              checkpoint_sha256=file_digest(Path(checkpoint)), compare_command=command_line(ctx))
     with atomic_write(out) as tmp:

@@ -176,6 +176,8 @@ evaluation_options = option_set(
     click.option("--device", type=click.Choice(DEVICES), default="cpu", show_default=True, callback=check_device),
     click.option("--batch", type=click.IntRange(min=1, max=LIMITS["batch"]), default=500, show_default=True, help="Images sampled at once."),
     click.option("--amp/--no-amp", default=None, help="Run the UNet under bf16 autocast while sampling [default: on cuda]."),
+    click.option("--compile", "compile_mode", type=click.Choice(COMPILE_MODES), default="none", show_default=True,
+                 help="Sample through torch.compile, as training on a GPU does; reduce-overhead adds CUDA graphs."),
 )
 
 

@@ -71,9 +71,10 @@ def train_command(args, steps: int, mode: str) -> list[str]:
 
 
 def compare_command(args) -> list[str]:
-    return [sys.executable, "cli.py", "compare", "--device", args.device, "-n", str(args.compare_n), "--batch",
-            str(args.compare_batch), "--sample-steps", "50", "--eta", "0", "--eta", "1",
-            "--out", str(args.out / "comparison.md")]
+    cmd = [sys.executable, "cli.py", "compare", "--device", args.device, "-n", str(args.compare_n), "--batch",
+           str(args.compare_batch), "--sample-steps", "50", "--eta", "0", "--eta", "1",
+           "--out", str(args.out / "comparison.md")]
+    return cmd + (["--compile", "reduce-overhead"] if args.device == "cuda" else [])
 
 
 def run_stage(cmd: list[str]) -> int:
@@ -284,6 +285,13 @@ def extra(args, dev: str) -> None:
         r = ev(s)
         out[f"ddim50_eta1_n2000_{'bf16' if amp else 'fp32'}"] = {"fid": r.fid, "confident": r.confident_share,
                                                                   "seconds": secs}
+    # sampling eager against compiled (+ CUDA graphs on a GPU), one run: seconds per UNet step at
+    # batch 5,000, and what 10,000 DDPM samples (2 x 1,000 steps) would take (the goal: <= 30 s on an H200)
+    for mode in ("none", "reduce-overhead" if dev == "cuda" else "default"):
+        sample_images(res.model, res.schedule, DDIM(steps=2), 5000, batch=5000, device=dev, compile_mode=mode)  # compile
+        _, secs = sample_images(res.model, res.schedule, DDIM(steps=50), 5000, batch=5000, device=dev, compile_mode=mode)
+        out[f"sampling_{mode}"] = {"s_per_step_b5000": secs / 50, "ddpm_10000_s": secs / 50 * 2000}
+        (args.out / "extra.json").write_text(json.dumps(out, indent=1))
     (args.out / "extra.json").write_text(json.dumps(out, indent=1))
     print(f"extra: {out}", flush=True)
 

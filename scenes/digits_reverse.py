@@ -23,7 +23,6 @@ from scenes.kit.settings import LectureScene
 from scenes.kit.theme import MUTED
 from scenes.kit.widgets import TimeBar
 
-
 GRID = 5.9  # each grid's width, scene units (whole pixels per digit pixel: 6 at 1080p, 4 at 720p)
 
 

@@ -105,9 +105,8 @@ def test_the_strips_show_recorded_states(tiny_mnist_checkpoint):
     reverse = DigitStripForward.with_settings(direction="reverse", checkpoint=str(tiny_mnist_checkpoint))()
     states, ts = reverse.moments()
     from diffusion_core import DDPM
-    from scenes.kit.playback import digit_trajectory
-
     from diffusion_core.mnist.frames import to_gray
+    from scenes.kit.playback import digit_trajectory
 
     frames, _ = digit_trajectory(str(tiny_mnist_checkpoint), DDPM(clip=1.0), 16, 0)
     assert ts[0] == 20 and ts[-1] == 0  # the tiny model's T = 20, from noise to x_0

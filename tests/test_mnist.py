@@ -314,3 +314,18 @@ def test_training_commands_need_no_manim(tmp_path):
     for args in (["train", "mnist", "--help"], ["compare", "--help"], ["list"]):
         done = subprocess.run([sys.executable, "cli.py", *args], cwd=repo, env=env, capture_output=True, text=True)
         assert done.returncode == 0, done.stderr
+
+
+@pytest.mark.slow
+def test_compiled_sampling_gives_the_eager_results(tiny_mnist_checkpoint):
+    """The compiled path (torch.compile, as training's GPU loop; CUDA graphs on a GPU)
+    samples the same digits from the same seed as the eager one, here on the CPU."""
+    from diffusion_core import DDIM, DDPM, load_mnist_checkpoint, sample_images
+    from diffusion_core.mnist.eval import CompiledNet
+
+    result = load_mnist_checkpoint(tiny_mnist_checkpoint)
+    for sampler in (DDIM(steps=5, eta=1.0), DDPM()):
+        eager, _ = sample_images(result.model, result.schedule, sampler, 6, seed=3, batch=4)
+        compiled, _ = sample_images(result.model, result.schedule, sampler, 6, seed=3, batch=4, compile_mode="default")
+        torch.testing.assert_close(compiled, eager, atol=1e-4, rtol=1e-4)
+    assert CompiledNet.of(result.model, "default") is CompiledNet.of(result.model, "default")  # compiled once

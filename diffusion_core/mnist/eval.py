@@ -15,6 +15,7 @@ import re
 import threading
 import time
 import warnings
+import weakref
 from dataclasses import dataclass, replace
 from pathlib import Path
 
@@ -31,7 +32,7 @@ from ..sampling import sample, step_seconds
 
 __all__ = ["MnistClassifier", "CONFIDENT", "classify", "train_classifier", "save_classifier", "load_classifier", "frechet_distance",
            "SampleReport", "Evaluator", "evaluate_images", "sample_images", "make_probe", "PeakMemory",
-           "CompareRow", "compare_samplers", "comparison_table"]
+           "CompareRow", "CompiledNet", "compare_samplers", "comparison_table"]
 
 
 class MnistClassifier(nn.Module):
@@ -195,18 +196,22 @@ def evaluate_images(samples: torch.Tensor, reference: torch.Tensor, classifier: 
 
 
 def sample_images(model, schedule, sampler: Sampler, n: int, seed: int = 0, batch: int = 500, device: str = "cpu",
-                  amp: bool | None = None, x_T: torch.Tensor | None = None) -> tuple[torch.Tensor, float]:
+                  amp: bool | None = None, x_T: torch.Tensor | None = None,
+                  compile_mode: str = "none") -> tuple[torch.Tensor, float]:
     """n images (n, 1, 28, 28) from ``model`` with ``sampler`` (DDPM() over all T steps, or
     DDIM(steps, eta): eta 0 deterministic, 1 a DDPM-like stochastic step over each
     stride), its predicted x_0 clipped to [-1, 1], in batches; returns them on the CPU
-    with the sampling wall time in seconds.
+    with the sampling wall time in seconds (compilation included).
 
     ``amp`` runs the network under bf16 autocast (default: on a GPU only); the sampler's
-    own arithmetic stays float32. ``x_T`` (n, 1, 28, 28) replaces the first noise."""
+    own arithmetic stays float32. ``x_T`` (n, 1, 28, 28) replaces the first noise.
+    ``compile_mode`` runs the network through ``torch.compile`` as training's GPU loop
+    does ("reduce-overhead" adds CUDA graphs; see ``CompiledNet``)."""
     config = replace(sampler, clip=1.0) if isinstance(sampler, (DDPM, DDIM)) else sampler
     gen = torch.Generator().manual_seed(seed)
     was_training = model.training
     model = model.to(device)
+    net = model if compile_mode == "none" else CompiledNet.of(model.eval(), compile_mode)
     amp = (str(device).startswith("cuda")) if amp is None else amp
     dev_type = torch.device(device).type
     out, start = [], time.perf_counter()
@@ -214,11 +219,45 @@ def sample_images(model, schedule, sampler: Sampler, n: int, seed: int = 0, batc
         shape = (min(batch, n - i), 1, 28, 28)
         start_x = None if x_T is None else x_T[i : i + shape[0]]
         with torch.autocast(dev_type, dtype=torch.bfloat16, enabled=amp):
-            traj = sample(model, schedule, shape, config, generator=gen, device=device, record=False, x_T=start_x)
+            traj = sample(net, schedule, shape, config, generator=gen, device=device, record=False, x_T=start_x)
         out.append(traj.samples)  # on the CPU: the copy waits for the device to finish
     seconds = time.perf_counter() - start
     model.train(was_training)
     return torch.cat(out), seconds
+
+
+_COMPILED: "weakref.WeakKeyDictionary[nn.Module, dict]" = weakref.WeakKeyDictionary()
+
+
+class CompiledNet(nn.Module):
+    """The network through ``torch.compile(mode)``, called as the network is.
+
+    With "reduce-overhead" (CUDA graphs) each call starts a new graph step and its output
+    is copied out before the next replay overwrites it, as training's loop does. The
+    sampler's own arithmetic stays outside the compiled graph, so a compiled run draws
+    the same noise in the same order as an eager one."""
+
+    def __init__(self, model: nn.Module, mode: str):
+        super().__init__()
+        self.model = model
+        self.objective = getattr(model, "objective", "eps")
+        self.config = getattr(model, "config", None)
+        self.graphs = mode == "reduce-overhead"
+        self.fn = torch.compile(model, mode=mode, dynamic=False)
+
+    @classmethod
+    def of(cls, model: nn.Module, mode: str) -> "CompiledNet":
+        """One compiled network per model and mode: a second call compiles nothing anew."""
+        per_model = _COMPILED.setdefault(model, {})
+        if mode not in per_model:
+            per_model[mode] = cls(model, mode)
+        return per_model[mode]
+
+    def forward(self, x, t, *args):
+        if self.graphs:
+            torch.compiler.cudagraph_mark_step_begin()
+            return self.fn(x, t, *args).clone()
+        return self.fn(x, t, *args)
 
 
 class PeakMemory:
@@ -269,7 +308,8 @@ class CompareRow:
 
 
 def compare_samplers(model, schedule, evaluator: Evaluator, configs: list[Sampler], n: int, batch: int,
-                     device: str = "cpu", amp: bool | None = None, log=None, n_for=None) -> list[CompareRow]:
+                     device: str = "cpu", amp: bool | None = None, log=None, n_for=None,
+                     compile_mode: str = "none") -> list[CompareRow]:
     """Sample n images with each sampler (``n_for(sampler)`` of them where given: DDPM's
     row on fewer samples on a CPU), score them, time them, measure their memory.
 
@@ -277,12 +317,14 @@ def compare_samplers(model, schedule, evaluator: Evaluator, configs: list[Sample
     work on the machine cannot inflate it (``step_seconds``: one thread's CPU time of a
     step at this batch, best of 5, times the sampler's steps): a figure a quiet machine
     reproduces, whatever ran beside the comparison."""
-    sample_images(model, schedule, DDIM(steps=2), min(n, batch), device=device, amp=amp)  # warm-up
+    sample_images(model, schedule, DDIM(steps=2), min(n, batch), device=device, amp=amp,
+                  compile_mode=compile_mode)  # warm-up (and compilation)
     rows = []
     for config in configs:
         rows_n = n_for(config) if n_for else n
         with PeakMemory(device) as mem:
-            samples, secs = sample_images(model, schedule, config, rows_n, batch=batch, device=device, amp=amp)
+            samples, secs = sample_images(model, schedule, config, rows_n, batch=batch, device=device, amp=amp,
+                                          compile_mode=compile_mode)
         per_1000 = secs * 1000 / rows_n
         if not str(device).startswith("cuda"):
             per_1000 = cpu_time_per_1000(model, schedule, config, min(batch, rows_n))
