@@ -9,6 +9,12 @@
 2. ``python cli.py render all`` with --jobs 1 and --jobs 2 at --render-quality (the
    trajectory and formula caches warm in both, from a first untimed run of the stills).
 
+--mapping adds the course deck's mapping lines (docs/lecture.md: the three pictures our
+scenes draw) as --slot options; --pdf adds --pdf --check to the deck command. --baseline
+REV times the same commands on the code at git revision REV (a temporary worktree, its
+own cache and output), alternating with this code, so that both are measured in one run
+on one machine: their ratio is worth more than either time.
+
 With --profile, the deck from nothing is built in this process instead, and then
 ``render all`` with --jobs 2; each render is listed with its worker, when it started and
 ended, the CPU seconds its process used (x264's threads included) and, for the
@@ -40,11 +46,50 @@ from scenes.rendering import RenderJob, render_many  # noqa: E402
 DECK = REPO.parent / "shared" / "deck" / "slides.md"
 
 
-def timed(args: list[str], env: dict) -> float:
+MAPPING = {"assets/images/001.png": "graphical-model", "assets/images/006.PNG": "digits-forward-strip",
+           "assets/images/007.PNG": "digits-reverse-strip"}  # docs/lecture.md's lines for the course deck
+
+
+def timed(args: list[str], env: dict, root: Path = REPO) -> float:
     start = time.perf_counter()
-    subprocess.run([sys.executable, "cli.py", *args], cwd=REPO, env=env, check=True,
+    subprocess.run([sys.executable, "cli.py", *args], cwd=root, env=env, check=True,
                    stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     return time.perf_counter() - start
+
+
+def worktree(rev: str, work: Path) -> Path:
+    """The code at ``rev`` in a temporary worktree (Marp's node_modules linked in)."""
+    root = work / f"baseline-{rev}"
+    subprocess.run(["git", "-C", str(REPO), "worktree", "add", "--detach", str(root), rev], check=True,
+                   stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    if (REPO / "node_modules").is_dir():
+        (root / "node_modules").symlink_to(REPO / "node_modules")
+    return root
+
+
+def deck_times(args, work: Path) -> None:
+    """The deck from nothing and again, for this code and (alternating) the baseline's."""
+    roots = {"this code": REPO}
+    if args.baseline:
+        roots = {f"baseline {args.baseline}": worktree(args.baseline, work), "this code": REPO}
+    extra = [f for path, key in MAPPING.items() for f in ("--slot", f"{path}={key}")] if args.mapping else []
+    extra += ["--pdf", "--check"] if args.pdf else []
+    what = ", ".join(filter(None, ["--table", "mapping lines" if args.mapping else "", "--pdf --check" if args.pdf
+                                   else "", "--steps" if args.steps else ""]))
+    try:
+        for label, root in roots.items():
+            env = {**os.environ, "DIFFUSION_CACHE_DIR": str(work / label.replace(" ", "-") / "cache")}
+            deck = ["deck", "--deck", str(args.deck), "--out", str(work / label.replace(" ", "-") / "lecture"),
+                    "--quality", args.quality, "--jobs", "2", "--table", *(["--steps"] if args.steps else []), *extra]
+            first = timed(deck, env, root)
+            second = timed(deck, env, root)
+            print(f"| {label}: deck, course deck, {args.quality}, --jobs 2, {what}, from nothing | {first:.1f} s |",
+                  flush=True)
+            print(f"| {label}: deck again, nothing changed | {second:.1f} s |", flush=True)
+    finally:
+        if args.baseline:
+            subprocess.run(["git", "-C", str(REPO), "worktree", "remove", "--force", str(roots[f"baseline {args.baseline}"])],
+                           stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
 
 
 def main() -> int:
@@ -56,19 +101,16 @@ def main() -> int:
     ap.add_argument("--render-quality", default="low")
     ap.add_argument("--steps", action="store_true", help="the deck with --steps (one slide per beat)")
     ap.add_argument("--profile", action="store_true", help="the deck from nothing, each render's worker, times and CPU")
+    ap.add_argument("--mapping", action="store_true", help="with the course deck's mapping lines (--slot)")
+    ap.add_argument("--pdf", action="store_true", help="with --pdf --check")
+    ap.add_argument("--baseline", metavar="REV", help="also time the code at git revision REV, in the same run")
     args = ap.parse_args()
     work = Path(tempfile.mkdtemp(prefix="deck-bench-"))
     env = {**os.environ, "DIFFUSION_CACHE_DIR": str(work / "cache")}
     if args.profile:
         return profile(args, work)
     if not args.skip_deck:
-        deck = ["deck", "--deck", str(args.deck), "--out", str(work / "lecture"), "--quality", args.quality,
-                "--jobs", "2", "--table", *(["--steps"] if args.steps else [])]
-        first = timed(deck, env)
-        second = timed(deck, env)
-        steps = " --steps" if args.steps else ""
-        print(f"| deck, course deck, {args.quality}, --jobs 2{steps}, from nothing | {first:.1f} s |", flush=True)
-        print(f"| deck again, nothing changed | {second:.1f} s |", flush=True)
+        deck_times(args, work)
     if not args.skip_render_all:
         q = args.render_quality
         timed(["render", "all", "-q", "low", "--format", "png", "--out", str(work / "warm")], env)  # caches, untimed

@@ -279,8 +279,11 @@ def check_deck(html: Path, pdf: Path | None = None, shots: Path | None = None, t
                 pass
             page.wait_for_timeout(60)  # the slide transition
             if page.evaluate(f"document.querySelectorAll('svg[data-marpit-svg]')[{n - 1}]"
-                             ".querySelector('video[data-beat]') !== null"):
-                page.wait_for_timeout(600)  # a beat's clip has started by now
+                             ".querySelector('video') !== null"):
+                # a beat's clip has started by now, and the spinner Chromium's controls draw for about a
+                # second when a video's slide appears (loaded or not) is gone: caught in a screenshot, it
+                # was the stray dot over the results slide's poster
+                page.wait_for_timeout(1200)
             measured = page.evaluate(_MEASURE, n)
             result.faults += _faults(n, measured) + _cue_faults(n, measured, html.parent)
             result.faults += [SlideFault(n, measured["title"], f"{p['what']}: its poster {p['poster']} did not load")

@@ -410,3 +410,16 @@ def test_digits_training_draws_the_shipped_snapshots(tmp_path):
         assert np.array_equal(grid.pixel_array, DigitGrid(run.digits[-1], cols=4, width=4.5).pixel_array)
     notes = " ".join(n for ns in scene.beat_notes.values() for n in ns)
     assert "14.000" in notes and f"{run.probe_fid[-1]:.2f}".replace(".", ",") in notes
+
+
+def test_generated_digits_are_large_enough_for_a_half_width_video():
+    """The results slide of the course deck shows DigitsGeneration.mp4 in one of two
+    columns: 547 px wide at 1280x720 (measured in Chromium, check-deck --shot 24). At
+    --quality high (1920 px) each digit must still be at least 40 px tall there."""
+    from manim import tempconfig
+
+    from scenes.digits_reverse import GRID
+
+    with tempconfig({"pixel_width": 1920, "pixel_height": 1080}):
+        grid = DigitGrid(np.zeros((16, 28, 28), np.uint8), cols=4, width=GRID)
+    assert 28 * grid.scale_px * 547 / 1920 >= 40
