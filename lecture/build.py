@@ -60,7 +60,7 @@ __all__ = ["DeckOptions", "DeckReport", "DeckPlan", "Asset", "build_deck", "plan
 # the deck's reparametrization with alpha_t where alpha_bar_t is meant
 _WRONG = re.compile(r"\\sqrt\{\\alpha_t\}\s*x_0\s*\+\s*\\sqrt\{1\s*-\s*\\alpha_t\}\s*\\epsilon")
 _RIGHT = r"\sqrt{\bar\alpha_t}x_0 + \sqrt{1-\bar\alpha_t}\epsilon"
-COMPARISON = REPO / "docs" / "mnist" / "comparison_h200.md"
+COMPARISON = REPO / "docs" / "mnist" / "comparison.md"
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -519,9 +519,9 @@ def _sidecars(video: Path, asset: Asset, steps: bool) -> list[Path] | None:
 
 # ---------------------------------------------------------------- 3. rewrite
 NOTE = {
-    "es": ("Medido por este proyecto en MNIST: FID con las características de su clasificador, {n} muestras por "
-           "fila contra las 10.000 imágenes de prueba; tiempo por 1.000 imágenes en {machine}. Comando: {cmd}"),
-    "en": ("Measured by this project on MNIST: FID on its classifier's features, {n} samples per row against the "
+    "es": ("Medido por este proyecto en MNIST: FID con las características de su clasificador, muestras por fila: "
+           "{n}, contra las 10.000 imágenes de prueba; tiempo por 1.000 imágenes en {machine}. Comando: {cmd}"),
+    "en": ("Measured by this project on MNIST: FID on its classifier's features, samples per row: {n}, against the "
            "10,000 test images; time per 1,000 images on {machine}. Command: {cmd}"),
 }
 
@@ -530,7 +530,8 @@ def stale_comparison() -> str:
     """'' when the measured comparison belongs to the shipped MNIST model (the digest it
     records is the checkpoint's), else one line saying why it is stale and how to remake it."""
     remake = ("the deck's own table is kept; remake it with `python cli.py compare --device cuda -n 10000 --batch 2000 "
-              f"--out {COMPARISON.relative_to(REPO)}` (or with -n 2000 on a CPU)")
+              f"--out {COMPARISON.relative_to(REPO)}` (on a CPU: `python benchmarks/mnist_quality.py --table "
+              f"{COMPARISON.relative_to(REPO)}`, about 90 minutes)")
     record = measured_on(COMPARISON.read_text(encoding="utf-8"))
     shipped = mnist_checkpoint_path()
     if not record or record["sha256"] == "-":
@@ -545,16 +546,16 @@ def stale_comparison() -> str:
 
 
 def _comparison_table(lang: str) -> str:
-    """The project's measured comparison (docs/mnist/comparison_h200.md), small, with
-    what was measured, where, and the command, in the deck's language."""
-    lines = COMPARISON.read_text().splitlines()
+    """The project's measured comparison (docs/mnist/comparison.md), small, with what was
+    measured (the samples of each row), on which machine and with which command, in the
+    deck's language."""
+    text = COMPARISON.read_text(encoding="utf-8")
+    lines = text.splitlines()
     start = next(i for i, ln in enumerate(lines) if ln.startswith("| Model"))
     end = next(i for i in range(start, len(lines)) if not lines[i].startswith("|"))
-    head = next(ln for ln in lines if ln.startswith("FID on"))
-    n = re.search(r"(\d+) samples per row", head)
-    machine = re.search(r"on \w+: ([^(]+)", head)
-    note = NOTE.get(lang, NOTE["en"]).format(n=n.group(1) if n else "?", machine=(machine.group(1).strip() if machine
-                                             else "?"), cmd="`python cli.py compare --device cuda -n 10000 --batch 2000`")
+    record = measured_on(text)
+    note = NOTE.get(lang, NOTE["en"]).format(n=record.get("n", "?"), machine=record.get("machine", "?"),
+                                             cmd=f"`{record.get('command', '?')}`")
     return '<div class="small-text">\n\n' + "\n".join(lines[start:end]) + f"\n\n{note}\n\n</div>\n"
 
 
