@@ -38,8 +38,18 @@ from lecture.edits import Edit, apply_edits
 from lecture.fence import STATE, FenceError, OutputFolder, check_out, file_digest
 from lecture.marp import build_html, build_pdf, marp_version
 from lecture.present import present
-from lecture.source import DeckError, DeckSource, Ref, Tag, parse_deck, read_deck, sibling_url
-from scenes.registry import LANGS, SCENES
+from lecture.source import (
+    DeckError,
+    DeckSource,
+    Ref,
+    Tag,
+    front_matter,
+    front_matter_text,
+    parse_deck,
+    read_deck,
+    sibling_url,
+)
+from scenes.registry import LANGS, LIGHT_COLOURS, SCENES, THEME_BACKGROUNDS
 from scenes.rendering import (
     Rendered,
     RenderJob,
@@ -127,6 +137,7 @@ class DeckPlan:
     served: set[str] = field(default_factory=set)
     posters: dict[int, str] = field(default_factory=dict)
     report: DeckReport = field(default_factory=DeckReport)
+    background: str = THEME_BACKGROUNDS["default"]  # our pictures' background: the deck theme's slides'
     _noted: set[str] = field(default_factory=set)
 
 
@@ -178,6 +189,32 @@ def _slides_named(deck: DeckSource, name: str) -> list[int]:
         n = int(name)
         return [n] if 1 <= n <= len(deck.slides) else []
     return [s.number for s in deck.slides if s.title == name.strip()]
+
+
+def deck_background(deck: DeckSource) -> tuple[str, str]:
+    """The background our pictures take in this deck: its slides', that is the front
+    matter's ``style`` where it gives ``section`` a background colour, else its Marp
+    theme's (``theme: gaia`` is cream); and a note when that is not a light colour (an
+    ``invert`` class, a dark style) or not known (a theme of the lecturer's own): then
+    white, as cards, for our palette is for light slides."""
+    fm = front_matter(deck.text)
+    head = front_matter_text(deck.text)
+    styled = re.search(r"section\s*\{[^}]*?background(?:-color)?\s*:\s*(#[0-9a-fA-F]{6}|#[0-9a-fA-F]{3})\b", head)
+    theme = (fm.get("theme") or "default").strip().lower()
+    if styled:
+        colour = styled.group(1).upper()
+        colour = "#" + "".join(c * 2 for c in colour[1:]) if len(colour) == 4 else colour
+        if colour in LIGHT_COLOURS:
+            return colour, ""
+        return THEME_BACKGROUNDS["default"], (f"the deck's style gives its slides a dark background ({colour}): our "
+                                              "pictures keep their white background, as cards")
+    if "invert" in (fm.get("class") or "").split():
+        return THEME_BACKGROUNDS["default"], (f"theme {theme} with class invert (dark slides): our pictures keep their "
+                                              "white background, as cards (their palette is for light slides)")
+    if theme not in THEME_BACKGROUNDS:
+        return THEME_BACKGROUNDS["default"], (f"theme {theme} is not one of Marp's built-in ones "
+                                              f"({', '.join(THEME_BACKGROUNDS)}): our pictures keep their white background")
+    return THEME_BACKGROUNDS[theme], ""
 
 
 IMAGE_WORDS = re.compile(r"(?<![\w/.])(imagen|imágenes|images?|mnist|dígitos?|digits?|píxel(?:es)?|pixels?)(?![\w/.])",
@@ -293,7 +330,10 @@ def plan_deck(source: DeckSource, opts: DeckOptions, mapping: dict[str, str], be
     report = DeckReport()
     by_path, src_edits = _replacements(source, opts, mapping, report, origins)
     deck = parse_deck(apply_edits(source.text, src_edits), opts.deck)  # the sources pointed at their scenes
-    plan = DeckPlan(deck, report=report)
+    background, note = deck_background(source)
+    plan = DeckPlan(deck, report=report, background=background)
+    if note:
+        report.notes.append(note)
     for ref in deck.refs:
         if _plan_ref(plan, ref, opts, by_path, beside, fence) in ("ours", "supplied"):
             plan.served.add(ref.path)
@@ -452,7 +492,7 @@ def _find_stale(placing: _Placing) -> None:
     opts, state, report = placing.opts, placing.state, placing.plan.report
     for rel, a in placing.plan.assets.items():
         key = asset_key(a.key, a.fmt, opts.quality, a.lang, opts.resolution, opts.fps,
-                        settings={"beats": True} if a.fmt == "mp4" else None)
+                        settings={**({"beats": True} if a.fmt == "mp4" else {}), **_themed(placing.plan)} or None)
         dst = placing.folder.target(rel)
         extras = _sidecars(dst, a, opts.steps) if dst.is_file() else None
         if (is_fresh(dst, state.get(rel), key) and extras is not None
@@ -475,10 +515,15 @@ def _render_jobs(placing: _Placing) -> list[RenderJob]:
         recorded = [state[rel].get("seconds") for rel, _ in todo[group] if isinstance(state.get(rel), dict)]
         return max([s for s in recorded if s] or [guess_seconds(group[0], group[1])])
 
-    return [RenderJob(k, fmt=fmt, quality=opts.quality, lang=lang, out_dir=staging / lang,
-                      resolution=opts.resolution, fps=opts.fps, beats=fmt == "mp4",
-                      poster=fmt == "mp4" and (k, lang) in from_video)
+    return [RenderJob.of(k, _themed(placing.plan), fmt=fmt, quality=opts.quality, lang=lang, out_dir=staging / lang,
+                         resolution=opts.resolution, fps=opts.fps, beats=fmt == "mp4",
+                         poster=fmt == "mp4" and (k, lang) in from_video)
             for k, fmt, lang in longest_first(groups, seconds)]
+
+
+def _themed(plan: DeckPlan) -> dict[str, str]:
+    """The scene settings the deck's theme asks for ({} on white: the keys stay as they were)."""
+    return {} if plan.background == THEME_BACKGROUNDS["default"] else {"background": plan.background}
 
 
 def _place(placing: _Placing, job: RenderJob, done: Rendered) -> None:

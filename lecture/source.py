@@ -24,7 +24,7 @@ from urllib.parse import unquote, urlsplit
 
 from markdown_it import MarkdownIt
 
-__all__ = ["DeckError", "Ref", "Tag", "Comment", "Slide", "DeckSource", "read_deck", "parse_deck", "sibling_url",
+__all__ = ["front_matter_text", "DeckError", "Ref", "Tag", "Comment", "Slide", "DeckSource", "read_deck", "parse_deck", "sibling_url",
            "MAX_DECK_BYTES", "MAX_SLIDES", "MAX_REFS"]
 
 MAX_DECK_BYTES = 4_000_000  # a Marp deck is text; the course deck is 9 kB
@@ -167,6 +167,11 @@ def front_matter(text: str) -> dict[str, str]:
         if m:
             out[m.group(1)] = m.group(2).strip("\"'")
     return out
+
+
+def front_matter_text(text: str) -> str:
+    """The deck's front matter as written ('' when there is none): its ``style`` block too."""
+    return text[:_front_matter_end(text)]
 
 
 def _front_matter_end(text: str) -> int:

@@ -9,7 +9,7 @@ from __future__ import annotations
 import importlib
 from dataclasses import dataclass
 
-__all__ = ["LANGS", "QUALITIES", "FORMATS", "SceneSpec", "SCENES", "scene_for"]
+__all__ = ["LANGS", "QUALITIES", "THEME_BACKGROUNDS", "LIGHT_COLOURS", "FORMATS", "SceneSpec", "SCENES", "scene_for"]
 
 LANGS = ("es", "en")  # the first is the default; others get a _LANG suffix
 QUALITIES = {  # name -> manim quality (resolution, frame rate)
@@ -18,6 +18,31 @@ QUALITIES = {  # name -> manim quality (resolution, frame rate)
     "high": "high_quality",  # 1920x1080, 60 fps
     "4k": "fourk_quality",  # 3840x2160, 60 fps
 }
+# Marp's built-in themes and the background of their slides: a deck in one of them gets
+# our pictures on its own background (the palette is for light backgrounds: an `invert`
+# deck, dark, gets them on white, as cards)
+THEME_BACKGROUNDS = {"default": "#FFFFFF", "gaia": "#FFF8E1", "uncover": "#FDFCFF"}
+
+
+class LightColours:
+    """The backgrounds our pictures can be drawn on: '#RRGGBB' colours light enough for
+    their palette (relative luminance at least 0.8; white is 1)."""
+
+    def __contains__(self, value) -> bool:
+        import re
+
+        if not isinstance(value, str) or not re.fullmatch(r"#[0-9A-Fa-f]{6}", value):
+            return False
+        def lin(c: float) -> float:
+            return c / 12.92 if c <= 0.04045 else ((c + 0.055) / 1.055) ** 2.4
+        r, g, b = (lin(int(value[i:i + 2], 16) / 255) for i in (1, 3, 5))
+        return 0.2126 * r + 0.7152 * g + 0.0722 * b >= 0.8
+
+    def __iter__(self):
+        yield "a light '#RRGGBB' colour (relative luminance >= 0.8)"
+
+
+LIGHT_COLOURS = LightColours()
 FORMATS = ("mp4", "gif", "png", "figure")  # png: the last frame (a poster); figure: it trimmed, without the title
 
 

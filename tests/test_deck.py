@@ -616,3 +616,47 @@ def test_a_deck_about_images_gets_the_digits_training_scene(tmp_path):
     kept = plan_deck(parse_deck(text, deck), DeckOptions(deck=deck, out=tmp_path / "out", **TINY),
                      {"assets/training.mp4": "training"})  # the lecturer's choice wins
     assert kept.assets["assets/training.mp4"].key == "training"
+
+
+@pytest.mark.parametrize("front, background, note", [
+    ("theme: default", "#FFFFFF", ""),
+    ("theme: gaia", "#FFF8E1", ""),
+    ("theme: uncover", "#FDFCFF", ""),
+    ("theme: gaia\nclass: invert", "#FFFFFF", "theme gaia with class invert (dark slides)"),
+    ("theme: uncover\nclass: lead invert", "#FFFFFF", "class invert"),
+    ("theme: mine", "#FFFFFF", "theme mine is not one of Marp's built-in ones"),
+    ("theme: gaia\nstyle: |\n  section {\n    background-color: #fafafa;\n  }", "#FAFAFA", ""),
+    ("style: |\n  section { background: #222; }", "#FFFFFF", "a dark background (#222222)"),
+])
+def test_our_pictures_take_the_decks_background(tmp_path, front, background, note):
+    """The theme's slides' background (or the deck's own style's), light only: a dark
+    slide gets our pictures as white cards, and the report says so."""
+    from lecture import plan_deck
+    from lecture.build import deck_background
+
+    text = SMALL_DECK.replace("marp: true\n", f"marp: true\n{front}\n", 1)
+    got, said = deck_background(parse_deck(text))
+    assert got == background and (note in said if note else said == "")
+    deck = tmp_path / "nowhere" / "slides.md"
+    plan = plan_deck(parse_deck(text, deck), DeckOptions(deck=deck, out=tmp_path / "out", **TINY), {})
+    assert plan.background == background and (not note or any(note in n for n in plan.report.notes))
+
+
+def test_a_themed_deck_renders_its_pictures_on_its_background(tmp_path, monkeypatch):
+    """gaia: every render job of the deck carries the cream background, so a theme
+    change renders again (the assets' keys hold it); a white deck's jobs carry none."""
+    import lecture.build
+
+    jobs = []
+    render = fake_render_many()
+    monkeypatch.setattr(lecture.build, "render_many", lambda js, n, on_done=None: (jobs.extend(js), render(js, n, on_done))[1])
+    monkeypatch.setattr(lecture.build, "build_html", lambda slides: (None, "no HTML (test)"))
+    deck = tmp_path / "deck" / "slides.md"
+    deck.parent.mkdir()
+    deck.write_text(SMALL_DECK)
+    build_deck(DeckOptions(deck=deck, out=tmp_path / "o", **TINY), log=lambda *a: None)
+    assert jobs and all("background" not in dict(job.settings) for job in jobs)
+    jobs.clear()
+    deck.write_text(SMALL_DECK.replace("marp: true\n", "marp: true\ntheme: gaia\n", 1))
+    build_deck(DeckOptions(deck=deck, out=tmp_path / "o", **TINY), log=lambda *a: None)
+    assert len(jobs) >= 3 and all(dict(job.settings).get("background") == "#FFF8E1" for job in jobs)

@@ -423,3 +423,15 @@ def test_generated_digits_are_large_enough_for_a_half_width_video():
     with tempconfig({"pixel_width": 1920, "pixel_height": 1080}):
         grid = DigitGrid(np.zeros((16, 28, 28), np.uint8), cols=4, width=GRID)
     assert 28 * grid.scale_px * 547 / 1920 >= 40
+
+
+def test_a_scene_draws_on_the_background_it_is_given(tmp_path):
+    """A deck in gaia gets its figures on gaia's cream, trimmed against it; a dark
+    background is refused (the palette is for light slides)."""
+    path = render_scene(RenderJob.of("schedule", {"background": "#FFF8E1"}, fmt="figure", quality="low",
+                                     out_dir=tmp_path, resolution=TINY, fps=FPS, progress=False))
+    img = np.asarray(Image.open(path).convert("RGB"))
+    assert tuple(img[0, 0]) == tuple(img[-1, -1]) == (255, 248, 225)
+    assert img.shape[1] < TINY[0] * 2  # trimmed against the cream, not kept whole
+    with pytest.raises(SettingError, match="light"):
+        SCENES["schedule"].load().with_settings(background="#222222")

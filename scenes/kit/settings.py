@@ -17,7 +17,7 @@ from scenes.kit.latex import MissingLatex, check_latex
 from scenes.kit.strings import STRINGS, tr
 from scenes.kit.theme import ACCENT, BACKGROUND, MUTED, apply_theme
 from scenes.kit.widgets import compact_strip
-from scenes.registry import LANGS
+from scenes.registry import LANGS, LIGHT_COLOURS
 
 __all__ = ["SettingError", "FrozenMover", "LectureScene", "ToyModelScene"]
 
@@ -82,7 +82,8 @@ class LectureScene(Scene):
     lang: str = "es"
     seed: int = 0
     figure: bool = False  # the last frame as a figure for a slide: without the title (render --format figure)
-    CHOICES: ClassVar[dict[str, Any]] = {"lang": LANGS}
+    background: str = BACKGROUND  # the slide's: a deck in Marp's gaia or uncover theme gets its own
+    CHOICES: ClassVar[dict[str, Any]] = {"lang": LANGS, "background": LIGHT_COLOURS}
 
     @classmethod
     def settings(cls) -> dict[str, type]:
@@ -159,7 +160,7 @@ class LectureScene(Scene):
         except MissingLatex as exc:  # the plain manim CLI: one message, no traceback
             raise SystemExit(f"error: {exc}") from None
         apply_theme()
-        self.camera.background_color = BACKGROUND
+        self.camera.background_color = self.background
         self.titles: list = []  # headings the slide has its own of: left out of a figure
         self.beats_reached: list[str] = []
         self.beat_notes: dict[str, list[str]] = {}

@@ -5,7 +5,9 @@ from __future__ import annotations
 
 from manim import LEFT, DecimalNumber, Integer, MathTex, Tex, Text, config
 
-__all__ = ["BACKGROUND", "INK", "ACCENT", "MUTED", "CLOUD", "GHOST", "HIGHLIGHTS", "FONT", "RIGHT_EDGE",
+from scenes.registry import THEME_BACKGROUNDS
+
+__all__ = ["BACKGROUND", "THEME_BACKGROUNDS", "INK", "ACCENT", "MUTED", "CLOUD", "GHOST", "HIGHLIGHTS", "FONT", "RIGHT_EDGE",
            "apply_theme", "fit_right"]
 
 BACKGROUND = "#FFFFFF"

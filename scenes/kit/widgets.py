@@ -28,7 +28,7 @@ from manim import (
 )
 
 from scenes.kit.cloud import CloudPanel, MaskImage, mask_stride
-from scenes.kit.theme import ACCENT, BACKGROUND, CLOUD, HIGHLIGHTS, INK, MUTED, fit_right
+from scenes.kit.theme import ACCENT, CLOUD, HIGHLIGHTS, INK, MUTED, fit_right
 
 __all__ = ["log_step", "log_points", "TrailLayer", "Trails", "DigitCounter", "TimeBar", "snapshot_strip", "show_snapshots", "informative_steps",
            "cloud_layout"]
@@ -237,7 +237,7 @@ def compact_strip(scene: Scene, parts: SimpleNamespace) -> None:
     for item in parts.strip:
         panel, label = item[0], item[1]
         label.scale(0.85).move_to(panel.frame.get_corner(UP + LEFT), aligned_edge=UP + LEFT).shift(0.08 * (DOWN + RIGHT))
-        scene.add(BackgroundRectangle(label, color=BACKGROUND, fill_opacity=0.85, buff=0.04), label)
+        scene.add(BackgroundRectangle(label, color=scene.camera.background_color, fill_opacity=0.85, buff=0.04), label)
     strip = parts.strip
     strip.arrange(RIGHT, buff=0.6)  # wider gaps: a lower figure at the slide's width
     for arrow, a, b in zip(parts.arrows, strip[:-1], strip[1:]):

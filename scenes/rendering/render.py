@@ -72,7 +72,7 @@ def render_scene(job: RenderJob) -> Path:
         made = _render_in(media, job, scene_cls)
         with atomic_write(job.target) as tmp:
             if job.figure:
-                trim_figure(made.produced, tmp)
+                trim_figure(made.produced, tmp, scene_cls.background)
             else:
                 shutil.copyfile(made.produced, tmp)
         if made.last is not None:
@@ -151,13 +151,11 @@ def _last_frame(scene):
     return renderer.get_frame()
 
 
-def trim_figure(src: Path, dst: str | Path) -> None:
-    """The last frame trimmed to what it shows, with a small margin of background."""
-    from scenes.kit.theme import BACKGROUND  # the theme imports manim
-
+def trim_figure(src: Path, dst: str | Path, background: str = "#FFFFFF") -> None:
+    """The last frame trimmed to what it shows, with a small margin of its background."""
     img = Image.open(src).convert("RGB")
     pixels = np.asarray(img).astype(np.int16)
-    bg = np.array([int(BACKGROUND[i:i + 2], 16) for i in (1, 3, 5)], np.int16)
+    bg = np.array([int(background[i:i + 2], 16) for i in (1, 3, 5)], np.int16)
     ink = np.abs(pixels - bg).max(axis=2) > 12
     rows, cols = np.flatnonzero(ink.any(axis=1)), np.flatnonzero(ink.any(axis=0))
     if len(rows) == 0:
