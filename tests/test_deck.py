@@ -299,7 +299,7 @@ def test_the_course_deck(course_lecture):
     assert 'src="assets/videos/DigitsGeneration.beat3.mp4"' in text and 'src="./assets/training.beat3.mp4"' in text
     assert [n for n in report.notes if "one slide each" in n] == [
         "slide 21 'Forward Process': 4 beats of forward, one slide each",
-        "slide 23 'Training Process Visualization': 3 beats of training, one slide each",
+        "slide 23 'Training Process Visualization': 3 beats of digits-training, one slide each",
         "slide 24 'Results: Image Generation': 3 beats of digits-reverse, one slide each"]
     assert "| DDPM (1000 steps) |" in text
     assert sum("alpha_bar_t is meant" in w for w in report.warnings) == 2
