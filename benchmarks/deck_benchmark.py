@@ -59,7 +59,7 @@ def timed(args: list[str], env: dict, root: Path = REPO) -> float:
 
 def worktree(rev: str, work: Path) -> Path:
     """The code at ``rev`` in a temporary worktree (Marp's node_modules linked in)."""
-    root = work / f"baseline-{rev}"
+    root = work / f"code-{rev}"
     subprocess.run(["git", "-C", str(REPO), "worktree", "add", "--detach", str(root), rev], check=True,
                    stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     if (REPO / "node_modules").is_dir():
