@@ -51,9 +51,13 @@ MAPPING = {"assets/images/001.png": "graphical-model", "assets/images/006.PNG": 
 
 
 def timed(args: list[str], env: dict, root: Path = REPO) -> float:
+    """Seconds of one command; with --check, exit status 1 (the check's faults: the
+    course deck lacks five of the lecturer's pictures) is a finished run, not a failure."""
     start = time.perf_counter()
-    subprocess.run([sys.executable, "cli.py", *args], cwd=root, env=env, check=True,
-                   stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    rc = subprocess.run([sys.executable, "cli.py", *args], cwd=root, env=env,
+                        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL).returncode
+    if rc and not (rc == 1 and "--check" in args):
+        raise subprocess.CalledProcessError(rc, args)
     return time.perf_counter() - start
 
 
