@@ -7,6 +7,7 @@ where manim is not installed (a headless GPU machine, say).
 from __future__ import annotations
 
 import importlib
+import re
 from dataclasses import dataclass
 
 __all__ = ["LANGS", "QUALITIES", "THEME_BACKGROUNDS", "LIGHT_COLOURS", "FORMATS", "SceneSpec", "SCENES", "scene_for"]
@@ -29,8 +30,6 @@ class LightColours:
     their palette (relative luminance at least 0.8; white is 1)."""
 
     def __contains__(self, value) -> bool:
-        import re
-
         if not isinstance(value, str) or not re.fullmatch(r"#[0-9A-Fa-f]{6}", value):
             return False
         def lin(c: float) -> float:

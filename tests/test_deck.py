@@ -584,7 +584,7 @@ def test_the_measured_table_belongs_to_the_shipped_model(small_deck, tmp_path, f
     from diffusion_core.io import file_digest
 
     record = measured_on(lecture.build.COMPARISON.read_text(encoding="utf-8"))
-    assert record["sha256"] == file_digest(mnist_checkpoint_path()) and record["n"] == "10000"
+    assert record["sha256"] == file_digest(mnist_checkpoint_path()) and record["n"] == "2000 (DDPM (1000 steps): 200)"
     assert lecture.build.stale_comparison() == ""
     stale = tmp_path / "comparison.md"
     text = lecture.build.COMPARISON.read_text(encoding="utf-8")
