@@ -15,7 +15,7 @@ __all__ = ["CheckpointError", "CHECKPOINT_VERSION", "write_checkpoint", "read_ch
 CHECKPOINT_VERSION = 1
 
 
-KIND_NAMES = {"toy": "toy-model", "toy-gan": "toy GAN", "mnist": "MNIST DDPM", "mnist-classifier": "MNIST classifier"}
+KIND_NAMES = {"toy": "toy-model", "toy-gan": "toy GAN", "toy-vae": "toy VAE", "mnist": "MNIST DDPM", "mnist-classifier": "MNIST classifier"}
 
 
 class CheckpointError(ValueError):

@@ -34,7 +34,7 @@ from .data import DataConfig, mode_centres, sample_data
 from .metrics import ModeCoverage, mode_coverage
 
 __all__ = ["GanConfig", "Generator", "Discriminator", "GanRun", "d_loss", "g_loss", "train_gan", "gan_run",
-           "gan_path", "GAN_STEPS"]
+           "gan_path", "gan_noise", "GAN_STEPS"]
 
 GAN_STEPS = (0, 50, 100, 250, 500, 1000, 2000, 5000)  # snapshot steps (the DDPM training run's)
 
@@ -115,6 +115,7 @@ class GanRun:
     samples: torch.Tensor  # (S, n, 2): G(z) at each snapshot, one fixed batch of z
     coverage: list[ModeCoverage]  # of each snapshot (data sets with modes), else []
     wall_s: float
+    discriminator: Discriminator | None = None  # the last one (None: a run kept before it was)
 
 
 def _coverage(config: GanConfig, x: torch.Tensor) -> ModeCoverage | None:
@@ -125,6 +126,11 @@ def _coverage(config: GanConfig, x: torch.Tensor) -> ModeCoverage | None:
     return mode_coverage(x, centres, std)
 
 
+def gan_noise(config: GanConfig) -> torch.Tensor:
+    """The fixed batch of z the snapshots are drawn from: (n_snapshot, z_dim)."""
+    return torch.randn(config.n_snapshot, config.z_dim, generator=torch.Generator().manual_seed(config.seed + 1))
+
+
 def train_gan(config: GanConfig = GanConfig(), progress: bool = False) -> GanRun:
     """Train a GAN and record its snapshots; raises TrainingDiverged on NaN losses."""
     torch.manual_seed(config.seed)
@@ -133,7 +139,7 @@ def train_gan(config: GanConfig = GanConfig(), progress: bool = False) -> GanRun
     opt_d = torch.optim.Adam(D.parameters(), lr=config.lr, betas=(0.5, 0.999))
     pool = sample_data(config.data, config.pool_size, seed=config.seed)
     gen = torch.Generator().manual_seed(config.seed + 1)
-    z_fixed = torch.randn(config.n_snapshot, config.z_dim, generator=gen)
+    z_fixed = torch.randn(config.n_snapshot, config.z_dim, generator=gen)  # gan_noise(config)
     wanted = sorted({s for s in GAN_STEPS if s <= config.steps} | {config.steps})
     steps, shots, d_hist, g_hist = [], [], [], []
     start = time.perf_counter()
@@ -168,7 +174,8 @@ def train_gan(config: GanConfig = GanConfig(), progress: bool = False) -> GanRun
     samples = torch.stack(shots)
     coverage = [c for c in (_coverage(config, s) for s in samples) if c is not None]
     G.eval()
-    return GanRun(config, G, d_hist, g_hist, steps, samples, coverage, time.perf_counter() - start)
+    D.eval()
+    return GanRun(config, G, d_hist, g_hist, steps, samples, coverage, time.perf_counter() - start, D)
 
 
 def gan_path(config: GanConfig) -> Path:
@@ -176,28 +183,37 @@ def gan_path(config: GanConfig) -> Path:
 
 
 def _save(run: GanRun, path: Path) -> None:
-    write_checkpoint("toy-gan", {"config": run.config.to_dict(), "state_dict": run.generator.state_dict(),
+    extra = {"d_state_dict": run.discriminator.state_dict()} if run.discriminator is not None else {}
+    write_checkpoint("toy-gan", {"config": run.config.to_dict(), "state_dict": run.generator.state_dict(), **extra,
                                  "d_losses": torch.tensor(run.d_losses, dtype=torch.float32),
                                  "g_losses": torch.tensor(run.g_losses, dtype=torch.float32), "steps": run.steps,
                                  "samples": run.samples, "wall_s": run.wall_s}, path)
 
 
-def gan_run(config: GanConfig = GanConfig()) -> GanRun:
+def gan_run(config: GanConfig = GanConfig(), discriminator: bool = False) -> GanRun:
     """The GAN run of ``config``: read from beside the toy models, or trained (about half
-    a minute on 2 CPU cores) and kept there when missing."""
+    a minute on 2 CPU cores) and kept there when missing, or when ``discriminator`` is
+    asked for and the kept run has none."""
     path = gan_path(config)
     if path.is_file():
         try:
             p = read_checkpoint(path, "toy-gan", f"delete it and the next render trains it again ({path})")
             if GanConfig.from_dict(p["config"]) != config:
                 raise CheckpointError(f"{path}: another GAN's run")
+            if discriminator and "d_state_dict" not in p:
+                raise CheckpointError(f"{path}: kept without its discriminator")
             G = Generator(config)
             G.load_state_dict(p["state_dict"])
             G.eval()
+            D = None
+            if "d_state_dict" in p:
+                D = Discriminator(config)
+                D.load_state_dict(p["d_state_dict"])
+                D.eval()
             samples = p["samples"]
             coverage = [c for c in (_coverage(config, s) for s in samples) if c is not None]
             return GanRun(config, G, p["d_losses"].tolist(), p["g_losses"].tolist(), list(p["steps"]), samples, coverage,
-                          float(p["wall_s"]))
+                          float(p["wall_s"]), D)
         except (CheckpointError, KeyError, RuntimeError, TypeError) as exc:
             print(f"cache: {exc}; training the GAN again", file=sys.stderr)
     print(f"Training a GAN on {config.data.key} once ({config.steps} steps); it is kept in {path.parent}",

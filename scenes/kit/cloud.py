@@ -8,14 +8,14 @@ import hashlib
 
 import cairo
 import numpy as np
-from manim import Camera, Group, ImageMobject, Square, config
+from manim import RESAMPLING_ALGORITHMS, Camera, Group, ImageMobject, Square, config
 from manim.utils.bezier import interpolate
 from PIL import Image
 
 from scenes.kit.theme import CLOUD, MUTED
 
 __all__ = ["pixels_per_unit", "rasterise", "rasterise_alpha", "mask_stride", "rgba", "CloudCamera", "PixelImage",
-           "MaskImage", "CloudImage", "CloudPanel"]
+           "MaskImage", "CloudImage", "CloudPanel", "density_grid", "field_image"]
 
 
 def pixels_per_unit() -> float:
@@ -417,3 +417,28 @@ class CloudPanel(Group):
         extra.move_to(self.frame.get_center())
         self.add_to_back(extra)
         return extra
+
+
+def density_grid(xy: np.ndarray, extent: float, size: int = 96, bandwidth: float = 0.12) -> np.ndarray:
+    """The points' density over [-extent, extent]^2 as a (size, size) grid scaled to a
+    maximum of 1 (row 0 at the top): a histogram smoothed by a Gaussian kernel of
+    ``bandwidth`` data units. What a panel shades beneath its points."""
+    xy = np.asarray(xy, dtype=np.float64)
+    hist, _, _ = np.histogram2d(-xy[:, 1], xy[:, 0], bins=size, range=[[-extent, extent], [-extent, extent]])
+    sigma = bandwidth * size / (2 * extent)
+    r = int(np.ceil(3 * sigma))
+    k = np.exp(-0.5 * (np.arange(-r, r + 1) / sigma) ** 2)
+    k /= k.sum()
+    smooth = np.apply_along_axis(lambda row: np.convolve(row, k, mode="same"), 1, hist)
+    smooth = np.apply_along_axis(lambda col: np.convolve(col, k, mode="same"), 0, smooth)
+    top = smooth.max()
+    return smooth / top if top > 0 else smooth
+
+
+def field_image(values: np.ndarray, side: float, color: str, max_alpha: float = 0.6) -> ImageMobject:
+    """A field over a panel's square (values (H, W) in [0, 1], row 0 at the top) drawn as
+    one colour whose opacity follows the value: a density, a discriminator's output."""
+    v = np.clip(np.nan_to_num(np.asarray(values, dtype=np.float64)), 0.0, 1.0)
+    image = ImageMobject(rgba(np.rint(255 * max_alpha * v).astype(np.uint8), color))
+    image.set_resampling_algorithm(RESAMPLING_ALGORITHMS["linear"])
+    return image.scale_to_fit_height(side)
