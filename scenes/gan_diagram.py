@@ -38,10 +38,10 @@ from scenes.kit.theme import ACCENT, HIGHLIGHTS, INK, MUTED
 
 __all__ = ["GanDiagram"]
 
-SIDE, EXTENT = 2.3, 2.6  # a panel's side and the data range it shows
+SIDE, EXTENT = 2.1, 2.2  # a panel's side and the data range it shows
 FAKE, REAL, D_FIELD = HIGHLIGHTS[0], HIGHLIGHTS[4], "#1B998B"
-Z_AT, FAKE_AT, REAL_AT = np.array([-5.3, 0.55, 0]), np.array([-0.9, 0.55, 0]), np.array([-0.9, -2.45, 0])
-G_AT, D_AT = np.array([-3.1, 0.55, 0]), np.array([1.85, -0.95, 0])
+Z_AT, FAKE_AT, REAL_AT = np.array([-5.75, 0.6, 0]), np.array([-1.55, 0.6, 0]), np.array([-1.55, -2.3, 0])
+G_AT, D_AT = np.array([-3.65, 0.6, 0]), np.array([1.35, -0.85, 0])
 GRID = 64  # D's output drawn on a GRID x GRID lattice
 
 
@@ -79,7 +79,7 @@ class GanDiagram(ToyModelScene):
         return torch.sigmoid(D(torch.stack([xx.reshape(-1), yy.reshape(-1)], dim=1))).reshape(GRID, GRID).numpy()
 
     def box(self, key: str, at: np.ndarray, color: str) -> VGroup:
-        rect = RoundedRectangle(corner_radius=0.15, width=1.5, height=1.05, color=color, stroke_width=3,
+        rect = RoundedRectangle(corner_radius=0.15, width=1.1, height=1.0, color=color, stroke_width=3,
                                 fill_color=color, fill_opacity=0.1).move_to(at)
         return VGroup(rect, Text(self.t(key), font_size=40, color=color, weight="BOLD").move_to(at))
 
@@ -95,8 +95,10 @@ class GanDiagram(ToyModelScene):
         z_panel, z_head = self.panel(z[:, :2], Z_AT, MUTED, "gan_diagram_z")
         g = self.box("gan_diagram_G", G_AT, FAKE)
         fake_panel, fake_head = self.panel(fake, FAKE_AT, FAKE, "gan_diagram_fake")
-        a1 = Arrow(z_panel.frame.get_right(), g.get_left(), buff=0.1, color=INK, stroke_width=4)
-        a2 = Arrow(g.get_right(), fake_panel.frame.get_left(), buff=0.1, color=INK, stroke_width=4)
+        a1 = Arrow(z_panel.frame.get_right(), g.get_left(), buff=0.05, color=INK, stroke_width=4,
+                   max_tip_length_to_length_ratio=0.4)
+        a2 = Arrow(g.get_right(), fake_panel.frame.get_left(), buff=0.05, color=INK, stroke_width=4,
+                   max_tip_length_to_length_ratio=0.4)
         self.play(FadeIn(title), FadeIn(z_panel), FadeIn(z_head), run_time=0.8)
         self.play(GrowArrow(a1), FadeIn(g), run_time=0.6)
         self.play(GrowArrow(a2), FadeIn(fake_panel), FadeIn(fake_head), run_time=0.8)
@@ -110,7 +112,7 @@ class GanDiagram(ToyModelScene):
                                                                                              real_panel)]
         a3 = Arrow(parts.fake_panel.frame.get_right(), d.get_left() + 0.15 * UP, buff=0.1, color=INK, stroke_width=4)
         a4 = Arrow(real_panel.frame.get_right(), d.get_left() + 0.15 * DOWN, buff=0.1, color=INK, stroke_width=4)
-        legend = Text(self.t("gan_diagram_shade"), font_size=18, color=D_FIELD, line_spacing=0.9)
+        legend = Text(self.t("gan_diagram_shade"), font_size=20, color=D_FIELD, line_spacing=0.9)
         legend.next_to(real_panel.frame, LEFT, buff=0.35).align_to(real_panel.frame, DOWN)
         self.play(FadeIn(real_panel), FadeIn(real_head), run_time=0.7)
         self.play(GrowArrow(a3), GrowArrow(a4), FadeIn(d), run_time=0.7)
@@ -122,13 +124,13 @@ class GanDiagram(ToyModelScene):
 
     # 3. What D says of each, and the losses
     def game(self, parts, run, p_real: float, p_fake: float) -> None:
-        out = D_AT + np.array([2.35, 0, 0])
+        out = D_AT + np.array([2.0, 0, 0])
         arrow = Arrow(parts.d.get_right(), out + 0.2 * LEFT, buff=0.1, color=INK, stroke_width=4)
         bars = VGroup()
         for i, (key, p, color) in enumerate((("gan_diagram_on_real", p_real, REAL), ("gan_diagram_on_fake", p_fake,
                                                                                       FAKE))):
             y = out[1] + (0.55 if i == 0 else -0.55)
-            label = Text(self.t(key).format(p=p), font_size=20, color=color)
+            label = Text(self.t(key).format(p=p), font_size=22, color=color)
             label.move_to([out[0], y + 0.25, 0], aligned_edge=LEFT)
             track = Rectangle(width=2.4, height=0.2, stroke_color=MUTED, stroke_width=1.5).move_to(
                 [out[0] + 1.2, y - 0.05, 0])
@@ -139,10 +141,10 @@ class GanDiagram(ToyModelScene):
         half.set_x(out[0] + 1.2)
         losses = Text(self.t("gan_diagram_losses").format(ld=run.d_losses[-1], lg=run.g_losses[-1],
                                                            steps=len(run.d_losses)),
-                      font_size=18, color=INK, line_spacing=0.9)
+                      font_size=20, color=INK, line_spacing=0.9)
         losses.next_to(bars, DOWN, buff=0.45).align_to(bars, LEFT)
         verdict = Text(self.t("gan_diagram_fooled" if abs(p_real - p_fake) < 0.1 else "gan_diagram_tells"),
-                       font_size=20, color=ACCENT, line_spacing=0.9)
+                       font_size=22, color=ACCENT, line_spacing=0.9)
         verdict.next_to(bars, UP, buff=0.45).align_to(bars, LEFT)
         for mob in (verdict, losses):
             if mob.get_right()[0] > 6.9:

@@ -7,7 +7,7 @@ models of the same toy data (8 Gaussians) are placed in it by their measured num
 (``measure_trilemma``, one seeded run): the VAE, the GAN, the DDPM with 1,000 steps, DDIM
 with 50 and flow matching with 10. A model's point is the barycentre of the corners
 weighted by its three scores: quality (the share of samples within 3 std of a mode),
-diversity (the modes covered, of 8) and speed (1 - log10(NFE) / 3: 1 for one network
+diversity (the modes covered, of 8, by the samples near a mode) and speed (1 - log10(NFE) / 3: 1 for one network
 evaluation, 0 for 1,000). Beside the triangle each model's samples, small, with its
 numbers; the CPU time of 1,000 samples is one thread's, the best of five runs. The last
 beat says what this run shows, claim by claim: where a seed does not follow the
@@ -31,11 +31,15 @@ from scenes.kit.theme import ACCENT, HIGHLIGHTS, INK, MUTED, fit_right
 __all__ = ["Trilemma"]
 
 # the triangle: quality on top, diversity bottom left, speed bottom right (Xiao et al.'s Fig. 1)
-CORNERS = np.array([[-3.6, 1.0, 0.0], [-6.15, -2.3, 0.0], [-1.05, -2.3, 0.0]])
+CORNERS = np.array([[-3.75, 1.55, 0.0], [-6.3, -1.55, 0.0], [-1.2, -1.55, 0.0]])
 COLORS = {"VAE": HIGHLIGHTS[3], "GAN": HIGHLIGHTS[0], "DDPM": HIGHLIGHTS[4], "DDIM": HIGHLIGHTS[2],
           "Flow": HIGHLIGHTS[1]}
-TABLE_LEFT, ROW_TOP, ROW_H, MINI = 0.35, 1.55, 1.02, 0.9  # the table of models on the right
-EXTENT = 2.6  # the data range a small panel shows (8 Gaussians' modes sit at radius about 1.4)
+# the table on the right: a small panel of samples, the name, then four columns of numbers
+MINI, ROW_H, FIRST_ROW = 0.76, 0.88, 1.3
+MINI_X, NAME_X = 0.42, 0.9
+COLUMNS = (("trilemma_col_near", 2.95), ("trilemma_col_modes", 3.85), ("trilemma_col_nfe", 4.95),
+           ("trilemma_col_ms", 6.38))  # (header, centre x)
+EXTENT = 2.1  # the data range a small panel shows (8 Gaussians' modes sit at radius about 1.4)
 
 
 def place(scores: tuple[float, float, float]) -> np.ndarray:
@@ -86,74 +90,78 @@ class Trilemma(ToyModelScene):
             Text(self.t("trilemma_speed"), font_size=24, color=ACCENT, weight="BOLD").next_to(CORNERS[2], DOWN,
                                                                                               buff=0.18),
         )
-        labels[1].align_to(CORNERS[1], LEFT).shift(0.2 * LEFT)
-        labels[2].align_to(CORNERS[2], RIGHT).shift(0.2 * RIGHT)
+        labels[1].align_to(CORNERS[1], LEFT).shift(0.35 * LEFT)
+        labels[2].align_to(CORNERS[2], RIGHT).shift(0.35 * RIGHT)
         self.play(FadeIn(title), FadeIn(triangle), FadeIn(labels), run_time=1.0)
         return SimpleNamespace(title=title, triangle=triangle, labels=labels)
 
     # 2. Each model: its point, its samples, its numbers
     def models(self, parts, rows) -> None:
-        head = VGroup(*[Text(self.t(k), font_size=20, color=MUTED) for k in ("trilemma_col_samples",
-                                                                            "trilemma_col_numbers")])
-        head[0].move_to([TABLE_LEFT + MINI / 2, ROW_TOP + 0.32, 0])
-        head[1].move_to([TABLE_LEFT + MINI + 0.25, ROW_TOP + 0.32, 0], aligned_edge=LEFT)
-        self.play(FadeIn(head), run_time=0.4)
+        heads = VGroup(*[Text(self.t(key), font_size=16, color=MUTED, line_spacing=0.85).move_to([x, FIRST_ROW + 0.68, 0])
+                         for key, x in COLUMNS])
+        note = Text(self.t("trilemma_rule").format(modes=rows[0].near.modes, n=len(rows[0].samples)), font_size=18, color=MUTED, line_spacing=0.9)
+        note.move_to([0.0, FIRST_ROW - (len(rows) - 0.5) * ROW_H - 0.25, 0], aligned_edge=UP + LEFT)
+        fit_right(note)
+        self.play(FadeIn(heads), FadeIn(note), run_time=0.5)
         data = sample_data(self.data_config(), self.n_points, seed=self.seed + 1).numpy()
-        centroid = CORNERS.mean(axis=0)
+        centroid, tags = CORNERS.mean(axis=0), []
         for i, row in enumerate(rows):
             color = COLORS[row.name]
-            y = ROW_TOP - (i + 0.5) * ROW_H
-            mini = CloudPanel(row.samples.numpy(), side=MINI, extent=EXTENT, color=color, dot_radius=0.007)
+            y = FIRST_ROW - i * ROW_H
+            mini = CloudPanel(row.samples.numpy(), side=MINI, extent=EXTENT, color=color, dot_radius=0.008)
             mini.add_cloud(data, MUTED, dot_radius=0.006, opacity=0.25)
-            mini.move_to([TABLE_LEFT + MINI / 2, y, 0])
-            name = Text(row.label, font_size=24, color=color, weight="BOLD")
-            line = Text(self.t("trilemma_row").format(near=100 * row.quality, covered=row.coverage.covered,
-                                                      modes=row.coverage.modes, nfe=row.nfe,
-                                                      ms=_ms(row.ms_per_1000)), font_size=20, color=INK)
-            text = VGroup(name, line).arrange(DOWN, buff=0.08, aligned_edge=LEFT)
-            fit_right(text.move_to([TABLE_LEFT + MINI + 0.25, y, 0], aligned_edge=LEFT))
+            mini.move_to([MINI_X, y, 0])
+            name = Text(row.label, font_size=22, color=color, weight="BOLD").move_to([NAME_X, y, 0], aligned_edge=LEFT)
+            values = (f"{100 * row.quality:.0f}%", f"{row.near.covered}/{row.near.modes}", f"{row.nfe:,}",
+                      _ms(row.ms_per_1000))
+            cells = VGroup(*[Text(v, font_size=24, color=INK).move_to([x, y, 0]) for v, (_, x) in zip(values, COLUMNS)])
             point = place(row.scores())
             dot = Dot(point, radius=0.11, color=color)
-            away = point - centroid
-            side = RIGHT if away[0] >= 0 else LEFT
+            side = RIGHT if point[0] >= centroid[0] - 0.3 else LEFT
             tag = Text(row.label, font_size=22, color=color, weight="BOLD").next_to(dot, side, buff=0.1)
-            if i and row.name in ("DDIM", "Flow"):  # the diffusion family lies close together: tags stagger
-                tag.shift((0.22 if row.name == "DDIM" else -0.22) * UP)
-            self.play(FadeIn(mini), FadeIn(text), FadeIn(dot, scale=2.0), FadeIn(tag), run_time=0.7)
+            for where in (-side, DOWN, UP):  # close points: the other side, below, above, else steps down
+                if not any(_overlap(tag, other) for other in tags):
+                    break
+                tag.next_to(dot, where, buff=0.1)
+            while any(_overlap(tag, other) for other in tags):
+                tag.shift(0.3 * DOWN)
+            tags.append(tag)
+            self.play(FadeIn(mini), FadeIn(name), FadeIn(cells), FadeIn(dot, scale=2.0), FadeIn(tag), run_time=0.7)
             self.note(self.t("note_trilemma_row").format(model=row.label, near=100 * row.quality,
-                                                         covered=row.coverage.covered, modes=row.coverage.modes,
+                                                         covered=row.near.covered, modes=row.near.modes,
                                                          nfe=row.nfe, ms=_ms(row.ms_per_1000),
                                                          q=row.quality, d=row.diversity, s=row.speed))
-        rule = Text(self.t("trilemma_rule"), font_size=18, color=MUTED, line_spacing=0.9)
-        rule.next_to(parts.triangle, DOWN, buff=0.6).align_to(CORNERS[1], LEFT).shift(0.2 * LEFT)
-        self.play(FadeIn(rule), run_time=0.4)
 
     # 3. What this run shows, claim by claim
     def verdict(self, parts, rows) -> None:
         by = {r.name: r for r in rows}
         vae, gan, ddpm = by["VAE"], by["GAN"], by["DDPM"]
-        K = ddpm.coverage.modes
+        K = ddpm.near.modes
         lines = []
-        if gan.coverage.covered < ddpm.coverage.covered:
-            lines.append(self.t("trilemma_gan_drops").format(covered=gan.coverage.covered, modes=K))
+        if gan.near.covered < ddpm.near.covered:
+            lines.append(self.t("trilemma_gan_drops").format(covered=gan.near.covered, modes=K))
         else:
-            lines.append(self.t("trilemma_gan_covers").format(covered=gan.coverage.covered, modes=K))
+            lines.append(self.t("trilemma_gan_covers").format(covered=gan.near.covered, modes=K))
         if vae.quality < min(r.quality for r in rows if r.name != "VAE"):
             lines.append(self.t("trilemma_vae_blurs").format(near=100 * vae.quality))
         else:
             lines.append(self.t("trilemma_vae_sharp").format(near=100 * vae.quality))
-        lines.append(self.t("trilemma_diffusion").format(nfe=ddpm.nfe, covered=ddpm.coverage.covered, modes=K,
+        lines.append(self.t("trilemma_diffusion").format(nfe=ddpm.nfe, covered=ddpm.near.covered, modes=K,
                                                          near=100 * ddpm.quality))
-        text = Text("\n".join(lines), font_size=20, color=ACCENT, line_spacing=0.9)
-        text.next_to(parts.title, DOWN, buff=0.25).align_to(parts.title, LEFT)
-        box_right = CORNERS[2][0] + 0.1
-        if text.get_right()[0] > box_right:
-            text.scale_to_fit_width(box_right - text.get_left()[0])
+        text = Text("\n".join(lines), font_size=21, color=ACCENT, line_spacing=0.95)
+        text.move_to([CORNERS[1][0] - 0.35, CORNERS[1][1] - 0.75, 0], aligned_edge=UP + LEFT)
+        if text.get_right()[0] > -0.2:  # the table's column
+            text.scale_to_fit_width(-0.2 - text.get_left()[0]).align_to([CORNERS[1][0] - 0.35, 0, 0], LEFT)
         self.verdict_text = text
         self.play(FadeIn(text), run_time=0.8)
         for line in lines:
             self.note(line)
 
 
+def _overlap(a, b) -> bool:
+    return (a.get_left()[0] < b.get_right()[0] and b.get_left()[0] < a.get_right()[0]
+            and a.get_bottom()[1] < b.get_top()[1] and b.get_bottom()[1] < a.get_top()[1])
+
+
 def _ms(ms: float) -> str:
-    return f"{ms:.2g} ms" if ms < 10 else f"{ms:,.0f} ms"
+    return f"{ms:.2g}" if ms < 10 else f"{ms:,.0f}"

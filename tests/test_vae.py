@@ -136,5 +136,8 @@ def test_the_trilemma_measures_every_model_from_one_seed():
     for row in rows:
         assert row.samples.shape == (200, 2) and torch.isfinite(row.samples).all()
         assert row.coverage == mode_coverage(row.samples, centres, std)
+        near = torch.cdist(row.samples.double(), centres.double()).min(1).values <= 3 * std
+        assert row.near == mode_coverage(row.samples[near], centres, std)
+        assert row.quality == pytest.approx(near.double().mean().item())
         assert 0 <= row.quality <= 1 and row.ms_per_1000 > 0
     assert rows[2].ms_per_1000 > 10 * rows[1].ms_per_1000  # a thousand steps against one
