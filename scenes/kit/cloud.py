@@ -438,7 +438,7 @@ def density_grid(xy: np.ndarray, extent: float, size: int = 96, bandwidth: float
 def field_image(values: np.ndarray, side: float, color: str, max_alpha: float = 0.6) -> ImageMobject:
     """A field over a panel's square (values (H, W) in [0, 1], row 0 at the top) drawn as
     one colour whose opacity follows the value: a density, a discriminator's output."""
-    v = np.clip(np.nan_to_num(np.asarray(values, dtype=np.float64)), 0.0, 1.0)
+    v = np.ascontiguousarray(np.clip(np.nan_to_num(np.asarray(values, dtype=np.float64)), 0.0, 1.0))
     image = ImageMobject(rgba(np.rint(255 * max_alpha * v).astype(np.uint8), color))
     image.set_resampling_algorithm(RESAMPLING_ALGORITHMS["linear"])
     return image.scale_to_fit_height(side)
