@@ -362,6 +362,8 @@ def _report_check(html: Path, pdf: Path | None, sheet: Path | None = None, shots
         result = check_deck(html, pdf, shots=Path(tmp) if sheet or shots else None)
         for fault in result.faults:
             click.echo(fault)
+        for note in result.notes:
+            click.echo(f"note: {note}")
         if sheet:
             click.echo(f"contact sheet: {contact_sheet(result.shots, sheet)}")
         for n in shots:

@@ -63,6 +63,7 @@ from scenes.rendering import (
     write_state,
 )
 from scenes.rendering.beats import beat_files, read_beats
+from scenes.rendering.legibility import read_text_record
 
 __all__ = ["DeckOptions", "DeckReport", "DeckPlan", "Asset", "build_deck", "plan_deck", "read_mapping", "mapping_path",
            "rewrite", "OUTPUTS", "Output"]
@@ -517,7 +518,7 @@ def _render_jobs(placing: _Placing) -> list[RenderJob]:
 
     return [RenderJob.of(k, _themed(placing.plan), fmt=fmt, quality=opts.quality, lang=lang, out_dir=staging / lang,
                          resolution=opts.resolution, fps=opts.fps, beats=fmt == "mp4",
-                         poster=fmt == "mp4" and (k, lang) in from_video)
+                         poster=fmt == "mp4" and (k, lang) in from_video, legibility=True)
             for k, fmt, lang in longest_first(groups, seconds)]
 
 
@@ -540,6 +541,9 @@ def _place(placing: _Placing, job: RenderJob, done: Rendered) -> None:
             with atomic_write(dst) as tmp:
                 shutil.copyfile(path, tmp)
             placing.state[rel] = {**record(dst, key), "seconds": secs}
+            text = read_text_record(path)  # its smallest and faintest text, for the check
+            if text is not None:
+                placing.state[rel]["text"] = text
             for src in _sidecars(path, placing.plan.assets[rel], placing.opts.steps) or []:  # the beats' files
                 extra = dst.with_name(dst.stem + src.name[len(path.stem):])  # the deck's name
                 with atomic_write(extra) as tmp:

@@ -20,17 +20,22 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from fractions import Fraction
 from pathlib import Path
+from urllib.parse import unquote
 
 from PIL import Image, ImageDraw, ImageFont
 
 from diffusion_core import atomic_write
+from lecture.fence import STATE
 from lecture.marp import find_browser
+from scenes.rendering.cache import read_state
 
 __all__ = ["CheckError", "SlideFault", "DeckCheck", "check_deck", "check_pdf", "contact_sheet", "presenter_shot",
            "VIEWPORT"]
 
 VIEWPORT = (1280, 720)
 TOLERANCE_PX = 1.5
+MIN_TEXT_PX = 16  # our pictures' smallest text on a 1280x720 slide
+MIN_CONTRAST = 4.5  # WCAG 2, 1.4.3: text against its background
 BROWSER_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
                 "--disable-component-update", "--disable-sync", "--autoplay-policy=no-user-gesture-required"]
 
@@ -55,6 +60,7 @@ class DeckCheck:
     pdf_pages: int | None = None
     shots: list[Path] = field(default_factory=list)
     size: tuple[int, int] = VIEWPORT  # the slides' own width and height (Marp's `size`)
+    notes: list[str] = field(default_factory=list)  # what is the lecturer's to fix, if they wish: not faults
 
     @property
     def ok(self) -> bool:
@@ -95,10 +101,11 @@ _MEASURE = r"""
   const boxed = (cs) => (cs.backgroundColor !== 'rgba(0, 0, 0, 0)' && cs.backgroundColor !== 'transparent') ||
       ['Top', 'Right', 'Bottom', 'Left'].some(s => parseFloat(cs['border' + s + 'Width']) > 0 &&
                                                    cs['border' + s + 'Style'] !== 'none');
-  const add = (rect, what, inTitle) => {
+  const add = (rect, what, inTitle, natural, sized) => {
     if (rect.width < 0.5 || rect.height < 0.5) return;
     out.items.push({what, inTitle, top: (rect.top - S.top) / scale, bottom: (rect.bottom - S.top) / scale,
-                    left: (rect.left - S.left) / scale, right: (rect.right - S.left) / scale});
+                    left: (rect.left - S.left) / scale, right: (rect.right - S.left) / scale,
+                    natural: natural || 0, sized: sized || ''});
   };
   const walk = (el, inTitle) => {
     const cs = getComputedStyle(el);
@@ -106,7 +113,11 @@ _MEASURE = r"""
     const tag = el.tagName.toLowerCase();
     inTitle = inTitle || el === heading;
     if (['img', 'video', 'svg', 'canvas', 'iframe', 'mjx-container', 'table'].includes(tag)) {
-      add(el.getBoundingClientRect(), name(el), inTitle);
+      add(el.getBoundingClientRect(), name(el), inTitle,
+          tag === 'img' ? el.naturalHeight : tag === 'video' ? el.videoHeight : 0,
+          ['width', 'height'].map(a => el.getAttribute(a) ? a + '="' + el.getAttribute(a) + '"' : '')
+            .concat([el.style.width ? 'width:' + el.style.width : '', el.style.height ? 'height:' + el.style.height : ''])
+            .filter(Boolean).join(' '));
       if (tag === 'img' && el.complete && el.naturalWidth === 0) out.broken.push(name(el) + ' did not load');
       if (tag === 'video' && (el.error || el.readyState < 1)) out.broken.push(name(el) + ' did not load');
       if (tag === 'video') {
@@ -135,6 +146,9 @@ _MEASURE = r"""
   };
   walk(sec, false);
   out.width = sec.offsetWidth; out.height = sec.offsetHeight;
+  const cs = getComputedStyle(sec);
+  out.padding = {top: parseFloat(cs.paddingTop), right: parseFloat(cs.paddingRight),
+                 bottom: parseFloat(cs.paddingBottom), left: parseFloat(cs.paddingLeft)};
   if (T) out.titleBox = {top: (T.top - S.top) / scale, bottom: (T.bottom - S.top) / scale,
                          left: (T.left - S.left) / scale, right: (T.right - S.left) / scale};
   return out;
@@ -184,6 +198,57 @@ def _faults(n: int, m: dict) -> list[SlideFault]:
         if v["track"] is not None and (v["track"]["state"] == 3 or v["track"]["cues"] == 0):
             faults.append(SlideFault(n, title, f"the captions of {v['what']} did not load"))
     return faults
+
+
+def _ours(what: str, state: dict) -> tuple[str, dict] | None:
+    """The build's record of the picture or video ``what`` names when it is ours ("img
+    assets/x.png", "video ./assets/v.beat2.mp4": a beat's clip is its video's)."""
+    kind, _, src = what.partition(" ")
+    if kind not in ("img", "video") or not src:
+        return None
+    rel = unquote(src.split("?")[0].split("#")[0]).removeprefix("./")
+    for key in (rel, re.sub(r"\.beat\d+(\.\w+)$", r"\1", rel)):
+        if isinstance(state.get(key), dict) and key in state:
+            return key, state[key]
+    return None
+
+
+def _reading_faults(n: int, m: dict, state: dict) -> tuple[list[SlideFault], list[str]]:
+    """Our pictures' smallest text (on the slide, at least MIN_TEXT_PX) and faintest
+    (at least MIN_CONTRAST against its background), from each one's text record; and what
+    crosses the slide's padding (its safe area): ours is a fault, the lecturer's a note."""
+    faults, notes, title = [], [], m["title"]
+    theirs: dict[str, tuple[float, str]] = {}  # side -> the lecturer's worst
+    pad, W, H = m.get("padding"), m["width"], m["height"]
+    for it in m["items"]:
+        mine = _ours(it["what"], state)
+        text = mine[1].get("text") if mine else None
+        if text and it.get("natural"):
+            px = text["em_px"] * (it["bottom"] - it["top"]) / it["natural"]
+            if px < MIN_TEXT_PX - 0.25:
+                faults.append(SlideFault(n, title, f"text of ours {px:.1f} px tall on the slide (at least {MIN_TEXT_PX} "
+                                                   f"px): \"{text['smallest']}\" ({it['what']})"))
+            if text["contrast"] < MIN_CONTRAST:
+                faults.append(SlideFault(n, title, f"text of ours at contrast {text['contrast']:.2f}:1 (at least "
+                                                   f"{MIN_CONTRAST}:1): \"{text['faintest']}\", {text['colour']} on "
+                                                   f"{text['background']} ({it['what']})"))
+        if not pad or it["inTitle"]:
+            continue
+        for side, over in (("bottom", it["bottom"] - (H - pad["bottom"])), ("top", pad["top"] - it["top"]),
+                           ("right", it["right"] - (W - pad["right"])), ("left", pad["left"] - it["left"])):
+            if over > TOLERANCE_PX and over <= pad[side] + TOLERANCE_PX:  # past the slide's edge: a fault above
+                if mine and not it.get("sized"):
+                    faults.append(SlideFault(n, title, f"{over:.0f} px into the {side} padding, outside the safe "
+                                                       f"area ({it['what']}, ours)"))
+                elif mine:  # ours, at the size the lecturer gave it: theirs to change
+                    notes.append(f"slide {n} {title!r}: our {it['what']}, at the size the lecturer gave it "
+                                 f"({it['sized']}), is {over:.0f} px into the {side} padding (outside the safe area); "
+                                 "a smaller size keeps it inside")
+                elif over > theirs.get(side, (0.0, ""))[0]:
+                    theirs[side] = (over, it["what"])
+    notes += [f"slide {n} {title!r}: the lecturer's {what} is {over:.0f} px into the {side} padding (outside the safe "
+             "area; their content, left as it is)" for side, (over, what) in theirs.items()]
+    return faults, notes
 
 
 def _cue_faults(n: int, m: dict, root: Path) -> list[SlideFault]:
@@ -255,6 +320,7 @@ def check_deck(html: Path, pdf: Path | None = None, shots: Path | None = None, t
     if not html.is_file():
         raise CheckError(f"{html}: no such file; build the deck first (python cli.py deck ...)")
     result = DeckCheck()
+    state = read_state(html.parent / STATE)  # the build's records: which pictures are ours, and their text
     if shots is not None:
         shots.mkdir(parents=True, exist_ok=True)
     with _page() as page:
@@ -285,7 +351,9 @@ def check_deck(html: Path, pdf: Path | None = None, shots: Path | None = None, t
                 # was the stray dot over the results slide's poster
                 page.wait_for_timeout(1200)
             measured = page.evaluate(_MEASURE, n)
-            result.faults += _faults(n, measured) + _cue_faults(n, measured, html.parent)
+            reading, notes = _reading_faults(n, measured, state)
+            result.faults += _faults(n, measured) + reading + _cue_faults(n, measured, html.parent)
+            result.notes += notes
             result.faults += [SlideFault(n, measured["title"], f"{p['what']}: its poster {p['poster']} did not load")
                               for p in measured["posters"] if not page.evaluate(_LOADS, p["url"])]
             result.faults += [SlideFault(n, measured["title"], f"the beat video {src} of another slide plays while "

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import numpy as np
 import torch
-from manim import DOWN, LEFT, RIGHT, Arrow, FadeIn, Group, MathTex, VGroup
+from manim import DOWN, LEFT, RIGHT, UP, Arrow, BackgroundRectangle, FadeIn, Group, MathTex, VGroup
 
 from diffusion_core import DDPM, NoiseSchedule, ScheduleConfig
 from diffusion_core.mnist.frames import LEVELS, from_gray, signal_steps
@@ -67,9 +67,12 @@ class DigitStripForward(LectureScene):
         grid = DigitGrid(images, cols=K, width=13.2 - side.width - 0.3, gap_px=max(int(0.05 * pixels_per_unit()), 2))
         Group(side, grid).arrange(RIGHT, buff=0.3).move_to(0.2 * DOWN)
         pitch = (28 * grid.scale_px + grid.gap_px) / pixels_per_unit()
-        left = grid.get_left()[0] + 28 * grid.scale_px / pixels_per_unit() / 2
-        labels = VGroup(*[MathTex(f"x_{{{t}}}", font_size=28).move_to([left + j * pitch, grid.get_bottom()[1] - 0.28, 0])
-                          for j, t in enumerate(ts)])
+        left, top = grid.get_left()[0], grid.get_top()[1]
+        labels = VGroup()  # each in its column's top tile, on a light patch: no row of its own, a lower figure
+        for j, t in enumerate(ts):
+            label = MathTex(f"x_{{{t}}}", font_size=26).move_to([left + j * pitch + 0.06, top - 0.05, 0],
+                                                              aligned_edge=UP + LEFT)
+            labels.add(VGroup(BackgroundRectangle(label, color=self.background, fill_opacity=0.85, buff=0.04), label))
         self.beat("strip_build")
         blank = np.full_like(images, -1.0)  # columns not yet shown: black, as an empty tile
         self.play(FadeIn(title), run_time=0.6)

@@ -42,15 +42,15 @@ class DigitsReverse(LectureScene):
 
         # 1. Initial noise
         self.beat("digits_rev_noise")
-        title = self.title("digits_rev_title", "digits_rev_sub")
+        title = self.title("digits_rev_title", "digits_rev_sub", sub_size=30)  # the results slide shows it half-width
         # two large grids (a slide shows this video in half its width: a digit must stay >= 40 px there)
         left = DigitGrid(xs[0], cols=cols, width=GRID).move_to([-3.35, -0.85, 0])
         right = DigitGrid(preds[0], cols=cols, width=GRID).move_to([3.35, -0.85, 0])
         left_label = MathTex("x_t", font_size=40).next_to(left, UP, buff=0.15).align_to(left, LEFT)
-        right_label = VGroup(Text(self.t("pred_x0"), font_size=28)).next_to(right, UP, buff=0.15).align_to(right, LEFT)
-        bar = TimeBar(result.schedule.T, width=3.0).move_to([5.0, 2.95, 0])  # top right, beside the title
+        right_label = VGroup(Text(self.t("pred_x0"), font_size=30)).next_to(right, UP, buff=0.15).align_to(right, LEFT)
+        bar = TimeBar(result.schedule.T, width=3.0, text=1.2).move_to([5.0, 2.95, 0])  # top right, beside the title
         bar.set_t(int(times[0]))
-        moment = Text(self.t("initial_noise"), font_size=22, color=MUTED).next_to(bar, DOWN, buff=0.15)
+        moment = Text(self.t("initial_noise"), font_size=30, color=MUTED).next_to(bar, DOWN, buff=0.15)
         moment.align_to(bar, RIGHT)
         self.play(FadeIn(title), FadeIn(left), FadeIn(right), FadeIn(left_label), FadeIn(right_label), FadeIn(bar), FadeIn(moment), run_time=1.0)
 
@@ -68,7 +68,7 @@ class DigitsReverse(LectureScene):
             phase = 0 if k < 0.05 * K else (1 if k < K else 2)
             if phase != shown.phase:
                 shown.phase = phase
-                moment.become(Text(captions[phase], font_size=22, color=MUTED).move_to(moment, aligned_edge=RIGHT))
+                moment.become(Text(captions[phase], font_size=30, color=MUTED).move_to(moment, aligned_edge=RIGHT))
 
         play_frames(self, K, show, [left, right, bar, moment], self.run_time, rate_func=reverse_ease)
         self.beat("digits_rev_final")

@@ -97,17 +97,17 @@ class DigitsTraining(LectureScene):
         axes.shift_y = lo
         axes.move_to([2.45, -0.75, 0])
         ticks = [s for s in (0, 10, 100, 1000, 10_000) if s <= run.steps[-1]]
-        axes.add(VGroup(*[MathTex(number(s, self.lang).replace(",", "{,}"), font_size=22, color=MUTED).next_to(
+        axes.add(VGroup(*[MathTex(number(s, self.lang).replace(",", "{,}"), font_size=26, color=MUTED).next_to(
             log_points(axes, [log_step(s)], [lo])[0], DOWN, buff=0.12) for s in ticks]))
         shown = [v for v in (10, 100, 1000) if lo <= np.log10(v) <= hi]
-        axes.add(VGroup(*[MathTex(number(v, self.lang).replace(",", "{,}"), font_size=22, color=MUTED).next_to(
+        axes.add(VGroup(*[MathTex(number(v, self.lang).replace(",", "{,}"), font_size=26, color=MUTED).next_to(
             log_points(axes, [0], [np.log10(v)])[0], LEFT, buff=0.1) for v in shown]))
-        y_label = VGroup(Text("FID", font_size=24), Text(self.t("log_scale"), font_size=18, color=MUTED))
+        y_label = VGroup(Text("FID", font_size=24), Text(self.t("log_scale"), font_size=20, color=MUTED))
         y_label.arrange(RIGHT, buff=0.15, aligned_edge=DOWN).next_to(axes, UP, buff=0.15).align_to(axes, LEFT)
         x_label = Text(self.t("dtrain_steps"), font_size=20, color=MUTED).next_to(axes, DOWN, buff=0.45)
         floor = DashedLine(*log_points(axes, [0, x_max], [np.log10(run.real_fid)] * 2), color=ACCENT,
                            dash_length=0.08)
-        floor_label = Text(self.t("dtrain_floor").format(fid=number(run.real_fid, self.lang, 2)), font_size=18,
+        floor_label = Text(self.t("dtrain_floor").format(fid=number(run.real_fid, self.lang, 2)), font_size=20,
                            color=ACCENT).next_to(floor, UP, buff=0.08).align_to(floor, LEFT).shift(0.15 * RIGHT)
         fit_right(floor_label)
         self.play(FadeIn(title), FadeIn(grid), FadeIn(step_text), run_time=1.0)

@@ -41,7 +41,7 @@ from scenes.kit.theme import ACCENT, HIGHLIGHTS, INK, MUTED, fit_right
 
 __all__ = ["GanVsDiffusion"]
 
-PANEL, EXTENT = 4.2, 2.6  # a panel's side (scene units) and the data range it shows
+PANEL, EXTENT = 4.0, 2.6  # a panel's side (scene units) and the data range it shows
 CENTRES = (np.array([-3.75, -0.05, 0.0]), np.array([3.75, -0.05, 0.0]))
 GAP = 2 * 3.75 - PANEL - 0.4  # the width of the column between the panels
 COLORS = (HIGHLIGHTS[3], HIGHLIGHTS[4])  # GAN, DDPM
@@ -91,14 +91,14 @@ class GanVsDiffusion(ToyModelScene):
         first = mode_coverage(run.samples[0], centres, std)
         starts = (self.t("gan_step").format(step=run.steps[0], covered=first.covered, modes=first.modes),
                   self.t("ddpm_t").format(t=int(traj.timesteps[0])))
-        counters = VGroup(*[Text(s, font_size=20, color=INK).next_to(p.frame, DOWN, buff=0.15).align_to(p.frame, LEFT)
+        counters = VGroup(*[Text(s, font_size=23, color=INK).next_to(p.frame, DOWN, buff=0.15).align_to(p.frame, LEFT)
                             for s, p in zip(starts, panels)])
         self.play(FadeIn(title), *[FadeIn(p) for p in panels], FadeIn(heads), FadeIn(counters), run_time=1.0)
         return SimpleNamespace(panels=panels, counters=counters)
 
     def _label(self, which: int, parts, text: str) -> None:
         old = parts.counters[which]
-        new = Text(text, font_size=20, color=INK).move_to(old, aligned_edge=LEFT)
+        new = Text(text, font_size=23, color=INK).move_to(old, aligned_edge=LEFT)
         old.become(new)
 
     def train(self, parts, run, traj, centres, std) -> None:
@@ -144,13 +144,13 @@ class GanVsDiffusion(ToyModelScene):
             text = self.t("gan_result").format(covered=cover.covered, modes=cover.modes, nfe=nfe, n=self.n_points,
                                                evals=self.t("evaluation" if nfe == 1 else "evaluations"),
                                                time=_seconds(seconds), off=100 * cover.off_mode)
-            line = Text(text, font_size=18, color=INK, line_spacing=0.9)
+            line = Text(text, font_size=23, color=INK, line_spacing=0.9)
             line.next_to(parts.counters[which], DOWN, buff=0.08).align_to(parts.counters[which], LEFT)
             lines.add(fit_right(line))
             self.note(self.t("note_gan_result").format(name=("GAN", "DDPM")[which], text=text.replace("\n", "; ")))
         verdict = self.t("gan_all" if gan_cover.covered == gan_cover.modes else "gan_dropped").format(
             covered=gan_cover.covered, modes=gan_cover.modes)
-        summary = Text(verdict, font_size=18, color=ACCENT, line_spacing=0.9)
+        summary = Text(verdict, font_size=23, color=ACCENT, line_spacing=0.9)
         if summary.width > GAP:
             summary.scale_to_fit_width(GAP)
         summary.move_to([0, -0.05, 0])

@@ -122,7 +122,7 @@ class ReparametrizationShortcut(ToyModelScene):
         lines[2].shift(0.55 * RIGHT)
         lines[3].align_to(lines[2], LEFT)
         merge = MathTex(
-            r"\alpha_2(1-\alpha_1) + (1-\alpha_2) = 1 - \alpha_2\alpha_1", font_size=30, color=MUTED
+            r"\alpha_2(1-\alpha_1) + (1-\alpha_2) = 1 - \alpha_2\alpha_1", font_size=34, color=MUTED
         )
         product = VGroup(
             Text(self.t("product"), font_size=26),

@@ -80,7 +80,7 @@ class Trilemma(ToyModelScene):
 
     # 1. The triangle and its three corners
     def corners(self) -> SimpleNamespace:
-        title = self.title("trilemma_title", "trilemma_sub")
+        title = self.title("trilemma_title", "trilemma_sub", n=self.n_points)
         triangle = Polygon(*CORNERS, color=MUTED, stroke_width=2.5)
         labels = VGroup(
             Text(self.t("trilemma_quality"), font_size=24, color=ACCENT, weight="BOLD").next_to(CORNERS[0], UP,
@@ -99,7 +99,8 @@ class Trilemma(ToyModelScene):
     def models(self, parts, rows) -> None:
         heads = VGroup(*[Text(self.t(key), font_size=16, color=MUTED, line_spacing=0.85).move_to([x, FIRST_ROW + 0.68, 0])
                          for key, x in COLUMNS])
-        note = Text(self.t("trilemma_rule").format(modes=rows[0].near.modes, n=len(rows[0].samples)), font_size=18, color=MUTED, line_spacing=0.9)
+        note = Text(self.t("trilemma_rule").format(modes=rows[0].near.modes), font_size=16, color=MUTED,
+                    line_spacing=0.9)
         note.move_to([0.0, FIRST_ROW - (len(rows) - 0.5) * ROW_H - 0.25, 0], aligned_edge=UP + LEFT)
         fit_right(note)
         self.play(FadeIn(heads), FadeIn(note), run_time=0.5)

@@ -231,12 +231,14 @@ class LectureScene(Scene):
     def t(self, key: str) -> str:
         return tr(key, self.lang)
 
-    def title(self, key: str, sub_key: str | None = None) -> VGroup:
-        """The slide-like heading: a title and an optional subtitle, top left."""
+    def title(self, key: str, sub_key: str | None = None, sub_size: float = 24, **fields) -> VGroup:
+        """The slide-like heading: a title and an optional subtitle (its ``fields``
+        filled in; ``sub_size``: larger for a video a slide shows small), top left."""
         head = Text(self.t(key), font_size=40, color=ACCENT, weight="BOLD")
         group = VGroup(head)
         if sub_key:
-            group.add(Text(self.t(sub_key), font_size=24, color=MUTED))
+            sub = self.t(sub_key)
+            group.add(Text(sub.format(**fields) if fields else sub, font_size=sub_size, color=MUTED))
             group.arrange(DOWN, buff=0.15, aligned_edge=LEFT)
         self.titles.append(group)
         return group.to_corner(UP + LEFT, buff=0.4)

@@ -3,12 +3,16 @@ font, and the right edge that text and formulas must not cross."""
 
 from __future__ import annotations
 
-from manim import LEFT, DecimalNumber, Integer, MathTex, Tex, Text, config
+import colorsys
+from functools import lru_cache
+
+from manim import LEFT, DecimalNumber, Integer, ManimColor, MarkupText, MathTex, Tex, Text, config
 
 from scenes.registry import THEME_BACKGROUNDS
+from scenes.rendering.legibility import contrast
 
 __all__ = ["BACKGROUND", "THEME_BACKGROUNDS", "INK", "ACCENT", "MUTED", "CLOUD", "GHOST", "HIGHLIGHTS", "FONT", "RIGHT_EDGE",
-           "apply_theme", "fit_right"]
+           "apply_theme", "fit_right", "readable"]
 
 BACKGROUND = "#FFFFFF"
 INK = "#1B2430"
@@ -28,6 +32,54 @@ def apply_theme() -> None:
     for cls in (MathTex, Tex, DecimalNumber, Integer):
         cls.set_default(color=INK)
     Text.set_default(color=INK, font=FONT)
+    for cls in (Text, MarkupText, MathTex, Tex):
+        _readable_text(cls)
+
+
+# Text is read from the back of a room: its colour keeps at least this contrast against
+# the lightest-but-darkest background a deck gives our pictures (gaia's cream, #FFF8E1),
+# WCAG 2's 4.5:1 with a margin. The palette stays as it is for clouds and lines; a label
+# in a highlight colour is drawn in the same hue, darkened until it reads (readable()).
+TEXT_CONTRAST, TEXT_AGAINST = 4.6, "#FFF8E1"
+
+
+@lru_cache(maxsize=256)
+def _readable_hex(colour: str) -> str:
+    rgb = [int(colour[i:i + 2], 16) / 255 for i in (1, 3, 5)]
+    against = [int(TEXT_AGAINST[i:i + 2], 16) / 255 for i in (1, 3, 5)]
+    if contrast(rgb, against) >= TEXT_CONTRAST:
+        return colour
+    h, light, sat = colorsys.rgb_to_hls(*rgb)
+    lo, hi = 0.0, light
+    for _ in range(30):  # the lightest lightness of this hue that reads
+        mid = (lo + hi) / 2
+        if contrast(colorsys.hls_to_rgb(h, mid, sat), against) >= TEXT_CONTRAST:
+            lo = mid
+        else:
+            hi = mid
+    return "#" + "".join(f"{round(c * 255):02X}" for c in colorsys.hls_to_rgb(h, lo, sat))
+
+
+def readable(colour) -> str:
+    """``colour`` as text is drawn in it: the same hue, darkened (if need be) to at least
+    TEXT_CONTRAST against TEXT_AGAINST."""
+    return _readable_hex(ManimColor(colour).to_hex().upper()[:7])
+
+
+def _readable_text(cls) -> None:
+    """Every ``cls(..., color=X)`` draws X through readable() (once per class; manim's
+    set_default has made __init__ a partialmethod, so it is bound, then called)."""
+    original = cls.__init__
+    if getattr(original, "_readable", False):
+        return
+
+    def __init__(self, *args, **kwargs):
+        if kwargs.get("color") is not None:
+            kwargs["color"] = readable(kwargs["color"])
+        original.__get__(self, type(self))(*args, **kwargs)
+
+    __init__._readable = True
+    cls.__init__ = __init__
 
 
 

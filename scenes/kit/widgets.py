@@ -167,15 +167,16 @@ class DigitCounter(VGroup):
 
 
 class TimeBar(VGroup):
-    """A label 't = 123' and a bar that fills as t goes from 0 to T."""
-    def __init__(self, T: int, width: float = 4.0, color: str = ACCENT, label: str = "t"):
+    """A label 't = 123' and a bar that fills as t goes from 0 to T (``text``: the
+    label's size, 1 as drawn in a full-width video; larger where a slide shows it small)."""
+    def __init__(self, T: int, width: float = 4.0, color: str = ACCENT, label: str = "t", text: float = 1.0):
         super().__init__()
         self.T = T
         self.outline = Rectangle(width=width, height=0.22, stroke_color=MUTED, stroke_width=1.5)
         self.fill = Rectangle(width=width, height=0.22, stroke_width=0, fill_color=color, fill_opacity=0.85)
-        self.number = DigitCounter(font_size=34, max_digits=len(str(T)))
-        self.name = MathTex(label, "=", color=INK, font_size=40)
-        self.tail = MathTex(f"/\\,{T}", color=MUTED, font_size=34)
+        self.number = DigitCounter(font_size=34 * text, max_digits=len(str(T)))
+        self.name = MathTex(label, "=", color=INK, font_size=40 * text)
+        self.tail = MathTex(f"/\\,{T}", color=MUTED, font_size=34 * text)
         self.add(self.outline, self.fill, self.name, self.number, self.tail)
         self.set_t(0)
 

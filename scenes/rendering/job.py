@@ -39,6 +39,9 @@ class RenderJob:
         encoder_threads: x264's threads (None: all the cores; workers sharing the cores
             set it).
         progress: manim's progress bar.
+        legibility: also write, beside the file, the record of its last frame's smallest
+            and faintest text (``FILE.text.json``, see ``legibility.py``): the deck
+            builder asks for it, for its check.
     """
 
     scene: str
@@ -53,6 +56,7 @@ class RenderJob:
     fps: int | None = None
     encoder_threads: int | None = None
     progress: bool = True
+    legibility: bool = False
 
     def __post_init__(self) -> None:
         if self.scene not in SCENES:

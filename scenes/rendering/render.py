@@ -26,6 +26,7 @@ from scenes.kit.latex import check_latex
 from scenes.registry import QUALITIES, SCENES
 from scenes.rendering.beats import write_beats
 from scenes.rendering.job import RenderError, RenderJob
+from scenes.rendering.legibility import text_record, write_text_record
 from scenes.rendering.scratch import make_scratch
 
 __all__ = ["render_scene", "check_output_dir", "trim_figure", "RENDERS", "ENCODER_OPTIONS", "FIGURE_PIXELS"]
@@ -78,6 +79,10 @@ def render_scene(job: RenderJob) -> Path:
         if made.last is not None:
             with atomic_write(job.out_dir / SCENES[job.scene].output_name("png", job.lang)) as tmp, open(tmp, "wb") as fh:
                 Image.fromarray(made.last).save(fh, format="PNG")
+        if job.legibility:  # the record of the file, and of the poster drawn from the same last frame
+            write_text_record(job.target, made.text)
+            if made.last is not None:
+                write_text_record(job.out_dir / SCENES[job.scene].output_name("png", job.lang), made.text)
         _publish_tex(media / "tex")
     finally:
         shutil.rmtree(media, ignore_errors=True)
@@ -115,6 +120,7 @@ class _Made(NamedTuple):
 
     produced: Path
     last: np.ndarray | None
+    text: dict | None = None  # the last frame's smallest and faintest text (job.legibility)
 
 
 def _render_in(media: Path, job: RenderJob, scene_cls) -> _Made:
@@ -132,6 +138,8 @@ def _render_in(media: Path, job: RenderJob, scene_cls) -> _Made:
         sections = writer.output_plan.section_index if options["save_sections"] else None
         frame_rate = float(config.frame_rate)
         last = _last_frame(scene) if job.poster and not job.still else None
+        text = (text_record(scene.mobjects, scene_cls.background, config.frame_height, config.pixel_height)
+                if job.legibility else None)
     if not produced.is_file() or produced.stat().st_size == 0:
         raise RenderError(f"manim finished but wrote no {job.fmt} file for {SCENES[job.scene].cls}")
     if scene.beats_reached != list(scene_cls.BEATS):
@@ -139,7 +147,7 @@ def _render_in(media: Path, job: RenderJob, scene_cls) -> _Made:
                           f"not its declared {list(scene_cls.BEATS)}")
     if sections is not None:
         write_beats(scene, Path(sections), job.target, frame_rate)
-    return _Made(produced, last)
+    return _Made(produced, last, text)
 
 
 def _last_frame(scene):

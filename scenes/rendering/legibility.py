@@ -1,0 +1,125 @@
+"""What a render's last frame asks of its reader: its smallest text and its faintest.
+
+Read from the scene's own mobjects when the render ends (the last frame: a video's
+poster, a still, a figure without its headings), never from pixels:
+
+    em_px     -> the smallest text's font size (its em) in the output file's pixels: a
+                 Text's em is font_size / 72 scene units (DejaVu Sans: font_size 48 gives
+                 a capital 0.486 units tall, 0.729 em), a formula's font_size / 96
+                 (Computer Modern: 48 gives 0.340, 0.683 em); the frame is
+                 config.frame_height units over config.pixel_height pixels
+    contrast  -> the lowest WCAG 2 contrast ratio of a text's colour (its fill, blended
+                 over the background at its opacity) against the scene's background:
+                 (L1 + 0.05) / (L2 + 0.05), L the relative luminance
+
+The deck check turns em_px into pixels on the slide with the scale the page shows the
+picture at, and asks for at least 16 px and 4.5:1 (WCAG 2, 1.4.3).
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+
+__all__ = ["luminance", "contrast", "text_record", "write_text_record", "read_text_record", "TEXT_RECORD"]
+
+TEXT_RECORD = ".text.json"  # beside a render in the deck builder's staging folder: VIDEO.mp4.text.json
+EM_PER_FONT_SIZE = {"text": 1 / 72, "tex": 1 / 96}  # scene units of one em per unit of font_size
+
+
+def _channel(c: float) -> float:
+    return c / 12.92 if c <= 0.04045 else ((c + 0.055) / 1.055) ** 2.4
+
+
+def luminance(rgb) -> float:
+    """WCAG 2's relative luminance of an (r, g, b) in 0..1."""
+    r, g, b = (_channel(float(c)) for c in rgb[:3])
+    return 0.2126 * r + 0.7152 * g + 0.0722 * b
+
+
+def contrast(a, b) -> float:
+    """WCAG 2's contrast ratio of two (r, g, b) colours in 0..1: 1 to 21."""
+    la, lb = luminance(a), luminance(b)
+    return (max(la, lb) + 0.05) / (min(la, lb) + 0.05)
+
+
+def _hex_rgb(colour: str) -> np.ndarray:
+    colour = colour.lstrip("#")
+    return np.array([int(colour[i:i + 2], 16) / 255 for i in (0, 2, 4)])
+
+
+def _texts(mobjects):
+    """Every text and formula among ``mobjects`` (their families walked), with its kind."""
+    from manim import MarkupText, MathTex, SingleStringMathTex, Tex, Text
+
+    seen = set()
+    for top in mobjects:
+        for mob in top.get_family():
+            if id(mob) in seen:
+                continue
+            if isinstance(mob, (Text, MarkupText)):
+                seen.update(id(m) for m in mob.get_family())
+                yield mob, "text"
+            elif isinstance(mob, (MathTex, Tex, SingleStringMathTex)):
+                seen.update(id(m) for m in mob.get_family())
+                yield mob, "tex"
+
+
+def text_record(mobjects, background: str, frame_height: float, pixel_height: int) -> dict | None:
+    """The smallest and the faintest visible text among ``mobjects`` (a scene's, as its
+    last frame shows them); None when it shows no text."""
+    from manim import config
+
+    bg = _hex_rgb(background)
+    half_w, half_h = config.frame_width / 2, frame_height / 2
+    px_per_unit = pixel_height / frame_height
+    smallest, faintest = None, None
+    for mob, kind in _texts(mobjects):
+        parts = [m for m in mob.family_members_with_points() if m.get_fill_opacity() > 0.05]
+        if not parts or mob.height <= 0:
+            continue
+        x, y = mob.get_center()[:2]
+        if abs(x) > half_w + mob.width / 2 or abs(y) > half_h + mob.height / 2:
+            continue  # off the frame
+        label = _label(mob)
+        em = float(mob.font_size) * EM_PER_FONT_SIZE[kind] * px_per_unit
+        if smallest is None or em < smallest[0]:
+            smallest = (em, label)
+        for part in parts:
+            alpha = float(part.get_fill_opacity())
+            shown = alpha * _hex_rgb(part.get_fill_color().to_hex()) + (1 - alpha) * bg
+            ratio = contrast(shown, bg)
+            if faintest is None or ratio < faintest[0]:
+                faintest = (ratio, label, part.get_fill_color().to_hex().upper())
+    if smallest is None:
+        return None
+    return {"em_px": round(smallest[0], 2), "smallest": smallest[1], "contrast": round(faintest[0], 2),
+            "faintest": faintest[1], "colour": faintest[2], "background": background.upper(),
+            "pixel_height": pixel_height}
+
+
+def _label(mob) -> str:
+    text = (getattr(mob, "original_text", None) or getattr(mob, "tex_string", None) or getattr(mob, "text", None)
+            or type(mob).__name__)
+    text = " ".join(str(text).split())
+    return text[:40] + ("…" if len(text) > 40 else "")
+
+
+def write_text_record(target: Path, record: dict | None) -> Path:
+    from diffusion_core import atomic_write
+
+    path = target.with_name(target.name + TEXT_RECORD)
+    with atomic_write(path) as tmp:
+        Path(tmp).write_text(json.dumps(record, ensure_ascii=False), encoding="utf-8")
+    return path
+
+
+def read_text_record(target: Path) -> dict | None:
+    """The record written beside ``target``, or None (none, or unreadable)."""
+    try:
+        value = json.loads(target.with_name(target.name + TEXT_RECORD).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    return value if isinstance(value, dict) else None
