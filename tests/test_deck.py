@@ -338,8 +338,16 @@ def test_no_slide_of_the_course_deck_overflows_in_chromium(course_lecture, tmp_p
     report, out = course_lecture
     result = check_deck(report.html, report.pdf, shots=tmp_path)
     assert result.slides == 27 + 3 + 2 + 2 and result.pdf_pages == result.slides
-    assert result.faults == [], "\n".join(map(str, result.faults))
+    assert result.faults == [], "\n".join(map(str, result.faults))  # readability and safe area of ours included
     assert len(result.shots) == result.slides
+    # every picture of ours was checked: the build recorded its smallest and faintest text
+    import json
+
+    state = json.loads((out / ".deck-state.json").read_text(encoding="utf-8"))
+    for rel in ("assets/images/004.png", "assets/videos/DigitsGeneration.mp4", "assets/images/001.png"):
+        assert state[rel]["text"]["contrast"] >= 4.5 and state[rel]["text"]["em_px"] > 0, rel
+    # what crosses the safe area is the lecturer's (their text, their width="90%"): notes, not faults
+    assert any("slide 21" in n and 'width="90%"' in n for n in result.notes), result.notes
 
 
 @BROWSER

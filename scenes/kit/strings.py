@@ -147,7 +147,7 @@ STRINGS: dict[str, dict[str, str]] = {
     "chain_digits": {"es": "paso a paso", "en": "step by step"},
     "jump_digits": {"es": "un solo salto", "en": "a single jump"},
     "digits_rev_title": {"es": "Generando dígitos desde ruido", "en": "Generating digits from noise"},
-    "digits_rev_sub": {"es": "Un UNet entrenado en MNIST, paso a paso desde el ruido", "en": "A UNet trained on MNIST, step by step from noise"},
+    "digits_rev_sub": {"es": "Un UNet entrenado en MNIST, paso a paso", "en": "A UNet trained on MNIST, step by step"},
     "initial_noise": {"es": "ruido inicial", "en": "initial noise"},
     "graphical_title": {"es": "El modelo gráfico de un DDPM", "en": "A DDPM as a graphical model"},
     "graphical_sub": {"es": "Un dígito real y los estados que le da la cadena", "en": "A real digit and the states the chain gives it"},
