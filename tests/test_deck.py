@@ -347,7 +347,7 @@ def test_no_slide_of_the_course_deck_overflows_in_chromium(course_lecture, tmp_p
     for rel in ("assets/images/004.png", "assets/videos/DigitsGeneration.mp4", "assets/images/001.png"):
         assert state[rel]["text"]["contrast"] >= 4.5 and state[rel]["text"]["em_px"] > 0, rel
     # what crosses the safe area is the lecturer's (their text, their width="90%"): notes, not faults
-    assert any("slide 21" in n and 'width="90%"' in n for n in result.notes), result.notes
+    assert any('DiffusionProcess' in n and 'width="90%"' in n for n in result.notes), result.notes
 
 
 @BROWSER

@@ -43,13 +43,13 @@ def test_the_record_names_the_smallest_and_the_faintest_text():
         small = Text("pequeño", font_size=18).set_color("#000000").shift([0, 1, 0])
         faint = Text("pálido", font_size=30).set_color("#BBBBBB").shift([0, -2, 0])
         formula = MathTex("x", font_size=40).set_color("#000000").shift([0, 2, 0])
-        record = text_record([VGroup(big, small), faint, formula], "#FFFFFF", 8.0, 1080)
+        record = text_record([VGroup(big, small), faint, formula], "#FFFFFF", 14.222, 8.0, 1080)
     assert record["smallest"] == "pequeño" and record["em_px"] == pytest.approx(18 / 72 * 135, rel=1e-3)
     assert record["faintest"] == "pálido" and record["colour"] == "#BBBBBB"
     assert record["contrast"] == pytest.approx(contrast(_rgb("#BBBBBB"), [1, 1, 1]), abs=0.01)
-    assert text_record([], "#FFFFFF", 8.0, 1080) is None
+    assert text_record([], "#FFFFFF", 14.222, 8.0, 1080) is None
     off = Text("fuera", font_size=8).shift([30, 0, 0])  # off the frame: not on the slide
-    assert text_record([off, big], "#FFFFFF", 8.0, 1080)["smallest"] == "grande"
+    assert text_record([off, big], "#FFFFFF", 14.222, 8.0, 1080)["smallest"] == "grande"
 
 
 STATE = {"assets/images/fig.png": {"text": {"em_px": 40.0, "smallest": "tiny", "contrast": 3.0, "faintest": "pale",

@@ -23,6 +23,8 @@ from pathlib import Path
 
 import numpy as np
 
+from diffusion_core import atomic_write
+
 __all__ = ["luminance", "contrast", "text_record", "write_text_record", "read_text_record", "TEXT_RECORD"]
 
 TEXT_RECORD = ".text.json"  # beside a render in the deck builder's staging folder: VIDEO.mp4.text.json
@@ -51,29 +53,26 @@ def _hex_rgb(colour: str) -> np.ndarray:
 
 
 def _texts(mobjects):
-    """Every text and formula among ``mobjects`` (their families walked), with its kind."""
-    from manim import MarkupText, MathTex, SingleStringMathTex, Tex, Text
-
+    """Every text and formula among ``mobjects`` (their families walked), with its kind:
+    manim's Text and MarkupText keep their ``original_text``, its formulas their
+    ``tex_string`` (known by these, so that this module never imports manim)."""
     seen = set()
     for top in mobjects:
         for mob in top.get_family():
             if id(mob) in seen:
                 continue
-            if isinstance(mob, (Text, MarkupText)):
+            kind = "text" if hasattr(mob, "original_text") else "tex" if hasattr(mob, "tex_string") else None
+            if kind and hasattr(mob, "font_size"):
                 seen.update(id(m) for m in mob.get_family())
-                yield mob, "text"
-            elif isinstance(mob, (MathTex, Tex, SingleStringMathTex)):
-                seen.update(id(m) for m in mob.get_family())
-                yield mob, "tex"
+                yield mob, kind
 
 
-def text_record(mobjects, background: str, frame_height: float, pixel_height: int) -> dict | None:
+def text_record(mobjects, background: str, frame_width: float, frame_height: float, pixel_height: int) -> dict | None:
     """The smallest and the faintest visible text among ``mobjects`` (a scene's, as its
-    last frame shows them); None when it shows no text."""
-    from manim import config
-
+    last frame shows them, on a frame of these units and pixels); None when it shows no
+    text."""
     bg = _hex_rgb(background)
-    half_w, half_h = config.frame_width / 2, frame_height / 2
+    half_w, half_h = frame_width / 2, frame_height / 2
     px_per_unit = pixel_height / frame_height
     smallest, faintest = None, None
     for mob, kind in _texts(mobjects):
@@ -108,8 +107,6 @@ def _label(mob) -> str:
 
 
 def write_text_record(target: Path, record: dict | None) -> Path:
-    from diffusion_core import atomic_write
-
     path = target.with_name(target.name + TEXT_RECORD)
     with atomic_write(path) as tmp:
         Path(tmp).write_text(json.dumps(record, ensure_ascii=False), encoding="utf-8")

@@ -138,7 +138,8 @@ def _render_in(media: Path, job: RenderJob, scene_cls) -> _Made:
         sections = writer.output_plan.section_index if options["save_sections"] else None
         frame_rate = float(config.frame_rate)
         last = _last_frame(scene) if job.poster and not job.still else None
-        text = (text_record(scene.mobjects, scene_cls.background, config.frame_height, config.pixel_height)
+        text = (text_record(scene.mobjects, scene_cls.background, config.frame_width, config.frame_height,
+                            config.pixel_height)
                 if job.legibility else None)
     if not produced.is_file() or produced.stat().st_size == 0:
         raise RenderError(f"manim finished but wrote no {job.fmt} file for {SCENES[job.scene].cls}")
