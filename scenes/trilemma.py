@@ -35,7 +35,7 @@ CORNERS = np.array([[-3.75, 1.55, 0.0], [-6.3, -1.55, 0.0], [-1.2, -1.55, 0.0]])
 COLORS = {"VAE": HIGHLIGHTS[3], "GAN": HIGHLIGHTS[0], "DDPM": HIGHLIGHTS[4], "DDIM": HIGHLIGHTS[2],
           "Flow": HIGHLIGHTS[1]}
 # the table on the right: a small panel of samples, the name, then four columns of numbers
-MINI, ROW_H, FIRST_ROW = 0.76, 0.88, 1.3
+MINI, ROW_H, FIRST_ROW = 0.74, 0.84, 1.4
 MINI_X, NAME_X = 0.42, 0.9
 COLUMNS = (("trilemma_col_near", 2.95), ("trilemma_col_modes", 3.85), ("trilemma_col_nfe", 4.95),
            ("trilemma_col_ms", 6.38))  # (header, centre x)
@@ -101,7 +101,7 @@ class Trilemma(ToyModelScene):
                          for key, x in COLUMNS])
         note = Text(self.t("trilemma_rule").format(modes=rows[0].near.modes), font_size=16, color=MUTED,
                     line_spacing=0.9)
-        note.move_to([0.0, FIRST_ROW - (len(rows) - 0.5) * ROW_H - 0.25, 0], aligned_edge=UP + LEFT)
+        note.move_to([0.0, FIRST_ROW - (len(rows) - 0.5) * ROW_H - 0.12, 0], aligned_edge=UP + LEFT)
         fit_right(note)
         self.play(FadeIn(heads), FadeIn(note), run_time=0.5)
         data = sample_data(self.data_config(), self.n_points, seed=self.seed + 1).numpy()
