@@ -46,7 +46,7 @@ class DigitsReverse(LectureScene):
         # two large grids (a slide shows this video in half its width: a digit must stay >= 40 px there)
         left = DigitGrid(xs[0], cols=cols, width=GRID).move_to([-3.35, -0.85, 0])
         right = DigitGrid(preds[0], cols=cols, width=GRID).move_to([3.35, -0.85, 0])
-        left_label = MathTex("x_t", font_size=40).next_to(left, UP, buff=0.15).align_to(left, LEFT)
+        left_label = MathTex("x_t", font_size=48).next_to(left, UP, buff=0.15).align_to(left, LEFT)
         right_label = VGroup(Text(self.t("pred_x0"), font_size=30)).next_to(right, UP, buff=0.15).align_to(right, LEFT)
         bar = TimeBar(result.schedule.T, width=3.0, text=1.2).move_to([5.0, 2.95, 0])  # top right, beside the title
         bar.set_t(int(times[0]))
