@@ -7,7 +7,7 @@ import math
 import torch
 from torch import nn
 
-__all__ = ["SinusoidalEmbedding"]
+__all__ = ["SinusoidalEmbedding", "mlp"]
 
 
 class SinusoidalEmbedding(nn.Module):
@@ -31,3 +31,13 @@ class SinusoidalEmbedding(nn.Module):
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         args = (x.float() * self.scale)[..., None] * self.freqs  # (..., dim/2)
         return torch.cat([torch.sin(args), torch.cos(args)], dim=-1)  # (..., dim)
+
+
+def mlp(d_in: int, hidden: int, layers: int, d_out: int, act) -> nn.Sequential:
+    """``layers`` hidden layers of width ``hidden``, each followed by ``act()``, then a
+    linear output: the toy GAN's and VAE's networks."""
+    mods, width = [], d_in
+    for _ in range(layers):
+        mods += [nn.Linear(width, hidden), act()]
+        width = hidden
+    return nn.Sequential(*mods, nn.Linear(width, d_out))

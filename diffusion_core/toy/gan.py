@@ -28,6 +28,7 @@ from torch import nn
 from tqdm.auto import tqdm
 
 from ..checkpoint import CheckpointError, read_checkpoint, write_checkpoint
+from ..nets import mlp
 from ..paths import models_dir
 from ..training import TrainingDiverged
 from .data import DataConfig, mode_centres, sample_data
@@ -67,19 +68,11 @@ class GanConfig:
         return hashlib.sha256(json.dumps(self.to_dict(), sort_keys=True).encode()).hexdigest()[:12]
 
 
-def _mlp(d_in: int, hidden: int, layers: int, d_out: int, act) -> nn.Sequential:
-    mods, width = [], d_in
-    for _ in range(layers):
-        mods += [nn.Linear(width, hidden), act()]
-        width = hidden
-    return nn.Sequential(*mods, nn.Linear(width, d_out))
-
-
 class Generator(nn.Module):
     def __init__(self, config: GanConfig):
         super().__init__()
         self.z_dim = config.z_dim
-        self.net = _mlp(config.z_dim, config.hidden, config.layers, 2, nn.ReLU)
+        self.net = mlp(config.z_dim, config.hidden, config.layers, 2, nn.ReLU)
 
     def forward(self, z: torch.Tensor) -> torch.Tensor:
         return self.net(z)
@@ -88,7 +81,7 @@ class Generator(nn.Module):
 class Discriminator(nn.Module):
     def __init__(self, config: GanConfig):
         super().__init__()
-        self.net = _mlp(2, config.hidden, config.layers, 1, lambda: nn.LeakyReLU(0.2))
+        self.net = mlp(2, config.hidden, config.layers, 1, lambda: nn.LeakyReLU(0.2))
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         return self.net(x).squeeze(-1)  # (N,) logits

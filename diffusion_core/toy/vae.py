@@ -28,6 +28,7 @@ from torch import nn
 from tqdm.auto import tqdm
 
 from ..checkpoint import CheckpointError, read_checkpoint, write_checkpoint
+from ..nets import mlp
 from ..paths import models_dir
 from ..training import TrainingDiverged
 from .data import DataConfig, sample_data
@@ -73,14 +74,6 @@ class VaeConfig:
         return hashlib.sha256(json.dumps(self.to_dict(), sort_keys=True).encode()).hexdigest()[:12]
 
 
-def _mlp(d_in: int, hidden: int, layers: int, d_out: int) -> nn.Sequential:
-    mods, width = [], d_in
-    for _ in range(layers):
-        mods += [nn.Linear(width, hidden), nn.SiLU()]
-        width = hidden
-    return nn.Sequential(*mods, nn.Linear(width, d_out))
-
-
 def gaussian_log_prob(x: torch.Tensor, mean: torch.Tensor, log_var: torch.Tensor) -> torch.Tensor:
     """log N(x; mean, diag exp(log_var)), summed over the last dimension."""
     return -0.5 * (LOG2PI + log_var + (x - mean) ** 2 / log_var.exp()).sum(-1)
@@ -97,8 +90,8 @@ class VAE(nn.Module):
     def __init__(self, config: VaeConfig):
         super().__init__()
         self.z_dim = config.z_dim
-        self.encoder = _mlp(2, config.hidden, config.layers, 2 * config.z_dim)
-        self.decoder = _mlp(config.z_dim, config.hidden, config.layers, 4)
+        self.encoder = mlp(2, config.hidden, config.layers, 2 * config.z_dim, nn.SiLU)
+        self.decoder = mlp(config.z_dim, config.hidden, config.layers, 4, nn.SiLU)
 
     def encode(self, x: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
         mean, log_var = self.encoder(x).chunk(2, dim=-1)
