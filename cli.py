@@ -68,13 +68,16 @@ from diffusion_core import sample as sample_trajectory  # noqa: E402
 from diffusion_core.mnist import parse_steps  # noqa: E402
 from diffusion_core.mnist.train import train_recorded  # noqa: E402
 from lecture import (  # noqa: E402
+    TWINS,
     CheckError,
     DeckError,
     DeckOptions,
     FenceError,
+    TwinError,
     build_deck,
     check_deck,
     contact_sheet,
+    write_twin,
 )
 from lecture.check import presenter_shot  # noqa: E402
 from scenes.kit.latex import MissingLatex  # noqa: E402
@@ -381,6 +384,21 @@ def _report_check(html: Path, pdf: Path | None, sheet: Path | None = None, shots
                                                    else "every one fits") +
             (f"; {len(missing)} show an image or video that did not load (supply it beside the deck)" if missing else ""))
     click.echo(f"all {result.slides} slides fit and every image and video loads{pages}")
+
+
+@cli.command()
+@click.argument("scene", type=click.Choice([*TWINS, "all"]))
+@click.option("--lang", type=click.Choice(LANGS), default=LANGS[0], show_default=True, help="The page's language.")
+@click.option("--out", "out_dir", type=click.Path(file_okay=False), required=True, help="The folder to write it into.")
+def twin(scene, lang, out_dir):
+    """Write SCENE's interactive twin: one self-contained HTML file (no network) with the
+    video's own trajectories and the model's weights, run in the browser."""
+    for key in TWINS if scene == "all" else (scene,):
+        try:
+            path = write_twin(key, lang, Path(out_dir))
+        except (TwinError, OSError) as exc:
+            raise fail(exc) from exc
+        click.echo(f"{path} ({path.stat().st_size / 1e6:.2f} MB): open it in a browser")
 
 
 @cli.command("check-deck")

@@ -224,6 +224,25 @@ STRINGS: dict[str, dict[str, str]] = {
     "flow_legend_flow": {"es": "flow matching (Euler)", "en": "flow matching (Euler)"},
     "note_flow": {"es": "{name}, k = {k}: SWD {swd:.3f}, piso {floor:.3f}, razón {ratio:.2f}.", "en": "{name}, k = {k}: SWD {swd:.3f}, floor {floor:.3f}, ratio {ratio:.2f}."},
     "note_flow_curve": {"es": "{name}, SWD / piso: {values}.", "en": "{name}, SWD / floor: {values}."},
+    # the interactive twins (lecture/twin/ui.js)
+    "twin_play": {"es": "▶ Reproducir", "en": "▶ Play"},
+    "twin_pause": {"es": "❚❚ Pausa", "en": "❚❚ Pause"},
+    "twin_step": {"es": "paso {k} de {K}", "en": "step {k} of {K}"},
+    "twin_nfe": {"es": "evaluaciones de la red: {n}", "en": "network evaluations: {n}"},
+    "twin_x0": {"es": "mostrar x̂₀, la predicción de x₀", "en": "show x̂₀, the predicted x₀"},
+    "twin_resample": {"es": "Nueva muestra", "en": "Resample"},
+    "twin_seed": {"es": "semilla", "en": "seed"},
+    "twin_sampler": {"es": "muestreador", "en": "sampler"},
+    "twin_w": {"es": "escala de guía w", "en": "guidance scale w"},
+    "twin_steps": {"es": "pasos de Euler (y de DDIM)", "en": "Euler steps (and DDIM's)"},
+    "twin_follow": {"es": "Haz clic en un punto para seguir su camino.", "en": "Click a point to follow its path."},
+    "twin_recorded": {"es": "grabado: los mismos estados que el vídeo", "en": "recorded: the video's own states"},
+    "twin_live": {"es": "calculado aquí, en el navegador, con la misma red", "en": "computed here, in the browser, by the same network"},
+    "twin_working": {"es": "calculando… {p} %", "en": "computing… {p}%"},
+    "twin_keys": {"es": "Teclas: espacio reproduce o pausa, ← → mueven t, x muestra x̂₀, r da una nueva muestra, Esc devuelve las teclas a la presentación.", "en": "Keys: space plays or pauses, ← → move t, x shows x̂₀, r resamples, Esc gives the keys back to the slides."},
+    "twin_points": {"es": "{n} de los {N} puntos del vídeo, la semilla {seed}", "en": "{n} of the video's {N} points, seed {seed}"},
+    "twin_data": {"es": "datos", "en": "data"},
+    "twin_t": {"es": "t = {t}", "en": "t = {t}"},
 }
 
 

@@ -1,0 +1,284 @@
+"""Interactive twins of the 2D scenes: one self-contained HTML file per scene, holding
+the trajectories its video draws (the same seeds, the same x_T, the frames it shows)
+and the weights of the very model it shows, with a plain-JavaScript forward pass and
+the samplers written for them (lecture/twin/core.js). No network, no CDN, no server:
+it opens from file:// and inside a deck built with ``--interactive``.
+
+What is shipped and how exactly:
+- weights: float32, as trained; the page computes in float64 (tests: the forward pass
+  equals torch's within 1e-5 of the output's scale on 1,000 fixed inputs);
+- frames: the first ``TWIN_POINTS`` of the video's points (each point's path depends
+  on its own noise only, so these are the video's own paths), at the states the video
+  shows; each frame as 16-bit steps between its least and greatest coordinate when that
+  keeps it within ``FRAME_TOL`` of the recorded float32 frame, else as float32.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+import math
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import torch
+
+from diffusion_core import (
+    DDIM,
+    DataConfig,
+    ScheduleConfig,
+    DDPM,
+    FlowEuler,
+    Guidance,
+    MLPConfig,
+    TrainConfig,
+    cached_trajectory,
+    config_key,
+    load_or_train,
+    sample_data,
+)
+from diffusion_core.io import atomic_write
+from scenes.kit.strings import tr
+from scenes.registry import LANGS
+
+__all__ = ["TWINS", "TWIN_POINTS", "FRAME_TOL", "MAX_TWIN_BYTES", "TwinError", "twin_data", "write_twin", "export_mlp",
+           "twin_file_name", "PALETTE"]
+
+TWIN_POINTS = 1000  # points a twin draws (of the video's 3,000 or 2,000): smooth scrubbing, and under 1.5 MB
+FRAME_TOL = 1e-4  # a shipped frame's largest difference from the recorded one (0.01 px); a beat's frame is exact
+MAX_TWIN_BYTES = 1_500_000
+ASSETS = Path(__file__).with_name("twin")
+# scenes.kit.theme's colours and font (that module imports manim; tests/test_twin.py keeps these equal)
+PALETTE = {"background": "#FFFFFF", "ink": "#1B2430", "accent": "#234876", "muted": "#7B8794", "cloud": "#2A6FDB",
+           "ghost": "#E8871E", "trail": "#D7263D", "ddim": "#D7263D", "flow": "#1B998B", "font": "DejaVu Sans"}
+
+
+class TwinError(ValueError):
+    """A twin that cannot be written: one line for the user."""
+
+
+@dataclass(frozen=True)
+class Pace:
+    """How the video moves through its states: ``run_time`` seconds, the state index
+    ``K * rate(s)`` at s in [0, 1] ("in": s^1.6, "out": 1 - (1 - s)^1.6, "linear")."""
+
+    run_time: float
+    rate: str
+
+    def at(self, s: np.ndarray) -> np.ndarray:
+        if self.rate == "in":
+            return s ** 1.6
+        if self.rate == "out":
+            return 1 - (1 - s) ** 1.6
+        return s
+
+    def states(self, K: int, shown: int) -> list[int]:
+        """The state indices the video shows at ``shown`` + 1 evenly spaced moments."""
+        return sorted({int(round(K * v)) for v in self.at(np.linspace(0, 1, shown + 1))} | {0, K})
+
+
+# The scenes' settings (scenes/forward.py, reverse.py, guidance.py, flow.py; kit/settings.py):
+# tests/test_twin.py checks each against its scene class.
+SEED, T = 0, 1000
+SETTINGS = {
+    "forward": {"dataset": "moons", "n_points": 3000, "pace": Pace(9.0, "in")},
+    "reverse": {"dataset": "moons", "n_points": 3000, "pace": Pace(9.0, "out")},
+    "guidance": {"dataset": "moons", "n_points": 1000, "pace": Pace(8.0, "out"), "weights": (0.0, 1.0, 3.0, 7.0),
+                 "label": 0},
+    "flow": {"dataset": "8gaussians", "n_points": 2000, "pace": Pace(5.0, "linear"), "many": 50, "few": 5},
+}
+TWINS = tuple(SETTINGS)
+VIDEOS = {"forward": "forward", "reverse": "reverse", "reverse-ddim": "reverse", "guidance": "guidance",
+          "flow": "flow"}  # a registered scene's key -> the twin of its video
+
+
+def twin_file_name(scene: str, lang: str) -> str:
+    """'reverse.html', 'reverse_en.html' (the registry's language suffix)."""
+    return f"{scene}.html" if lang == LANGS[0] else f"{scene}_{lang}.html"
+
+
+def _b64(a: np.ndarray, dtype) -> str:
+    return base64.b64encode(np.ascontiguousarray(a, dtype=dtype).tobytes()).decode("ascii")
+
+
+def _frame(x: np.ndarray, exact: bool = False) -> dict:
+    """One frame (n, 2) as shipped: 16-bit steps per coordinate when within FRAME_TOL and
+    not ``exact``, else float32 (the recorded values themselves)."""
+    x = np.asarray(x, dtype=np.float32)
+    if not np.isfinite(x).all():
+        raise TwinError("a recorded frame holds NaN or infinite values: no twin written")
+    if exact:
+        return {"f32": _b64(x, "<f4")}
+    lo, hi = x.min(axis=0).astype(np.float64), x.max(axis=0).astype(np.float64)
+    span = np.maximum(hi - lo, 1e-12)
+    q = np.round((x - lo) / span * 65535).astype(np.uint16)
+    back = lo + q.astype(np.float64) * (span / 65535)
+    if np.abs(back - x).max() <= FRAME_TOL:
+        return {"u16": _b64(q, "<u2"), "lo": lo.tolist(), "span": span.tolist()}
+    return {"f32": _b64(x, "<f4")}
+
+
+def export_mlp(model) -> dict:
+    """The toy denoiser's weights for core.js (float32, as trained)."""
+    cfg = model.config
+    net = list(model.net)
+    linears = [net[0]] + [block.ff for block in net[2:-1]] + [net[-1]]
+    spec = {"hidden": cfg.hidden, "emb_dim": cfg.emb_dim, "input_scale": cfg.input_scale, "n_classes": cfg.n_classes,
+            "objective": model.objective, "freqs": _b64(model.x_emb.freqs.numpy(), "<f4"),
+            "layers": [{"w": _b64(lin.weight.detach().numpy(), "<f4"), "b": _b64(lin.bias.detach().numpy(), "<f4"),
+                        "shape": list(lin.weight.shape)} for lin in linears]}
+    if cfg.n_classes:
+        spec["c_emb"] = _b64(model.c_emb.weight.detach().numpy(), "<f4")
+    return spec
+
+
+def _erf_pieces() -> list[dict]:
+    """erf as Chebyshev series on [0,1], [1,2], [2,3], [3,4], [4,6] (core.js: makeErf)."""
+    pieces = []
+    for a, b in ((0, 1), (1, 2), (2, 3), (3, 4), (4, 6)):
+        c = np.polynomial.chebyshev.chebinterpolate(
+            lambda u, a=a, b=b: np.vectorize(math.erf)((u * (b - a) + a + b) / 2), 14)
+        pieces.append({"a": a, "b": b, "c": c.tolist()})
+    return pieces
+
+
+def _train(name: str, dataset: str, **model) -> TrainConfig:
+    return TrainConfig(data=DataConfig(dataset), schedule=ScheduleConfig("linear", T), **model)
+
+
+def _trajectory(train: TrainConfig, sampler, n: int, guidance: Guidance | None = None):
+    """The scene's own trajectory, from the same cache (scenes.kit.playback.toy_trajectory)."""
+
+    def load():
+        result = load_or_train(train)
+        return result.model, result.schedule
+
+    return cached_trajectory(config_key(train), load, (n, 2), sampler, T, SEED, guidance=guidance)
+
+
+def _run(key: str, label: str, traj_xs: np.ndarray, times, states: list[int], sampler: dict, model: str | None,
+         pace: Pace, guidance: dict | None = None, nfe_per_step: int = 1) -> dict:
+    """A recorded run: its first TWIN_POINTS points at the video's ``states``; its first
+    and last state exact (the beats show them)."""
+    xs = traj_xs[:, :TWIN_POINTS]
+    K = len(xs) - 1
+    return {"key": key, "label": label, "sampler": sampler, "model": model, "guidance": guidance, "K": K,
+            "states": states, "times": [float(times[k]) for k in states], "frames": [_frame(xs[k], exact=k in (0, K)) for k in states],
+            "pace": {"run_time": pace.run_time, "rate": pace.rate}, "nfe_per_step": nfe_per_step}
+
+
+def _strings(lang: str, keys: list[str]) -> dict:
+    return {k: tr(k, lang) for k in keys}
+
+
+UI_KEYS = ["twin_play", "twin_pause", "twin_step", "twin_nfe", "twin_x0", "twin_resample", "twin_seed", "twin_sampler",
+           "twin_w", "twin_steps", "twin_follow", "twin_recorded", "twin_live", "twin_working", "twin_keys",
+           "twin_points", "twin_data", "twin_t"]
+
+
+def twin_data(scene: str, lang: str) -> dict:
+    """Everything a twin page holds, as a JSON-ready dict."""
+    if scene not in SETTINGS:
+        raise TwinError(f"no twin for {scene!r}; twins: {', '.join(TWINS)}")
+    if lang not in LANGS:
+        raise TwinError(f"unknown language {lang!r}; valid: {', '.join(LANGS)}")
+    s = SETTINGS[scene]
+    pace, n = s["pace"], s["n_points"]
+    train = _train(scene, s["dataset"])
+    schedule = train.schedule.build()
+    data = sample_data(DataConfig(s["dataset"]), n, seed=SEED + 1).numpy()[:TWIN_POINTS]
+    out = {"scene": scene, "lang": lang, "T": T, "betas": _b64(schedule.betas.numpy(), "<f8"),
+           "erf": _erf_pieces(), "palette": PALETTE, "points": TWIN_POINTS, "video_points": n, "seed": SEED,
+           "data": _frame(data), "models": {}, "runs": [], "beats": [], "extent": 2.6}
+    keys = list(UI_KEYS)
+    if scene == "forward":
+        x0 = sample_data(DataConfig(s["dataset"]), n, seed=SEED).double()
+        chain = schedule.forward_chain(x0, torch.Generator().manual_seed(SEED)).numpy()
+        states = pace.states(T, 100)
+        out["runs"].append(_run("forward", "q(x_t | x_{t-1})", chain, np.arange(T + 1), states, {"name": "forward"},
+                                None, pace))
+        out["beats"] = [("forward_data", 0, 0), ("forward_noise", 0, 0), ("forward_gaussian", 0, T),
+                        ("forward_moments", 0, T)]
+        keys += ["forward_title", "forward_sub"]
+        out["title"], out["subtitle"] = "forward_title", "forward_sub"
+    elif scene == "reverse":
+        result = load_or_train(train)
+        out["models"]["eps"] = export_mlp(result.model)
+        ddpm = _trajectory(train, DDPM(), n)
+        ddim = _trajectory(train, DDIM(steps=50), n)
+        for key, label, traj, shown in (("ddpm", "DDPM", ddpm, 90), ("ddim", "DDIM", ddim, 50)):
+            K = len(traj.xs) - 1
+            sampler = {"name": "ddpm", "variance": "beta"} if key == "ddpm" else {"name": "ddim", "steps": 50, "eta": 0}
+            out["runs"].append(_run(key, f"{label} ({len(traj.xs) - 1})", traj.xs.numpy(), traj.timesteps.numpy(),
+                                    pace.states(K, min(shown, K)), sampler, "eps", pace))
+        last = len(ddpm.xs) - 1
+        out["beats"] = [("reverse_noise", 0, 0), ("reverse_denoise", 0, 0), ("reverse_data", 0, last),
+                        ("reverse_moments", 0, last)]
+        keys += ["reverse_title", "reverse_sub"]
+        out["title"], out["subtitle"] = "reverse_title", "reverse_sub"
+    elif scene == "guidance":
+        train = _train(scene, s["dataset"], model=MLPConfig(n_classes=2))
+        result = load_or_train(train)
+        out["models"]["eps"] = export_mlp(result.model)
+        for w in s["weights"]:
+            g = Guidance(s["label"], w)
+            traj = _trajectory(train, DDPM(), n, g)
+            K = len(traj.xs) - 1
+            out["runs"].append(_run(f"w{w:g}", f"w = {w:g}", traj.xs.numpy(), traj.timesteps.numpy(),
+                                    pace.states(K, 40), {"name": "ddpm", "variance": "beta"}, "eps", pace,
+                                    {"label": s["label"], "w": w}, g.evaluations))
+        last = T
+        out["beats"] = [("guidance_setup", 0, 0), ("guidance_sampling", 0, 0), ("guidance_results", 0, last)]
+        out["guidance"] = {"label": s["label"], "weights": list(s["weights"]), "max": 7}
+        keys += ["guidance_title", "guidance_sub", "class_moons_0", "class_moons_1"]
+        out["title"], out["subtitle"] = "guidance_title", "guidance_sub"
+    else:
+        flow_train = _train(scene, s["dataset"], objective="velocity")
+        out["models"]["eps"] = export_mlp(load_or_train(train).model)
+        out["models"]["velocity"] = export_mlp(load_or_train(flow_train).model)
+        out["extent"] = 2.2
+        for k in (s["many"], s["few"]):
+            for key, tr_cfg, sampler, spec in (("ddim", train, DDIM(steps=k), {"name": "ddim", "steps": k, "eta": 0}),
+                                               ("flow", flow_train, FlowEuler(steps=k), {"name": "flow", "steps": k})):
+                traj = _trajectory(tr_cfg, sampler, n)
+                out["runs"].append(_run(f"{key}{k}", f"{key} {k}", traj.xs.numpy(), traj.timesteps.numpy(),
+                                        list(range(k + 1)), spec, "eps" if key == "ddim" else "velocity",
+                                        Pace(pace.run_time * (0.5 if k < 10 else 1.0), "linear")))
+        out["beats"] = [("flow_setup", 0, 0), ("flow_many", 0, 0), ("flow_few", 2, 0), ("flow_curve", 2, s["few"])]
+        out["flow"] = {"many": s["many"], "few": s["few"]}
+        keys += ["flow_title", "flow_sub", "flow_ddim", "flow_flow"]
+        out["title"], out["subtitle"] = "flow_title", "flow_sub"
+    out["beats"] = [{"key": k, "sentence": tr(f"beat_{k}", lang), "run": r, "state": st} for k, r, st in out["beats"]]
+    out["text"] = _strings(lang, keys)
+    return out
+
+
+def _page(data: dict) -> str:
+    page = (ASSETS / "page.html").read_text(encoding="utf-8")
+    blob = json.dumps(data, ensure_ascii=False, separators=(",", ":")).replace("</", "<\\/")
+    return (page.replace("{{LANG}}", data["lang"])
+            .replace("{{TITLE}}", data["text"][data["title"]])
+            .replace("/*{{CORE}}*/", (ASSETS / "core.js").read_text(encoding="utf-8"))
+            .replace("/*{{UI}}*/", (ASSETS / "ui.js").read_text(encoding="utf-8"))
+            .replace("/*{{DATA}}*/", f"const TWIN_DATA = {blob};"))
+
+
+def write_twin(scene: str, lang: str, out_dir: Path) -> Path:
+    """Write the twin of ``scene`` in ``lang`` into ``out_dir`` (made if missing), atomically.
+
+    Raises:
+        TwinError: an unknown scene or language, an output folder that is a file, a page
+            over ``MAX_TWIN_BYTES``.
+    """
+    out_dir = Path(out_dir)
+    if out_dir.exists() and not out_dir.is_dir():
+        raise TwinError(f"--out {out_dir} is a file, not a folder")
+    text = _page(twin_data(scene, lang))
+    size = len(text.encode("utf-8"))
+    if size > MAX_TWIN_BYTES:
+        raise TwinError(f"the {scene} twin would be {size / 1e6:.2f} MB, over the {MAX_TWIN_BYTES / 1e6:.1f} MB limit")
+    path = out_dir / twin_file_name(scene, lang)
+    with atomic_write(path) as tmp:
+        tmp.write_text(text, encoding="utf-8")
+    return path
