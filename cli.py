@@ -323,8 +323,11 @@ def render(scene, quality, lang, dataset, text, fmt, out_dir, show_list, jobs, b
 @click.option("--pdf", is_flag=True, help="Also print OUT/slides.pdf (Marp CLI through Chromium); videos show their poster.")
 @click.option("--steps", is_flag=True, help="Each slide with one of our videos becomes one slide per beat, its clip "
               "starting when the slide is shown.")
+@click.option("--interactive", is_flag=True, help="Each of our videos with an interactive twin (forward, reverse, "
+              "guidance, flow) becomes the twin, in the slide: the same model and trajectories, live in the browser.")
 @click.option("--check", is_flag=True, help="Then lay out every slide in Chromium and report what does not fit (check-deck).")
-def deck(deck_path, out, quality, lang, jobs, slots, keep_placeholders, table, fix_formulas, pdf, steps, check):
+def deck(deck_path, out, quality, lang, jobs, slots, keep_placeholders, table, fix_formulas, pdf, steps, interactive,
+         check):
     """Build a finished lecture from a Marp deck: every asset rendered and in place, then the HTML."""
     if not out.strip():  # before Path(), which reads "" as "."
         raise click.ClickException("--out is empty (an unset variable?): name the folder of the built deck, "
@@ -335,7 +338,7 @@ def deck(deck_path, out, quality, lang, jobs, slots, keep_placeholders, table, f
                                  "'assets/images/001.png=graphical-model'", param_hint="--slot")
     opts = DeckOptions(deck=Path(deck_path), out=Path(out), quality=quality, lang=lang, jobs=jobs,
                        slots={t.strip(): k.strip() for t, k in pairs}, table=table, fix_formulas=fix_formulas, pdf=pdf,
-                       keep_placeholders=keep_placeholders, steps=steps)
+                       keep_placeholders=keep_placeholders, steps=steps, interactive=interactive)
     try:
         report = build_deck(opts, log=click.echo)
     except (FenceError, DeckError, JobError, RenderError, MissingLatex, CheckpointError, ValueError) as exc:

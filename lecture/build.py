@@ -37,7 +37,7 @@ from lecture.assets import name_hint, scene_of
 from lecture.edits import Edit, apply_edits
 from lecture.fence import STATE, FenceError, OutputFolder, check_out, file_digest
 from lecture.marp import build_html, build_pdf, marp_version
-from lecture.present import present
+from lecture.present import notes_of, present, twin_notes
 from lecture.source import (
     DeckError,
     DeckSource,
@@ -49,6 +49,9 @@ from lecture.source import (
     read_deck,
     sibling_url,
 )
+from lecture.twins import VIDEOS as TWIN_OF
+from lecture.twins import twin_file_name, write_twin
+from scenes.kit.strings import tr
 from scenes.registry import LANGS, LIGHT_COLOURS, SCENES, THEME_BACKGROUNDS
 from scenes.rendering import (
     Rendered,
@@ -89,6 +92,7 @@ class DeckOptions:
     pdf: bool = False
     keep_placeholders: bool = False
     steps: bool = False  # one slide per beat of each of our videos
+    interactive: bool = False  # each of our videos with a twin (lecture/twins.py) becomes the twin, in an <iframe>
     resolution: tuple[int, int] | None = None  # tests render tiny
     fps: int | None = None
 
@@ -679,6 +683,59 @@ class Presentation(Output):
         built.plan.report.notes += stepped
 
 
+TWIN_MAX_H = 460  # CSS px of Marp's 720-high slide: a twin as wide as its video stays above the slide's bottom
+
+
+class Twins(Output):
+    """--interactive: each of our videos that has an interactive twin (``lecture.twins``)
+    becomes that twin, an ``<iframe>`` of ``twins/SCENE.html`` as wide as the video was,
+    its poster kept for the PDF (``print_copy``), its beats' notes and what to try in it
+    in the presenter notes. Runs before ``Presentation``, which then leaves it alone."""
+
+    def wanted(self, opts: DeckOptions) -> bool:
+        return opts.interactive
+
+    def make(self, built: Built) -> None:
+        deck = parse_deck(built.text, built.opts.deck)
+        lang, report = built.opts.lang, built.plan.report
+        served = {rel: a.key for rel, a in built.plan.assets.items() if a.fmt == "mp4"}
+        edits, written = [], {}
+        for ref in deck.refs:
+            twin = TWIN_OF.get(served.get(ref.path, ""))
+            if ref.kind != "video" or twin is None:
+                continue
+            tag = next((t for t in deck.tags if t.name == "video" and t.close is not None and t.start <= ref.at < t.close),
+                       None)
+            if tag is None or tag.slot:
+                continue
+            if twin not in written:
+                target = built.folder.target(f"twins/{twin_file_name(twin, lang)}")
+                written[twin] = write_twin(twin, lang, target.parent)
+            url = f"twins/{written[twin].name}"
+            width = tag.attrs.get("width") or "100%"
+            width = width if width.endswith(("%", "px")) else f"{width}px"
+            poster = tag.attrs.get("poster", "")
+            frame = (f'<iframe src="{html.escape(url, quote=True)}?embed" data-twin="{twin}" '
+                     f'data-poster="{html.escape(poster, quote=True)}" data-width="{html.escape(width, quote=True)}" '
+                     f'title="{html.escape(tr(f"{twin}_title", lang), quote=True)}" '
+                     f'style="width: {html.escape(width, quote=True)}; aspect-ratio: 16 / 9; max-height: {TWIN_MAX_H}px; border: 0; '
+                     f'display: block; '
+                     f'margin: 0 auto;"></iframe>')
+            slide = next(sl for sl in deck.slides if sl.number == tag.slide)
+            lines = twin_notes(twin, lang) + notes_of(built.folder.path / ref.path, lang)
+            edits += [Edit(tag.start, tag.close, frame), Edit(slide.end, slide.end, _note_block(lines, slide.end, built.text))]
+            report.notes.append(f"slide {tag.slide} {slide.title!r}: {served[ref.path]} as its interactive twin "
+                                f"({url}); the PDF prints its poster")
+        built.text = apply_edits(built.text, edits)
+
+
+def _note_block(lines: list[str], at: int, text: str) -> str:
+    """Presenter notes as an HTML comment at the end of a slide (``present``'s form)."""
+    body = "\n".join(line.replace("--", "–") for line in lines)
+    lead = "" if at == 0 or text[:at].endswith("\n") else "\n"
+    return f"{lead}\n<!--\n{body}\n-->\n"
+
+
 class Markdown(Output):
     """``slides.md``, left as it is when nothing changed."""
 
@@ -717,7 +774,7 @@ class Pdf(Output):
         built.plan.report.pdf, built.plan.report.pdf_note = build_pdf(built.slides)
 
 
-OUTPUTS: tuple[Output, ...] = (Presentation(), Markdown(), Html(), Pdf())
+OUTPUTS: tuple[Output, ...] = (Twins(), Presentation(), Markdown(), Html(), Pdf())
 
 
 def _with_language(opts: DeckOptions, source: DeckSource) -> tuple[DeckOptions, str]:

@@ -94,6 +94,7 @@ _MEASURE = r"""
       const s = el.getAttribute('src') || (el.querySelector('source') || {getAttribute: () => ''}).getAttribute('src');
       return 'video ' + s;
     }
+    if (tag === 'iframe' && el.dataset.twin) return 'twin ' + el.getAttribute('src');
     if (tag === 'mjx-container') return 'formula';
     return tag + (el.className && typeof el.className === 'string' ? '.' + el.className.split(' ')[0] : '');
   };
@@ -204,6 +205,8 @@ def _ours(what: str, state: dict) -> tuple[str, dict] | None:
     """The build's record of the picture or video ``what`` names when it is ours ("img
     assets/x.png", "video ./assets/v.beat2.mp4": a beat's clip is its video's)."""
     kind, _, src = what.partition(" ")
+    if kind == "twin":  # an interactive twin (deck --interactive): ours, its text the page's own
+        return src, {}
     if kind not in ("img", "video") or not src:
         return None
     rel = unquote(src.split("?")[0].split("#")[0]).removeprefix("./")
@@ -358,6 +361,7 @@ def check_deck(html: Path, pdf: Path | None = None, shots: Path | None = None, t
                               for p in measured["posters"] if not page.evaluate(_LOADS, p["url"])]
             result.faults += [SlideFault(n, measured["title"], f"the beat video {src} of another slide plays while "
                                          "this one is shown") for src in page.evaluate(_HIDDEN_BEATS)]
+            result.faults += _twin_faults(page, n, measured["title"], result.slides)
             if shots is not None:
                 path = shots / f"slide-{n:02d}.png"
                 page.screenshot(path=str(path))
@@ -366,6 +370,49 @@ def check_deck(html: Path, pdf: Path | None = None, shots: Path | None = None, t
         result.pdf_pages, faults = check_pdf(Path(pdf), result.slides, result.size)
         result.faults += faults
     return result
+
+
+_ACTIVE = "[...document.querySelectorAll('svg[data-marpit-svg]')].findIndex(s => s.classList.contains('bespoke-marp-active')) + 1"
+
+
+def _twin_faults(page, n: int, title: str, slides: int) -> list[SlideFault]:
+    """Slide n's interactive twins (deck --interactive): each loads (its page says it is
+    ready), and the keys go to the right place: the deck's arrow moves the slide while the
+    twin does not have the focus; once it has (a click), the arrow moves the twin's time and
+    not the slide; Escape gives the keys back to the deck."""
+    srcs = page.evaluate(f"[...document.querySelectorAll('svg[data-marpit-svg]')[{n - 1}]"
+                         ".querySelectorAll('iframe[data-twin]')].map(f => f.src)")
+    faults = []
+    key, back = ("ArrowRight", "ArrowLeft") if n < slides else ("ArrowLeft", "ArrowRight")
+    for src in srcs:
+        frame = next((f for f in page.frames if f.url == src), None)
+        what = f"the twin {unquote(src.rsplit('/', 1)[-1].split('?')[0])}"
+        try:
+            if frame is None:
+                raise TimeoutError
+            frame.wait_for_function("window.twin && window.twin.ready", timeout=10_000)
+        except Exception:  # noqa: BLE001  a twin that never loads is the fault
+            faults.append(SlideFault(n, title, f"{what} did not load"))
+            continue
+        steps = []
+        page.evaluate("document.activeElement && document.activeElement.blur()")
+        page.keyboard.press(key)
+        steps.append(("the deck's arrow key moved the slide while the twin had no focus",
+                      page.evaluate(_ACTIVE) != n))
+        page.keyboard.press(back)
+        page.wait_for_timeout(100)
+        frame.click("canvas")
+        before = frame.evaluate("twin.state()[0].frame")
+        page.keyboard.press("ArrowRight" if before == 0 else "ArrowLeft")
+        steps.append(("with the focus, the arrow key moved the twin's time and not the slide",
+                      page.evaluate(_ACTIVE) == n and frame.evaluate("twin.state()[0].frame") != before))
+        page.keyboard.press("Escape")
+        page.keyboard.press(key)
+        steps.append(("after Escape, the deck's arrow key moved the slide again", page.evaluate(_ACTIVE) != n))
+        page.evaluate(f"location.hash = '#{n}'")
+        page.wait_for_timeout(100)
+        faults += [SlideFault(n, title, f"{what}: not so: {claim}") for claim, held in steps if not held]
+    return faults
 
 
 def presenter_shot(html: Path, slide: int, path: Path, wait_s: float = 2.0) -> Path:

@@ -117,12 +117,17 @@ def browser_env() -> dict:
 
 
 def print_copy(text: str) -> str:
-    """The deck as it prints: each <video> that has a poster becomes that poster, an
-    <img> of the same width (a printed <video> gets Chromium's controls bar and loading
+    """The deck as it prints: each <video> that has a poster (and each twin's <iframe>)
+    becomes that poster, an <img> of the same width (a printed <video> gets Chromium's controls bar and loading
     mark drawn over its poster). Videos without a poster, and presenter notes, stay."""
     deck = parse_deck(text)
     edits = []
     for tag in deck.tags:
+        if tag.name == "iframe" and tag.attrs.get("data-twin") and tag.attrs.get("data-poster") and tag.close:
+            # an interactive twin (deck --interactive) prints as its video's poster
+            size = f' width="{tag.attrs["data-width"]}"' if tag.attrs.get("data-width") else ""
+            edits.append(Edit(tag.start, tag.close, f'<img src="{tag.attrs["data-poster"]}"{size} alt="">'))
+            continue
         if tag.name != "video" or not tag.attrs.get("poster") or tag.close is None:
             continue
         size = f' width="{tag.attrs["width"]}"' if tag.attrs.get("width") else ""

@@ -26,7 +26,7 @@ from lecture.source import DeckSource, Tag, sibling_url
 from scenes.kit.strings import tr
 from scenes.rendering.beats import read_beats
 
-__all__ = ["present", "BEAT_SCRIPT", "LANG_LABELS"]
+__all__ = ["present", "BEAT_SCRIPT", "LANG_LABELS", "notes_of", "twin_notes"]
 
 LANG_LABELS = {"es": "Español", "en": "English"}
 
@@ -129,6 +129,16 @@ def _track_edit(tag: Tag, offset: int, video: Path, lang: str) -> Edit:
     """The captions track, just inside the <video> tag (offsets in the slide's body)."""
     end = tag.end - offset
     return Edit(end, end, "\n  " + _track(video.with_name(f"{video.stem}.vtt"), lang))
+
+
+def twin_notes(twin: str, lang: str) -> list[str]:
+    """What to try in a twin, for the presenter notes."""
+    return [tr("notes_twin_head", lang), *[f"  {tr(f'notes_twin_{twin}_{k}', lang)}" for k in (1, 2)]]
+
+
+def notes_of(video: Path, lang: str) -> list[str]:
+    """The presenter notes of one of our videos: its beats, their numbers."""
+    return _notes_of(video, lang)
 
 
 def _notes_of(video: Path, lang: str) -> list[str]:

@@ -66,7 +66,7 @@ class Ref:
 
 @dataclass(frozen=True)
 class Tag:
-    """A <video>, <source> or <img> start tag, where it is in the text."""
+    """A <video>, <source>, <img> (or a twin's <iframe>) start tag, where it is in the text."""
 
     name: str
     attrs: dict
@@ -74,7 +74,7 @@ class Tag:
     end: int
     slide: int
     slot: bool = False
-    close: int | None = None  # <video>: the offset just after its </video>
+    close: int | None = None  # <video>, <iframe>: the offset just after its end tag
 
 
 @dataclass(frozen=True)
@@ -314,7 +314,7 @@ def _read_html(deck: DeckSource, html: str, base: int, text: str, only: list[str
     for kind, name, attrs, (line, col), raw in _Tags.of(html):
         at = base + line_starts[line - 1] + col
         if kind == "end":
-            if name == "video" and open_videos:
+            if name in ("video", "iframe") and open_videos:
                 i = open_videos.pop()
                 end = text.find(">", at)
                 t = deck.tags[i]
@@ -329,6 +329,9 @@ def _read_html(deck: DeckSource, html: str, base: int, text: str, only: list[str
             end = text.find("-->", at + 4)
             end = len(text) if end < 0 else end + 3
             _read_comment(deck, raw, at, end)
+        elif name == "iframe":  # a twin of ours (deck --interactive): a tag, with its end, and no reference
+            deck.tags.append(Tag(name, attrs, at, at + len(raw), deck.slide_at(at).number, slot))
+            open_videos.append(len(deck.tags) - 1)
         elif name in MEDIA_TAGS:
             end = at + len(raw)
             deck.tags.append(Tag(name, attrs, at, end, deck.slide_at(at).number, slot))

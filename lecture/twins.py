@@ -26,12 +26,12 @@ import torch
 
 from diffusion_core import (
     DDIM,
-    DataConfig,
-    ScheduleConfig,
     DDPM,
+    DataConfig,
     FlowEuler,
     Guidance,
     MLPConfig,
+    ScheduleConfig,
     TrainConfig,
     cached_trajectory,
     config_key,
@@ -43,7 +43,7 @@ from scenes.kit.strings import tr
 from scenes.registry import LANGS
 
 __all__ = ["TWINS", "TWIN_POINTS", "FRAME_TOL", "MAX_TWIN_BYTES", "TwinError", "twin_data", "write_twin", "export_mlp",
-           "twin_file_name", "PALETTE"]
+           "twin_file_name", "twin_train", "twin_trajectory", "PALETTE", "SETTINGS", "VIDEOS"]
 
 TWIN_POINTS = 1000  # points a twin draws (of the video's 3,000 or 2,000): smooth scrubbing, and under 1.5 MB
 FRAME_TOL = 1e-4  # a shipped frame's largest difference from the recorded one (0.01 px); a beat's frame is exact
@@ -143,11 +143,12 @@ def _erf_pieces() -> list[dict]:
     return pieces
 
 
-def _train(name: str, dataset: str, **model) -> TrainConfig:
-    return TrainConfig(data=DataConfig(dataset), schedule=ScheduleConfig("linear", T), **model)
+def twin_train(dataset: str, **settings) -> TrainConfig:
+    """The training of a twin's model: the scenes' (ToyModelScene.train_config) with ``settings``."""
+    return TrainConfig(data=DataConfig(dataset), schedule=ScheduleConfig("linear", T), **settings)
 
 
-def _trajectory(train: TrainConfig, sampler, n: int, guidance: Guidance | None = None):
+def twin_trajectory(train: TrainConfig, sampler, n: int, guidance: Guidance | None = None):
     """The scene's own trajectory, from the same cache (scenes.kit.playback.toy_trajectory)."""
 
     def load():
@@ -184,74 +185,79 @@ def twin_data(scene: str, lang: str) -> dict:
     if lang not in LANGS:
         raise TwinError(f"unknown language {lang!r}; valid: {', '.join(LANGS)}")
     s = SETTINGS[scene]
-    pace, n = s["pace"], s["n_points"]
-    train = _train(scene, s["dataset"])
-    schedule = train.schedule.build()
-    data = sample_data(DataConfig(s["dataset"]), n, seed=SEED + 1).numpy()[:TWIN_POINTS]
-    out = {"scene": scene, "lang": lang, "T": T, "betas": _b64(schedule.betas.numpy(), "<f8"),
-           "erf": _erf_pieces(), "palette": PALETTE, "points": TWIN_POINTS, "video_points": n, "seed": SEED,
-           "data": _frame(data), "models": {}, "runs": [], "beats": [], "extent": 2.6}
-    keys = list(UI_KEYS)
-    if scene == "forward":
-        x0 = sample_data(DataConfig(s["dataset"]), n, seed=SEED).double()
-        chain = schedule.forward_chain(x0, torch.Generator().manual_seed(SEED)).numpy()
-        states = pace.states(T, 100)
-        out["runs"].append(_run("forward", "q(x_t | x_{t-1})", chain, np.arange(T + 1), states, {"name": "forward"},
-                                None, pace))
-        out["beats"] = [("forward_data", 0, 0), ("forward_noise", 0, 0), ("forward_gaussian", 0, T),
-                        ("forward_moments", 0, T)]
-        keys += ["forward_title", "forward_sub"]
-        out["title"], out["subtitle"] = "forward_title", "forward_sub"
-    elif scene == "reverse":
-        result = load_or_train(train)
-        out["models"]["eps"] = export_mlp(result.model)
-        ddpm = _trajectory(train, DDPM(), n)
-        ddim = _trajectory(train, DDIM(steps=50), n)
-        for key, label, traj, shown in (("ddpm", "DDPM", ddpm, 90), ("ddim", "DDIM", ddim, 50)):
-            K = len(traj.xs) - 1
-            sampler = {"name": "ddpm", "variance": "beta"} if key == "ddpm" else {"name": "ddim", "steps": 50, "eta": 0}
-            out["runs"].append(_run(key, f"{label} ({len(traj.xs) - 1})", traj.xs.numpy(), traj.timesteps.numpy(),
-                                    pace.states(K, min(shown, K)), sampler, "eps", pace))
-        last = len(ddpm.xs) - 1
-        out["beats"] = [("reverse_noise", 0, 0), ("reverse_denoise", 0, 0), ("reverse_data", 0, last),
-                        ("reverse_moments", 0, last)]
-        keys += ["reverse_title", "reverse_sub"]
-        out["title"], out["subtitle"] = "reverse_title", "reverse_sub"
-    elif scene == "guidance":
-        train = _train(scene, s["dataset"], model=MLPConfig(n_classes=2))
-        result = load_or_train(train)
-        out["models"]["eps"] = export_mlp(result.model)
-        for w in s["weights"]:
-            g = Guidance(s["label"], w)
-            traj = _trajectory(train, DDPM(), n, g)
-            K = len(traj.xs) - 1
-            out["runs"].append(_run(f"w{w:g}", f"w = {w:g}", traj.xs.numpy(), traj.timesteps.numpy(),
-                                    pace.states(K, 40), {"name": "ddpm", "variance": "beta"}, "eps", pace,
-                                    {"label": s["label"], "w": w}, g.evaluations))
-        last = T
-        out["beats"] = [("guidance_setup", 0, 0), ("guidance_sampling", 0, 0), ("guidance_results", 0, last)]
-        out["guidance"] = {"label": s["label"], "weights": list(s["weights"]), "max": 7}
-        keys += ["guidance_title", "guidance_sub", "class_moons_0", "class_moons_1"]
-        out["title"], out["subtitle"] = "guidance_title", "guidance_sub"
-    else:
-        flow_train = _train(scene, s["dataset"], objective="velocity")
-        out["models"]["eps"] = export_mlp(load_or_train(train).model)
-        out["models"]["velocity"] = export_mlp(load_or_train(flow_train).model)
-        out["extent"] = 2.2
-        for k in (s["many"], s["few"]):
-            for key, tr_cfg, sampler, spec in (("ddim", train, DDIM(steps=k), {"name": "ddim", "steps": k, "eta": 0}),
-                                               ("flow", flow_train, FlowEuler(steps=k), {"name": "flow", "steps": k})):
-                traj = _trajectory(tr_cfg, sampler, n)
-                out["runs"].append(_run(f"{key}{k}", f"{key} {k}", traj.xs.numpy(), traj.timesteps.numpy(),
-                                        list(range(k + 1)), spec, "eps" if key == "ddim" else "velocity",
-                                        Pace(pace.run_time * (0.5 if k < 10 else 1.0), "linear")))
-        out["beats"] = [("flow_setup", 0, 0), ("flow_many", 0, 0), ("flow_few", 2, 0), ("flow_curve", 2, s["few"])]
-        out["flow"] = {"many": s["many"], "few": s["few"]}
-        keys += ["flow_title", "flow_sub", "flow_ddim", "flow_flow"]
-        out["title"], out["subtitle"] = "flow_title", "flow_sub"
+    train = twin_train(s["dataset"])
+    data = sample_data(DataConfig(s["dataset"]), s["n_points"], seed=SEED + 1).numpy()[:TWIN_POINTS]
+    out = {"scene": scene, "lang": lang, "T": T, "betas": _b64(train.schedule.build().betas.numpy(), "<f8"),
+           "erf": _erf_pieces(), "palette": PALETTE, "points": TWIN_POINTS, "video_points": s["n_points"], "seed": SEED,
+           "data": _frame(data), "models": {}, "runs": [], "beats": [], "extent": 4.0,  # the video's panel: [-4, 4]^2
+           "title": f"{scene}_title", "subtitle": f"{scene}_sub"}
+    extra = _MAKERS[scene](out, s, train)
     out["beats"] = [{"key": k, "sentence": tr(f"beat_{k}", lang), "run": r, "state": st} for k, r, st in out["beats"]]
-    out["text"] = _strings(lang, keys)
+    out["text"] = _strings(lang, UI_KEYS + [out["title"], out["subtitle"], *extra])
     return out
+
+
+def _forward(out: dict, s: dict, train: TrainConfig) -> list[str]:
+    """The forward chain of the scene's data (schedule.forward_chain, the scene's seed)."""
+    schedule, pace = train.schedule.build(), s["pace"]
+    x0 = sample_data(DataConfig(s["dataset"]), s["n_points"], seed=SEED).double()
+    chain = schedule.forward_chain(x0, torch.Generator().manual_seed(SEED)).numpy()
+    out["runs"].append(_run("forward", "q(xₜ | xₜ₋₁)", chain, np.arange(T + 1), pace.states(T, 100),
+                            {"name": "forward"}, None, pace))
+    out["beats"] = [("forward_data", 0, 0), ("forward_noise", 0, 0), ("forward_gaussian", 0, T), ("forward_moments", 0, T)]
+    return ["twin_keys_forward"]
+
+
+def _reverse(out: dict, s: dict, train: TrainConfig) -> list[str]:
+    """DDPM (reverse) and DDIM-50 (reverse-ddim) from the same x_T: the videos' own runs."""
+    out["models"]["eps"] = export_mlp(load_or_train(train).model)
+    specs = (("ddpm", "DDPM", DDPM(), 90, {"name": "ddpm", "variance": "beta"}),
+             ("ddim", "DDIM", DDIM(steps=50), 50, {"name": "ddim", "steps": 50, "eta": 0}))
+    for key, label, sampler, shown, spec in specs:
+        traj = twin_trajectory(train, sampler, s["n_points"])
+        K = len(traj.xs) - 1
+        out["runs"].append(_run(key, f"{label} ({K})", traj.xs.numpy(), traj.timesteps.numpy(),
+                                s["pace"].states(K, min(shown, K)), spec, "eps", s["pace"]))
+    out["beats"] = [("reverse_noise", 0, 0), ("reverse_denoise", 0, 0), ("reverse_data", 0, T), ("reverse_moments", 0, T)]
+    return []
+
+
+def _guidance(out: dict, s: dict, train: TrainConfig) -> list[str]:
+    """The conditional model's four guided DDPM runs (w = 0, 1, 3, 7) from one x_T."""
+    train = twin_train(s["dataset"], model=MLPConfig(n_classes=2))
+    out["models"]["eps"] = export_mlp(load_or_train(train).model)
+    for w in s["weights"]:
+        g = Guidance(s["label"], w)
+        traj = twin_trajectory(train, DDPM(), s["n_points"], g)
+        out["runs"].append(_run(f"w{w:g}", f"w = {w:g}", traj.xs.numpy(), traj.timesteps.numpy(),
+                                s["pace"].states(T, 40), {"name": "ddpm", "variance": "beta"}, "eps", s["pace"],
+                                {"label": s["label"], "w": w}, g.evaluations))
+    out["beats"] = [("guidance_setup", 0, 0), ("guidance_sampling", 0, 0), ("guidance_results", 0, T)]
+    out["guidance"] = {"label": s["label"], "weights": list(s["weights"]), "max": 7}
+    out["extent"] = 2.6
+    return ["class_moons_0", "class_moons_1"]
+
+
+def _flow(out: dict, s: dict, train: TrainConfig) -> list[str]:
+    """DDIM and the flow's Euler steps from one x_T, with 50 and with 5 evaluations."""
+    flow_train = twin_train(s["dataset"], objective="velocity")
+    out["models"]["eps"] = export_mlp(load_or_train(train).model)
+    out["models"]["velocity"] = export_mlp(load_or_train(flow_train).model)
+    out["extent"] = 2.2
+    for k in (s["many"], s["few"]):
+        pace = Pace(s["pace"].run_time * (0.5 if k < 10 else 1.0), "linear")  # scenes/flow.py: race
+        for label, model, cfg, sampler in (("DDIM", "eps", train, DDIM(steps=k)),
+                                           ("Flow", "velocity", flow_train, FlowEuler(steps=k))):
+            traj = twin_trajectory(cfg, sampler, s["n_points"])
+            spec = {"name": sampler.name, "steps": k, **({"eta": 0} if isinstance(sampler, DDIM) else {})}
+            out["runs"].append(_run(f"{sampler.name}{k}", f"{label} ({k})", traj.xs.numpy(), traj.timesteps.numpy(),
+                                    list(range(k + 1)), spec, model, pace))
+    out["beats"] = [("flow_setup", 0, 0), ("flow_many", 0, 0), ("flow_few", 2, 0), ("flow_curve", 2, s["few"])]
+    out["flow"] = {"many": s["many"], "few": s["few"]}
+    return ["flow_ddim", "flow_flow"]
+
+
+_MAKERS = {"forward": _forward, "reverse": _reverse, "guidance": _guidance, "flow": _flow}
 
 
 def _page(data: dict) -> str:

@@ -21,10 +21,10 @@ from lecture.twins import (
     TWIN_POINTS,
     TWINS,
     TwinError,
-    _train,
-    _trajectory,
     twin_data,
     twin_file_name,
+    twin_train,
+    twin_trajectory,
     write_twin,
 )
 
@@ -69,8 +69,8 @@ def test_twin_palette_is_the_theme():
 def test_shipped_frames_are_the_recorded_states():
     """Every shipped frame is the recorded state within FRAME_TOL; the first and last exactly."""
     data = twin_data("reverse", "es")
-    train = _train("reverse", "moons")
-    for run, traj in zip(data["runs"], (_trajectory(train, DDPM(), 3000), _trajectory(train, DDIM(steps=50), 3000))):
+    train = twin_train("moons")
+    for run, traj in zip(data["runs"], (twin_trajectory(train, DDPM(), 3000), twin_trajectory(train, DDIM(steps=50), 3000))):
         xs = traj.xs.numpy()[:, :TWIN_POINTS].astype(np.float64)
         assert run["K"] == len(xs) - 1 and run["states"][0] == 0 and run["states"][-1] == run["K"]
         for k, frame in zip(run["states"], run["frames"]):
@@ -154,12 +154,12 @@ def _open(page, twins_dir, key):
 
 def _model(key: str):
     if key == "guidance":
-        return load_or_train(_train(key, "moons", model=MLPConfig(n_classes=2))).model.eval()
+        return load_or_train(twin_train("moons", model=MLPConfig(n_classes=2))).model.eval()
     if key == "velocity":
-        return load_or_train(_train("flow", "8gaussians", objective="velocity")).model.eval()
+        return load_or_train(twin_train("8gaussians", objective="velocity")).model.eval()
     if key == "flow-eps":
-        return load_or_train(_train("flow", "8gaussians")).model.eval()
-    return load_or_train(_train(key, "moons")).model.eval()
+        return load_or_train(twin_train("8gaussians")).model.eval()
+    return load_or_train(twin_train("moons")).model.eval()
 
 
 @BROWSER
@@ -199,17 +199,17 @@ def test_javascript_samplers_reproduce_the_recorded_trajectories(browser_page, t
     page, log = browser_page
     _open(page, twins_dir, "flow")
     for model, tr_cfg, sampler, spec in (
-            ("eps", _train("flow", "8gaussians"), DDIM(steps=5), {"name": "ddim", "steps": 5, "eta": 0}),
-            ("velocity", _train("flow", "8gaussians", objective="velocity"), FlowEuler(steps=50),
+            ("eps", twin_train("8gaussians"), DDIM(steps=5), {"name": "ddim", "steps": 5, "eta": 0}),
+            ("velocity", twin_train("8gaussians", objective="velocity"), FlowEuler(steps=50),
              {"name": "flow", "steps": 50}),
-            ("velocity", _train("flow", "8gaussians", objective="velocity"), FlowEuler(steps=5),
+            ("velocity", twin_train("8gaussians", objective="velocity"), FlowEuler(steps=5),
              {"name": "flow", "steps": 5})):
-        xs = _trajectory(tr_cfg, sampler, 2000).xs.numpy()[:, :300].astype(np.float64)
+        xs = twin_trajectory(tr_cfg, sampler, 2000).xs.numpy()[:, :300].astype(np.float64)
         got = _run_js(page, model, spec, xs[0])
         assert np.abs(got.reshape(len(xs) - 1, -1, 2) - xs[1:]).max() <= 1e-4, spec
     _open(page, twins_dir, "reverse")
-    train = _train("reverse", "moons")
-    xs = _trajectory(train, DDIM(steps=50), 3000).xs.numpy()[:, :300].astype(np.float64)
+    train = twin_train("moons")
+    xs = twin_trajectory(train, DDIM(steps=50), 3000).xs.numpy()[:, :300].astype(np.float64)
     got = _run_js(page, "eps", {"name": "ddim", "steps": 50, "eta": 0}, xs[0])
     assert np.abs(got.reshape(50, -1, 2) - xs[1:]).max() <= 1e-4
     # DDPM: the recorded z's are the generator's draws after x_T (samplers.py: DDPM.step)
@@ -217,17 +217,17 @@ def test_javascript_samplers_reproduce_the_recorded_trajectories(browser_page, t
     gen = torch.Generator().manual_seed(0)
     x_T = torch.randn((n, 2), generator=gen)
     zs = [torch.randn((n, 2), generator=gen)[:m].double().flatten().tolist() for _ in range(1000)]
-    xs = _trajectory(train, DDPM(), n).xs.numpy()[:, :m].astype(np.float64)
+    xs = twin_trajectory(train, DDPM(), n).xs.numpy()[:, :m].astype(np.float64)
     assert np.array_equal(x_T[:m].numpy(), xs[0])
     got = _run_js(page, "eps", {"name": "ddpm", "variance": "beta"}, xs[0], None, zs)
     assert np.abs(got.reshape(1000, m, 2) - xs[1:]).max() <= 1e-4
     # guided (w = 3: two evaluations a step), the guidance scene's run
     _open(page, twins_dir, "guidance")
-    gtrain = _train("guidance", "moons", model=MLPConfig(n_classes=2))
+    gtrain = twin_train("moons", model=MLPConfig(n_classes=2))
     gen = torch.Generator().manual_seed(0)
     torch.randn((1000, 2), generator=gen)
     zs = [torch.randn((1000, 2), generator=gen)[:m].double().flatten().tolist() for _ in range(1000)]
-    xs = _trajectory(gtrain, DDPM(), 1000, Guidance(0, 3.0)).xs.numpy()[:, :m].astype(np.float64)
+    xs = twin_trajectory(gtrain, DDPM(), 1000, Guidance(0, 3.0)).xs.numpy()[:, :m].astype(np.float64)
     got = _run_js(page, "eps", {"name": "ddpm", "variance": "beta"}, xs[0], {"label": 0, "w": 3.0}, zs)
     assert np.abs(got.reshape(1000, m, 2) - xs[1:]).max() <= 1e-4
     assert page.evaluate("twin.ddimTimesteps(1000, 5)") == DDIM(steps=5).timesteps(1000)
@@ -241,17 +241,17 @@ def _recorded(key: str) -> list[np.ndarray]:
     if key == "forward":
         from diffusion_core import DataConfig, sample_data
 
-        schedule = _train(key, "moons").schedule.build()
+        schedule = twin_train("moons").schedule.build()
         x0 = sample_data(DataConfig("moons"), s["n_points"], seed=0).double()
         return [schedule.forward_chain(x0, torch.Generator().manual_seed(0)).numpy()[:, :TWIN_POINTS]]
     if key == "reverse":
-        train = _train(key, "moons")
-        return [_trajectory(train, smp, 3000).xs.numpy()[:, :TWIN_POINTS] for smp in (DDPM(), DDIM(steps=50))]
+        train = twin_train("moons")
+        return [twin_trajectory(train, smp, 3000).xs.numpy()[:, :TWIN_POINTS] for smp in (DDPM(), DDIM(steps=50))]
     if key == "guidance":
-        train = _train(key, "moons", model=MLPConfig(n_classes=2))
-        return [_trajectory(train, DDPM(), 1000, Guidance(0, w)).xs.numpy() for w in s["weights"]]
-    diff, flow = _train(key, "8gaussians"), _train(key, "8gaussians", objective="velocity")
-    return [_trajectory(cfg, smp(steps=k), 2000).xs.numpy()[:, :TWIN_POINTS]
+        train = twin_train("moons", model=MLPConfig(n_classes=2))
+        return [twin_trajectory(train, DDPM(), 1000, Guidance(0, w)).xs.numpy() for w in s["weights"]]
+    diff, flow = twin_train("8gaussians"), twin_train("8gaussians", objective="velocity")
+    return [twin_trajectory(cfg, smp(steps=k), 2000).xs.numpy()[:, :TWIN_POINTS]
             for k in (s["many"], s["few"]) for cfg, smp in ((diff, DDIM), (flow, FlowEuler))]
 
 

@@ -256,9 +256,9 @@
     const k = S.steps;
     if (byKey(`ddim${k}`) && byKey(`flow${k}`) && !fresh && S.seed === 0) { setFrame(0); play(true); return; }
     const xT = S.seed === 0 ? byKey(`ddim${D.flow.many}`).frames[0] : xTFor(S.seed);
-    const a = await live(`live-ddim${k}`, `ddim ${k}`, { name: "ddim", steps: k, eta: 0 }, "eps", xT, null, null);
+    const a = await live(`live-ddim${k}`, `DDIM (${k})`, { name: "ddim", steps: k, eta: 0 }, "eps", xT, null, null);
     if (!a) return;
-    const b = await live(`live-flow${k}`, `flow ${k}`, { name: "flow", steps: k }, "velocity", xT, null, null);
+    const b = await live(`live-flow${k}`, `Flow (${k})`, { name: "flow", steps: k }, "velocity", xT, null, null);
     if (!b) return;
     for (const key of [`ddim${k}`, `flow${k}`]) {  // the live pair stands for k until a recorded one does
       if (byKey(key) && byKey(key).live === false && (fresh || S.seed !== 0)) runs.splice(runs.indexOf(byKey(key)), 1);
@@ -278,7 +278,7 @@
   $("seed-label").textContent = txt("twin_seed");
   $("resample").textContent = txt("twin_resample");
   $("follow").textContent = txt("twin_follow");
-  $("keys").textContent = txt("twin_keys");
+  $("keys").textContent = txt(D.scene === "forward" ? "twin_keys_forward" : "twin_keys");
   $("points").textContent = txt("twin_points", { n: N, N: D.video_points, seed: D.seed });
   $("sampler-row").hidden = D.scene !== "reverse";
   $("steps-row").hidden = D.scene !== "flow";

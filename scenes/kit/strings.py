@@ -240,9 +240,19 @@ STRINGS: dict[str, dict[str, str]] = {
     "twin_live": {"es": "calculado aquí, en el navegador, con la misma red", "en": "computed here, in the browser, by the same network"},
     "twin_working": {"es": "calculando… {p} %", "en": "computing… {p}%"},
     "twin_keys": {"es": "Teclas: espacio reproduce o pausa, ← → mueven t, x muestra x̂₀, r da una nueva muestra, Esc devuelve las teclas a la presentación.", "en": "Keys: space plays or pauses, ← → move t, x shows x̂₀, r resamples, Esc gives the keys back to the slides."},
+    "twin_keys_forward": {"es": "Teclas: espacio reproduce o pausa, ← → mueven t, r da una nueva muestra, Esc devuelve las teclas a la presentación.", "en": "Keys: space plays or pauses, ← → move t, r resamples, Esc gives the keys back to the slides."},
     "twin_points": {"es": "{n} de los {N} puntos del vídeo, la semilla {seed}", "en": "{n} of the video's {N} points, seed {seed}"},
     "twin_data": {"es": "datos", "en": "data"},
     "twin_t": {"es": "t = {t}", "en": "t = {t}"},
+    "notes_twin_head": {"es": "Gemelo interactivo (clic para usarlo; Esc devuelve las teclas a la presentación). Qué probar:", "en": "Interactive twin (click to use it; Esc gives the keys back to the slides). What to try:"},
+    "notes_twin_forward_1": {"es": "Arrastra t: los datos se disuelven pronto; con t ≈ 300 ya casi no queda forma.", "en": "Drag t: the data dissolves early; by t ≈ 300 little shape is left."},
+    "notes_twin_forward_2": {"es": "Haz clic en un punto para ver su camino aleatorio; «Nueva muestra» da otro ruido a los mismos datos.", "en": "Click a point to see its random walk; Resample gives the same data new noise."},
+    "notes_twin_reverse_1": {"es": "Cambia entre DDPM (1000 pasos) y DDIM (50) desde el mismo x_T, y compara las evaluaciones de la red.", "en": "Switch between DDPM (1000 steps) and DDIM (50) from the same x_T, and compare the network evaluations."},
+    "notes_twin_reverse_2": {"es": "Activa x̂₀: la predicción ya tiene la forma de las lunas cuando x_t aún es ruido.", "en": "Turn on x̂₀: the prediction has the moons' shape while x_t is still noise."},
+    "notes_twin_guidance_1": {"es": "Mueve w de 0 a 7: las muestras se concentran en la luna superior y pierden variedad.", "en": "Move w from 0 to 7: the samples crowd into the upper moon and lose variety."},
+    "notes_twin_guidance_2": {"es": "Los w del vídeo (0, 1, 3, 7) son su propia ejecución; otro w se calcula en vivo con DDIM.", "en": "The video's w (0, 1, 3, 7) are its own run; any other w is computed live with DDIM."},
+    "notes_twin_flow_1": {"es": "Baja los pasos a 2 o 3: el flujo de caminos rectos aún llega a los modos; DDIM no.", "en": "Lower the steps to 2 or 3: the flow's straight paths still reach the modes; DDIM's do not."},
+    "notes_twin_flow_2": {"es": "Haz clic en un punto y compara su camino en los dos paneles.", "en": "Click a point and compare its path in the two panels."},
 }
 
 

@@ -1,0 +1,69 @@
+"""Interactive twins in the deck (deck --interactive): the twin in its video's place, its
+poster in the PDF, its notes, and the check that drives its focus and keys."""
+
+from __future__ import annotations
+
+import shutil
+
+import pytest
+
+FORWARD_DECK = """---
+marp: true
+---
+
+# Forward Process
+
+<video controls width="90%">
+  <source src="assets/videos/DiffusionProcess.mp4" type="video/mp4">
+</video>
+
+---
+
+# Next
+
+Some text.
+"""
+
+
+def test_a_printed_twin_is_its_videos_poster():
+    from lecture.marp import print_copy
+
+    text = ('# A\n\n<iframe src="twins/forward.html?embed" data-twin="forward" data-poster="assets/p.png" '
+            'data-width="90%" style="width: 90%"></iframe>\n\n<iframe src="https://example.org"></iframe>\n')
+    out = print_copy(text)
+    assert '<img src="assets/p.png" width="90%" alt="">' in out and "twins/forward.html" not in out
+    assert '<iframe src="https://example.org"></iframe>' in out  # not ours: left as it is
+
+
+def _marp_and_browser() -> bool:
+    from lecture.marp import MARP
+
+    try:
+        import playwright  # noqa: F401
+    except ImportError:
+        return False
+    return MARP.exists() and all(shutil.which(t) for t in ("chromium", "pdfinfo"))
+
+
+@pytest.mark.skipif(not _marp_and_browser(), reason="needs Marp CLI, Chromium, Playwright and poppler-utils "
+                    "(./run.sh deck-setup, ./run.sh browser; CI has them)")
+def test_deck_interactive_puts_the_twin_on_its_videos_slide_and_the_check_drives_it(tmp_path):
+    from lecture import DeckOptions, build_deck, check_deck
+
+    deck = tmp_path / "in" / "slides.md"
+    deck.parent.mkdir()
+    deck.write_text(FORWARD_DECK, encoding="utf-8")
+    out = tmp_path / "out"
+    report = build_deck(DeckOptions(deck=deck, out=out, interactive=True, pdf=True, resolution=(256, 144), fps=5,
+                                    quality="low"), log=lambda *a: None)
+    text = (out / "slides.md").read_text(encoding="utf-8")
+    assert '<iframe src="twins/forward.html?embed" data-twin="forward"' in text and "<video" not in text
+    assert 'data-poster="assets/videos/forward_process.png"' in text
+    assert "Gemelo interactivo" in text and "Arrastra t" in text  # what to try, in the presenter notes
+    assert (out / "twins" / "forward.html").is_file() and deck.read_text(encoding="utf-8") == FORWARD_DECK
+    assert any("interactive twin (twins/forward.html)" in n for n in report.notes)
+    result = check_deck(report.html, report.pdf)
+    assert result.faults == [] and result.pdf_pages == 2, "\n".join(map(str, result.faults))
+    (out / "twins" / "forward.html").unlink()  # a twin that does not load is a fault
+    result = check_deck(report.html)
+    assert [f.what for f in result.faults] == ["the twin forward.html did not load"]
