@@ -305,6 +305,12 @@ def test_a_student_can_play_scrub_follow_resample_and_steer(browser_page, twins_
     assert page.evaluate("twin.state()[0].state") == 25
     _open(page, twins_dir, "flow")
     page.evaluate("twin.setSteps(10)")
-    page.wait_for_function("!twin.busy() && twin.state().every(s => s.run.endsWith('10'))", timeout=60_000)
-    assert [s["run"] for s in page.evaluate("twin.state()")] == ["ddim10", "flow10"]
+    page.wait_for_function("!twin.busy() && twin.state()[0].run === 'live-ddim'", timeout=60_000)
+    assert [(s["run"], len(s["points"])) for s in page.evaluate("twin.state()")] == [("live-ddim", 2000),
+                                                                                     ("live-flow", 2000)]
+    assert page.evaluate("twin.runs().find(r => r.key === 'live-flow').K") == 10
+    page.evaluate("twin.setSteps(5)")  # back to a count the video shows: its own runs
+    assert [s["run"] for s in page.evaluate("twin.state()")] == ["ddim5", "flow5"]
+    page.evaluate("twin.gotoBeat(3)")
+    assert page.evaluate("twin.state()[0]")["run"] == "ddim5"
     assert log["errors"] == [] and log["requests"] == []

@@ -37,7 +37,10 @@
   const x0Cache = new Map();
 
   function panelRuns() {
-    if (D.scene === "flow") return [`ddim${S.steps}`, `flow${S.steps}`].map((k) => byKey(k) || byKey(`live-${k}`));
+    if (D.scene === "flow") {
+      if (S.flowLive && S.flowLive.k === S.steps) return S.flowLive.runs;
+      return [`ddim${S.steps}`, `flow${S.steps}`].map(byKey);
+    }
     return [S.panels[0]];
   }
   const lead = () => panelRuns()[0];
@@ -79,14 +82,7 @@
   function x0Of(run, j) {
     const key = `${run.key}:${j}`;
     if (x0Cache.has(key)) return x0Cache.get(key);
-    const k = run.states[j], t = run.times[j];
-    let x0 = null;
-    if (run.model && k < run.K) {
-      const x = run.frames[j];
-      const clock = C.clockOf(run.sampler, t, sch.T);
-      const out = C.guided(nets[run.model], x, clock, run.guidance).out;
-      x0 = run.sampler.name === "flow" ? x.map((v, i) => v - t * out[i]) : C.predictX0(sch, x, t, out);
-    } else if (run.model) x0 = run.frames[j];
+    const x0 = run.model ? x0Slice(run, j, 0, run.frames[j].length / 2) : null;
     x0Cache.set(key, x0);
     return x0;
   }
@@ -184,29 +180,31 @@
   }
 
   // ---------------------------------------------------------------- live runs
-  async function live(key, label, sampler, model, xT, guidance, noise) {
+  // A live run, computed step by step between animation frames; with ``show``, the panel
+  // follows it as it is computed (the student watches the network at work).
+  async function live(key, label, sampler, model, xT, guidance, noise, show) {
     const token = {};
     S.busy = { token, pct: 0 };
-    const frames = [xT], states = [0], times = [C.timesFor(sampler, sch.T)[0]];
-    const gen = C.run(sch, nets[model], sampler, xT, guidance, noise);
     const total = C.timesFor(sampler, sch.T).length;
+    const run = { key, label, sampler, model, guidance, K: total, states: [0], times: [C.timesFor(sampler, sch.T)[0]],
+                  frames: [xT], live: true, pace: lead() ? lead().pace : D.runs[0].pace,
+                  nfe_per_step: guidance && ![0, 1].includes(guidance.w) ? 2 : 1 };
+    for (const k of [...x0Cache.keys()]) if (k.startsWith(`${key}:`)) x0Cache.delete(k);
+    const old = runs.findIndex((r) => r.key === key);
+    if (old >= 0) runs.splice(old, 1, run); else runs.push(run);
+    if (show) { S.panels = [run]; S.j = 0; }
     let t0 = performance.now();
-    for (const s of gen) {
-      frames.push(s.x); states.push(s.k); times.push(s.t);
-      if (performance.now() - t0 > 30) {
+    for (const s of C.run(sch, nets[model], sampler, xT, guidance, noise)) {
+      run.frames.push(s.x); run.states.push(s.k); run.times.push(s.t);
+      if (performance.now() - t0 > 90) {  // about ten pictures a second while it computes
         S.busy.pct = Math.round((100 * s.k) / total);
-        readout();
-        await new Promise((r) => setTimeout(r, 0));
+        if (show) { S.j = run.frames.length - 1; draw(); } else readout();
+        await new Promise((r) => requestAnimationFrame(() => r()));
         if (S.busy === null || S.busy.token !== token) return null;
         t0 = performance.now();
       }
     }
     S.busy = null;
-    const run = { key, label, sampler, model, guidance, K: total, states, times, frames, live: true,
-                  pace: lead() ? lead().pace : D.runs[0].pace, nfe_per_step: guidance && ![0, 1].includes(guidance.w) ? 2 : 1 };
-    const old = runs.findIndex((r) => r.key === key);
-    if (old >= 0) runs.splice(old, 1, run); else runs.push(run);
-    for (const k of [...x0Cache.keys()]) if (k.startsWith(`${key}:`)) x0Cache.delete(k);
     return run;
   }
   function xTFor(seed) {
@@ -236,8 +234,8 @@
     if (D.scene === "guidance") return guidanceRun(true);
     const cur = lead();
     const key = `live-${cur.sampler.name}`;
-    const run = await live(key, cur.label, cur.sampler, cur.model, xTFor(S.seed), null, noiseFor(S.seed));
-    if (run) { S.panels = [run]; setFrame(0); play(true); }
+    const run = await live(key, cur.label, cur.sampler, cur.model, xTFor(S.seed), null, noiseFor(S.seed), true);
+    if (run) setFrame(run.frames.length - 1);
   }
 
   async function guidanceRun(fresh) {
@@ -248,22 +246,20 @@
     const steps = 25, sampler = { name: "ddim", steps, eta: 0 };
     const xT = S.seed === 0 ? byKey(`w${D.guidance.weights[0]}`).frames[0] : xTFor(S.seed);
     const run = await live("live-guided", `w = ${w} · DDIM (${steps})`, sampler, "eps", xT,
-                          { label: D.guidance.label, w }, null);
+                          { label: D.guidance.label, w }, null, true);
     if (run) { S.panels = [run]; setFrame(run.frames.length - 1); }
   }
 
   async function flowRuns(fresh) {
     const k = S.steps;
-    if (byKey(`ddim${k}`) && byKey(`flow${k}`) && !fresh && S.seed === 0) { setFrame(0); play(true); return; }
+    S.flowLive = null;
+    if (byKey(`ddim${k}`) && !fresh && S.seed === 0) { setFrame(0); play(true); return; }  // the video's own
     const xT = S.seed === 0 ? byKey(`ddim${D.flow.many}`).frames[0] : xTFor(S.seed);
-    const a = await live(`live-ddim${k}`, `DDIM (${k})`, { name: "ddim", steps: k, eta: 0 }, "eps", xT, null, null);
+    const a = await live("live-ddim", `DDIM (${k})`, { name: "ddim", steps: k, eta: 0 }, "eps", xT, null, null);
     if (!a) return;
-    const b = await live(`live-flow${k}`, `Flow (${k})`, { name: "flow", steps: k }, "velocity", xT, null, null);
+    const b = await live("live-flow", `Flow (${k})`, { name: "flow", steps: k }, "velocity", xT, null, null);
     if (!b) return;
-    for (const key of [`ddim${k}`, `flow${k}`]) {  // the live pair stands for k until a recorded one does
-      if (byKey(key) && byKey(key).live === false && (fresh || S.seed !== 0)) runs.splice(runs.indexOf(byKey(key)), 1);
-    }
-    a.key = `ddim${k}`; b.key = `flow${k}`;
+    S.flowLive = { k, runs: [a, b] };
     setFrame(0);
     play(true);
   }
@@ -354,15 +350,30 @@
   window.addEventListener("resize", draw);
   // x0-hat of every recorded frame, computed while the page is idle
   const idle = window.requestIdleCallback || ((f) => setTimeout(() => f({ timeRemaining: () => 20 }), 50));
+  // a frame's x0-hat in slices of 100 points, so that no slice holds up an animation frame
+  let pending = null;
   function fill(deadline) {
-    for (const run of runs) {
-      if (!run.model) continue;
-      for (let j = 0; j < run.frames.length; j++) {
-        if (x0Cache.has(`${run.key}:${j}`)) continue;
-        if (deadline.timeRemaining() < 8) { idle(fill); return; }
-        x0Of(run, j);
+    if (S.busy) { setTimeout(() => idle(fill), 500); return; }  // a live run first
+    while (deadline.timeRemaining() > 6) {
+      if (pending === null) {
+        const run = runs.find((r) => r.model && !r.live && r.frames.some((_, j) => !x0Cache.has(`${r.key}:${j}`)));
+        if (!run) return;
+        const j = run.frames.findIndex((_, q) => !x0Cache.has(`${run.key}:${q}`));
+        pending = { run, j, at: 0, out: new Float64Array(2 * N) };
       }
+      const { run, j, out } = pending, end = Math.min(pending.at + 100, N);
+      const part = x0Slice(run, j, pending.at, end);
+      out.set(part, 2 * pending.at);
+      pending.at = end;
+      if (end === N) { if (!x0Cache.has(`${run.key}:${j}`)) x0Cache.set(`${run.key}:${j}`, out); pending = null; }
     }
+    idle(fill);
+  }
+  function x0Slice(run, j, a, b) {
+    const k = run.states[j], t = run.times[j], x = run.frames[j].subarray(2 * a, 2 * b);
+    if (k >= run.K) return x;
+    const out = C.guided(nets[run.model], x, C.clockOf(run.sampler, t, sch.T), run.guidance).out;
+    return run.sampler.name === "flow" ? x.map((v, i) => v - t * out[i]) : C.predictX0(sch, x, t, out);
   }
   setFrame(0);
 
