@@ -29,7 +29,7 @@ from lecture.fence import STATE
 from lecture.marp import find_browser
 from scenes.rendering.cache import read_state
 
-__all__ = ["CheckError", "SlideFault", "DeckCheck", "check_deck", "check_pdf", "contact_sheet", "presenter_shot",
+__all__ = ["CheckError", "SlideFault", "DeckCheck", "check_deck", "chromium_page", "check_pdf", "contact_sheet", "presenter_shot",
            "VIEWPORT"]
 
 VIEWPORT = (1280, 720)
@@ -308,6 +308,9 @@ def _page():
             yield browser.new_page(viewport={"width": VIEWPORT[0], "height": VIEWPORT[1]})
         finally:
             browser.close()
+
+
+chromium_page = _page  # a 1280x720 page of the system Chromium: the twins' tests and benchmark drive it too
 
 
 def check_deck(html: Path, pdf: Path | None = None, shots: Path | None = None, timeout_s: float = 10.0) -> DeckCheck:

@@ -137,9 +137,9 @@ BROWSER = pytest.mark.skipif(not _browser(), reason="needs Chromium and Playwrig
 
 @pytest.fixture(scope="module")
 def browser_page():
-    from lecture.check import _page
+    from lecture.check import chromium_page
 
-    with _page() as page:
+    with chromium_page() as page:
         log = {"errors": [], "requests": []}
         page.on("console", lambda m: log["errors"].append(m.text) if m.type == "error" else None)
         page.on("pageerror", lambda e: log["errors"].append(str(e)))

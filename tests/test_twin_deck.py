@@ -67,3 +67,8 @@ def test_deck_interactive_puts_the_twin_on_its_videos_slide_and_the_check_drives
     (out / "twins" / "forward.html").unlink()  # a twin that does not load is a fault
     result = check_deck(report.html)
     assert [f.what for f in result.faults] == ["the twin forward.html did not load"]
+    # with --steps too, the video with a twin becomes the twin, not one slide per beat
+    build_deck(DeckOptions(deck=deck, out=tmp_path / "steps", interactive=True, steps=True, resolution=(256, 144), fps=5,
+                           quality="low"), log=lambda *a: None)
+    text = (tmp_path / "steps" / "slides.md").read_text(encoding="utf-8")
+    assert text.count("<iframe") == 1 and ".beat1." not in text and text.count("\n---\n") == 2  # the front matter, one slide break

@@ -140,7 +140,7 @@
     $("t").value = String(j);
     $("t").setAttribute("aria-valuetext", txt("twin_t", { t: fmtT(run.times[j]) }));
     $("source").textContent = `${run.label} · ${txt(run.live ? "twin_live" : "twin_recorded")}`;
-    const beat = D.beats.filter((b) => runs[b.run] === run && b.state <= k).pop();
+    const beat = run.live ? null : D.beats.filter((b) => runs[b.run].K === run.K && b.state <= k).pop();
     $("beat").textContent = S.busy ? txt("twin_working", { p: S.busy.pct }) : beat ? beat.sentence : "";
     $("play").textContent = txt(S.playing ? "twin_pause" : "twin_play");
   }
