@@ -383,12 +383,13 @@ def _twin_faults(page, n: int, title: str, slides: int) -> list[SlideFault]:
     ready), and the keys go to the right place: the deck's arrow moves the slide while the
     twin does not have the focus; once it has (a click), the arrow moves the twin's time and
     not the slide; Escape gives the keys back to the deck."""
-    srcs = page.evaluate(f"[...document.querySelectorAll('svg[data-marpit-svg]')[{n - 1}]"
-                         ".querySelectorAll('iframe[data-twin]')].map(f => f.src)")
+    twins = page.locator("svg[data-marpit-svg]").nth(n - 1).locator("iframe[data-twin]")
     faults = []
     key, back = ("ArrowRight", "ArrowLeft") if n < slides else ("ArrowLeft", "ArrowRight")
-    for src in srcs:
-        frame = next((f for f in page.frames if f.url == src), None)
+    for i in range(twins.count()):
+        element = twins.nth(i).element_handle()
+        src = element.get_attribute("src") or ""
+        frame = element.content_frame()  # this slide's own frame: one twin may be on several slides
         what = f"the twin {unquote(src.rsplit('/', 1)[-1].split('?')[0])}"
         try:
             if frame is None:
@@ -404,7 +405,7 @@ def _twin_faults(page, n: int, title: str, slides: int) -> list[SlideFault]:
                       page.evaluate(_ACTIVE) != n))
         page.keyboard.press(back)
         page.wait_for_timeout(100)
-        frame.click("canvas")
+        frame.locator("canvas").first.click()
         before = frame.evaluate("twin.state()[0].frame")
         page.keyboard.press("ArrowRight" if before == 0 else "ArrowLeft")
         steps.append(("with the focus, the arrow key moved the twin's time and not the slide",

@@ -166,7 +166,9 @@ def _model(key: str):
 @pytest.mark.parametrize("twin,model_name,model_key", [("reverse", "eps", "reverse"), ("guidance", "eps", "guidance"),
                                                        ("flow", "eps", "flow-eps"), ("flow", "velocity", "velocity")])
 def test_javascript_forward_pass_equals_torch(browser_page, twins_dir, twin, model_name, model_key):
-    """1,000 fixed inputs (x, t, class): within 1e-5 of the output's scale (max(|y|, 1))."""
+    """1,000 fixed inputs (x, t, class): each output within 1e-5 of its scale (max(|y|, 1): an
+    output near 0 carries torch's own float32 rounding, about 1e-6, so a bare relative error
+    means nothing there), and the whole batch within 1e-6 relative (the norm of the difference)."""
     page, log = browser_page
     _open(page, twins_dir, twin)
     model = _model(model_key)
@@ -183,7 +185,8 @@ def test_javascript_forward_pass_equals_torch(browser_page, twins_dir, twin, mod
                                  [model_name, x.double().flatten().tolist(), clock.double().tolist(),
                                   None if labels is None else labels.tolist()])).reshape(-1, 2)
     err = np.abs(got - want) / np.maximum(np.abs(want), 1.0)
-    assert err.max() <= 1e-5, err.max()
+    assert err.max() <= 1e-5, err.max()  # each output, against its scale
+    assert np.linalg.norm(got - want) / np.linalg.norm(want) <= 1e-6  # the batch, relative
     assert log["errors"] == [] and log["requests"] == []
 
 

@@ -72,3 +72,32 @@ def test_deck_interactive_puts_the_twin_on_its_videos_slide_and_the_check_drives
                            quality="low"), log=lambda *a: None)
     text = (tmp_path / "steps" / "slides.md").read_text(encoding="utf-8")
     assert text.count("<iframe") == 1 and ".beat1." not in text and text.count("\n---\n") == 2  # the front matter, one slide break
+
+
+def _slide(title: str, video: str) -> str:
+    return f'# {title}\n\n<video controls width="80%">\n  <source src="assets/videos/{video}.mp4" type="video/mp4">\n</video>\n'
+
+
+@pytest.mark.slow
+@pytest.mark.skipif(not _marp_and_browser(), reason="needs Marp CLI, Chromium, Playwright and poppler-utils "
+                    "(./run.sh deck-setup, ./run.sh browser; CI has them)")
+def test_every_twin_in_one_deck_loads_and_takes_the_keys_in_english(tmp_path):
+    """The four twins (and reverse-ddim's video, the reverse twin again) in one deck, in
+    English: each loads, has its keys, and the check passes; one file per twin."""
+    from lecture import DeckOptions, build_deck, check_deck
+
+    deck = tmp_path / "in" / "slides.md"
+    deck.parent.mkdir()
+    slides = [("Forward", "DiffusionProcess"), ("Reverse", "ReverseProcess"), ("DDIM", "ReverseProcessDDIM"),
+              ("Guidance", "Guidance"), ("Flow", "FlowMatching")]
+    deck.write_text("---\nmarp: true\nlang: en\n---\n\n" + "\n---\n\n".join(_slide(t, v) for t, v in slides),
+                    encoding="utf-8")
+    out = tmp_path / "out"
+    report = build_deck(DeckOptions(deck=deck, out=out, interactive=True, resolution=(256, 144), fps=5, quality="low"),
+                        log=lambda *a: None)
+    assert sorted(p.name for p in (out / "twins").iterdir()) == ["flow_en.html", "forward_en.html", "guidance_en.html",
+                                                                "reverse_en.html"]
+    text = (out / "slides.md").read_text(encoding="utf-8")
+    assert text.count("<iframe") == 5 and "<video" not in text and "Interactive twin" in text
+    result = check_deck(report.html)
+    assert result.faults == [] and result.slides == 5, "\n".join(map(str, result.faults))
