@@ -34,6 +34,7 @@ from pathlib import Path
 
 from diffusion_core import REPO, atomic_write, cache_dir, measured_on, mnist_checkpoint_path
 from lecture.assets import name_hint, scene_of
+from lecture.check import CheckError, fit_heights
 from lecture.edits import Edit, apply_edits
 from lecture.fence import STATE, FenceError, OutputFolder, check_out, file_digest
 from lecture.marp import build_html, build_pdf, marp_version
@@ -764,6 +765,61 @@ class Html(Output):
             write_state(state_path, state)
 
 
+FIT_ROUNDS = 3
+
+
+class Fit(Output):
+    """A deck in a theme or size other than the default 16:9 one it was laid out in
+    (``theme: gaia``, ``size: 4:3``): where a slide no longer fits (content past its edge
+    or over its title) and one of our pictures is on it, that picture is given the height
+    that makes the slide fit (``check.fit_heights``, Chromium's own layout), its width
+    following; then slides.md and the HTML are written again. The lecturer's content is
+    never resized (the check names it). Needs the browser check (./run.sh browser)."""
+
+    def wanted(self, opts: DeckOptions) -> bool:
+        return True
+
+    def make(self, built: Built) -> None:
+        report = built.plan.report
+        fm = front_matter(built.text)
+        theme, size = (fm.get("theme") or "default").strip().lower(), (fm.get("size") or "16:9").strip()
+        if report.html is None or (theme == "default" and size == "16:9"):
+            return
+        state = read_state(built.folder.path / STATE)
+        ours = {r.url: ((state.get(r.path) or {}).get("text") or {}).get("em_px")
+                for r in parse_deck(built.text, built.opts.deck).refs
+                if r.kind == "image" and r.path in built.plan.assets and built.plan.assets[r.path].fmt != "mp4"}
+        fitted: dict[tuple[int, str], int] = {}
+        try:
+            for _ in range(FIT_ROUNDS):
+                sizes = fit_heights(report.html, ours)
+                edits = [e for e in (_sized(built.text, r, sizes) for r in parse_deck(built.text, built.opts.deck).refs)
+                         if e is not None]
+                if not edits:
+                    break
+                fitted.update(sizes)
+                built.text = apply_edits(built.text, edits)
+                Markdown().make(built)
+                Html().make(built)
+        except CheckError as exc:
+            report.notes.append(f"our pictures were not fitted to the layout of theme {theme} ({size}): {exc}")
+            return
+        report.notes += [f"slide {n}: our {url} fitted to the layout of theme {theme} ({size}): {h} px high"
+                         for (n, url), h in sorted(fitted.items())]
+
+
+def _sized(text: str, ref: Ref, sizes: dict[tuple[int, str], int]) -> Edit | None:
+    """The edit that gives the Markdown image ``ref`` its fitted height (Marp's
+    ``height:Npx`` in its alt text, other size keywords dropped), or None."""
+    height = sizes.get((ref.slide, ref.url))
+    start = text.rfind("![", 0, ref.at)
+    mid = text.find("](", start) if start >= 0 else -1
+    if height is None or ref.kind != "image" or start < 0 or not start < mid < ref.at:
+        return None
+    words = [w for w in text[start + 2:mid].split() if not re.match(r"(width|height|w|h):", w)]
+    return Edit(start + 2, mid, " ".join([*words, f"height:{height}px"]))
+
+
 class Pdf(Output):
     """``slides.pdf`` (--pdf), each of our videos printed as its poster."""
 
@@ -774,7 +830,7 @@ class Pdf(Output):
         built.plan.report.pdf, built.plan.report.pdf_note = build_pdf(built.slides)
 
 
-OUTPUTS: tuple[Output, ...] = (Twins(), Presentation(), Markdown(), Html(), Pdf())
+OUTPUTS: tuple[Output, ...] = (Twins(), Presentation(), Markdown(), Html(), Fit(), Pdf())
 
 
 def _with_language(opts: DeckOptions, source: DeckSource) -> tuple[DeckOptions, str]:

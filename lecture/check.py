@@ -29,7 +29,7 @@ from lecture.fence import STATE
 from lecture.marp import find_browser
 from scenes.rendering.cache import read_state
 
-__all__ = ["CheckError", "SlideFault", "DeckCheck", "check_deck", "chromium_page", "check_pdf", "contact_sheet", "presenter_shot",
+__all__ = ["CheckError", "SlideFault", "DeckCheck", "check_deck", "chromium_page", "fit_heights", "check_pdf", "contact_sheet", "presenter_shot",
            "VIEWPORT"]
 
 VIEWPORT = (1280, 720)
@@ -311,6 +311,66 @@ def _page():
 
 
 chromium_page = _page  # a 1280x720 page of the system Chromium: the twins' tests and benchmark drive it too
+
+MIN_FIT = 0.35  # a picture of ours is never shrunk below this share of its height to make a slide fit
+
+
+def fit_heights(html: Path, ours: dict[str, float | None]) -> dict[tuple[int, str], int]:
+    """Where a slide does not fit (content past its bottom or right edge, or over its
+    title, as ``check_deck`` finds it) and one of our pictures (an ``img`` whose src is in
+    ``ours``) is on it: the height, in the slide's pixels, each such picture of ours should
+    take for the slide to fit inside its safe area, its width following. ``ours`` maps each
+    src to its smallest text's em in the file's pixels (None: unknown): no picture is made
+    so small that its text falls under MIN_TEXT_PX on the slide, nor under ``MIN_FIT`` of
+    its natural height; the lecturer's content is never resized.
+
+    Returns:
+        {(slide number, src): height px}; empty when every slide fits.
+    """
+    out: dict[tuple[int, str], int] = {}
+    with _page() as page:
+        page.goto(Path(html).resolve().as_uri())
+        page.wait_for_load_state("load")
+        n_slides = page.evaluate("document.querySelectorAll('svg[data-marpit-svg] > foreignObject > section').length")
+        for n in range(1, n_slides + 1):
+            page.evaluate(f"location.hash = '#{n}'")
+            try:
+                page.wait_for_function(_SETTLED, arg=n, timeout=10_000)
+            except Exception:  # noqa: BLE001  measured as it is
+                pass
+            page.wait_for_timeout(60)
+            m = page.evaluate(_MEASURE, n)
+            out.update(_fit_slide(n, m, ours))
+    return out
+
+
+def _fit_slide(n: int, m: dict, ours: set[str]) -> dict[tuple[int, str], int]:
+    mine = [it for it in m["items"] if not it["inTitle"] and it["what"].startswith("img ") and it["what"][4:] in ours]
+    if not mine or not _faults(n, {**m, "broken": [], "videos": []}):
+        return {}
+    W, H, pad = m["width"], m["height"], m.get("padding") or {"bottom": 0.0, "right": 0.0}
+    rest = [it for it in m["items"] if not it["inTitle"] and it not in mine]  # the lecturer's: never resized
+    low = max(it["bottom"] for it in m["items"] if not it["inTitle"])
+    cover = 0.0
+    box = m.get("titleBox")
+    if box:
+        cover = max([box["bottom"] - it["top"] for it in mine + rest
+                     if min(it["right"], box["right"]) - max(it["left"], box["left"]) > TOLERANCE_PX] + [0.0])
+    over = max(low - (H - pad["bottom"]), 0.0) + max(cover, 0.0)  # how much less height the slide needs
+    heights = sum(it["bottom"] - it["top"] for it in mine)
+    scale_v = (heights - over) / heights if over > TOLERANCE_PX else 1.0
+    sizes = {}
+    for it in mine:
+        src, h, w = it["what"][4:], it["bottom"] - it["top"], it["right"] - it["left"]
+        scale_h = 1.0
+        if it["right"] > W - pad["right"] + TOLERANCE_PX or it["left"] < pad["left"] - TOLERANCE_PX:
+            scale_h = min(1.0, (W - pad["right"] - max(it["left"], pad["left"])) / w)  # into the safe area's width
+        want = h * min(scale_v, scale_h)
+        em, natural = ours.get(src), it.get("natural") or 0
+        floor = max(MIN_FIT * natural, MIN_TEXT_PX * natural / em if em and natural else 0.0)
+        if want < h * 0.99 and h > floor + 1:
+            sizes[(n, src)] = int(max(want, floor))
+    return sizes
 
 
 def check_deck(html: Path, pdf: Path | None = None, shots: Path | None = None, timeout_s: float = 10.0) -> DeckCheck:

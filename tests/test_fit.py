@@ -1,0 +1,86 @@
+"""A deck in another theme or size than the 16:9 default it was laid out in: where a slide
+no longer fits and one of our pictures is on it, the build gives that picture the height
+that makes the slide fit, never below its readable size, and never resizes the lecturer's."""
+
+from __future__ import annotations
+
+import shutil
+
+import pytest
+
+from lecture.build import _sized
+from lecture.check import MIN_FIT, _fit_slide
+from lecture.source import parse_deck
+
+
+def _item(what, top, bottom, left, right, natural=0):
+    return {"what": what, "inTitle": False, "top": top, "bottom": bottom, "left": left, "right": right,
+            "natural": natural, "sized": ""}
+
+
+SLIDE = {"title": "T", "width": 1280, "height": 720, "padding": {"top": 35, "right": 70, "bottom": 70, "left": 70},
+         "titleBox": {"top": 40, "bottom": 100, "left": 70, "right": 700}}
+
+
+def test_a_picture_of_ours_too_wide_is_given_the_safe_areas_width():
+    m = {**SLIDE, "items": [_item("img a.png", 150, 700, -100, 1380, natural=900)]}
+    sizes = _fit_slide(3, m, {"a.png": 60.0})
+    assert sizes == {(3, "a.png"): int(550 * (1280 - 140) / 1480)}
+
+
+def test_too_low_shrinks_ours_by_the_overflow_and_never_the_lecturers():
+    m = {**SLIDE, "items": [_item("img a.png", 120, 520, 300, 900, natural=800),
+                            _item('text "theirs"', 530, 700, 70, 1200)]}  # 50 px into the bottom padding
+    assert _fit_slide(2, m, {"a.png": 60.0}) == {}  # the safe area only: no fault, no change
+    m["items"][1]["bottom"] = 760  # 40 px below the slide: 110 px over the safe area
+    assert _fit_slide(2, m, {"a.png": 60.0}) == {(2, "a.png"): 400 - 110}
+    assert _fit_slide(2, m, {"b.png": 60.0}) == {}  # only the lecturer's on it: theirs, left alone
+
+
+def test_never_below_readable_text_nor_min_fit():
+    m = {**SLIDE, "items": [_item("img a.png", 120, 720, 300, 900, natural=600),
+                            _item('text "theirs"', 730, 1100, 70, 1200)]}
+    assert _fit_slide(1, m, {"a.png": 24.0}) == {(1, "a.png"): 400}  # 16 px text: 600 * 16 / 24
+    assert _fit_slide(1, m, {"a.png": None}) == {(1, "a.png"): int(MIN_FIT * 600)}
+    m["items"][0].update(top=120, bottom=520)  # already at its readable size: left as it is
+    assert _fit_slide(1, m, {"a.png": 24.0}) == {}
+
+
+def test_the_fitted_height_goes_into_the_images_alt_text():
+    text = "# A\n\n![width:900px](assets/a.png)\n\n![alt text w:200](assets/b.png)\n\n![keep](assets/c.png)\n"
+    deck = parse_deck(text)
+    edits = [_sized(text, r, {(1, "assets/a.png"): 300, (1, "assets/b.png"): 120}) for r in deck.refs]
+    from lecture.edits import apply_edits
+
+    out = apply_edits(text, [e for e in edits if e])
+    assert "![height:300px](assets/a.png)" in out and "![alt text height:120px](assets/b.png)" in out
+    assert "![keep](assets/c.png)" in out
+
+
+def _tools() -> bool:
+    try:
+        import playwright  # noqa: F401
+    except ImportError:
+        return False
+    from lecture.marp import MARP
+
+    return MARP.exists() and shutil.which("chromium") is not None
+
+
+@pytest.mark.slow
+@pytest.mark.skipif(not _tools(), reason="needs Marp CLI, Chromium and Playwright (./run.sh deck-setup, ./run.sh browser)")
+def test_a_gaia_deck_gets_our_picture_fitted_and_passes_the_check(tmp_path):
+    from lecture import DeckOptions, build_deck, check_deck
+
+    deck = tmp_path / "in" / "slides.md"
+    deck.parent.mkdir()
+    text = ("---\nmarp: true\ntheme: gaia\n---\n\n# Forward\n\nThe chain at five moments:\n\n"
+            "![](assets/images/forward_process.png)\n\nAnd a line of the lecturer's.\n")
+    deck.write_text(text, encoding="utf-8")
+    report = build_deck(DeckOptions(deck=deck, out=tmp_path / "out", resolution=(1280, 720), fps=5, quality="low"),
+                        log=lambda *a: None)
+    built = (tmp_path / "out" / "slides.md").read_text(encoding="utf-8")
+    assert "![height:" in built and deck.read_text(encoding="utf-8") == text
+    assert any("fitted to the layout of theme gaia" in n for n in report.notes)
+    result = check_deck(report.html)
+    assert result.faults == [], "\n".join(map(str, result.faults))
