@@ -700,7 +700,7 @@ class Twins(Output):
         deck = parse_deck(built.text, built.opts.deck)
         lang, report = built.opts.lang, built.plan.report
         served = {rel: a.key for rel, a in built.plan.assets.items() if a.fmt == "mp4"}
-        edits, written = [], {}
+        edits, written, notes = [], {}, {}
         for ref in deck.refs:
             twin = TWIN_OF.get(served.get(ref.path, ""))
             if ref.kind != "video" or twin is None:
@@ -723,10 +723,12 @@ class Twins(Output):
                      f'display: block; '
                      f'margin: 0 auto;"></iframe>')
             slide = next(sl for sl in deck.slides if sl.number == tag.slide)
-            lines = twin_notes(twin, lang) + notes_of(built.folder.path / ref.path, lang)
-            edits += [Edit(tag.start, tag.close, frame), Edit(slide.end, slide.end, _note_block(lines, slide.end, built.text))]
+            notes.setdefault(slide.number, (slide, []))[1].extend(twin_notes(twin, lang)
+                                                                  + notes_of(built.folder.path / ref.path, lang))
+            edits.append(Edit(tag.start, tag.close, frame))
             report.notes.append(f"slide {tag.slide} {slide.title!r}: {served[ref.path]} as its interactive twin "
                                 f"({url}); the PDF prints its poster")
+        edits += [Edit(sl.end, sl.end, _note_block(lines, sl.end, built.text)) for sl, lines in notes.values()]
         built.text = apply_edits(built.text, edits)
 
 

@@ -133,7 +133,7 @@
     const run = lead();
     if (!run) return;
     const j = Math.min(S.j, run.frames.length - 1), k = run.states[j];
-    const nfe = run.model ? k * (run.nfe_per_step || 1) * (D.scene === "flow" ? 1 : 1) : null;
+    const nfe = run.model ? k * (run.nfe_per_step || 1) : null;
     $("readout").textContent = [txt("twin_t", { t: fmtT(run.times[j]) }), txt("twin_step", { k, K: run.K }),
       nfe === null ? null : txt("twin_nfe", { n: nfe })].filter(Boolean).join(" · ");
     $("t").max = String(run.frames.length - 1);
@@ -299,7 +299,7 @@
     const b = D.beats[i];
     play(false);
     const run = runs[b.run];
-    if (D.scene === "flow") { S.steps = Number(run.key.replace(/\D+/g, "")); $("steps").value = String(S.steps); }
+    if (D.scene === "flow") { S.flowLive = null; S.steps = Number(run.key.replace(/\D+/g, "")); $("steps").value = String(S.steps); }
     else S.panels = [run];
     if (D.scene === "reverse") $("sampler").value = run.key;
     if (D.scene === "guidance") { S.w = run.guidance.w; $("w").value = String(S.w); $("w-value").textContent = String(S.w); }
