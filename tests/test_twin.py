@@ -190,6 +190,12 @@ def test_javascript_forward_pass_equals_torch(browser_page, twins_dir, twin, mod
     assert log["errors"] == [] and log["requests"] == []
 
 
+def _err(got: np.ndarray, want: np.ndarray) -> float:
+    """The largest difference, against the point's scale max(1, |x|): a point the model
+    throws far off (y = 108 in the moons' DDIM-50 run) carries float32's rounding at its size."""
+    return float((np.abs(got - want) / np.maximum(np.abs(want), 1.0)).max())
+
+
 def _run_js(page, model, sampler, x_T, guidance=None, zs=None):
     return np.array(page.evaluate("([m, s, x, g, z]) => twin.runSync(m, s, x, g, z)",
                                   [model, sampler, x_T.flatten().tolist(), guidance, zs]))
@@ -209,12 +215,12 @@ def test_javascript_samplers_reproduce_the_recorded_trajectories(browser_page, t
              {"name": "flow", "steps": 5})):
         xs = twin_trajectory(tr_cfg, sampler, 2000).xs.numpy()[:, :300].astype(np.float64)
         got = _run_js(page, model, spec, xs[0])
-        assert np.abs(got.reshape(len(xs) - 1, -1, 2) - xs[1:]).max() <= 1e-4, spec
+        assert _err(got.reshape(len(xs) - 1, -1, 2), xs[1:]) <= 1e-4, spec
     _open(page, twins_dir, "reverse")
     train = twin_train("moons")
     xs = twin_trajectory(train, DDIM(steps=50), 3000).xs.numpy()[:, :300].astype(np.float64)
     got = _run_js(page, "eps", {"name": "ddim", "steps": 50, "eta": 0}, xs[0])
-    assert np.abs(got.reshape(50, -1, 2) - xs[1:]).max() <= 1e-4
+    assert _err(got.reshape(50, -1, 2), xs[1:]) <= 1e-4
     # DDPM: the recorded z's are the generator's draws after x_T (samplers.py: DDPM.step)
     n, m = 3000, 60
     gen = torch.Generator().manual_seed(0)
@@ -223,7 +229,7 @@ def test_javascript_samplers_reproduce_the_recorded_trajectories(browser_page, t
     xs = twin_trajectory(train, DDPM(), n).xs.numpy()[:, :m].astype(np.float64)
     assert np.array_equal(x_T[:m].numpy(), xs[0])
     got = _run_js(page, "eps", {"name": "ddpm", "variance": "beta"}, xs[0], None, zs)
-    assert np.abs(got.reshape(1000, m, 2) - xs[1:]).max() <= 1e-4
+    assert _err(got.reshape(1000, m, 2), xs[1:]) <= 1e-4
     # guided (w = 3: two evaluations a step), the guidance scene's run
     _open(page, twins_dir, "guidance")
     gtrain = twin_train("moons", model=MLPConfig(n_classes=2))
@@ -232,7 +238,7 @@ def test_javascript_samplers_reproduce_the_recorded_trajectories(browser_page, t
     zs = [torch.randn((1000, 2), generator=gen)[:m].double().flatten().tolist() for _ in range(1000)]
     xs = twin_trajectory(gtrain, DDPM(), 1000, Guidance(0, 3.0)).xs.numpy()[:, :m].astype(np.float64)
     got = _run_js(page, "eps", {"name": "ddpm", "variance": "beta"}, xs[0], {"label": 0, "w": 3.0}, zs)
-    assert np.abs(got.reshape(1000, m, 2) - xs[1:]).max() <= 1e-4
+    assert _err(got.reshape(1000, m, 2), xs[1:]) <= 1e-4
     assert page.evaluate("twin.ddimTimesteps(1000, 5)") == DDIM(steps=5).timesteps(1000)
     assert all(page.evaluate(f"twin.ddimTimesteps(1000, {k})") == DDIM(steps=k).timesteps(1000) for k in range(1, 101))
     assert log["errors"] == [] and log["requests"] == []
