@@ -785,9 +785,11 @@ class Fit(Output):
         report = built.plan.report
         fm = front_matter(built.text)
         theme, size = (fm.get("theme") or "default").strip().lower(), (fm.get("size") or "16:9").strip()
+        state = read_state(built.folder.path / STATE)
+        if any(isinstance(v, dict) and v.pop("fitted", None) for v in state.values()):  # an earlier build's
+            write_state(built.folder.path / STATE, state)
         if report.html is None or (theme == "default" and size == "16:9"):
             return
-        state = read_state(built.folder.path / STATE)
         ours = {r.url: ((state.get(r.path) or {}).get("text") or {}).get("em_px")
                 for r in parse_deck(built.text, built.opts.deck).refs
                 if r.kind == "image" and r.path in built.plan.assets and built.plan.assets[r.path].fmt != "mp4"}
@@ -808,6 +810,14 @@ class Fit(Output):
             return
         report.notes += [f"slide {n}: our {url} fitted to the layout of theme {theme} ({size}): {h} px high"
                          for (n, url), h in sorted(fitted.items())]
+        if fitted:  # the check's safe-area note names them as fitted, not as sized by the lecturer
+            path_of = {r.url: r.path for r in parse_deck(built.text, built.opts.deck).refs}
+            state = read_state(built.folder.path / STATE)
+            for (n, url) in fitted:
+                record = state.get(path_of.get(url, ""))
+                if isinstance(record, dict):
+                    record["fitted"] = sorted({*record.get("fitted", []), n})
+            write_state(built.folder.path / STATE, state)
 
 
 def _sized(text: str, ref: Ref, sizes: dict[tuple[int, str], int]) -> Edit | None:

@@ -243,6 +243,10 @@ def _reading_faults(n: int, m: dict, state: dict) -> tuple[list[SlideFault], lis
                 if mine and not it.get("sized"):
                     faults.append(SlideFault(n, title, f"{over:.0f} px into the {side} padding, outside the safe "
                                                        f"area ({it['what']}, ours)"))
+                elif mine and n in (mine[1].get("fitted") or []):  # ours, shrunk to the theme's layout (Fit)
+                    notes.append(f"slide {n} {title!r}: our {it['what']}, fitted to the deck's theme at its smallest "
+                                 f"readable size, is {over:.0f} px into the {side} padding (outside the safe area); "
+                                 "the slide's other content leaves it no more room")
                 elif mine:  # ours, at the size the lecturer gave it: theirs to change
                     notes.append(f"slide {n} {title!r}: our {it['what']}, at the size the lecturer gave it "
                                  f"({it['sized']}), is {over:.0f} px into the {side} padding (outside the safe area); "

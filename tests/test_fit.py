@@ -84,3 +84,14 @@ def test_a_gaia_deck_gets_our_picture_fitted_and_passes_the_check(tmp_path):
     assert any("fitted to the layout of theme gaia" in n for n in report.notes)
     result = check_deck(report.html)
     assert result.faults == [], "\n".join(map(str, result.faults))
+
+
+def test_the_check_names_a_fitted_picture_as_fitted_not_as_the_lecturers_size():
+    from lecture.check import _reading_faults
+
+    item = {**_item("img a.png", 150, 680, 300, 900, natural=800), "sized": "height:530px"}  # 30 px into the padding
+    m = {**SLIDE, "items": [item]}
+    faults, notes = _reading_faults(2, m, {"a.png": {"fitted": [2]}})
+    assert faults == [] and len(notes) == 1 and "fitted to the deck's theme at its smallest readable size" in notes[0]
+    faults, notes = _reading_faults(2, m, {"a.png": {}})
+    assert faults == [] and "at the size the lecturer gave it" in notes[0]
