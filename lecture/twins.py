@@ -174,7 +174,7 @@ def _strings(lang: str, keys: list[str]) -> dict:
 
 
 UI_KEYS = ["twin_play", "twin_pause", "twin_step", "twin_nfe", "twin_x0", "twin_resample", "twin_seed", "twin_sampler",
-           "twin_w", "twin_steps", "twin_follow", "twin_recorded", "twin_live", "twin_working", "twin_keys",
+           "twin_w", "twin_steps", "twin_follow", "twin_recorded", "twin_live", "twin_working", "twin_slow", "twin_keys",
            "twin_points", "twin_data", "twin_t"]
 
 

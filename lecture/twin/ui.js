@@ -141,7 +141,8 @@
     $("t").setAttribute("aria-valuetext", txt("twin_t", { t: fmtT(run.times[j]) }));
     $("source").textContent = `${run.label} · ${txt(run.live ? "twin_live" : "twin_recorded")}`;
     const beat = run.live ? null : D.beats.filter((b) => runs[b.run].K === run.K && b.state <= k).pop();
-    $("beat").textContent = S.busy ? txt("twin_working", { p: S.busy.pct }) : beat ? beat.sentence : "";
+    const slow = S.busy && run.live && run.K >= 500 ? ` ${txt("twin_slow")}` : "";
+    $("beat").textContent = S.busy ? txt("twin_working", { p: S.busy.pct }) + slow : beat ? beat.sentence : "";
     $("play").textContent = txt(S.playing ? "twin_pause" : "twin_play");
   }
 
@@ -193,12 +194,14 @@
     const old = runs.findIndex((r) => r.key === key);
     if (old >= 0) runs.splice(old, 1, run); else runs.push(run);
     if (show) { S.panels = [run]; S.j = 0; }
-    let t0 = performance.now();
+    let t0 = performance.now(), shown = 0;
     for (const s of C.run(sch, nets[model], sampler, xT, guidance, noise)) {
       run.frames.push(s.x); run.states.push(s.k); run.times.push(s.t);
       if (performance.now() - t0 > 90) {  // about ten pictures a second while it computes
         S.busy.pct = Math.round((100 * s.k) / total);
-        if (show) { S.j = run.frames.length - 1; draw(); } else readout();
+        // follows the computation unless the student has moved t meanwhile
+        if (show && S.panels[0] === run && !S.playing && S.j === shown) { S.j = shown = run.frames.length - 1; draw(); }
+        else readout();
         await new Promise((r) => requestAnimationFrame(() => r()));
         if (S.busy === null || S.busy.token !== token) return null;
         t0 = performance.now();
@@ -308,7 +311,12 @@
 
   $("play").addEventListener("click", () => play());
   $("t").addEventListener("input", () => { play(false); setFrame(Number($("t").value)); });
-  $("sampler").addEventListener("change", () => { S.panels = [byKey($("sampler").value)]; S.follow = -1; setFrame(0); });
+  $("sampler").addEventListener("change", () => {
+    S.busy = null;  // a live run under way stops: the sampler asked for is the video's
+    S.panels = [byKey($("sampler").value)];
+    S.follow = -1;
+    setFrame(0);
+  });
   $("x0").addEventListener("change", () => { S.x0 = $("x0").checked; draw(); });
   $("resample").addEventListener("click", () => resample());
   $("w").addEventListener("input", () => { $("w-value").textContent = $("w").value; });

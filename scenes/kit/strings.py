@@ -239,6 +239,7 @@ STRINGS: dict[str, dict[str, str]] = {
     "twin_recorded": {"es": "grabado: los mismos estados que el vídeo", "en": "recorded: the video's own states"},
     "twin_live": {"es": "calculado aquí, en el navegador, con la misma red", "en": "computed here, in the browser, by the same network"},
     "twin_working": {"es": "calculando… {p} %", "en": "computing… {p}%"},
+    "twin_slow": {"es": "DDPM evalúa la red 1000 veces: cerca de un minuto aquí; DDIM (50) tarda unos segundos.", "en": "DDPM runs the network 1000 times: about a minute here; DDIM (50) takes a few seconds."},
     "twin_keys": {"es": "Teclas: espacio reproduce o pausa, ← → mueven t, x muestra x̂₀, r da una nueva muestra, Esc devuelve las teclas a la presentación.", "en": "Keys: space plays or pauses, ← → move t, x shows x̂₀, r resamples, Esc gives the keys back to the slides."},
     "twin_keys_forward": {"es": "Teclas: espacio reproduce o pausa, ← → mueven t, r da una nueva muestra, Esc devuelve las teclas a la presentación.", "en": "Keys: space plays or pauses, ← → move t, r resamples, Esc gives the keys back to the slides."},
     "twin_points": {"es": "{n} de los {N} puntos del vídeo, la semilla {seed}", "en": "{n} of the video's {N} points, seed {seed}"},
