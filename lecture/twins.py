@@ -155,7 +155,9 @@ def twin_trajectory(train: TrainConfig, sampler, n: int, guidance: Guidance | No
         result = load_or_train(train)
         return result.model, result.schedule
 
-    return cached_trajectory(config_key(train), load, (n, 2), sampler, T, SEED, guidance=guidance)
+    note = (f"{train.data.key}: sampling {sampler.describe(T)} for {n} points once, as the scene does "
+            "(then cached)" + (f", guidance w = {guidance.w:g}" if guidance else ""))
+    return cached_trajectory(config_key(train), load, (n, 2), sampler, T, SEED, guidance=guidance, note=note)
 
 
 def _run(key: str, label: str, traj_xs: np.ndarray, times, states: list[int], sampler: dict, model: str | None,
