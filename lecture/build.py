@@ -38,7 +38,7 @@ from lecture.check import CheckError, fit_heights
 from lecture.edits import Edit, apply_edits
 from lecture.fence import STATE, FenceError, OutputFolder, check_out, file_digest
 from lecture.marp import build_html, build_pdf, marp_version
-from lecture.present import notes_of, present, twin_notes
+from lecture.present import note_comment, notes_of, present, twin_notes
 from lecture.source import (
     DeckError,
     DeckSource,
@@ -719,24 +719,17 @@ class Twins(Output):
             frame = (f'<iframe src="{html.escape(url, quote=True)}?embed" data-twin="{twin}" '
                      f'data-poster="{html.escape(poster, quote=True)}" data-width="{html.escape(width, quote=True)}" '
                      f'title="{html.escape(tr(f"{twin}_title", lang), quote=True)}" '
-                     f'style="width: {html.escape(width, quote=True)}; aspect-ratio: 16 / 9; max-height: {TWIN_MAX_H}px; border: 0; '
-                     f'display: block; '
-                     f'margin: 0 auto;"></iframe>')
+                     f'style="width: {html.escape(width, quote=True)}; aspect-ratio: 16 / 9; max-height: {TWIN_MAX_H}px; '
+                     'border: 0; display: block; margin: 0 auto;"></iframe>')
             slide = next(sl for sl in deck.slides if sl.number == tag.slide)
             notes.setdefault(slide.number, (slide, []))[1].extend(twin_notes(twin, lang)
                                                                   + notes_of(built.folder.path / ref.path, lang))
             edits.append(Edit(tag.start, tag.close, frame))
             report.notes.append(f"slide {tag.slide} {slide.title!r}: {served[ref.path]} as its interactive twin "
                                 f"({url}); the PDF prints its poster")
-        edits += [Edit(sl.end, sl.end, _note_block(lines, sl.end, built.text)) for sl, lines in notes.values()]
+        edits += [Edit(sl.end, sl.end, ("" if built.text[:sl.end].endswith("\n") else "\n") + note_comment(lines))
+                  for sl, lines in notes.values()]
         built.text = apply_edits(built.text, edits)
-
-
-def _note_block(lines: list[str], at: int, text: str) -> str:
-    """Presenter notes as an HTML comment at the end of a slide (``present``'s form)."""
-    body = "\n".join(line.replace("--", "–") for line in lines)
-    lead = "" if at == 0 or text[:at].endswith("\n") else "\n"
-    return f"{lead}\n<!--\n{body}\n-->\n"
 
 
 class Markdown(Output):

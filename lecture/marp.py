@@ -123,15 +123,13 @@ def print_copy(text: str) -> str:
     deck = parse_deck(text)
     edits = []
     for tag in deck.tags:
-        if tag.name == "iframe" and tag.attrs.get("data-twin") and tag.attrs.get("data-poster") and tag.close:
-            # an interactive twin (deck --interactive) prints as its video's poster
-            size = f' width="{tag.attrs["data-width"]}"' if tag.attrs.get("data-width") else ""
-            edits.append(Edit(tag.start, tag.close, f'<img src="{tag.attrs["data-poster"]}"{size} alt="">'))
+        twin = tag.name == "iframe" and bool(tag.attrs.get("data-twin"))  # deck --interactive: its video's poster
+        poster, width = (tag.attrs.get("data-poster"), tag.attrs.get("data-width")) if twin else \
+            (tag.attrs.get("poster"), tag.attrs.get("width"))
+        if not (twin or tag.name == "video") or not poster or tag.close is None:
             continue
-        if tag.name != "video" or not tag.attrs.get("poster") or tag.close is None:
-            continue
-        size = f' width="{tag.attrs["width"]}"' if tag.attrs.get("width") else ""
-        edits.append(Edit(tag.start, tag.close, f'<img src="{tag.attrs["poster"]}"{size} alt="">'))
+        size = f' width="{width}"' if width else ""
+        edits.append(Edit(tag.start, tag.close, f'<img src="{poster}"{size} alt="">'))
     return apply_edits(text, edits)
 
 

@@ -26,7 +26,7 @@ from lecture.source import DeckSource, Tag, sibling_url
 from scenes.kit.strings import tr
 from scenes.rendering.beats import read_beats
 
-__all__ = ["present", "BEAT_SCRIPT", "LANG_LABELS", "notes_of", "twin_notes"]
+__all__ = ["present", "BEAT_SCRIPT", "LANG_LABELS", "notes_of", "twin_notes", "note_comment"]
 
 LANG_LABELS = {"es": "Español", "en": "English"}
 
@@ -56,7 +56,8 @@ def _track(vtt_path: Path, lang: str) -> str:
             f'src="data:text/vtt;base64,{data}">')
 
 
-def _note(lines: list[str]) -> str:
+def note_comment(lines: list[str]) -> str:
+    """Presenter notes as an HTML comment (Marp's presenter view shows it)."""
     # A sentence first: a comment whose text reads as YAML "key: value" would be a Marp directive
     body = "\n".join(line.replace("--", "–") for line in lines)
     return f"\n<!--\n{body}\n-->\n"
@@ -98,9 +99,9 @@ def present(deck: DeckSource, out: Path, served: dict[str, str], lang: str, step
                               f"follows the first ({served[rel]}); the others play whole on each, with captions "
                               "and notes (put each on a slide of its own to step it)")
         else:
-            lines = [ln for tag, url, rel in videos for ln in _notes_of(out / rel, lang)]
+            lines = [ln for tag, url, rel in videos for ln in notes_of(out / rel, lang)]
             new = apply_edits(body, [_track_edit(tag, slide.start, out / rel, lang) for tag, url, rel in videos])
-            copies = [new.rstrip("\n") + "\n" + _note(lines)]
+            copies = [new.rstrip("\n") + "\n" + note_comment(lines)]
         joined = "\n---\n\n".join(c if i == 0 else c.lstrip("\n") for i, c in enumerate(copies))
         edits.append(Edit(slide.start, slide.end, joined + ("\n" if slide.end < len(text) else "")))
     new_text = apply_edits(text, edits)
@@ -138,10 +139,6 @@ def twin_notes(twin: str, lang: str) -> list[str]:
 
 def notes_of(video: Path, lang: str) -> list[str]:
     """The presenter notes of one of our videos: its beats, their numbers."""
-    return _notes_of(video, lang)
-
-
-def _notes_of(video: Path, lang: str) -> list[str]:
     beats = read_beats(video)["beats"]
     return [tr("notes_head", lang)] + [ln for k, beat in enumerate(beats, 1)
                                        for ln in _beat_lines(beat, k, len(beats), lang)]
@@ -154,7 +151,7 @@ def _beat_copies(body: str, offset: int, videos: list, out: Path, lang: str) -> 
     beats = read_beats(out / rel)["beats"]
     stem = Path(rel).stem
     others = [_track_edit(t, offset, out / r, lang) for t, u, r in videos[1:]]
-    other_notes = [ln for t, u, r in videos[1:] for ln in _notes_of(out / r, lang)]
+    other_notes = [ln for t, u, r in videos[1:] for ln in notes_of(out / r, lang)]
     copies = []
     for k, beat in enumerate(beats, 1):
         clip = (out / rel).with_name(f"{stem}.beat{k}.mp4")  # the deck's name for the video, .beatK
@@ -164,5 +161,5 @@ def _beat_copies(body: str, offset: int, videos: list, out: Path, lang: str) -> 
                    f'  <source src="{html.escape(sibling_url(url, clip.name), quote=True)}" type="video/mp4">\n'
                    f'  {_track(vtt, lang)}\n</video>')
         copy = apply_edits(body, [Edit(tag.start - offset, tag.close - offset, element), *others])
-        copies.append(copy.rstrip("\n") + "\n" + _note(_beat_lines(beat, k, len(beats), lang) + other_notes))
+        copies.append(copy.rstrip("\n") + "\n" + note_comment(_beat_lines(beat, k, len(beats), lang) + other_notes))
     return copies
