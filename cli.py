@@ -81,7 +81,7 @@ from lecture import (  # noqa: E402
 )
 from lecture.check import presenter_shot  # noqa: E402
 from scenes.kit.latex import MissingLatex  # noqa: E402
-from scenes.registry import FORMATS, LANGS, QUALITIES, SCENES  # noqa: E402
+from scenes.registry import ASPECTS_ALL, FORMATS, LANGS, QUALITIES, SCENES  # noqa: E402
 from scenes.rendering import (  # noqa: E402
     RENDERS,
     JobError,
@@ -275,7 +275,9 @@ def list_scenes():
               help="With 'all': scenes rendered at once, each in its own process (those up to date are skipped).")
 @click.option("--beats", is_flag=True, help="mp4: also one clip per beat, each beat's last frame, captions (.vtt) "
               "and VIDEO.beats.json, cut from the same render.")
-def render(scene, quality, lang, dataset, text, fmt, out_dir, show_list, jobs, beats):
+@click.option("--aspect", type=click.Choice(ASPECTS_ALL), default="16:9", show_default=True,
+              help="The frame: 4:3 for a 4:3 deck (the scenes with a 4:3 layout; see list).")
+def render(scene, quality, lang, dataset, text, fmt, out_dir, show_list, jobs, beats, aspect):
     """Render SCENE (or all) into renders/ under the deck's file names."""
     from scenes.kit.settings import SettingError  # the kit imports manim: not for --help
 
@@ -291,6 +293,16 @@ def render(scene, quality, lang, dataset, text, fmt, out_dir, show_list, jobs, b
         check_output_dir(out)
     except RenderError as exc:
         raise click.BadParameter(str(exc), param_hint="--out") from exc
+    if aspect != "16:9":
+        flat = [key for key, _ in plan if not SCENES[key].has_layout(aspect, fmt)]
+        if scene != "all" and flat:
+            raise click.BadParameter(f"{scene} has no {'figure' if fmt == 'figure' else 'layout'} for a {aspect} "
+                                     "slide; scenes with one: " + ", ".join(k for k, s in SCENES.items()
+                                                                           if s.has_layout(aspect, fmt)),
+                                     param_hint="--aspect")
+        if flat:
+            click.echo(f"left out (no {aspect} layout): {', '.join(flat)}")
+        plan = [(key, {**settings, "aspect": aspect}) for key, settings in plan if key not in flat]
     render_jobs = [RenderJob.of(key, settings, fmt=fmt, quality=quality, lang=lang, out_dir=out, beats=beats)
                    for key, settings in plan]
     try:

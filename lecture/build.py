@@ -53,7 +53,7 @@ from lecture.source import (
 from lecture.twins import VIDEOS as TWIN_OF
 from lecture.twins import twin_file_name, write_twin
 from scenes.kit.strings import tr
-from scenes.registry import LANGS, LIGHT_COLOURS, SCENES, THEME_BACKGROUNDS
+from scenes.registry import ASPECTS_ALL, LANGS, LIGHT_COLOURS, SCENES, THEME_BACKGROUNDS
 from scenes.rendering import (
     Rendered,
     RenderJob,
@@ -144,6 +144,7 @@ class DeckPlan:
     posters: dict[int, str] = field(default_factory=dict)
     report: DeckReport = field(default_factory=DeckReport)
     background: str = THEME_BACKGROUNDS["default"]  # our pictures' background: the deck theme's slides'
+    aspect: str = "16:9"  # our pictures' frame: the deck's size where the scene has a layout for it
     _noted: set[str] = field(default_factory=set)
 
 
@@ -195,6 +196,13 @@ def _slides_named(deck: DeckSource, name: str) -> list[int]:
         n = int(name)
         return [n] if 1 <= n <= len(deck.slides) else []
     return [s.number for s in deck.slides if s.title == name.strip()]
+
+
+def deck_aspect(deck: DeckSource) -> str:
+    """The frame our pictures take in this deck: Marp's ``size: 4:3`` gets 4:3 (where a
+    scene has a layout for it), any other size 16:9."""
+    size = (front_matter(deck.text).get("size") or "16:9").strip()
+    return size if size in ASPECTS_ALL else "16:9"
 
 
 def deck_background(deck: DeckSource) -> tuple[str, str]:
@@ -337,7 +345,7 @@ def plan_deck(source: DeckSource, opts: DeckOptions, mapping: dict[str, str], be
     by_path, src_edits = _replacements(source, opts, mapping, report, origins)
     deck = parse_deck(apply_edits(source.text, src_edits), opts.deck)  # the sources pointed at their scenes
     background, note = deck_background(source)
-    plan = DeckPlan(deck, report=report, background=background)
+    plan = DeckPlan(deck, report=report, background=background, aspect=deck_aspect(source))
     if note:
         report.notes.append(note)
     for ref in deck.refs:
@@ -346,6 +354,12 @@ def plan_deck(source: DeckSource, opts: DeckOptions, mapping: dict[str, str], be
     for tag in deck.tags:  # posters: each video we serve (live, or in a slot we make live) gets its still
         if tag.name == "video" and not tag.attrs.get("poster"):
             _plan_poster(plan, tag, opts, by_path, beside, fence)
+    flat = sorted({a.key for a in plan.assets.values() if not SCENES[a.key].has_layout(plan.aspect, a.fmt)})
+    if flat:
+        report.notes.append(f"size {plan.aspect}: {', '.join(flat)} {'has' if len(flat) == 1 else 'have'} no "
+                            f"{plan.aspect} layout, so {'it is' if len(flat) == 1 else 'they are'} drawn 16:9 (the "
+                            f"check names any text of {'its' if len(flat) == 1 else 'theirs'} that the narrower slide "
+                            "makes too small)")
     return plan
 
 
@@ -498,7 +512,7 @@ def _find_stale(placing: _Placing) -> None:
     opts, state, report = placing.opts, placing.state, placing.plan.report
     for rel, a in placing.plan.assets.items():
         key = asset_key(a.key, a.fmt, opts.quality, a.lang, opts.resolution, opts.fps,
-                        settings={**({"beats": True} if a.fmt == "mp4" else {}), **_themed(placing.plan)} or None)
+                        settings={**({"beats": True} if a.fmt == "mp4" else {}), **_themed(placing.plan, a.key, a.fmt)} or None)
         dst = placing.folder.target(rel)
         extras = _sidecars(dst, a, opts.steps) if dst.is_file() else None
         if (is_fresh(dst, state.get(rel), key) and extras is not None
@@ -521,15 +535,20 @@ def _render_jobs(placing: _Placing) -> list[RenderJob]:
         recorded = [state[rel].get("seconds") for rel, _ in todo[group] if isinstance(state.get(rel), dict)]
         return max([s for s in recorded if s] or [guess_seconds(group[0], group[1])])
 
-    return [RenderJob.of(k, _themed(placing.plan), fmt=fmt, quality=opts.quality, lang=lang, out_dir=staging / lang,
+    return [RenderJob.of(k, _themed(placing.plan, k, fmt), fmt=fmt, quality=opts.quality, lang=lang, out_dir=staging / lang,
                          resolution=opts.resolution, fps=opts.fps, beats=fmt == "mp4",
                          poster=fmt == "mp4" and (k, lang) in from_video, legibility=True)
             for k, fmt, lang in longest_first(groups, seconds)]
 
 
-def _themed(plan: DeckPlan) -> dict[str, str]:
-    """The scene settings the deck's theme asks for ({} on white: the keys stay as they were)."""
-    return {} if plan.background == THEME_BACKGROUNDS["default"] else {"background": plan.background}
+def _themed(plan: DeckPlan, key: str, fmt: str) -> dict[str, str]:
+    """The scene settings the deck's theme and size ask of scene ``key``'s ``fmt``: its
+    background off white, its 4:3 layout in a 4:3 deck where it has one ({} for a 16:9
+    deck on white: the keys stay as they were)."""
+    settings = {} if plan.background == THEME_BACKGROUNDS["default"] else {"background": plan.background}
+    if plan.aspect != "16:9" and SCENES[key].has_layout(plan.aspect, fmt):
+        settings["aspect"] = plan.aspect
+    return settings
 
 
 def _place(placing: _Placing, job: RenderJob, done: Rendered) -> None:
@@ -599,17 +618,20 @@ def stale_comparison() -> str:
     return ""
 
 
-def _comparison_table(lang: str) -> str:
+def _comparison_table(lang: str, narrow: bool = False) -> str:
     """The project's measured comparison (docs/mnist/comparison.md), small, with what was
     measured (the samples of each row), on which machine and with which command, in the
-    deck's language."""
+    deck's language (on a 4:3 slide, ``narrow``, where the line wraps to more lines, it
+    names the file that records the command instead)."""
     text = COMPARISON.read_text(encoding="utf-8")
     lines = text.splitlines()
     start = next(i for i, ln in enumerate(lines) if ln.startswith("| Model"))
     end = next(i for i in range(start, len(lines)) if not lines[i].startswith("|"))
     record = measured_on(text)
+    where = {"es": "en", "en": "in"}.get(lang, "in")  # a 4:3 slide has no room for the command: the file that records it
     note = NOTE.get(lang, NOTE["en"]).format(n=record.get("n", "?"), machine=record.get("machine", "?"),
-                                             cmd=f"`{record.get('command', '?')}`")
+                                             cmd=f"{where} `{COMPARISON.relative_to(REPO)}`" if narrow
+                                             else f"`{record.get('command', '?')}`")
     return '<div class="small-text">\n\n' + "\n".join(lines[start:end]) + f"\n\n{note}\n\n</div>\n"
 
 
@@ -635,7 +657,7 @@ def rewrite(deck: DeckSource, opts: DeckOptions, served: set[str], posters: dict
         elif stale:
             report.warnings.append(f"{name}: --table: {stale}")
         else:
-            edits.append(Edit(table[0], table[1], _comparison_table(opts.lang)))
+            edits.append(Edit(table[0], table[1], _comparison_table(opts.lang, deck_aspect(deck) == "4:3")))
     for m in _WRONG.finditer(text):  # 4. the formula, outside code
         line = text.count("\n", 0, m.start()) + 1
         if line - 1 in deck.code_lines:

@@ -350,11 +350,14 @@ def fit_heights(html: Path, ours: dict[str, float | None]) -> dict[tuple[int, st
 
 def _fit_slide(n: int, m: dict, ours: set[str]) -> dict[tuple[int, str], int]:
     mine = [it for it in m["items"] if not it["inTitle"] and it["what"].startswith("img ") and it["what"][4:] in ours]
-    if not mine or not _faults(n, {**m, "broken": [], "videos": []}):
+    if not mine:
         return {}
     W, H, pad = m["width"], m["height"], m.get("padding") or {"bottom": 0.0, "right": 0.0}
     rest = [it for it in m["items"] if not it["inTitle"] and it not in mine]  # the lecturer's: never resized
     low = max(it["bottom"] for it in m["items"] if not it["inTitle"])
+    if (not _faults(n, {**m, "broken": [], "videos": []})
+            and all(it["bottom"] <= H - pad["bottom"] + TOLERANCE_PX for it in mine)):
+        return {}  # it fits, and ours stays out of the bottom padding
     cover = 0.0
     box = m.get("titleBox")
     if box:

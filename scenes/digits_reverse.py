@@ -24,12 +24,17 @@ from scenes.kit.theme import MUTED
 from scenes.kit.widgets import TimeBar
 
 GRID = 5.9  # each grid's width, scene units (whole pixels per digit pixel: 6 at 1080p, 4 at 720p)
+# the 4:3 frame (10.7 units wide) on the half-width column of a 4:3 slide, about 390 px: text
+# 33 (a Text's 16 px there), formulas 48; the time bar under the grids, the moment beside it
+NARROW = {"grid": 4.3, "x": 2.6, "y": -0.55, "sub": 32, "label": 34, "bar": (3.2, 1.3), "moment": 33}
+WIDE = {"grid": GRID, "x": 3.35, "y": -0.85, "sub": 30, "label": 30, "bar": (3.0, 1.2), "moment": 30}
 
 
 class DigitsReverse(LectureScene):
     """Samples emerge from pure noise under the trained UNet, beside its predicted x_0."""
 
     BEATS = ("digits_rev_noise", "digits_rev_steps", "digits_rev_final")
+    ASPECTS = ("16:9", "4:3")
     n_samples: int = 16
     run_time: float = 9.0
     checkpoint: str = "ddpm_mnist.pt"  # in models/mnist/, or an absolute path
@@ -42,16 +47,24 @@ class DigitsReverse(LectureScene):
 
         # 1. Initial noise
         self.beat("digits_rev_noise")
-        title = self.title("digits_rev_title", "digits_rev_sub", sub_size=30)  # the results slide shows it half-width
+        lay = NARROW if self.narrow else WIDE
+        title = self.title("digits_rev_title", "digits_rev_sub", sub_size=lay["sub"])  # the slide shows it half-width
         # two large grids (a slide shows this video in half its width: a digit must stay >= 40 px there)
-        left = DigitGrid(xs[0], cols=cols, width=GRID).move_to([-3.35, -0.85, 0])
-        right = DigitGrid(preds[0], cols=cols, width=GRID).move_to([3.35, -0.85, 0])
+        left = DigitGrid(xs[0], cols=cols, width=lay["grid"]).move_to([-lay["x"], lay["y"], 0])
+        right = DigitGrid(preds[0], cols=cols, width=lay["grid"]).move_to([lay["x"], lay["y"], 0])
         left_label = MathTex("x_t", font_size=48).next_to(left, UP, buff=0.15).align_to(left, LEFT)
-        right_label = VGroup(Text(self.t("pred_x0"), font_size=30)).next_to(right, UP, buff=0.15).align_to(right, LEFT)
-        bar = TimeBar(result.schedule.T, width=3.0, text=1.2).move_to([5.0, 2.95, 0])  # top right, beside the title
+        right_label = VGroup(Text(self.t("pred_x0"), font_size=lay["label"])).next_to(right, UP, buff=0.15)
+        right_label.align_to(right, LEFT)
+        bar = TimeBar(result.schedule.T, width=lay["bar"][0], text=lay["bar"][1])
+        moment = Text(self.t("initial_noise"), font_size=lay["moment"], color=MUTED)
+        if self.narrow:  # the bar under the left grid, the moment under the right one
+            bar.next_to(left, DOWN, buff=0.12).align_to(left, LEFT)
+            moment.next_to(right, DOWN, buff=0.25).align_to(right, RIGHT)
+        else:  # top right, beside the title
+            bar.move_to([5.0, 2.95, 0])
         bar.set_t(int(times[0]))
-        moment = Text(self.t("initial_noise"), font_size=30, color=MUTED).next_to(bar, DOWN, buff=0.15)
-        moment.align_to(bar, RIGHT)
+        if not self.narrow:
+            moment.next_to(bar, DOWN, buff=0.15).align_to(bar, RIGHT)
         self.play(FadeIn(title), FadeIn(left), FadeIn(right), FadeIn(left_label), FadeIn(right_label), FadeIn(bar), FadeIn(moment), run_time=1.0)
 
         # 2. Intermediate steps, 3. final output
@@ -68,7 +81,7 @@ class DigitsReverse(LectureScene):
             phase = 0 if k < 0.05 * K else (1 if k < K else 2)
             if phase != shown.phase:
                 shown.phase = phase
-                moment.become(Text(captions[phase], font_size=30, color=MUTED).move_to(moment, aligned_edge=RIGHT))
+                moment.become(Text(captions[phase], font_size=lay["moment"], color=MUTED).move_to(moment, aligned_edge=RIGHT))
 
         play_frames(self, K, show, [left, right, bar, moment], self.run_time, rate_func=reverse_ease)
         self.beat("digits_rev_final")

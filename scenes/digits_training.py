@@ -35,11 +35,15 @@ from manim import (
 from diffusion_core import TrainingSnapshots, mnist_models_dir
 from scenes.kit.digits import DigitGrid
 from scenes.kit.playback import play_frames
-from scenes.kit.settings import LectureScene
+from scenes.kit.settings import LectureScene, wrapped
 from scenes.kit.theme import ACCENT, HIGHLIGHTS, INK, MUTED, fit_right
 from scenes.kit.widgets import log_points, log_step
 
 BLOBS = 250  # the step where the second beat pauses: blobs, not yet digits (the shipped run's snapshot)
+# where the grid and the FID plot go: a 16:9 frame, and a 4:3 one (10.7 units wide; the same
+# digits, 4 pixels a digit pixel at 1080p, and the same type, a narrower plot)
+WIDE = {"grid": (4.5, -4.3, -1.05), "axes": (6.0, 2.45, -0.75)}
+NARROW = {"grid": (3.9, -3.3, -1.05), "axes": (3.7, 2.05, -0.75)}
 
 
 def number(value: float, lang: str, digits: int = 0) -> str:
@@ -52,6 +56,7 @@ class DigitsTraining(LectureScene):
     """The same noises' digits as training goes on, beside the probe's FID on a log axis."""
 
     BEATS = ("dtrain_start", "dtrain_blobs", "dtrain_digits")
+    ASPECTS = ("16:9", "4:3")
     snapshots: str = "training_snapshots.npz"  # in models/mnist/, or an absolute path
     run_time: float = 10.0
 
@@ -86,16 +91,19 @@ class DigitsTraining(LectureScene):
     # 1. The untrained model's digits (noise), the empty FID plot and its floor
     def layout(self, run: TrainingSnapshots) -> SimpleNamespace:
         title = self.title("dtrain_title", "dtrain_sub")
-        grid = DigitGrid(run.digits[0], cols=4, width=4.5).move_to([-4.3, -1.05, 0])
+        lay = NARROW if self.narrow else WIDE
+        width, x, y = lay["grid"]
+        grid = DigitGrid(run.digits[0], cols=4, width=width).move_to([x, y, 0])
         step_text = self.step_text(run, 0).next_to(grid, UP, buff=0.2).align_to(grid, LEFT)
         x_max = float(log_step(run.steps[-1])) + 0.05
         ys = np.log10(run.probe_fid)
         lo = np.floor(min(np.log10(run.real_fid), ys.min()) * 2) / 2
         hi = np.ceil(ys.max() * 2) / 2
-        axes = Axes(x_range=[0, x_max, 1], y_range=[0, hi - lo, 0.5], x_length=6.0, y_length=3.7, tips=False,
+        length, x, y = lay["axes"]
+        axes = Axes(x_range=[0, x_max, 1], y_range=[0, hi - lo, 0.5], x_length=length, y_length=3.7, tips=False,
                     axis_config={"color": INK, "include_ticks": False})
         axes.shift_y = lo
-        axes.move_to([2.45, -0.75, 0])
+        axes.move_to([x, y, 0])
         ticks = [s for s in (0, 10, 100, 1000, 10_000) if s <= run.steps[-1]]
         axes.add(VGroup(*[MathTex(number(s, self.lang).replace(",", "{,}"), font_size=26, color=MUTED).next_to(
             log_points(axes, [log_step(s)], [lo])[0], DOWN, buff=0.12) for s in ticks]))
@@ -104,11 +112,14 @@ class DigitsTraining(LectureScene):
             log_points(axes, [0], [np.log10(v)])[0], LEFT, buff=0.1) for v in shown]))
         y_label = VGroup(Text("FID", font_size=24), Text(self.t("log_scale"), font_size=20, color=MUTED))
         y_label.arrange(RIGHT, buff=0.15, aligned_edge=DOWN).next_to(axes, UP, buff=0.15).align_to(axes, LEFT)
-        x_label = Text(self.t("dtrain_steps"), font_size=20, color=MUTED).next_to(axes, DOWN, buff=0.45)
+        x_label = VGroup(*wrapped(self.t("dtrain_steps"), 20, axes.width + 1.0, color=MUTED)).arrange(DOWN, buff=0.08)
+        x_label.next_to(axes, DOWN, buff=0.45)  # one line, two in a 4:3 frame
         floor = DashedLine(*log_points(axes, [0, x_max], [np.log10(run.real_fid)] * 2), color=ACCENT,
                            dash_length=0.08)
-        floor_label = Text(self.t("dtrain_floor").format(fid=number(run.real_fid, self.lang, 2)), font_size=20,
-                           color=ACCENT).next_to(floor, UP, buff=0.08).align_to(floor, LEFT).shift(0.15 * RIGHT)
+        floor_label = VGroup(*wrapped(self.t("dtrain_floor").format(fid=number(run.real_fid, self.lang, 2)), 20,
+                                      3.0 if self.narrow else 12.0, color=ACCENT)).arrange(DOWN, buff=0.08,
+                                                                                             aligned_edge=LEFT)
+        floor_label.next_to(floor, UP, buff=0.08).align_to(floor, LEFT).shift(0.15 * RIGHT)  # 4:3: two lines
         fit_right(floor_label)
         self.play(FadeIn(title), FadeIn(grid), FadeIn(step_text), run_time=1.0)
         self.play(FadeIn(axes), FadeIn(y_label), FadeIn(x_label), FadeIn(floor), FadeIn(floor_label), run_time=0.8)

@@ -39,6 +39,7 @@ class ForwardProcess(ToyModelScene):
     """Thousands of points diffused step by step, from the data to N(0, I)."""
 
     BEATS = ("forward_data", "forward_noise", "forward_gaussian", "forward_moments")
+    FIGURE_ASPECTS = ("16:9", "4:3")  # the strip's labels full size on a 4:3 slide
     n_highlight: int = 3
     run_time: float = 9.0
 

@@ -43,12 +43,14 @@ FAKE, REAL, D_FIELD = HIGHLIGHTS[0], HIGHLIGHTS[4], "#1B998B"
 Z_AT, FAKE_AT, REAL_AT = np.array([-5.75, 0.6, 0]), np.array([-1.55, 0.6, 0]), np.array([-1.55, -2.3, 0])
 G_AT, D_AT = np.array([-3.65, 0.6, 0]), np.array([1.35, -0.85, 0])
 GRID = 64  # D's output drawn on a GRID x GRID lattice
+SMALLEST_43 = 21  # the smallest type of the figure for a 4:3 slide (16 px there)
 
 
 class GanDiagram(ToyModelScene):
     """z -> G -> x~ and x -> D -> real or fake, with our GAN's real samples and outputs."""
 
     BEATS = ("gan_diagram_generator", "gan_diagram_discriminator", "gan_diagram_game")
+    FIGURE_ASPECTS = ("16:9", "4:3")
     dataset: str = "8gaussians"
     n_points: int = 2000
     gan_seed: int = 0
@@ -112,7 +114,8 @@ class GanDiagram(ToyModelScene):
                                                                                              real_panel)]
         a3 = Arrow(parts.fake_panel.frame.get_right(), d.get_left() + 0.15 * UP, buff=0.1, color=INK, stroke_width=4)
         a4 = Arrow(real_panel.frame.get_right(), d.get_left() + 0.15 * DOWN, buff=0.1, color=INK, stroke_width=4)
-        legend = Text(self.t("gan_diagram_shade"), font_size=20, color=D_FIELD, line_spacing=0.9)
+        legend = Text(self.t("gan_diagram_shade"), font_size=self.type_size(20, SMALLEST_43), color=D_FIELD,
+                      line_spacing=0.9)
         legend.next_to(real_panel.frame, LEFT, buff=0.35).align_to(real_panel.frame, DOWN)
         self.play(FadeIn(real_panel), FadeIn(real_head), run_time=0.7)
         self.play(GrowArrow(a3), GrowArrow(a4), FadeIn(d), run_time=0.7)
@@ -137,11 +140,11 @@ class GanDiagram(ToyModelScene):
             fill = Rectangle(width=max(2.4 * p, 0.02), height=0.2, stroke_width=0, fill_color=color, fill_opacity=0.9)
             fill.move_to(track.get_left(), aligned_edge=LEFT)
             bars.add(VGroup(label, track, fill))
-        half = Text("0.5", font_size=16, color=MUTED).next_to(bars[1][1], DOWN, buff=0.08)
+        half = Text("0.5", font_size=self.type_size(16, SMALLEST_43), color=MUTED).next_to(bars[1][1], DOWN, buff=0.08)
         half.set_x(out[0] + 1.2)
         losses = Text(self.t("gan_diagram_losses").format(ld=run.d_losses[-1], lg=run.g_losses[-1],
                                                            steps=len(run.d_losses)),
-                      font_size=20, color=INK, line_spacing=0.9)
+                      font_size=self.type_size(20, SMALLEST_43), color=INK, line_spacing=0.9)
         losses.next_to(bars, DOWN, buff=0.45).align_to(bars, LEFT)
         verdict = Text(self.t("gan_diagram_fooled" if abs(p_real - p_fake) < 0.1 else "gan_diagram_tells"),
                        font_size=22, color=ACCENT, line_spacing=0.9)

@@ -21,7 +21,7 @@ from manim import DOWN, LEFT, UP, DoubleArrow, FadeIn, Text, VGroup
 from diffusion_core import TRAINING_STEPS, sample_data, training_run
 from scenes.kit.cloud import CloudPanel, density_grid, field_image
 from scenes.kit.playback import play_frames
-from scenes.kit.settings import ToyModelScene
+from scenes.kit.settings import ToyModelScene, wrapped
 from scenes.kit.theme import ACCENT, HIGHLIGHTS, INK, MUTED, fit_right
 
 __all__ = ["GenerativeModel"]
@@ -35,6 +35,7 @@ class GenerativeModel(ToyModelScene):
     """p_data and p_theta side by side, the distance between them falling as training goes on."""
 
     BEATS = ("genmodel_data", "genmodel_training", "genmodel_fit")
+    FIGURE_ASPECTS = ("16:9", "4:3")  # the panels' heads larger on a 4:3 slide
     n_points: int = 2000  # the recorded run's (the training scene's)
     run_time: float = 8.0
 
@@ -64,10 +65,15 @@ class GenerativeModel(ToyModelScene):
         data = sample_data(self.data_config(), self.n_points, seed=self.seed + 1).numpy()
         data_panel, _ = self.shaded_panel(data, DATA_AT, DATA_COLOR)
         model_panel, shade = self.shaded_panel(np.asarray(run.samples[0]), MODEL_AT, MODEL_COLOR)
-        heads = VGroup(
-            Text(self.t("genmodel_data"), font_size=26, color=DATA_COLOR, weight="BOLD"),
-            Text(self.t("genmodel_model"), font_size=26, color=MODEL_COLOR, weight="BOLD"),
-        )
+        if self.narrow and self.figure:  # a 4:3 slide shows the figure smaller: larger heads, on two lines if need be
+            heads = VGroup(*[VGroup(*wrapped(self.t(key), 29, SIDE + 0.3, color=color, weight="BOLD")).arrange(
+                DOWN, aligned_edge=LEFT, buff=0.08) for key, color in (("genmodel_data", DATA_COLOR),
+                                                                      ("genmodel_model", MODEL_COLOR))])
+        else:
+            heads = VGroup(
+                Text(self.t("genmodel_data"), font_size=26, color=DATA_COLOR, weight="BOLD"),
+                Text(self.t("genmodel_model"), font_size=26, color=MODEL_COLOR, weight="BOLD"),
+            )
         for head, panel in zip(heads, (data_panel, model_panel)):
             fit_right(head.next_to(panel.frame, UP, buff=0.12).align_to(panel.frame, LEFT))
         arrow = DoubleArrow(DATA_AT + (SIDE / 2 + 0.1) * np.array([1, 0, 0]), MODEL_AT + (SIDE / 2 + 0.1) * LEFT, buff=0,

@@ -10,7 +10,7 @@ import importlib
 import re
 from dataclasses import dataclass
 
-__all__ = ["LANGS", "QUALITIES", "THEME_BACKGROUNDS", "LIGHT_COLOURS", "FORMATS", "SceneSpec", "SCENES", "scene_for"]
+__all__ = ["LANGS", "ASPECTS_ALL", "QUALITIES", "THEME_BACKGROUNDS", "LIGHT_COLOURS", "FORMATS", "SceneSpec", "SCENES", "scene_for"]
 
 LANGS = ("es", "en")  # the first is the default; others get a _LANG suffix
 QUALITIES = {  # name -> manim quality (resolution, frame rate)
@@ -19,6 +19,7 @@ QUALITIES = {  # name -> manim quality (resolution, frame rate)
     "high": "high_quality",  # 1920x1080, 60 fps
     "4k": "fourk_quality",  # 3840x2160, 60 fps
 }
+ASPECTS_ALL = ("16:9", "4:3")  # Marp's built-in slide sizes: a scene's frame, where it has a layout for it
 # Marp's built-in themes and the background of their slides: a deck in one of them gets
 # our pictures on its own background (the palette is for light backgrounds: an `invert`
 # deck, dark, gets them on white, as cards)
@@ -59,6 +60,12 @@ class SceneSpec:
     models: tuple[str, ...] = ()  # the folders of models/ it reads ("toy", "mnist"): part of its assets' key
     seconds: float = 20.0  # its video's render at 1080p60 on 2 cores from an empty cache (the order of a first run)
     for_images: str = ""  # the scene that shows the same topic on images: a deck about images gets that one
+    aspects: tuple[str, ...] = ("16:9",)  # the slides its video and stills have a layout for (its class's ASPECTS)
+    figure_aspects: tuple[str, ...] = ("16:9",)  # ... and its figure (FIGURE_ASPECTS): a 4:3 deck gets them in 4:3
+
+    def has_layout(self, aspect: str, fmt: str) -> bool:
+        """Whether its ``fmt`` output has a layout for a slide of ``aspect``."""
+        return aspect in (self.figure_aspects if fmt == "figure" else self.aspects)
 
     def load(self) -> type:
         return getattr(importlib.import_module(self.module), self.cls)
@@ -87,13 +94,16 @@ SCENES: dict[str, SceneSpec] = {
     s.key: s
     for s in (
         SceneSpec("forward", "scenes.forward", "ForwardProcess", "DiffusionProcess", "forward_process",
-                  "forward process q(x_t|x_{t-1}) on a 2D cloud", seconds=20),
+                  "forward process q(x_t|x_{t-1}) on a 2D cloud", seconds=20, figure_aspects=("16:9", "4:3")),
         SceneSpec("reparam", "scenes.reparam", "ReparametrizationShortcut", "Reparametrization",
-                  "ddpm_paper_nice_property", "t small steps against one closed-form jump", seconds=28),
+                  "ddpm_paper_nice_property", "t small steps against one closed-form jump", seconds=28,
+                  figure_aspects=("16:9", "4:3")),
         SceneSpec("reverse", "scenes.reverse", "ReverseTrajectories", "ReverseProcess", "reverse_process",
-                  "a trained model's reverse process (DDPM)", models=("toy",), seconds=26),
+                  "a trained model's reverse process (DDPM)", models=("toy",), seconds=26,
+                  figure_aspects=("16:9", "4:3")),
         SceneSpec("reverse-ddim", "scenes.reverse_ddim", "ReverseTrajectoriesDDIM", "ReverseProcessDDIM",
-                  "reverse_process_ddim", "the reverse process with DDIM, 50 steps", models=("toy",), seconds=16),
+                  "reverse_process_ddim", "the reverse process with DDIM, 50 steps", models=("toy",), seconds=16,
+                  figure_aspects=("16:9", "4:3")),
         SceneSpec("schedule", "scenes.schedule", "NoiseSchedules", "NoiseSchedules", "noise_schedules",
                   "beta_t, alpha_bar_t, signal and noise: linear against cosine",
                   topics=("schedule", "schedules", "scheduler", "planificador", "planificadores"), seconds=10),
@@ -113,7 +123,7 @@ SCENES: dict[str, SceneSpec] = {
         SceneSpec("digits-reverse", "scenes.digits_reverse", "DigitsReverse", "DigitsGeneration",
                   "generated_digits", "digits emerging from noise under the trained UNet, with x0-hat",
                   topics=("generation", "generated", "generación", "generadas", "generados", "generar", "samples",
-                          "muestras"), models=("mnist",), seconds=52),
+                          "muestras"), models=("mnist",), seconds=52, aspects=("16:9", "4:3")),
         SceneSpec("graphical-model", "scenes.graphical_model", "GraphicalModel", "GraphicalModel", "graphical_model",
                   "the DDPM as a graphical model (Ho et al. 2020, Fig. 2), one real digit at x_0, x_{t-1}, x_t, x_T",
                   topics=("graphical model", "modelo gráfico"), models=("mnist",), seconds=8),
@@ -122,10 +132,11 @@ SCENES: dict[str, SceneSpec] = {
                   topics=("gan", "gans", "adversarial", "adversariales"), models=("toy",), seconds=20),
         SceneSpec("generative-model", "scenes.generative_model", "GenerativeModel", "GenerativeModel",
                   "generative_model", "what a generative model is: p_data beside our p_theta as it trains, the distance D between them",
-                  topics=("modelo generativo", "generative model"), models=("toy",), seconds=12),
+                  topics=("modelo generativo", "generative model"), models=("toy",), seconds=12,
+                  figure_aspects=("16:9", "4:3")),
         SceneSpec("gan-diagram", "scenes.gan_diagram", "GanDiagram", "GanDiagram", "gan_diagram",
                   "how a GAN works, with our GAN's own z, G(z), data and discriminator outputs", models=("toy",),
-                  seconds=10),
+                  seconds=10, figure_aspects=("16:9", "4:3")),
         SceneSpec("trilemma", "scenes.trilemma", "Trilemma", "Trilemma", "trilemma",
                   "the generative learning trilemma measured: a VAE, a GAN, DDPM, DDIM and flow matching on 8 Gaussians",
                   topics=("trilema", "trilemma"), models=("toy",), seconds=15),
@@ -138,7 +149,8 @@ SCENES: dict[str, SceneSpec] = {
                   topics=("flow matching", "flow", "rectified flow", "flujo"), models=("toy",), seconds=25),
         SceneSpec("digits-training", "scenes.digits_training", "DigitsTraining", "DigitsTraining", "digits_training",
                   "the MNIST UNet learning: the same 16 noises' digits at steps 0 to 14,000 of its real run, the FID",
-                  topics=("training", "entrenamiento", "entrenar"), models=("mnist",), seconds=12),
+                  topics=("training", "entrenamiento", "entrenar"), models=("mnist",), seconds=12,
+                  aspects=("16:9", "4:3")),
         SceneSpec("digits-forward-strip", "scenes.digit_strips", "DigitStripForward", "DigitStripForward",
                   "digits_forward_strip", "a strip of real digits turned into noise by the forward chain", models=("mnist",), seconds=9),
         SceneSpec("digits-reverse-strip", "scenes.digit_strips_reverse", "DigitStripReverse", "DigitStripReverse",

@@ -42,6 +42,7 @@ class ReparametrizationShortcut(ToyModelScene):
     """Step-by-step chain (left) against the closed-form jump (right), for several t."""
 
     BEATS = ("reparam_ways", "reparam_jumps", "reparam_why")
+    FIGURE_ASPECTS = ("16:9", "4:3")
     checkpoints: str = "10,50,150,400,1000"
     seconds_per_stage: float = 2.0
 
@@ -150,7 +151,10 @@ class ReparametrizationShortcut(ToyModelScene):
         d = self.derivation
         left = VGroup(d.why, d.lines).arrange(DOWN, aligned_edge=LEFT, buff=0.3)
         right = VGroup(d.merge, d.product).arrange(DOWN, aligned_edge=LEFT, buff=0.5)
-        body = VGroup(left, right).arrange(RIGHT, buff=0.9, aligned_edge=DOWN)
+        if self.narrow:  # a 4:3 slide shows the figure narrower: why they hold under the chain, not beside it
+            body = VGroup(left, right).arrange(DOWN, buff=0.4, aligned_edge=LEFT)
+        else:
+            body = VGroup(left, right).arrange(RIGHT, buff=0.9, aligned_edge=DOWN)
         VGroup(d.formula, body).arrange(DOWN, buff=0.45).move_to(ORIGIN)
         whole = VGroup(d.formula, body)
         if whole.width > 13.6:

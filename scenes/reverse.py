@@ -34,6 +34,7 @@ class ReverseTrajectories(ToyModelScene):
     """Noise becomes data under a trained model's reverse process."""
 
     BEATS = ("reverse_noise", "reverse_denoise", "reverse_data", "reverse_moments")
+    FIGURE_ASPECTS = ("16:9", "4:3")  # the strip's labels full size on a 4:3 slide
     sampler: Sampler = DDPM()
     show_prediction: bool = True
     n_highlight: int = 4

@@ -8,7 +8,7 @@ from contextlib import contextmanager
 from typing import Any, ClassVar, get_type_hints
 
 import numpy as np
-from manim import DOWN, LEFT, UP, Camera, Scene, Text, VGroup
+from manim import DOWN, LEFT, UP, Camera, Scene, Text, VGroup, config
 from manim.mobject.svg.svg_mobject import VMobjectFromSVGPath
 
 from diffusion_core import SCHEDULE_KINDS, DataConfig, ScheduleConfig, TrainConfig, dataset_names
@@ -17,9 +17,9 @@ from scenes.kit.latex import MissingLatex, check_latex
 from scenes.kit.strings import STRINGS, tr
 from scenes.kit.theme import ACCENT, BACKGROUND, MUTED, apply_theme
 from scenes.kit.widgets import compact_strip
-from scenes.registry import LANGS, LIGHT_COLOURS
+from scenes.registry import ASPECTS_ALL, LANGS, LIGHT_COLOURS
 
-__all__ = ["SettingError", "FrozenMover", "LectureScene", "ToyModelScene"]
+__all__ = ["SettingError", "FrozenMover", "LectureScene", "ToyModelScene", "wrapped"]
 
 
 class SettingError(ValueError):
@@ -83,7 +83,10 @@ class LectureScene(Scene):
     seed: int = 0
     figure: bool = False  # the last frame as a figure for a slide: without the title (render --format figure)
     background: str = BACKGROUND  # the slide's: a deck in Marp's gaia or uncover theme gets its own
-    CHOICES: ClassVar[dict[str, Any]] = {"lang": LANGS, "background": LIGHT_COLOURS}
+    aspect: str = "16:9"  # the frame's: a deck of Marp's size 4:3 gets its pictures in 4:3, where the scene has a layout
+    ASPECTS: ClassVar[tuple[str, ...]] = ("16:9",)  # the frames its video and stills have a layout for
+    FIGURE_ASPECTS: ClassVar[tuple[str, ...]] = ("16:9",)  # the slides its figure has a layout for (larger type in 4:3)
+    CHOICES: ClassVar[dict[str, Any]] = {"lang": LANGS, "background": LIGHT_COLOURS, "aspect": ASPECTS_ALL}
 
     @classmethod
     def settings(cls) -> dict[str, type]:
@@ -121,6 +124,10 @@ class LectureScene(Scene):
                 raise SettingError(
                     f"{cls.__name__}: {name}={value!r} is not valid; valid: {', '.join(map(str, valid))}"
                 )
+        aspects = cls.FIGURE_ASPECTS if cls.figure else cls.ASPECTS
+        if cls.aspect not in aspects:
+            raise SettingError(f"{cls.__name__} has no {'figure' if cls.figure else 'layout'} for a {cls.aspect} "
+                               f"slide; it has one for {', '.join(aspects)}")
 
     @classmethod
     def _check_beats(cls) -> None:
@@ -231,6 +238,19 @@ class LectureScene(Scene):
     def t(self, key: str) -> str:
         return tr(key, self.lang)
 
+    def type_size(self, size: float, narrow_figure: float) -> float:
+        """A font size, at least ``narrow_figure`` in a figure for a 4:3 slide (which shows
+        the figure about 0.8 as wide as a 16:9 slide does: its smallest type, raised)."""
+        return max(size, narrow_figure) if self.narrow and self.figure else size
+
+    @property
+    def narrow(self) -> bool:
+        """Whether this render is for a 4:3 slide: a video's or still's frame is then 4:3
+        (10.7 units wide, not 14.2) and the scene lays it out for that; a figure keeps the
+        wide frame (it is trimmed to what it shows) and takes larger type, for the
+        narrower slide shows it smaller."""
+        return self.aspect == "4:3"
+
     def title(self, key: str, sub_key: str | None = None, sub_size: float = 24, **fields) -> VGroup:
         """The slide-like heading: a title and an optional subtitle (its ``fields``
         filled in; ``sub_size``: larger for a video a slide shows small), top left."""
@@ -238,10 +258,29 @@ class LectureScene(Scene):
         group = VGroup(head)
         if sub_key:
             sub = self.t(sub_key)
-            group.add(Text(sub.format(**fields) if fields else sub, font_size=sub_size, color=MUTED))
+            sub = sub.format(**fields) if fields else sub
+            for line in wrapped(sub, sub_size, config.frame_width - 0.8, color=MUTED):  # one line, but in 4:3
+                group.add(line)
             group.arrange(DOWN, buff=0.15, aligned_edge=LEFT)
         self.titles.append(group)
         return group.to_corner(UP + LEFT, buff=0.4)
+
+
+def wrapped(text: str, font_size: float, width: float, **kwargs) -> list:
+    """``text`` as Text lines no wider than ``width`` (scene units), broken between words:
+    one line where it fits (a 16:9 frame's titles), more in a narrower frame."""
+    whole = Text(text, font_size=font_size, **kwargs)
+    if whole.width <= width or " " not in text:
+        return [whole]
+    words, lines, line = text.split(), [], ""
+    for word in words:
+        candidate = f"{line} {word}".strip()
+        if line and Text(candidate, font_size=font_size, **kwargs).width > width:
+            lines.append(line)
+            line = word
+        else:
+            line = candidate
+    return [Text(t, font_size=font_size, **kwargs) for t in [*lines, line]]
 
 
 class ToyModelScene(LectureScene):

@@ -235,9 +235,9 @@ def compact_strip(scene: Scene, parts: SimpleNamespace) -> None:
     formula on one line under the panels. The same states, labels and formula."""
 
 
-    for item in parts.strip:
+    for item in parts.strip:  # the labels a little smaller, but on a 4:3 slide (which shows the strip narrower)
         panel, label = item[0], item[1]
-        label.scale(0.85).move_to(panel.frame.get_corner(UP + LEFT), aligned_edge=UP + LEFT).shift(0.08 * (DOWN + RIGHT))
+        label.scale(1.0 if getattr(scene, "narrow", False) else 0.85).move_to(panel.frame.get_corner(UP + LEFT), aligned_edge=UP + LEFT).shift(0.08 * (DOWN + RIGHT))
         scene.add(BackgroundRectangle(label, color=scene.camera.background_color, fill_opacity=0.85, buff=0.04), label)
     strip = parts.strip
     strip.arrange(RIGHT, buff=0.6)  # wider gaps: a lower figure at the slide's width

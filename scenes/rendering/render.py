@@ -110,6 +110,15 @@ def manim_options(job: RenderJob, media: Path) -> dict:
         options["pixel_width"], options["pixel_height"] = job.resolution
     elif job.figure:  # twice the quality's pixels (4K at high): sharp at a slide's width on a 4K projector
         options["pixel_width"], options["pixel_height"] = FIGURE_PIXELS[job.quality]
+    if dict(job.settings).get("aspect") == "4:3" and not job.figure:  # the same height (8 units); 3/4 as wide
+        # (a figure keeps the wide frame: it is trimmed to what it shows, and its scene sets larger type)
+        if not job.resolution:
+            from manim.constants import QUALITIES as MANIM_QUALITIES
+
+            height = options.get("pixel_height") or MANIM_QUALITIES[QUALITIES[job.quality]]["pixel_height"]
+            options["pixel_width"], options["pixel_height"] = 2 * round(height * 4 / 3 / 2), height
+        options["frame_height"] = 8.0
+        options["frame_width"] = 8.0 * options["pixel_width"] / options["pixel_height"]
     if job.fps:
         options["frame_rate"] = job.fps
     return options
