@@ -113,9 +113,9 @@ def manim_options(job: RenderJob, media: Path) -> dict:
     if dict(job.settings).get("aspect") == "4:3" and not job.figure:  # the same height (8 units); 3/4 as wide
         # (a figure keeps the wide frame: it is trimmed to what it shows, and its scene sets larger type)
         if not job.resolution:
-            from manim.constants import QUALITIES as MANIM_QUALITIES
+            from manim import constants
 
-            height = options.get("pixel_height") or MANIM_QUALITIES[QUALITIES[job.quality]]["pixel_height"]
+            height = options.get("pixel_height") or constants.QUALITIES[QUALITIES[job.quality]]["pixel_height"]
             options["pixel_width"], options["pixel_height"] = 2 * round(height * 4 / 3 / 2), height
         options["frame_height"] = 8.0
         options["frame_width"] = 8.0 * options["pixel_width"] / options["pixel_height"]
