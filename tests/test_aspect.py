@@ -7,6 +7,7 @@ from __future__ import annotations
 import pytest
 from click.testing import CliRunner
 from PIL import Image
+from test_fit import _tools  # Marp CLI, Chromium and Playwright
 
 from cli import cli
 from lecture.build import DeckPlan, _comparison_table, _themed, deck_aspect
@@ -106,20 +107,8 @@ def test_a_4_3_deck_says_which_of_ours_are_drawn_16_9(tmp_path):
         "narrower slide makes too small)"]
 
 
-def _browser() -> bool:
-    import shutil
-
-    try:
-        import playwright  # noqa: F401
-    except ImportError:
-        return False
-    from lecture.marp import MARP
-
-    return MARP.exists() and shutil.which("chromium") is not None
-
-
 @pytest.mark.slow
-@pytest.mark.skipif(not _browser(), reason="needs Marp CLI, Chromium and Playwright (./run.sh deck-setup, ./run.sh browser)")
+@pytest.mark.skipif(not _tools(), reason="needs Marp CLI, Chromium and Playwright (./run.sh deck-setup, ./run.sh browser)")
 @pytest.mark.parametrize("front", ["size: 4:3\n", "theme: gaia\n", "theme: uncover\nclass: invert\nsize: 4:3\n"])
 def test_the_course_deck_in_another_size_or_theme_checks_every_slide(tmp_path, front):
     """The course deck (with the README's mapping) in 4:3, in gaia, in uncover inverted at
