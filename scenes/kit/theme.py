@@ -86,8 +86,9 @@ def _readable_text(cls) -> None:
 
 def fit_right(mob, edge: float | None = None):
     """Shrink ``mob`` (keeping its left edge) so that it ends before ``edge`` (the frame's
-    right edge less a margin: RIGHT_EDGE in a 16:9 frame)."""
-    edge = RIGHT_EDGE * config.frame_width / (8 * 16 / 9) if edge is None else edge  # 4:3: 5.2
+    right edge less a margin: RIGHT_EDGE in a 16:9 frame or a wider one, such as the tests'
+    854x480, which must draw as before)."""
+    edge = min(RIGHT_EDGE, RIGHT_EDGE * config.frame_width / (8 * 16 / 9)) if edge is None else edge  # 4:3: 5.2
     if mob.get_right()[0] > edge:
         left = mob.get_left()
         mob.scale_to_fit_width(edge - left[0]).move_to(left, aligned_edge=LEFT)
