@@ -807,13 +807,13 @@ class Fit(Output):
             return
         ours = {r.url: ((state.get(r.path) or {}).get("text") or {}).get("em_px")
                 for r in parse_deck(built.text, built.opts.deck).refs
-                if r.kind == "image" and r.path in built.plan.assets and built.plan.assets[r.path].fmt != "mp4"}
+                if r.kind in ("image", "video") and r.path in built.plan.assets}
         fitted: dict[tuple[int, str], int] = {}
         try:
             for _ in range(FIT_ROUNDS):
                 sizes = fit_heights(report.html, ours)
-                edits = [e for e in (_sized(built.text, r, sizes) for r in parse_deck(built.text, built.opts.deck).refs)
-                         if e is not None]
+                deck = parse_deck(built.text, built.opts.deck)
+                edits = [e for e in (_sized(built.text, r, sizes, deck.tags) for r in deck.refs) if e is not None]
                 if not edits:
                     break
                 fitted.update(sizes)
@@ -835,10 +835,22 @@ class Fit(Output):
             write_state(built.folder.path / STATE, state)
 
 
-def _sized(text: str, ref: Ref, sizes: dict[tuple[int, str], int]) -> Edit | None:
+_SIZE_ATTR = re.compile(r"""\s(?:width|height)\s*=\s*(?:"[^"]*"|'[^']*'|[^\s>]+)""", re.IGNORECASE)
+
+
+def _sized(text: str, ref: Ref, sizes: dict[tuple[int, str], int], tags: tuple = ()) -> Edit | None:
     """The edit that gives the Markdown image ``ref`` its fitted height (Marp's
-    ``height:Npx`` in its alt text, other size keywords dropped), or None."""
+    ``height:Npx`` in its alt text, other size keywords dropped), or the <video> whose
+    source ``ref`` is (among ``tags``) its ``height`` attribute, its width and height
+    attributes dropped (the width follows the video's own proportions); else None."""
     height = sizes.get((ref.slide, ref.url))
+    if height is not None and ref.kind == "video":
+        tag = next((t for t in tags if t.name == "video" and t.close is not None and t.start <= ref.at < t.close), None)
+        if tag is None:
+            return None
+        start_tag = _SIZE_ATTR.sub("", text[tag.start:tag.end])
+        cut = len(start_tag) - (2 if start_tag.endswith("/>") else 1)
+        return Edit(tag.start, tag.end, f'{start_tag[:cut]} height="{height}"{start_tag[cut:]}')
     start = text.rfind("![", 0, ref.at)
     mid = text.find("](", start) if start >= 0 else -1
     if height is None or ref.kind != "image" or start < 0 or not start < mid < ref.at:

@@ -321,8 +321,8 @@ MIN_FIT = 0.35  # a picture of ours is never shrunk below this share of its heig
 
 def fit_heights(html: Path, ours: dict[str, float | None]) -> dict[tuple[int, str], int]:
     """Where a slide does not fit (content past its bottom or right edge, or over its
-    title, as ``check_deck`` finds it) and one of our pictures (an ``img`` whose src is in
-    ``ours``) is on it: the height, in the slide's pixels, each such picture of ours should
+    title, as ``check_deck`` finds it) and one of our pictures (an ``img`` or a ``video``
+    whose src is in ``ours``) is on it: the height, in the slide's pixels, each such picture of ours should
     take for the slide to fit inside its safe area, its width following. ``ours`` maps each
     src to its smallest text's em in the file's pixels (None: unknown): no picture is made
     so small that its text falls under MIN_TEXT_PX on the slide, nor under ``MIN_FIT`` of
@@ -349,7 +349,7 @@ def fit_heights(html: Path, ours: dict[str, float | None]) -> dict[tuple[int, st
 
 
 def _fit_slide(n: int, m: dict, ours: set[str]) -> dict[tuple[int, str], int]:
-    mine = [it for it in m["items"] if not it["inTitle"] and it["what"].startswith("img ") and it["what"][4:] in ours]
+    mine = [it for it in m["items"] if not it["inTitle"] and _src(it["what"]) in ours]
     if not mine:
         return {}
     W, H, pad = m["width"], m["height"], m.get("padding") or {"bottom": 0.0, "right": 0.0}
@@ -368,7 +368,7 @@ def _fit_slide(n: int, m: dict, ours: set[str]) -> dict[tuple[int, str], int]:
     scale_v = (heights - over) / heights if over > TOLERANCE_PX else 1.0
     sizes = {}
     for it in mine:
-        src, h, w = it["what"][4:], it["bottom"] - it["top"], it["right"] - it["left"]
+        src, h, w = _src(it["what"]), it["bottom"] - it["top"], it["right"] - it["left"]
         scale_h = 1.0
         if it["right"] > W - pad["right"] + TOLERANCE_PX or it["left"] < pad["left"] - TOLERANCE_PX:
             scale_h = min(1.0, (W - pad["right"] - max(it["left"], pad["left"])) / w)  # into the safe area's width
@@ -378,6 +378,12 @@ def _fit_slide(n: int, m: dict, ours: set[str]) -> dict[tuple[int, str], int]:
         if want < h * 0.99 and h > floor + 1:
             sizes[(n, src)] = int(max(want, floor))
     return sizes
+
+
+def _src(what: str) -> str | None:
+    """The src of a measured picture ('img a.png', 'video ./b.mp4'), else None."""
+    kind, _, src = what.partition(" ")
+    return src if kind in ("img", "video") and src else None
 
 
 def check_deck(html: Path, pdf: Path | None = None, shots: Path | None = None, timeout_s: float = 10.0) -> DeckCheck:

@@ -118,17 +118,17 @@ def browser_env() -> dict:
 
 def print_copy(text: str) -> str:
     """The deck as it prints: each <video> that has a poster (and each twin's <iframe>)
-    becomes that poster, an <img> of the same width (a printed <video> gets Chromium's controls bar and loading
+    becomes that poster, an <img> of the same width and height (a printed <video> gets Chromium's controls bar and loading
     mark drawn over its poster). Videos without a poster, and presenter notes, stay."""
     deck = parse_deck(text)
     edits = []
     for tag in deck.tags:
         twin = tag.name == "iframe" and bool(tag.attrs.get("data-twin"))  # deck --interactive: its video's poster
-        poster, width = (tag.attrs.get("data-poster"), tag.attrs.get("data-width")) if twin else \
-            (tag.attrs.get("poster"), tag.attrs.get("width"))
+        poster, width, height = (tag.attrs.get("data-poster"), tag.attrs.get("data-width"), None) if twin else \
+            (tag.attrs.get("poster"), tag.attrs.get("width"), tag.attrs.get("height"))
         if not (twin or tag.name == "video") or not poster or tag.close is None:
             continue
-        size = f' width="{width}"' if width else ""
+        size = "".join(f' {name}="{value}"' for name, value in (("width", width), ("height", height)) if value)
         edits.append(Edit(tag.start, tag.close, f'<img src="{poster}"{size} alt="">'))
     return apply_edits(text, edits)
 

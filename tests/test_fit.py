@@ -57,6 +57,22 @@ def test_the_fitted_height_goes_into_the_images_alt_text():
     assert "![keep](assets/c.png)" in out
 
 
+def test_a_video_of_ours_is_fitted_by_its_height_attribute_and_prints_so():
+    from lecture.edits import apply_edits
+    from lecture.marp import print_copy
+
+    text = ('# A\n\n<video poster="./p.png" controls width="80%">\n  <source src="./v.mp4" type="video/mp4">\n'
+            '</video>\n\n<video controls>\n  <source src="./w.mp4">\n</video>\n')
+    m = {**SLIDE, "items": [_item("video ./v.mp4", 150, 786, 128, 976, natural=1080)]}  # 66 px below the slide
+    sizes = _fit_slide(1, m, {"./v.mp4": None})
+    assert sizes == {(1, "./v.mp4"): 636 - (786 - 650)}
+    deck = parse_deck(text)
+    out = apply_edits(text, [e for e in (_sized(text, r, sizes, deck.tags) for r in deck.refs) if e])
+    assert f'<video poster="./p.png" controls height="{sizes[(1, "./v.mp4")]}">' in out  # the lecturer's 80% dropped
+    assert "<video controls>" in out  # not fitted: as it was
+    assert f'<img src="./p.png" height="{sizes[(1, "./v.mp4")]}" alt="">' in print_copy(out)
+
+
 def _tools() -> bool:
     try:
         import playwright  # noqa: F401
