@@ -205,18 +205,25 @@ def deck_aspect(deck: DeckSource) -> str:
     return size if size in ASPECTS_ALL else "16:9"
 
 
+PAINTED_THEMES = ("gaia",)  # paint a gradient (background-image) over the slide's background-color
+
+
 def deck_background(deck: DeckSource) -> tuple[str, str]:
     """The background our pictures take in this deck: its slides', that is the front
-    matter's ``style`` where it gives ``section`` a background colour, else its Marp
-    theme's (``theme: gaia`` is cream); and a note when that is not a light colour (an
+    matter's ``style`` where it gives ``section`` a background colour that shows (in
+    gaia, whose gradient covers a ``background-color``, only the ``background``
+    shorthand does: the course deck's white style under gaia is cream on screen), else
+    its Marp theme's (``theme: gaia`` is cream); and a note when that is not a light colour (an
     ``invert`` class, a dark style) or not known (a theme of the lecturer's own): then
     white, as cards, for our palette is for light slides."""
     fm = front_matter(deck.text)
     head = front_matter_text(deck.text)
-    styled = re.search(r"section\s*\{[^}]*?background(?:-color)?\s*:\s*(#[0-9a-fA-F]{6}|#[0-9a-fA-F]{3})\b", head)
+    styled = re.search(r"section\s*\{[^}]*?background(-color)?\s*:\s*(#[0-9a-fA-F]{6}|#[0-9a-fA-F]{3})\b", head)
     theme = (fm.get("theme") or "default").strip().lower()
+    if styled and styled.group(1) and theme in PAINTED_THEMES:
+        styled = None  # a background-color alone is under the theme's gradient: the slide shows the theme's
     if styled:
-        colour = styled.group(1).upper()
+        colour = styled.group(2).upper()
         colour = "#" + "".join(c * 2 for c in colour[1:]) if len(colour) == 4 else colour
         if colour in LIGHT_COLOURS:
             return colour, ""

@@ -656,7 +656,9 @@ def test_a_deck_about_images_gets_the_digits_training_scene(tmp_path):
     ("theme: gaia\nclass: invert", "#FFFFFF", "theme gaia with class invert (dark slides)"),
     ("theme: uncover\nclass: lead invert", "#FFFFFF", "class invert"),
     ("theme: mine", "#FFFFFF", "theme mine is not one of Marp's built-in ones"),
-    ("theme: gaia\nstyle: |\n  section {\n    background-color: #fafafa;\n  }", "#FAFAFA", ""),
+    ("theme: gaia\nstyle: |\n  section {\n    background: #fafafa;\n  }", "#FAFAFA", ""),
+    ("theme: gaia\nstyle: |\n  section {\n    background-color: #ffffff;\n  }", "#FFF8E1", ""),  # under gaia's gradient
+    ("theme: uncover\nstyle: |\n  section {\n    background-color: #fafafa;\n  }", "#FAFAFA", ""),
     ("style: |\n  section { background: #222; }", "#FFFFFF", "a dark background (#222222)"),
 ])
 def test_our_pictures_take_the_decks_background(tmp_path, front, background, note):
