@@ -16,7 +16,7 @@ from __future__ import annotations
 from types import SimpleNamespace
 
 import numpy as np
-from manim import DOWN, LEFT, UP, DoubleArrow, FadeIn, Text, VGroup
+from manim import DOWN, LEFT, RIGHT, UP, DoubleArrow, FadeIn, Text, VGroup
 
 from diffusion_core import TRAINING_STEPS, sample_data, training_run
 from scenes.kit.cloud import CloudPanel, density_grid, field_image
@@ -80,7 +80,7 @@ class GenerativeModel(ToyModelScene):
                             color=MUTED, stroke_width=3, tip_length=0.2)
         distance = self.distance_text(float(run.swd[0]), float(run.floor[0])).next_to(arrow, UP, buff=0.2)
         step = Text(self.t("genmodel_step").format(step=int(run.steps[0])), font_size=22, color=MUTED)
-        step.next_to(model_panel.frame, DOWN, buff=0.15).align_to(model_panel.frame, LEFT)
+        step.next_to(model_panel.frame, DOWN, buff=0.15).align_to(model_panel.frame, RIGHT)  # inside the frame
         self.play(FadeIn(title), FadeIn(data_panel), FadeIn(heads[0]), run_time=1.0)
         self.play(FadeIn(model_panel), FadeIn(heads[1]), FadeIn(step), FadeIn(distance), FadeIn(arrow), run_time=0.8)
         self.note(self.t("note_genmodel_start").format(d=float(run.swd[0]), floor=float(run.floor[0])))
@@ -102,7 +102,7 @@ class GenerativeModel(ToyModelScene):
                                .move_to(parts.model_panel.frame))
             parts.distance.become(self.distance_text(float(run.swd[k]), float(run.floor[k])).move_to(parts.distance))
             parts.step.become(Text(self.t("genmodel_step").format(step=int(run.steps[k])), font_size=22,
-                                   color=MUTED).move_to(parts.step, aligned_edge=LEFT))
+                                   color=MUTED).move_to(parts.step, aligned_edge=RIGHT))
 
         play_frames(self, K, show, [parts.model_panel.cloud, parts.shade, parts.distance, parts.step], self.run_time)
         for k in range(K + 1):

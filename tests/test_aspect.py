@@ -78,6 +78,7 @@ def test_the_videos_with_a_4_3_layout_render_it_with_their_text_in_the_frame(tmp
     path = render_scene(job)
     assert Image.open(path).size == (480, 360)
     record = read_text_record(path)
+    assert record["cut"] is None, record["cut"]
     # the type of a half-width column of a 4:3 slide (about 390 px): at least 16 px there
     assert record["em_px"] * 390 / 480 >= 16 if scene == "digits-reverse" else record["em_px"] * 650 / 480 >= 16
 
@@ -88,6 +89,7 @@ def test_a_figure_for_a_4_3_slide_has_larger_type(tmp_path, scene):
         job = RenderJob.of(scene, {"aspect": aspect}, fmt="figure", out_dir=tmp_path / aspect.replace(":", "x"),
                            resolution=(640, 360), legibility=True, progress=False)
         path = render_scene(job)
+        assert read_text_record(path)["cut"] is None, (aspect, read_text_record(path)["cut"])
         return read_text_record(path)["em_px"] / Image.open(path).width  # of the figure's width
 
     assert em("4:3") > em("16:9") * 1.1

@@ -22,6 +22,7 @@ from scenes.kit.settings import LectureScene, SettingError
 from scenes.kit.strings import STRINGS, tr
 from scenes.kit.widgets import DigitCounter
 from scenes.registry import LANGS, SCENES
+from scenes.rendering.legibility import read_text_record
 from scenes.rendering import RenderJob, render_scene
 from scenes.reparam import ReparametrizationShortcut
 from scenes.reverse import ReverseTrajectories
@@ -32,6 +33,7 @@ from scenes.training import TrainingProcess
 __module_test__ = "scenes"
 
 TINY = (256, 144)
+STILL = (854, 480)  # a still's text checked at low quality's pixels (drawing one frame costs little)
 FPS = 5
 
 
@@ -135,11 +137,25 @@ def test_english_scenes_draw_no_spanish(tmp_path, monkeypatch, tiny_mnist_checkp
     for key in SCENES:
         drawn.clear()
         render_scene(RenderJob.of(key, fmt="png", out_dir=tmp_path, settings={**small_settings(key, tiny_mnist_checkpoint), "lang": "en"},
-                     resolution=TINY, progress=False))
+                     resolution=STILL, progress=False, legibility=True))
         assert drawn, key
+        cut = read_text_record(tmp_path / SCENES[key].output_name("png", "en"))["cut"]
+        assert cut is None, (key, cut)  # the English words fit in the frame too
         leaks = [(d, s) for d in drawn for s in spanish if s in d]
         assert not leaks, (key, leaks)
         assert any(e in d for d in drawn for e in english), key
+
+
+@pytest.mark.slow
+def test_no_text_of_a_scene_runs_past_its_frame(tmp_path, tiny_mnist_checkpoint):
+    """The last frame of every scene, in the default language: each text is whole inside
+    the frame (a label the frame's edge cuts, such as generative-model's training step
+    once, is named by the text record). At low quality's pixels: a digit grid, drawn at a
+    whole number of screen pixels per digit pixel, is oversized at a thumbnail's."""
+    for key in SCENES:
+        path = render_scene(RenderJob.of(key, fmt="png", out_dir=tmp_path, settings=small_settings(key, tiny_mnist_checkpoint),
+                                         resolution=STILL, progress=False, legibility=True))
+        assert read_text_record(path)["cut"] is None, (key, read_text_record(path)["cut"])
 
 
 def test_a_copy_failing_mid_write_keeps_the_earlier_file(tmp_path, monkeypatch):

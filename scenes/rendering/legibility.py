@@ -67,14 +67,18 @@ def _texts(mobjects):
                 yield mob, kind
 
 
+EDGE_SLACK = 0.02  # scene units a text may touch the frame's edge by (its glyphs' side bearings)
+
+
 def text_record(mobjects, background: str, frame_width: float, frame_height: float, pixel_height: int) -> dict | None:
     """The smallest and the faintest visible text among ``mobjects`` (a scene's, as its
-    last frame shows them, on a frame of these units and pixels); None when it shows no
+    last frame shows them, on a frame of these units and pixels), and the first text the
+    frame's edge cuts (``cut``; None when every text is inside); None when it shows no
     text."""
     bg = _hex_rgb(background)
     half_w, half_h = frame_width / 2, frame_height / 2
     px_per_unit = pixel_height / frame_height
-    smallest, faintest = None, None
+    smallest, faintest, cut = None, None, None
     for mob, kind in _texts(mobjects):
         parts = [m for m in mob.family_members_with_points() if m.get_fill_opacity() > 0.05]
         if not parts or mob.height <= 0:
@@ -83,6 +87,8 @@ def text_record(mobjects, background: str, frame_width: float, frame_height: flo
         if abs(x) > half_w + mob.width / 2 or abs(y) > half_h + mob.height / 2:
             continue  # off the frame
         label = _label(mob)
+        if cut is None and (abs(x) + mob.width / 2 > half_w + EDGE_SLACK or abs(y) + mob.height / 2 > half_h + EDGE_SLACK):
+            cut = label  # partly past the frame's edge: the picture cuts it
         em = float(mob.font_size) * EM_PER_FONT_SIZE[kind] * px_per_unit
         if smallest is None or em < smallest[0]:
             smallest = (em, label)
@@ -96,7 +102,7 @@ def text_record(mobjects, background: str, frame_width: float, frame_height: flo
         return None
     return {"em_px": round(smallest[0], 2), "smallest": smallest[1], "contrast": round(faintest[0], 2),
             "faintest": faintest[1], "colour": faintest[2], "background": background.upper(),
-            "pixel_height": pixel_height}
+            "pixel_height": pixel_height, "cut": cut}
 
 
 def _label(mob) -> str:
