@@ -20,7 +20,7 @@ from diffusion_core.mnist.frames import reverse_ease
 from scenes.kit.digits import DigitGrid
 from scenes.kit.playback import digit_trajectory, play_frames
 from scenes.kit.settings import LectureScene
-from scenes.kit.theme import MUTED
+from scenes.kit.theme import MUTED, retext
 from scenes.kit.widgets import TimeBar
 
 GRID = 5.9  # each grid's width, scene units (whole pixels per digit pixel: 6 at 1080p, 4 at 720p)
@@ -81,7 +81,7 @@ class DigitsReverse(LectureScene):
             phase = 0 if k < 0.05 * K else (1 if k < K else 2)
             if phase != shown.phase:
                 shown.phase = phase
-                moment.become(Text(captions[phase], font_size=lay["moment"], color=MUTED).move_to(moment, aligned_edge=RIGHT))
+                retext(moment, Text(captions[phase], font_size=lay["moment"], color=MUTED).move_to(moment, aligned_edge=RIGHT))
 
         play_frames(self, K, show, [left, right, bar, moment], self.run_time, rate_func=reverse_ease)
         self.beat("digits_rev_final")

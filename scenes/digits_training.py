@@ -36,7 +36,7 @@ from diffusion_core import TrainingSnapshots, mnist_models_dir
 from scenes.kit.digits import DigitGrid
 from scenes.kit.playback import play_frames
 from scenes.kit.settings import LectureScene, wrapped
-from scenes.kit.theme import ACCENT, HIGHLIGHTS, INK, MUTED, fit_right
+from scenes.kit.theme import ACCENT, HIGHLIGHTS, INK, MUTED, fit_right, retext
 from scenes.kit.widgets import log_points, log_step
 
 BLOBS = 250  # the step where the second beat pauses: blobs, not yet digits (the shipped run's snapshot)
@@ -153,14 +153,14 @@ class DigitsTraining(LectureScene):
             if snap != shown["snap"]:
                 shown["snap"] = snap
                 parts.grid.set_images(run.digits[snap])
-                parts.step_text.become(self.step_text(run, int(run.steps[snap]))
-                                       .move_to(parts.step_text, aligned_edge=LEFT + DOWN))
+                retext(parts.step_text, self.step_text(run, int(run.steps[snap]))
+                       .move_to(parts.step_text, aligned_edge=LEFT + DOWN))
             if probe != shown["probe"]:
                 shown["probe"] = probe
                 parts.line.set_points_as_corners(parts.pts[: probe + 1])
                 parts.dot.move_to(parts.pts[probe])
-                parts.value.become(Text(f"FID {number(float(run.probe_fid[probe]), self.lang, 1)}", font_size=22,
-                                        color=HIGHLIGHTS[1]).next_to(parts.dot, UP + RIGHT, buff=0.08))
+                retext(parts.value, Text(f"FID {number(float(run.probe_fid[probe]), self.lang, 1)}", font_size=22,
+                                         color=HIGHLIGHTS[1]).next_to(parts.dot, UP + RIGHT, buff=0.08))
 
         play_frames(self, len(grid_steps) - 1, show, [parts.grid, parts.step_text, parts.line, parts.dot, parts.value],
                     run_time, rate_func=lambda s: s)

@@ -37,7 +37,7 @@ from diffusion_core import (
 from scenes.kit.cloud import CloudPanel
 from scenes.kit.playback import play_frames, toy_trajectory
 from scenes.kit.settings import ToyModelScene
-from scenes.kit.theme import ACCENT, HIGHLIGHTS, INK, MUTED, fit_right
+from scenes.kit.theme import ACCENT, HIGHLIGHTS, INK, MUTED, fit_right, retext
 
 __all__ = ["GanVsDiffusion"]
 
@@ -99,7 +99,7 @@ class GanVsDiffusion(ToyModelScene):
     def _label(self, which: int, parts, text: str) -> None:
         old = parts.counters[which]
         new = Text(text, font_size=23, color=INK).move_to(old, aligned_edge=LEFT)
-        old.become(new)
+        retext(old, new)
 
     def train(self, parts, run, traj, centres, std) -> None:
         """One clock for both: the GAN's snapshots (each as long on screen) on the left,

@@ -22,7 +22,7 @@ from diffusion_core import TRAINING_STEPS, sample_data, training_run
 from scenes.kit.cloud import CloudPanel, density_grid, field_image
 from scenes.kit.playback import play_frames
 from scenes.kit.settings import ToyModelScene, wrapped
-from scenes.kit.theme import ACCENT, HIGHLIGHTS, INK, MUTED, fit_right
+from scenes.kit.theme import ACCENT, HIGHLIGHTS, INK, MUTED, fit_right, retext
 
 __all__ = ["GenerativeModel"]
 
@@ -100,9 +100,9 @@ class GenerativeModel(ToyModelScene):
             parts.model_panel.cloud.set_xy(xy)
             parts.shade.become(field_image(density_grid(xy, EXTENT), SIDE, MODEL_COLOR, max_alpha=0.6)
                                .move_to(parts.model_panel.frame))
-            parts.distance.become(self.distance_text(float(run.swd[k]), float(run.floor[k])).move_to(parts.distance))
-            parts.step.become(Text(self.t("genmodel_step").format(step=int(run.steps[k])), font_size=22,
-                                   color=MUTED).move_to(parts.step, aligned_edge=RIGHT))
+            retext(parts.distance, self.distance_text(float(run.swd[k]), float(run.floor[k])).move_to(parts.distance))
+            retext(parts.step, Text(self.t("genmodel_step").format(step=int(run.steps[k])), font_size=22,
+                                      color=MUTED).move_to(parts.step, aligned_edge=RIGHT))
 
         play_frames(self, K, show, [parts.model_panel.cloud, parts.shade, parts.distance, parts.step], self.run_time)
         for k in range(K + 1):

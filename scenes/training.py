@@ -34,7 +34,7 @@ from diffusion_core import TRAINING_STEPS, sample_data, training_run
 from scenes.kit.cloud import CloudPanel
 from scenes.kit.playback import play_frames
 from scenes.kit.settings import ToyModelScene
-from scenes.kit.theme import ACCENT, CLOUD, HIGHLIGHTS, INK, MUTED, fit_right
+from scenes.kit.theme import ACCENT, CLOUD, HIGHLIGHTS, INK, MUTED, fit_right, retext
 from scenes.kit.widgets import DigitCounter, log_points, log_step
 
 # Ho et al. 2020, eq. 14: the simple loss
@@ -138,8 +138,8 @@ class TrainingProcess(ToyModelScene):
                 state["snap"] = snap
                 parts.panel.cloud.set_xy(run.samples[snap])
                 text = f"{self.t('outside')}: {100 * outside[snap]:.0f}%"
-                away.become(Text(text, font_size=20, color=MUTED).next_to(parts.panel, UP, buff=0.15)
-                            .align_to(parts.panel, RIGHT))
+                retext(away, Text(text, font_size=20, color=MUTED).next_to(parts.panel, UP, buff=0.15)
+                       .align_to(parts.panel, RIGHT))
             m = int(np.searchsorted(run.loss_steps, step, side="right"))  # loss points recorded so far
             loss_line.set_points_as_corners(loss_pts[: max(m, 2)] if m >= 2 else [loss_pts[0], loss_pts[0]])
             loss_dot.move_to(loss_pts[max(m - 1, 0)])

@@ -99,3 +99,31 @@ def test_the_safe_area_faults_ours_and_notes_the_lecturers():
     faults, notes = _reading_faults(5, _slide(_item("video assets/v.mp4", 300, 640, natural=1080),
                                               _item('text "fuera"', 600, 760)), STATE)
     assert faults == [] and notes == []
+
+
+def test_a_text_changed_in_place_is_recorded_as_what_it_shows():
+    """become copies points only: a counter changed with retext is read as its new string
+    and size (the record named 'paso 0' on a frame showing 'paso 5000', at the old size)."""
+    from scenes.kit.theme import retext
+
+    with tempconfig({"pixel_height": 1080, "pixel_width": 1920}):
+        counter = VGroup(Text("paso 0", font_size=20), Text("0 vistas", font_size=20))
+        retext(counter, VGroup(Text("paso 5000", font_size=30), Text("2.560.000 vistas", font_size=16)).arrange())
+        assert [t.original_text for t in counter] == ["paso 5000", "2.560.000 vistas"]
+        assert [round(t.font_size, 3) for t in counter] == [30, 16]
+        record = text_record([counter], "#FFFFFF", 14.222, 8.0, 1080)
+    assert record["smallest"] == "2.560.000 vistas" and record["em_px"] == pytest.approx(16 / 72 * 135, rel=1e-3)
+    grown = retext(VGroup(Text("a")), VGroup(Text("b"), Text("c", font_size=12)))  # become adds the second
+    assert [t.original_text for t in grown] == ["b", "c"] and round(grown[1].font_size, 3) == 12
+
+
+def test_scenes_change_text_with_retext_not_become():
+    """A Text changed with become keeps its first string and size in the text record."""
+    import re
+    from pathlib import Path
+
+    scenes = Path(__file__).resolve().parents[1] / "scenes"
+    bad = [f"{p.name}:{n}" for p in scenes.rglob("*.py") if p.parent.name != "kit"
+           for n, line in enumerate(p.read_text(encoding="utf-8").splitlines(), 1)
+           if ".become(" in line and re.search(r"Text\(|MathTex\(|_text\(|distance|label|caption", line)]
+    assert not bad, bad

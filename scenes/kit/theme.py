@@ -12,7 +12,7 @@ from scenes.registry import THEME_BACKGROUNDS
 from scenes.rendering.legibility import contrast
 
 __all__ = ["BACKGROUND", "THEME_BACKGROUNDS", "INK", "ACCENT", "MUTED", "CLOUD", "GHOST", "HIGHLIGHTS", "FONT", "RIGHT_EDGE",
-           "apply_theme", "fit_right", "readable"]
+           "apply_theme", "fit_right", "readable", "retext"]
 
 BACKGROUND = "#FFFFFF"
 INK = "#1B2430"
@@ -92,4 +92,23 @@ def fit_right(mob, edge: float | None = None):
     if mob.get_right()[0] > edge:
         left = mob.get_left()
         mob.scale_to_fit_width(edge - left[0]).move_to(left, aligned_edge=LEFT)
+    return mob
+
+
+_SHOWN = ("text", "original_text", "tex_string", "_font_size", "initial_height")  # what a Text's label and size are read from
+
+
+def retext(mob, new):
+    """``mob.become(new)`` for text that changes (a counter, a caption), keeping it known
+    what ``mob`` shows: manim's ``become`` copies points and style only, so each Text or
+    MathTex in ``mob`` would keep its first string and size (the text record, and the
+    deck check's lines, named 'paso 0' and a wrong size on a frame showing 'paso 5000').
+    ``new``'s texts are matched to ``mob``'s in order (``become`` gives ``mob`` as many);
+    returns ``mob``."""
+    mob.become(new)
+    texts = lambda m: [x for x in m.get_family() if isinstance(x, (Text, MathTex))]  # noqa: E731
+    for old, now in zip(texts(mob), texts(new)):  # become aligned mob's family to new's
+        for attr in _SHOWN:
+            if attr in vars(now):
+                setattr(old, attr, getattr(now, attr))
     return mob
