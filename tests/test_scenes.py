@@ -22,8 +22,8 @@ from scenes.kit.settings import LectureScene, SettingError
 from scenes.kit.strings import STRINGS, tr
 from scenes.kit.widgets import DigitCounter
 from scenes.registry import LANGS, SCENES
-from scenes.rendering.legibility import read_text_record
 from scenes.rendering import RenderJob, render_scene
+from scenes.rendering.legibility import read_text_record
 from scenes.reparam import ReparametrizationShortcut
 from scenes.reverse import ReverseTrajectories
 from scenes.schedule import NoiseSchedules

@@ -98,6 +98,10 @@ def fit_right(mob, edge: float | None = None):
 _SHOWN = ("text", "original_text", "tex_string", "_font_size", "initial_height")  # what a Text's label and size are read from
 
 
+def _texts_of(mob) -> list:
+    return [m for m in mob.get_family() if isinstance(m, (Text, MathTex))]
+
+
 def retext(mob, new):
     """``mob.become(new)`` for text that changes (a counter, a caption), keeping it known
     what ``mob`` shows: manim's ``become`` copies points and style only, so each Text or
@@ -106,8 +110,7 @@ def retext(mob, new):
     ``new``'s texts are matched to ``mob``'s in order (``become`` gives ``mob`` as many);
     returns ``mob``."""
     mob.become(new)
-    texts = lambda m: [x for x in m.get_family() if isinstance(x, (Text, MathTex))]  # noqa: E731
-    for old, now in zip(texts(mob), texts(new)):  # become aligned mob's family to new's
+    for old, now in zip(_texts_of(mob), _texts_of(new)):  # become aligned mob's family to new's
         for attr in _SHOWN:
             if attr in vars(now):
                 setattr(old, attr, getattr(now, attr))
