@@ -16,6 +16,8 @@ What is shipped and how exactly:
 from __future__ import annotations
 
 import base64
+import html
+import io
 import json
 import math
 from dataclasses import dataclass
@@ -39,6 +41,7 @@ from diffusion_core import (
     sample_data,
 )
 from diffusion_core.io import atomic_write
+from lecture.twin_wasm import dense_module_b64
 from scenes.kit.strings import tr
 from scenes.registry import LANGS
 
@@ -175,7 +178,7 @@ def _strings(lang: str, keys: list[str]) -> dict:
     return {k: tr(k, lang) for k in keys}
 
 
-UI_KEYS = ["twin_play", "twin_pause", "twin_step", "twin_nfe", "twin_x0", "twin_resample", "twin_seed", "twin_sampler",
+UI_KEYS = ["twin_about", "twin_nojs", "twin_play", "twin_pause", "twin_step", "twin_nfe", "twin_x0", "twin_resample", "twin_seed", "twin_sampler",
            "twin_w", "twin_steps", "twin_follow", "twin_recorded", "twin_live", "twin_working", "twin_slow", "twin_keys",
            "twin_points", "twin_data", "twin_t"]
 
@@ -190,7 +193,7 @@ def twin_data(scene: str, lang: str) -> dict:
     train = twin_train(s["dataset"])
     data = sample_data(DataConfig(s["dataset"]), s["n_points"], seed=SEED + 1).numpy()[:TWIN_POINTS]
     out = {"scene": scene, "lang": lang, "T": T, "betas": _b64(train.schedule.build().betas.numpy(), "<f8"),
-           "erf": _erf_pieces(), "palette": PALETTE, "points": TWIN_POINTS, "video_points": s["n_points"], "seed": SEED,
+           "erf": _erf_pieces(), "wasm": dense_module_b64(), "palette": PALETTE, "points": TWIN_POINTS, "video_points": s["n_points"], "seed": SEED,
            "data": _frame(data), "models": {}, "runs": [], "beats": [], "extent": 4.0,  # the video's panel: [-4, 4]^2
            "title": f"{scene}_title", "subtitle": f"{scene}_sub"}
     extra = _MAKERS[scene](out, s, train)
@@ -262,11 +265,63 @@ def _flow(out: dict, s: dict, train: TrainConfig) -> list[str]:
 _MAKERS = {"forward": _forward, "reverse": _reverse, "guidance": _guidance, "flow": _flow}
 
 
+POSTER_PX = 320  # the side of each panel of the still a page without JavaScript shows
+
+
+def _decode(frame: dict) -> np.ndarray:
+    """A shipped frame back to (n, 2) float64 (as ui.js decodes it)."""
+    if "f32" in frame:
+        return np.frombuffer(base64.b64decode(frame["f32"]), "<f4").astype(np.float64).reshape(-1, 2)
+    q = np.frombuffer(base64.b64decode(frame["u16"]), "<u2").astype(np.float64).reshape(-1, 2)
+    return np.asarray(frame["lo"]) + q * (np.asarray(frame["span"]) / 65535)
+
+
+def poster_runs(data: dict) -> list[dict]:
+    """The runs the still shows: the video's last picture (the flow's two panels, else the first run)."""
+    return data["runs"][:2] if data["scene"] == "flow" else data["runs"][:1]
+
+
+def poster_png(data: dict) -> bytes:
+    """The still a page without JavaScript shows: each run's last recorded state as the
+    page draws it (the same extent, colours and data cloud), one panel per run."""
+    from PIL import Image, ImageDraw
+
+    runs, side, ext = poster_runs(data), POSTER_PX, data["extent"]
+    colours = [PALETTE["ddim"], PALETTE["flow"]] if data["scene"] == "flow" else [PALETTE["cloud"]]
+    img = Image.new("RGB", (side * len(runs) + 8 * (len(runs) - 1), side), "#FFFFFF")
+    draw = ImageDraw.Draw(img)
+    cloud = _decode(data["data"])
+
+    def dots(xy, colour, r):
+        px = (xy[:, 0] + ext) * side / (2 * ext)
+        py = (ext - xy[:, 1]) * side / (2 * ext)
+        for x, y in zip(px, py):
+            draw.rectangle([left + x - r, y - r, left + x + r, y + r], fill=colour)
+
+    for p, (run, colour) in enumerate(zip(runs, colours)):
+        left = p * (side + 8)
+        draw.rectangle([left, 0, left + side - 1, side - 1], outline="#D5DBE1")
+        if data["scene"] != "forward":
+            dots(cloud, "#D9DDE1", 0.9)  # the data, faint (the page draws it at 28%)
+        dots(_decode(run["frames"][-1]), colour, 1.1)
+    buf = io.BytesIO()
+    img.quantize(colors=16).save(buf, "PNG", optimize=True)
+    return buf.getvalue()
+
+
 def _page(data: dict) -> str:
     page = (ASSETS / "page.html").read_text(encoding="utf-8")
     blob = json.dumps(data, ensure_ascii=False, separators=(",", ":")).replace("</", "<\\/")
+    text = data["text"]
+    poster = "data:image/png;base64," + base64.b64encode(poster_png(data)).decode("ascii")
+    alt = tr("twin_poster", data["lang"]).format(label=" · ".join(r["label"] for r in poster_runs(data)))
     return (page.replace("{{LANG}}", data["lang"])
-            .replace("{{TITLE}}", data["text"][data["title"]])
+            .replace("{{TITLE}}", html.escape(text[data["title"]]))
+            .replace("{{SUBTITLE}}", html.escape(text[data["subtitle"]]))
+            .replace("{{ABOUT}}", html.escape(text["twin_about"]))
+            .replace("{{NOJS}}", html.escape(text["twin_nojs"]))
+            .replace("{{POSTER_ALT}}", html.escape(alt))
+            .replace("{{POSTER}}", poster)
             .replace("/*{{CORE}}*/", (ASSETS / "core.js").read_text(encoding="utf-8"))
             .replace("/*{{UI}}*/", (ASSETS / "ui.js").read_text(encoding="utf-8"))
             .replace("/*{{DATA}}*/", f"const TWIN_DATA = {blob};"))

@@ -16,8 +16,13 @@ const TwinCore = (() => {
   const f64 = (s) => new Float64Array(b64(s));
 
   // erf from Chebyshev series on [0,1], [1,2], [2,3], [3,4], [4,6] (coefficients made by
-  // the builder from Python's math.erf, degree 14, error below 1e-13); 1 beyond 6.
-  function makeErf(pieces) {
+  // the builder from Python's math.erf, degree 14, error below 1e-13); 1 beyond 6. The
+  // network calls it 384 times a point, so it reads a table instead: at the nodes of a
+  // 1/256 grid on [0, 6], erf's Taylor series to degree 4 (its value from the series
+  // above, its derivatives 2/sqrt(pi) (-1)^(k-1) H_{k-1}(x) e^(-x^2) in closed form),
+  // summed at the nearest node (|d| <= 1/512: a remainder below 1e-15), with no branch.
+  // Within 3e-14 of the Chebyshev series (tests/test_twin.py).
+  function chebErf(pieces) {
     return (x) => {
       const s = x < 0 ? -1 : 1;
       const a = Math.abs(x);
@@ -34,17 +39,72 @@ const TwinCore = (() => {
       return s;
     };
   }
+  const ERF_GRID = 256, ERF_DEG = 4, ERF_W = ERF_DEG + 1;
+  function makeErf(pieces) {
+    const cheb = chebErf(pieces), M = 6 * ERF_GRID;
+    const tab = new Float64Array((M + 1) * ERF_W);
+    for (let j = 0; j <= M; j++) {
+      const x = j / ERF_GRID, e = (2 / Math.sqrt(Math.PI)) * Math.exp(-x * x);
+      tab[j * ERF_W] = cheb(x);
+      let hPrev = 0, h = 1, fact = 1;  // H_{k-1}(x), physicists' Hermite: H_0 = 1, H_{n+1} = 2x H_n - 2n H_{n-1}
+      for (let k = 1; k <= ERF_DEG; k++) {
+        fact *= k;
+        tab[j * ERF_W + k] = ((k % 2 ? 1 : -1) * h * e) / fact;
+        const next = 2 * x * h - 2 * (k - 1) * hPrev;
+        hPrev = h; h = next;
+      }
+    }
+    // erf(|x|) for |x| clamped to 6 (erf(6) is 1 in float64), from the table
+    const erfAbs = (a) => {
+      const j = (a * ERF_GRID + 0.5) | 0, d = a - j / ERF_GRID, o = j * ERF_W, d2 = d * d;
+      return (tab[o] + d * tab[o + 1]) + d2 * ((tab[o + 2] + d * tab[o + 3]) + d2 * tab[o + 4]);
+    };
+    const erf = (x) => Math.sign(x) * erfAbs(Math.min(Math.abs(x), 6));
+    erf.cheb = cheb;
+    // GELU(v) = v/2 (1 + erf(v / sqrt 2)) = v/2 + |v|/2 erf(|v| / sqrt 2): the sign needs no branch
+    erf.gelu = (v) => 0.5 * v + 0.5 * Math.abs(v) * erfAbs(Math.min(Math.abs(v) * Math.SQRT1_2, 6));
+    // dst[i] = GELU(src[i]) (add: dst[i] += GELU(src[i])) for i < n, the table read inline
+    erf.geluArray = (src, dst, n, add) => {
+      for (let i = 0; i < n; i++) {
+        const v = src[i], a = Math.min(Math.abs(v) * Math.SQRT1_2, 6);
+        const j = (a * ERF_GRID + 0.5) | 0, d = a - j / ERF_GRID, o = j * ERF_W, d2 = d * d;
+        const g = 0.5 * v + 0.5 * Math.abs(v) * ((tab[o] + d * tab[o + 1]) + d2 * ((tab[o + 2] + d * tab[o + 3]) + d2 * tab[o + 4]));
+        dst[i] = add ? dst[i] + g : g;
+      }
+    };
+    return erf;
+  }
 
   // The toy denoiser (toy/model.py): sinusoidal features of x, y and t (and a class
   // embedding), a Linear, GELU, residual blocks x + GELU(W x + b), a Linear to 2.
-  function makeMLP(spec, erf) {
+  // With ``wasm`` (the bytes of lecture/twin_wasm.py's module) the hidden layers run in
+  // WebAssembly, two points and eight outputs at a time in SIMD: the same float64 sums in
+  // the same order as ``linear`` below, so the same results to the last bit, 3 to 4 times
+  // sooner. Without it (or for a width that is not a multiple of 8), plain JavaScript.
+  function makeMLP(spec, erf, wasm) {
     const freqs = Float64Array.from(new Float32Array(b64(spec.freqs)));
     const layers = spec.layers.map((l) => ({ W: f32(l.w), b: f32(l.b), out: l.shape[0], inp: l.shape[1] }));
     const cEmb = spec.c_emb ? f32(spec.c_emb) : null;
     const E = spec.emb_dim, H = spec.hidden, half = E / 2, fr = Math.fround;
-    const inDim = layers[0].inp;
-    const gelu = (v) => 0.5 * v * (1 + erf(v * Math.SQRT1_2));
-    const feats = new Float64Array(inDim), h = new Float64Array(H), tmp = new Float64Array(H);
+    const last = layers[layers.length - 1];
+    // The first layer as a layer of the point's own features (x's and y's sinusoids) whose
+    // bias also holds t's and the class's part, the same for every point of a call
+    // (computed once a call: a third of that layer's work)
+    const L0 = layers[0], inDim = 2 * E, W0x = new Float64Array(H * inDim), bias0 = new Float64Array(H);
+    for (let o = 0; o < H; o++) W0x.set(L0.W.subarray(o * L0.inp, o * L0.inp + inDim), o * inDim);
+    const first = { W: W0x, b: bias0, out: H, inp: inDim };
+    const hidden = [first, ...layers.slice(1, -1)];
+    function firstBias(clock, y) {
+      emb(clock, 1.0, tFeat, 0);
+      for (let o = 0; o < H; o++) {
+        const row = o * L0.inp;
+        let acc = L0.b[o];
+        for (let j = 0; j < E; j++) acc += L0.W[row + 2 * E + j] * tFeat[j];
+        if (y !== null) for (let j = 0; j < E; j++) acc += L0.W[row + 3 * E + j] * cEmb[y * E + j];
+        bias0[o] = acc;
+      }
+    }
+    const gelu = erf.gelu;
     const tFeat = new Float64Array(E);
     function emb(v, scale, into, at) {
       const vs = fr(fr(v) * scale);
@@ -74,32 +134,102 @@ const TwinCore = (() => {
         y[o] = acc;
       }
     }
+    // point n's own features into feats[at ..]: x's and y's sinusoids
+    function features(xs, n, feats, at) {
+      emb(xs[2 * n], spec.input_scale, feats, at);
+      emb(xs[2 * n + 1], spec.input_scale, feats, at + E);
+    }
+    function output(h, at, out, n) {
+      let o0 = last.b[0], o1 = last.b[1];
+      for (let i = 0; i < H; i++) { o0 += last.W[i] * h[at + i]; o1 += last.W[H + i] * h[at + i]; }
+      out[2 * n] = fr(o0);
+      out[2 * n + 1] = fr(o1);
+    }
+    const classOf = (label) => (spec.n_classes ? (label === null || label === undefined ? spec.n_classes : label) : null);
+
+    const simd = wasm && H % 8 === 0 && typeof WebAssembly === "object" ? denseSIMD(wasm, hidden, inDim, H) : null;
     // xs: Float64Array (N * 2); clock: the network's t (a number); label: a class, or
     // null ("no class" for a conditional network). Returns Float64Array (N * 2).
-    return function forward(xs, clock, label, out) {
+    function forwardJS(xs, clock, label, out) {
       const N = xs.length / 2;
       out = out || new Float64Array(N * 2);
-      emb(clock, 1.0, tFeat, 0);
-      const y = spec.n_classes ? (label === null || label === undefined ? spec.n_classes : label) : null;
-      const last = layers[layers.length - 1];
+      firstBias(clock, classOf(label));
+      const feats = new Float64Array(inDim), h = new Float64Array(H), tmp = new Float64Array(H);
       for (let n = 0; n < N; n++) {
-        emb(xs[2 * n], spec.input_scale, feats, 0);
-        emb(xs[2 * n + 1], spec.input_scale, feats, E);
-        feats.set(tFeat, 2 * E);
-        if (y !== null) for (let j = 0; j < E; j++) feats[3 * E + j] = cEmb[y * E + j];
-        linear(layers[0], feats, h);
+        features(xs, n, feats, 0);
+        linear(first, feats, h);
         for (let i = 0; i < H; i++) h[i] = gelu(h[i]);
-        for (let k = 1; k < layers.length - 1; k++) {
-          linear(layers[k], h, tmp);
+        for (let k = 1; k < hidden.length; k++) {
+          linear(hidden[k], h, tmp);
           for (let i = 0; i < H; i++) h[i] += gelu(tmp[i]);
         }
-        let o0 = last.b[0], o1 = last.b[1];
-        for (let i = 0; i < H; i++) { o0 += last.W[i] * h[i]; o1 += last.W[H + i] * h[i]; }
-        out[2 * n] = fr(o0);
-        out[2 * n + 1] = fr(o1);
+        output(h, 0, out, n);
       }
       return out;
-    };
+    }
+    function forwardSIMD(xs, clock, label, out) {
+      const N = xs.length / 2, M = simd.reserve(N);
+      out = out || new Float64Array(N * 2);
+      firstBias(clock, classOf(label));
+      simd.bias(0, bias0);
+      const { feats, h, tmp } = simd.views();
+      for (let n = 0; n < N; n++) features(xs, n, feats, n * inDim);
+      simd.layer(0, M, "feats", "h");
+      const NH = N * H;
+      erf.geluArray(h, h, NH, false);
+      for (let k = 1; k < hidden.length; k++) {
+        simd.layer(k, M, "h", "tmp");
+        erf.geluArray(tmp, h, NH, true);
+      }
+      for (let n = 0; n < N; n++) output(h, n * H, out, n);
+      return out;
+    }
+    const forward = simd ? forwardSIMD : forwardJS;
+    forward.simd = Boolean(simd);
+    return forward;
+  }
+
+  // The hidden layers' weights, transposed, in a WebAssembly memory of their own, and the
+  // feature and activation buffers for up to ``cap`` points (grown on demand).
+  let denseModule = null;
+  function denseSIMD(wasm, hidden, inDim, H) {
+    try {
+      denseModule = denseModule || new WebAssembly.Module(typeof wasm === "string" ? b64(wasm) : wasm);
+    } catch (e) {
+      return null;  // no SIMD in this browser, or a policy that forbids WebAssembly: plain JavaScript
+    }
+    const mem = new WebAssembly.Memory({ initial: 1 });
+    const dense = new WebAssembly.Instance(denseModule, { env: { mem } }).exports.dense;
+    const at = { W: [], b: [] };
+    let top = 0;
+    const place = (n) => { const o = top; top += n * 8; return o; };
+    for (const l of hidden) { at.W.push(place(l.inp * l.out)); at.b.push(place(l.out)); }
+    const weightsEnd = top;
+    let cap = 0, buf = {};
+    function reserve(N) {
+      const M = N + (N & 1);  // the kernel takes points two at a time
+      if (M <= cap) return M;
+      cap = Math.max(M, 2 * cap);
+      top = weightsEnd;
+      buf = { feats: place(cap * inDim), h: place(cap * H), tmp: place(cap * H) };
+      const need = Math.ceil(top / 65536) - mem.buffer.byteLength / 65536;
+      if (need > 0) mem.grow(need);
+      if (!reserve.written) {
+        const F = new Float64Array(mem.buffer);
+        hidden.forEach((l, k) => {
+          const wt = at.W[k] / 8;
+          for (let o = 0; o < l.out; o++) for (let i = 0; i < l.inp; i++) F[wt + i * l.out + o] = l.W[o * l.inp + i];
+          F.set(l.b, at.b[k] / 8);
+        });
+        reserve.written = true;
+      }
+      return M;
+    }
+    const views = () => ({ feats: new Float64Array(mem.buffer, buf.feats, cap * inDim),
+                           h: new Float64Array(mem.buffer, buf.h, cap * H), tmp: new Float64Array(mem.buffer, buf.tmp, cap * H) });
+    const bias = (k, b) => new Float64Array(mem.buffer, at.b[k], b.length).set(b);
+    const layer = (k, M, from, to) => dense(at.W[k], at.b[k], buf[from], buf[to], M, hidden[k].inp, hidden[k].out);
+    return { reserve, views, layer, bias };
   }
 
   // The schedule (schedule.py): betas[0] = 0, alpha_bar[0] = 1, 1-based.
@@ -233,7 +363,114 @@ const TwinCore = (() => {
     return states;
   }
 
+  // ---------------------------------------------------------------- Web Workers
+  // A live run's points shared among workers: each point's path depends on its own x_T
+  // and its own noise only, so each worker runs ``run`` on its share, and the page joins
+  // the shares state by state. A worker is this very file plus ``serve`` (a data: URL).
+  function serve(scope) {
+    let nets = null, sch = null;
+    scope.onmessage = (ev) => {
+      const m = ev.data;
+      if (m.type === "init") {
+        const erf = makeErf(m.erf);
+        sch = makeSchedule(m.betas);
+        nets = {};
+        for (const [k, spec] of Object.entries(m.models)) nets[k] = makeMLP(spec, erf, m.wasm);
+        return;
+      }
+      // {type: "run", id, model, sampler, xT (2n), guidance, noise (K x 2n, or null)}
+      const n2 = m.xT.length, noise = m.noise ? (k) => m.noise.subarray(k * n2, (k + 1) * n2) : null;
+      let from = 0, done = [], t0 = performance.now();
+      const flush = (last) => {
+        const xs = new Float64Array(done.length * n2);
+        done.forEach((x, i) => xs.set(x, i * n2));
+        scope.postMessage({ id: m.id, from, count: done.length, xs, last }, [xs.buffer]);
+        from += done.length;
+        done = [];
+        t0 = performance.now();
+      };
+      for (const s of run(sch, nets[m.model], m.sampler, m.xT, m.guidance, noise)) {
+        done.push(s.x);
+        if (performance.now() - t0 > 40) flush(false);  // about 25 deliveries a second
+      }
+      flush(true);
+    };
+  }
+
+  // A pool of ``size`` workers built from ``source`` (this file's text) and ``init`` (the
+  // models, the erf series, the betas, the WebAssembly module). ``run(job, onStates)``
+  // splits job.xT (and job.noise, a list of K draws of 2N) among them and calls
+  // onStates(k, frames) as the joined states k.. arrive; it resolves true when the run is
+  // complete, false when ``cancel`` ended it. null where workers cannot run (no Worker, or
+  // a policy that forbids them): the page then computes on its own thread.
+  function makePool(source, init, size) {
+    if (typeof Worker === "undefined") return null;
+    let url, workers = null, current = null, nextId = 1;
+    try {
+      // a data: URL, not a blob: one: the page still makes no request of any kind
+      url = "data:text/javascript;charset=utf-8," + encodeURIComponent(`${source}\nTwinCore.serve(self);\n`);
+      new Worker(url).terminate();  // a policy without worker-src data: refuses here
+    } catch (e) {
+      return null;
+    }
+    const start = () => {
+      workers = [];
+      for (let i = 0; i < size; i++) {
+        const w = new Worker(url);
+        w.postMessage({ type: "init", ...init });
+        workers.push(w);
+      }
+    };
+    function cancel() {
+      if (workers) workers.forEach((w) => w.terminate());
+      workers = null;
+      if (current) { const c = current; current = null; c.resolve(false); }
+    }
+    function run(job, onStates) {
+      cancel();
+      if (!workers) start();
+      const N = job.xT.length / 2, id = nextId++, K = job.K;
+      const cut = (i) => Math.round((N * i) / workers.length);
+      const parts = workers.map((w, i) => ({ a: cut(i), b: cut(i + 1), states: [] }));
+      let joined = 0;
+      return new Promise((resolve, reject) => {
+        current = { resolve };
+        workers.forEach((w, i) => {
+          const { a, b } = parts[i], n2 = 2 * (b - a);
+          let noise = null;
+          if (job.noise) {
+            noise = new Float64Array(K * n2);
+            for (let k = 0; k < K; k++) noise.set(job.noise[k].subarray(2 * a, 2 * b), k * n2);
+          }
+          w.onerror = (ev) => { ev.preventDefault(); cancel(); reject(new Error(ev.message || "a worker failed")); };
+          w.onmessage = (ev) => {
+            const m = ev.data;
+            if (!current || m.id !== id) return;
+            for (let c = 0; c < m.count; c++) parts[i].states.push(m.xs.subarray(c * n2, (c + 1) * n2));
+            const ready = Math.min(...parts.map((p) => p.states.length));
+            if (ready > joined) {
+              const frames = [];
+              for (let k = joined; k < ready; k++) {
+                const x = new Float64Array(2 * N);
+                for (const p of parts) { x.set(p.states[k], 2 * p.a); p.states[k] = null; }
+                frames.push(x);
+              }
+              const from = joined;
+              joined = ready;
+              onStates(from, frames);
+            }
+            if (joined === K) { current = null; resolve(true); }
+          };
+          const xT = job.xT.slice(2 * a, 2 * b);
+          w.postMessage({ type: "run", id, model: job.model, sampler: job.sampler, xT, guidance: job.guidance, noise },
+                        noise ? [xT.buffer, noise.buffer] : [xT.buffer]);
+        });
+      });
+    }
+    return { run, cancel, size };
+  }
+
   return { b64, f32, f64, makeErf, makeMLP, makeSchedule, guided, predictX0, ddimTimesteps, timesFor, step, clockOf,
-           normals, fill, run, forwardChain };
+           normals, fill, run, forwardChain, serve, makePool };
 })();
 if (typeof module !== "undefined") module.exports = TwinCore;

@@ -4,12 +4,17 @@
 (() => {
   const D = TWIN_DATA, C = TwinCore, P = D.palette;
   const $ = (id) => document.getElementById(id);
+  document.querySelector("main").hidden = false;  // the controls, for a page that runs
   const txt = (k, vars) => (D.text[k] || k).replace(/\{(\w+)\}/g, (_, v) => (vars && v in vars ? vars[v] : `{${v}}`));
   if (new URLSearchParams(location.search).has("embed")) document.body.classList.add("embed");
 
   const erf = C.makeErf(D.erf);
   const nets = {};
-  for (const [k, spec] of Object.entries(D.models)) nets[k] = C.makeMLP(spec, erf);
+  for (const [k, spec] of Object.entries(D.models)) nets[k] = C.makeMLP(spec, erf, D.wasm);
+  // live runs in Web Workers, one per core (at most 8), each with its share of the points
+  let pool = C.makePool(document.getElementById("twin-core").textContent,
+                          { models: D.models, erf: D.erf, betas: D.betas, wasm: D.wasm },
+                          Math.max(1, Math.min(navigator.hardwareConcurrency || 2, 8)));
   const sch = C.makeSchedule(D.betas);
   const N = D.points;
 
@@ -67,11 +72,19 @@
     return [(x + D.extent) * s, (D.extent - y) * s];
   }
   // square panels as large as the page allows, the controls keeping at least 38% of the width
+  // (a page taller than wide: the panels take the whole width, the controls go below them)
+  const upright = window.matchMedia("(max-aspect-ratio: 1/1)");
   function size() {
     const main = document.querySelector("main"), head = panelsEl.querySelector(".head");
-    const free = main.clientHeight - (head ? head.offsetHeight : 0) - 4;
-    const wide = (main.clientWidth * 0.6 - (canvases.length - 1) * 12) / canvases.length;
-    const css = Math.max(60, Math.floor(Math.min(free, wide)));
+    let css;
+    if (upright.matches) {
+      css = Math.floor((main.clientWidth - (canvases.length - 1) * 12) / canvases.length) - 2;
+    } else {
+      const free = main.clientHeight - (head ? head.offsetHeight : 0) - 4;
+      const wide = (main.clientWidth * 0.6 - (canvases.length - 1) * 12) / canvases.length;
+      css = Math.floor(Math.min(free, wide));
+    }
+    css = Math.max(60, css);
     const dpr = window.devicePixelRatio || 1, side = Math.round(css * dpr);
     for (const { cv } of canvases) {
       cv.style.width = `${css}px`;
@@ -181,32 +194,63 @@
   }
 
   // ---------------------------------------------------------------- live runs
-  // A live run, computed step by step between animation frames; with ``show``, the panel
-  // follows it as it is computed (the student watches the network at work).
+  // A live run, computed in the workers (or, where none can run, step by step on this
+  // page between animation frames); with ``show``, the panel follows it as it is
+  // computed (the student watches the network at work).
   async function live(key, label, sampler, model, xT, guidance, noise, show) {
     const token = {};
-    S.busy = { token, pct: 0 };
-    const total = C.timesFor(sampler, sch.T).length;
-    const run = { key, label, sampler, model, guidance, K: total, states: [0], times: [C.timesFor(sampler, sch.T)[0]],
+    S.busy = { token, pct: 0, started: performance.now() };
+    const ts = C.timesFor(sampler, sch.T), total = ts.length;
+    const run = { key, label, sampler, model, guidance, K: total, states: [0], times: [ts[0]],
                   frames: [xT], live: true, pace: lead() ? lead().pace : D.runs[0].pace,
                   nfe_per_step: guidance && ![0, 1].includes(guidance.w) ? 2 : 1 };
     for (const k of [...x0Cache.keys()]) if (k.startsWith(`${key}:`)) x0Cache.delete(k);
     const old = runs.findIndex((r) => r.key === key);
     if (old >= 0) runs.splice(old, 1, run); else runs.push(run);
     if (show) { S.panels = [run]; S.j = 0; }
-    let t0 = performance.now(), shown = 0;
-    for (const s of C.run(sch, nets[model], sampler, xT, guidance, noise)) {
-      run.frames.push(s.x); run.states.push(s.k); run.times.push(s.t);
-      if (performance.now() - t0 > 90) {  // about ten pictures a second while it computes
-        S.busy.pct = Math.round((100 * s.k) / total);
-        // follows the computation unless the student has moved t meanwhile
-        if (show && S.panels[0] === run && !S.playing && S.j === shown) { S.j = shown = run.frames.length - 1; draw(); }
-        else readout();
-        await new Promise((r) => requestAnimationFrame(() => r()));
-        if (S.busy === null || S.busy.token !== token) return null;
-        t0 = performance.now();
+    let shown = 0, drawnAt = performance.now();
+    const progress = (force) => {  // about ten pictures a second while it computes
+      if (!force && performance.now() - drawnAt < 90) return;
+      drawnAt = performance.now();
+      S.busy.pct = Math.round((100 * (run.frames.length - 1)) / total);
+      // follows the computation unless the student has moved t meanwhile
+      if (show && S.panels[0] === run && !S.playing && S.j === shown) { S.j = shown = run.frames.length - 1; draw(); }
+      else readout();
+    };
+    const add = (x) => {
+      const k = run.frames.length;
+      run.frames.push(x); run.states.push(k); run.times.push(k < total ? ts[k] : 0);
+    };
+    const draws = pool && noise ? Array.from({ length: total }, () => noise()) : null;
+    if (pool) {
+      let ok;
+      try {
+        ok = await pool.run({ model, sampler, xT, guidance, noise: draws, K: total }, (from, frames) => {
+          if (S.busy === null || S.busy.token !== token) { pool.cancel(); return; }
+          frames.forEach(add);
+          progress(false);
+        });
+      } catch (e) {  // a worker failed: this page computes it, from the same draws
+        pool = null;
+        run.frames.length = 1; run.states.length = 1; run.times.length = 1;
+        ok = true;
+      }
+      if (!ok || S.busy === null || S.busy.token !== token) return null;
+    }
+    if (run.frames.length === 1) {
+      let t0 = performance.now(), k = 0;
+      const z = draws ? () => draws[k++] : noise;
+      for (const s of C.run(sch, nets[model], sampler, xT, guidance, z)) {
+        add(s.x);
+        if (performance.now() - t0 > 90) {
+          progress(true);
+          await new Promise((r) => requestAnimationFrame(() => r()));
+          if (S.busy === null || S.busy.token !== token) return null;
+          t0 = performance.now();
+        }
       }
     }
+    S.lastLiveMs = performance.now() - S.busy.started;
     S.busy = null;
     return run;
   }
@@ -309,16 +353,22 @@
     setFrame(run.states.indexOf(b.state));
   }
 
+  function stopLive() {
+    S.busy = null;
+    if (pool) pool.cancel();
+  }
   $("play").addEventListener("click", () => play());
-  $("t").addEventListener("input", () => { play(false); setFrame(Number($("t").value)); });
+  // the slider's value is read before anything redraws (a redraw writes the shown frame back into it)
+  $("t").addEventListener("input", () => { const j = Number($("t").value); play(false); setFrame(j); });
   $("sampler").addEventListener("change", () => {
-    S.busy = null;  // a live run under way stops: the sampler asked for is the video's
+    stopLive();  // a live run under way stops: the sampler asked for is the video's
     S.panels = [byKey($("sampler").value)];
     S.follow = -1;
     setFrame(0);
   });
   $("x0").addEventListener("change", () => { S.x0 = $("x0").checked; draw(); });
   $("resample").addEventListener("click", () => resample());
+  $("seed").addEventListener("keydown", (ev) => { if (ev.key === "Enter") { ev.preventDefault(); resample(); } });
   $("w").addEventListener("input", () => { $("w-value").textContent = $("w").value; });
   $("w").addEventListener("change", () => { S.w = Number($("w").value); guidanceRun(false); });
   $("steps").addEventListener("change", () => {
@@ -327,9 +377,11 @@
     S.steps = k;
     flowRuns(false);
   });
-  canvases.forEach(({ cv }) => cv.addEventListener("click", (ev) => {
+  // On a panel, by mouse, pen or touch: a tap (or click) follows the nearest point; a
+  // sideways drag scrubs t, the panel's width spanning the whole run.
+  function follow(cv, clientX, clientY) {
     const run = lead(), rect = cv.getBoundingClientRect();
-    const dpr = cv.width / rect.width, x = (ev.clientX - rect.left) * dpr, y = (ev.clientY - rect.top) * dpr;
+    const dpr = cv.width / rect.width, x = (clientX - rect.left - cv.clientLeft) * dpr, y = (clientY - rect.top - cv.clientTop) * dpr;
     const f = run.frames[Math.min(S.j, run.frames.length - 1)];
     let best = -1, bd = Infinity;
     for (let i = 0; i < N; i++) {
@@ -338,7 +390,36 @@
     }
     S.follow = best;
     draw();
-  }));
+  }
+  canvases.forEach(({ cv }) => {
+    let drag = null;
+    cv.addEventListener("pointerdown", (ev) => {
+      if (ev.button !== 0) return;
+      drag = { id: ev.pointerId, x: ev.clientX, y: ev.clientY, j: S.j, scrubbing: false };
+    });
+    cv.addEventListener("pointermove", (ev) => {
+      if (!drag || ev.pointerId !== drag.id) return;
+      const dx = ev.clientX - drag.x;
+      if (!drag.scrubbing && Math.abs(dx) > 8 && Math.abs(dx) > Math.abs(ev.clientY - drag.y)) {
+        drag.scrubbing = true;
+        try { cv.setPointerCapture(ev.pointerId); } catch (e) { /* the pointer is gone */ }
+        play(false);
+      }
+      if (drag.scrubbing) {
+        const last = lead().frames.length - 1;
+        setFrame(Math.round(drag.j + (dx / cv.getBoundingClientRect().width) * last));
+        ev.preventDefault();
+      }
+    });
+    const end = (ev) => {
+      if (!drag || ev.pointerId !== drag.id) return;
+      const tap = !drag.scrubbing && ev.type === "pointerup";
+      drag = null;
+      if (tap) follow(cv, ev.clientX, ev.clientY);
+    };
+    cv.addEventListener("pointerup", end);
+    cv.addEventListener("pointercancel", end);
+  });
   document.addEventListener("keydown", (ev) => {
     const tag = ev.target && ev.target.tagName;
     if (ev.key === "Escape") {  // give the keys back to the deck around this page
@@ -347,9 +428,12 @@
       ev.preventDefault();
       return;
     }
+    // a control keeps its own keys: a button or the check box its space, a slider,
+    // the drop-down or a number field its arrows; the page's keys act everywhere else
+    const own = tag === "BUTTON" || tag === "SELECT" || (tag === "INPUT" && ev.target.type !== "range");
     if (tag === "INPUT" && ev.target.type === "number") return;
-    if (ev.key === " " && tag !== "BUTTON") { play(); ev.preventDefault(); }
-    else if ((ev.key === "ArrowRight" || ev.key === "ArrowLeft") && ev.target !== $("t") && tag !== "SELECT") {
+    if (ev.key === " " && !own) { play(); ev.preventDefault(); }
+    else if ((ev.key === "ArrowRight" || ev.key === "ArrowLeft") && !own && tag !== "INPUT") {
       play(false); setFrame(S.j + (ev.key === "ArrowRight" ? 1 : -1)); ev.preventDefault();
     } else if (ev.key === "x" && D.scene !== "forward") { $("x0").checked = !$("x0").checked; S.x0 = $("x0").checked; draw(); }
     else if (ev.key === "r") resample();

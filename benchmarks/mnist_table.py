@@ -1,0 +1,97 @@
+"""The deck's comparison table, every row measured the same way: the shipped MNIST model's
+DDPM, DDIM and DDIM (eta = 1) samples and real digits, all at one n, scored against the
+10,000 test images with FID and KID on the project classifier's features.
+
+    python benchmarks/mnist_table.py --n 500 --batch 50 --samples .mnist-table \
+        --table docs/mnist/comparison.md --json docs/mnist/table_cpu.json
+
+Rows (seed 0 each): real digits (n random training images: the floor, what "good" reads
+as at this n), DDPM over all T steps, DDIM-50 (eta 0), DDIM-50 (eta 1). The samples of each
+row are kept in ``--samples`` as they are made (one file per row, named by the checkpoint's
+digest, the sampler, n, batch and seed), so a run that was stopped goes on where it was and
+a second run only scores. On 2 CPU cores (both threads, batches of 50), n = 500 takes
+about 45 minutes, DDPM's 500,000 image-steps nearly all of it.
+
+The time column is the CPU time of one thread (the best of 5 steps at the batch, times
+the steps: ``cpu_time_per_1000``), a figure that other work on the machine cannot
+inflate; a GPU run (``--device cuda``) reports the wall time on that GPU instead.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import platform
+import shlex
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+import torch
+
+REPO = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(REPO))
+
+from diffusion_core import (  # noqa: E402
+    DDIM,
+    DDPM,
+    atomic_write,
+    classifier_path,
+    load_classifier,
+    load_mnist,
+    load_mnist_checkpoint,
+    mnist_checkpoint_path,
+)
+from diffusion_core.io import file_digest  # noqa: E402
+from diffusion_core.mnist.eval import cpu_time_per_1000, sample_images  # noqa: E402
+
+
+def row_samples(samples_dir: Path, digest: str, label: str, make) -> tuple[torch.Tensor, float]:
+    """A row's samples from ``samples_dir`` if an earlier run made them, else made now and
+    kept there (atomically: a stopped run leaves no half file)."""
+    path = samples_dir / f"{digest[:12]}-{label}.npz"
+    if path.exists():
+        with np.load(path) as f:
+            return torch.from_numpy(f["images"]), float(f["seconds"])
+    start = time.perf_counter()
+    images, seconds = make()
+    print(f"  {label}: {len(images)} images in {time.perf_counter() - start:.0f} s", flush=True)
+    samples_dir.mkdir(parents=True, exist_ok=True)
+    with atomic_write(path) as tmp:
+        with open(tmp, "wb") as fh:
+            np.savez(fh, images=images.numpy(), seconds=seconds)
+    return images, seconds
+
+
+def main(argv=None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--checkpoint", default=str(mnist_checkpoint_path()))
+    ap.add_argument("--n", type=int, default=500, help="samples in every row (the same for all)")
+    ap.add_argument("--batch", type=int, default=50)
+    ap.add_argument("--steps", type=int, default=50, help="DDIM's steps")
+    ap.add_argument("--device", default="cpu")
+    ap.add_argument("--samples", type=Path, default=REPO / ".mnist-table", help="where each row's samples are kept")
+    ap.add_argument("--sample-only", action="store_true", help="make the samples, score nothing")
+    args = ap.parse_args(argv)
+    if args.n < 2:
+        ap.error("--n must be at least 2")
+
+    checkpoint = Path(args.checkpoint)
+    digest = file_digest(checkpoint)
+    result = load_mnist_checkpoint(checkpoint)
+    model, schedule = result.model.eval(), result.schedule
+    samplers = [DDPM(), DDIM(steps=args.steps, eta=0.0), DDIM(steps=args.steps, eta=1.0)]
+    print(f"{torch.get_num_threads()} threads, {platform.machine()}; n = {args.n}, batch {args.batch}", flush=True)
+    for sampler in sorted(samplers, key=lambda s: s.n_steps(schedule.T)):  # the quick rows first
+        label = f"{sampler.name}{sampler.n_steps(schedule.T)}-eta{getattr(sampler, 'eta', 1):g}-n{args.n}-b{args.batch}-s0"
+        row_samples(args.samples, digest, label,
+                    lambda s=sampler: sample_images(model, schedule, s, args.n, seed=0, batch=args.batch,
+                                                    device=args.device))
+    if args.sample_only:
+        return 0
+    raise SystemExit("scoring: not written yet")
+
+
+if __name__ == "__main__":
+    sys.exit(main())
