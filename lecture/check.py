@@ -29,7 +29,7 @@ from lecture.fence import STATE
 from lecture.marp import find_browser
 from scenes.rendering.cache import read_state
 
-__all__ = ["CheckError", "SlideFault", "DeckCheck", "check_deck", "chromium_page", "fit_heights", "check_pdf", "contact_sheet", "presenter_shot",
+__all__ = ["CheckError", "SlideFault", "DeckCheck", "check_deck", "chromium_page", "chromium_browser", "fit_heights", "check_pdf", "contact_sheet", "presenter_shot",
            "VIEWPORT"]
 
 VIEWPORT = (1280, 720)
@@ -315,6 +315,21 @@ def _page():
 
 
 chromium_page = _page  # a 1280x720 page of the system Chromium: the twins' tests and benchmark drive it too
+
+
+@contextmanager
+def chromium_browser():
+    """The system Chromium itself, for pages of other kinds (a phone's, a tablet's, one
+    with touch or without JavaScript: ``browser.new_context(...)``)."""
+    browser_path = find_browser()
+    if browser_path is None:
+        raise CheckError("the browser check needs Chromium: ./run.sh browser installs Debian's chromium")
+    with _playwright()() as p:
+        browser = p.chromium.launch(executable_path=browser_path, args=BROWSER_ARGS)
+        try:
+            yield browser
+        finally:
+            browser.close()
 
 MIN_FIT = 0.35  # a picture of ours is never shrunk below this share of its height to make a slide fit
 

@@ -36,7 +36,8 @@
                   linear: [(s) => s, (v) => v] };
 
   // ---------------------------------------------------------------- state
-  const S = { panels: [], j: 0, playing: false, tau: 0, x0: false, follow: -1, seed: 0, w: null, steps: null, busy: null };
+  const S = { panels: [], j: 0, playing: false, tau: 0, x0: false, follow: -1, seed: 0, w: null, steps: null, busy: null,
+              beat: null };
   if (D.scene === "flow") S.steps = D.flow.many;
   if (D.scene === "guidance") S.w = D.guidance.weights[D.guidance.weights.length - 1];
   const x0Cache = new Map();
@@ -153,7 +154,9 @@
     $("t").value = String(j);
     $("t").setAttribute("aria-valuetext", txt("twin_t", { t: fmtT(run.times[j]) }));
     $("source").textContent = `${run.label} · ${txt(run.live ? "twin_live" : "twin_recorded")}`;
-    const beat = run.live ? null : D.beats.filter((b) => runs[b.run].K === run.K && b.state <= k).pop();
+    // the beat last chosen while the picture is still its moment (two beats may share one), else the latest one passed
+    const chosen = S.beat !== null && runs[D.beats[S.beat].run] === run && D.beats[S.beat].state === k ? D.beats[S.beat] : null;
+    const beat = run.live ? null : chosen || D.beats.filter((b) => runs[b.run].K === run.K && b.state <= k).pop();
     const slow = S.busy && run.live && run.K >= 500 ? ` ${txt("twin_slow")}` : "";
     $("beat").textContent = S.busy ? txt("twin_working", { p: S.busy.pct }) + slow : beat ? beat.sentence : "";
     $("play").textContent = txt(S.playing ? "twin_pause" : "twin_play");
@@ -350,6 +353,7 @@
     else S.panels = [run];
     if (D.scene === "reverse") $("sampler").value = run.key;
     if (D.scene === "guidance") { S.w = run.guidance.w; $("w").value = String(S.w); $("w-value").textContent = String(S.w); }
+    S.beat = i;
     setFrame(run.states.indexOf(b.state));
   }
 
