@@ -408,6 +408,8 @@ def _report_check(html: Path, pdf: Path | None, sheet: Path | None = None, shots
 def twin(scene, lang, out_dir):
     """Write SCENE's interactive twin: one self-contained HTML file (no network) with the
     video's own trajectories and the model's weights, run in the browser."""
+    if not out_dir.strip():
+        raise click.BadParameter("is empty; name the folder to write the twin into", param_hint="--out")
     for key in TWINS if scene == "all" else (scene,):
         try:
             path = write_twin(key, lang, Path(out_dir))

@@ -342,6 +342,9 @@ def write_twin(scene: str, lang: str, out_dir: Path) -> Path:
     if size > MAX_TWIN_BYTES:
         raise TwinError(f"the {scene} twin would be {size / 1e6:.2f} MB, over the {MAX_TWIN_BYTES / 1e6:.1f} MB limit")
     path = out_dir / twin_file_name(scene, lang)
-    with atomic_write(path) as tmp:
-        tmp.write_text(text, encoding="utf-8")
+    try:
+        with atomic_write(path) as tmp:
+            tmp.write_text(text, encoding="utf-8")
+    except OSError as exc:  # named as the folder the user gave, not our hidden temporary file
+        raise TwinError(f"cannot write into {out_dir}: {exc.strerror or exc}") from exc
     return path

@@ -7,6 +7,7 @@ import base64
 import json
 import re
 import shutil
+import time
 
 import numpy as np
 import pytest
@@ -322,4 +323,81 @@ def test_a_student_can_play_scrub_follow_resample_and_steer(browser_page, twins_
     assert [s["run"] for s in page.evaluate("twin.state()")] == ["ddim5", "flow5"]
     page.evaluate("twin.gotoBeat(3)")
     assert page.evaluate("twin.state()[0]")["run"] == "ddim5"
+    assert log["errors"] == [] and log["requests"] == []
+
+
+def test_twin_command_refuses_an_empty_out_and_names_an_unwritable_folder(tmp_path, monkeypatch):
+    import os
+
+    from click.testing import CliRunner
+
+    from cli import cli
+
+    monkeypatch.chdir(tmp_path)
+    result = CliRunner().invoke(cli, ["twin", "forward", "--out", ""])
+    assert result.exit_code == 2 and "--out" in result.output and "is empty" in result.output
+    assert list(tmp_path.iterdir()) == []  # nothing written into the current folder
+    locked = tmp_path / "locked"
+    locked.mkdir()
+    real = os.replace
+
+    def refuse(src, dst, *a, **k):  # a read-only folder (root may write anywhere: the refusal is simulated)
+        raise PermissionError(13, "Permission denied", str(dst))
+
+    monkeypatch.setattr(os, "replace", refuse)
+    result = CliRunner().invoke(cli, ["twin", "forward", "--out", str(locked)])
+    monkeypatch.setattr(os, "replace", real)
+    assert result.exit_code == 1, result.output
+    line = result.output.strip().splitlines()[-1]
+    assert line == f"Error: cannot write into {locked}: Permission denied", line
+    assert ".part" not in result.output and list(locked.iterdir()) == []
+
+
+@BROWSER
+def test_the_webassembly_network_is_the_javascript_one_to_the_last_bit(browser_page, twins_dir):
+    """In Chromium the network runs in WebAssembly SIMD (lecture/twin_wasm.py); it gives the
+    plain JavaScript network's outputs exactly, and the erf table is within 3e-14 of the
+    Chebyshev series it is made from."""
+    page, log = browser_page
+    for key, model in (("reverse", "eps"), ("guidance", "eps"), ("flow", "velocity")):
+        _open(page, twins_dir, key)
+        result = page.evaluate("""(model) => {
+            const C = TwinCore, erf = C.makeErf(TWIN_DATA.erf), spec = TWIN_DATA.models[model];
+            const fast = C.makeMLP(spec, erf, TWIN_DATA.wasm), plain = C.makeMLP(spec, erf, null);
+            const rnd = C.normals(11), xs = C.fill(2 * 999, rnd).map((v) => 2 * v);
+            let same = true;
+            for (const clock of [1, 17.5, 500, 1000]) for (const label of spec.n_classes ? [0, 1, null] : [null]) {
+              const a = fast(xs, clock, label), b = plain(xs, clock, label);
+              for (let i = 0; i < a.length; i++) same = same && Object.is(a[i], b[i]);
+            }
+            let worst = 0;
+            for (let i = -800000; i <= 800000; i++) { const x = i / 100000; worst = Math.max(worst, Math.abs(erf(x) - erf.cheb(x))); }
+            return { simd: fast.simd, same, worst };
+        }""", model)
+        assert result["simd"] and result["same"], (key, result)
+        assert result["worst"] <= 3e-14, result
+    assert log["errors"] == [] and log["requests"] == []
+
+
+@BROWSER
+def test_a_live_run_in_the_workers_is_the_run_on_the_page(browser_page, twins_dir):
+    """Resample (DDPM, seed 5) computes in Web Workers, each with its share of the points;
+    joined, the states equal the same run computed on the page itself, bit for bit."""
+    page, log = browser_page
+    _open(page, twins_dir, "reverse")
+    assert page.evaluate("twin.workers()") >= 1
+    page.fill("#seed", "5")
+    page.click("#resample")
+    start = time.monotonic()
+    while page.evaluate("twin.busy()") or page.evaluate("twin.state()[0].run") != "live-ddpm":
+        assert time.monotonic() - start < 60
+        time.sleep(0.1)
+    live = page.evaluate("twin.state()[0].points")
+    again = page.evaluate("""() => {
+        const C = TwinCore, n = TWIN_DATA.points, rnd = C.normals(5), xT = C.fill(2 * n, rnd);
+        const z = C.normals(5 * 7919 + 1), zs = Array.from({ length: 1000 }, () => Array.from(C.fill(2 * n, z)));
+        const frames = twin.runSync("eps", { name: "ddpm", variance: "beta" }, Array.from(xT), null, zs);
+        return frames[frames.length - 1];
+    }""")
+    assert live == again
     assert log["errors"] == [] and log["requests"] == []

@@ -64,6 +64,7 @@ def test_deck_interactive_puts_the_twin_on_its_videos_slide_and_the_check_drives
     assert any("interactive twin (twins/forward.html)" in n for n in report.notes)
     result = check_deck(report.html, report.pdf)
     assert result.faults == [] and result.pdf_pages == 2, "\n".join(map(str, result.faults))
+    _drag_the_twins_slider_in_its_slide(report.html)
     (out / "twins" / "forward.html").unlink()  # a twin that does not load is a fault
     result = check_deck(report.html)
     assert [f.what for f in result.faults] == ["the twin forward.html did not load"]
@@ -72,6 +73,36 @@ def test_deck_interactive_puts_the_twin_on_its_videos_slide_and_the_check_drives
                            quality="low"), log=lambda *a: None)
     text = (tmp_path / "steps" / "slides.md").read_text(encoding="utf-8")
     assert text.count("<iframe") == 1 and ".beat1." not in text and text.count("\n---\n") == 2  # the front matter, one slide break
+
+
+def _drag_the_twins_slider_in_its_slide(html):
+    """In the built deck, on the twin's slide: the mouse drags the twin's t slider (inside
+    the iframe, inside Marp's scaled slide), and the twin's readout and picture follow."""
+    import re
+    import time
+
+    from lecture.check import chromium_page
+
+    with chromium_page() as page:
+        page.goto(html.as_uri() + "#1")
+        frame = page.frame_locator("iframe").first
+        frame.locator("#readout").wait_for()
+        start = time.monotonic()
+        while frame.locator("#readout").inner_text() == "" and time.monotonic() - start < 20:
+            time.sleep(0.05)
+        before = frame.locator("#readout").inner_text()
+        shot = frame.locator("canvas").screenshot()
+        box = frame.locator("#t").bounding_box()
+        y = box["y"] + box["height"] / 2
+        page.mouse.move(box["x"] + 4, y)
+        page.mouse.down()
+        page.mouse.move(box["x"] + 0.5 * box["width"], y, steps=8)
+        page.mouse.up()
+        after = frame.locator("#readout").inner_text()
+        k = int(re.search(r"paso (\d+) de 1000", after).group(1))
+        assert before.startswith("t = 0 ·") and 200 < k < 800, (before, after)  # the video's pace: t^1.6
+        assert int(frame.locator("#t").input_value()) > 30 and frame.locator("canvas").screenshot() != shot
+        assert page.evaluate("location.hash") == "#1"  # the drag moved the twin, not the slides
 
 
 def _slide(title: str, video: str) -> str:

@@ -61,6 +61,7 @@ const TwinCore = (() => {
     };
     const erf = (x) => Math.sign(x) * erfAbs(Math.min(Math.abs(x), 6));
     erf.cheb = cheb;
+    erf.tab = tab;
     // GELU(v) = v/2 (1 + erf(v / sqrt 2)) = v/2 + |v|/2 erf(|v| / sqrt 2): the sign needs no branch
     erf.gelu = (v) => 0.5 * v + 0.5 * Math.abs(v) * erfAbs(Math.min(Math.abs(v) * Math.SQRT1_2, 6));
     // dst[i] = GELU(src[i]) (add: dst[i] += GELU(src[i])) for i < n, the table read inline
@@ -147,7 +148,7 @@ const TwinCore = (() => {
     }
     const classOf = (label) => (spec.n_classes ? (label === null || label === undefined ? spec.n_classes : label) : null);
 
-    const simd = wasm && H % 8 === 0 && typeof WebAssembly === "object" ? denseSIMD(wasm, hidden, inDim, H) : null;
+    const simd = wasm && H % 8 === 0 && typeof WebAssembly === "object" ? denseSIMD(wasm, hidden, inDim, H, erf.tab) : null;
     // xs: Float64Array (N * 2); clock: the network's t (a number); label: a class, or
     // null ("no class" for a conditional network). Returns Float64Array (N * 2).
     function forwardJS(xs, clock, label, out) {
@@ -172,14 +173,17 @@ const TwinCore = (() => {
       out = out || new Float64Array(N * 2);
       firstBias(clock, classOf(label));
       simd.bias(0, bias0);
-      const { feats, h, tmp } = simd.views();
+      const { feats, h } = simd.views();
       for (let n = 0; n < N; n++) features(xs, n, feats, n * inDim);
-      simd.layer(0, M, "feats", "h");
-      const NH = N * H;
-      erf.geluArray(h, h, NH, false);
-      for (let k = 1; k < hidden.length; k++) {
-        simd.layer(k, M, "h", "tmp");
-        erf.geluArray(tmp, h, NH, true);
+      // through every layer TILE points at a time: their activations stay in the core's cache
+      for (let a = 0; a < M; a += TILE) {
+        const m = Math.min(TILE, M - a);
+        simd.layer(0, a, m, "feats", "h");
+        simd.gelu("h", "h", a, m, false);
+        for (let k = 1; k < hidden.length; k++) {
+          simd.layer(k, a, m, "h", "tmp");
+          simd.gelu("tmp", "h", a, m, true);
+        }
       }
       for (let n = 0; n < N; n++) output(h, n * H, out, n);
       return out;
@@ -192,18 +196,20 @@ const TwinCore = (() => {
   // The hidden layers' weights, transposed, in a WebAssembly memory of their own, and the
   // feature and activation buffers for up to ``cap`` points (grown on demand).
   let denseModule = null;
-  function denseSIMD(wasm, hidden, inDim, H) {
+  const TILE = 32;  // points a tile: 32 x 96 float64 activations, 24 kB
+  function denseSIMD(wasm, hidden, inDim, H, erfTable) {
     try {
       denseModule = denseModule || new WebAssembly.Module(typeof wasm === "string" ? b64(wasm) : wasm);
     } catch (e) {
       return null;  // no SIMD in this browser, or a policy that forbids WebAssembly: plain JavaScript
     }
     const mem = new WebAssembly.Memory({ initial: 1 });
-    const dense = new WebAssembly.Instance(denseModule, { env: { mem } }).exports.dense;
+    const { dense, gelu } = new WebAssembly.Instance(denseModule, { env: { mem } }).exports;
     const at = { W: [], b: [] };
     let top = 0;
     const place = (n) => { const o = top; top += n * 8; return o; };
     for (const l of hidden) { at.W.push(place(l.inp * l.out)); at.b.push(place(l.out)); }
+    at.erf = place(erfTable.length);
     const weightsEnd = top;
     let cap = 0, buf = {};
     function reserve(N) {
@@ -221,6 +227,7 @@ const TwinCore = (() => {
           for (let o = 0; o < l.out; o++) for (let i = 0; i < l.inp; i++) F[wt + i * l.out + o] = l.W[o * l.inp + i];
           F.set(l.b, at.b[k] / 8);
         });
+        F.set(erfTable, at.erf / 8);
         reserve.written = true;
       }
       return M;
@@ -228,8 +235,13 @@ const TwinCore = (() => {
     const views = () => ({ feats: new Float64Array(mem.buffer, buf.feats, cap * inDim),
                            h: new Float64Array(mem.buffer, buf.h, cap * H), tmp: new Float64Array(mem.buffer, buf.tmp, cap * H) });
     const bias = (k, b) => new Float64Array(mem.buffer, at.b[k], b.length).set(b);
-    const layer = (k, M, from, to) => dense(at.W[k], at.b[k], buf[from], buf[to], M, hidden[k].inp, hidden[k].out);
-    return { reserve, views, layer, bias };
+    // layer k for points a .. a + m (m even): from one buffer (its rows of width inp) into another
+    const width = { feats: inDim, h: H, tmp: H };
+    const layer = (k, a, m, from, to) => dense(at.W[k], at.b[k], buf[from] + a * width[from] * 8, buf[to] + a * H * 8, m,
+                                               hidden[k].inp, hidden[k].out);
+    // GELU in place (n even), the erf table read two values at a time: geluArray's very operations
+    const geluOf = (from, to, a, m, add) => gelu(buf[from] + a * H * 8, buf[to] + a * H * 8, m * H, add ? 1 : 0, at.erf);
+    return { reserve, views, layer, bias, gelu: geluOf };
   }
 
   // The schedule (schedule.py): betas[0] = 0, alpha_bar[0] = 1, 1-based.
@@ -409,7 +421,7 @@ const TwinCore = (() => {
     try {
       // a data: URL, not a blob: one: the page still makes no request of any kind
       url = "data:text/javascript;charset=utf-8," + encodeURIComponent(`${source}\nTwinCore.serve(self);\n`);
-      new Worker(url).terminate();  // a policy without worker-src data: refuses here
+      new Worker(url).terminate();  // a policy without worker-src data: refuses here, at once
     } catch (e) {
       return null;
     }
@@ -427,7 +439,7 @@ const TwinCore = (() => {
       if (current) { const c = current; current = null; c.resolve(false); }
     }
     function run(job, onStates) {
-      cancel();
+      if (current) cancel();  // a run under way is dropped (its workers with it)
       if (!workers) start();
       const N = job.xT.length / 2, id = nextId++, K = job.K;
       const cut = (i) => Math.round((N * i) / workers.length);
@@ -467,7 +479,8 @@ const TwinCore = (() => {
         });
       });
     }
-    return { run, cancel, size };
+    start();  // ready before the first run is asked for
+    return { run, cancel: () => { if (current) cancel(); }, size };
   }
 
   return { b64, f32, f64, makeErf, makeMLP, makeSchedule, guided, predictX0, ddimTimesteps, timesFor, step, clockOf,

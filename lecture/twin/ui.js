@@ -498,6 +498,8 @@
     ddimTimesteps: C.ddimTimesteps,
     drawMs: (n) => { const t0 = performance.now(); for (let i = 0; i < n; i++) { S.j = (S.j + 1) % lead().frames.length; draw(); } return (performance.now() - t0) / n; },
     busy: () => S.busy !== null,
+    lastLiveMs: () => (S.lastLiveMs === undefined ? null : S.lastLiveMs),  // the last live run's duration, for the benchmark
+    workers: () => (pool ? pool.size : 0),
     setW: (w) => { S.w = w; $("w").value = String(w); return guidanceRun(false); },
     setSteps: (k) => { S.steps = k; $("steps").value = String(k); return flowRuns(false); },
     resample: (seed) => { $("seed").value = String(seed); return resample(); },
