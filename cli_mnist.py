@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import platform
 from pathlib import Path
 
 import click
@@ -28,10 +29,10 @@ from diffusion_core import (
     Evaluator,
     MnistError,
     NonFiniteSamples,
+    TableError,
     atomic_write,
     classifier_path,
     compare_samplers,
-    comparison_table,
     evaluate_images,
     fetch_mnist,
     load_mnist,
@@ -40,7 +41,10 @@ from diffusion_core import (
     record_digit_frames,
     sample_images,
     save_classifier,
+    table_markdown,
+    table_note,
     train_classifier,
+    write_record,
 )
 from diffusion_core.io import file_digest
 from diffusion_core.mnist.eval import table_row
@@ -139,27 +143,59 @@ def mnist_record_frames(checkpoint, out):
               show_default=True, help="DDIM's timesteps: a row for each (--ddim-steps is an older name).")
 @click.option("--eta", "etas", multiple=True, type=Finite(min=0), default=(0.0, 1.0), show_default=True,
               help="DDIM's eta values: a row for each steps and eta (0 deterministic, 1 stochastic).")
-@click.option("--ddpm-n", type=click.IntRange(min=2, max=LIMITS["n"]), default=None,
-              help="Samples for DDPM's row, when fewer than -n (a CPU affords few) [default: -n].")
+@click.option("--ddpm-n", type=click.IntRange(min=2, max=LIMITS["n"]), default=None, hidden=True,
+              help="Refused unless it is -n: every row of a table is measured on the same n.")
+@click.option("--train-machine", default="GPU", show_default=True,
+              help="Where the checkpoint was trained, as the table names it (\"H200\": \"2.6 min on an H200\").")
 @click.option("--out", type=click.Path(dir_okay=False), callback=writable_file, default="comparison.md", show_default=True)
 @click.pass_context
-def mnist_compare(ctx, data_dir, checkpoint, classifier, device, batch, amp, compile_mode, n, steps, etas, ddpm_n, out):
-    """The deck's "Comparison with Other Models" table, measured: DDPM against DDIM."""
+def mnist_compare(ctx, data_dir, checkpoint, classifier, device, batch, amp, compile_mode, n, steps, etas, ddpm_n,
+                  train_machine, out):
+    """The deck's "Comparison with Other Models" table, measured: real digits, DDPM and
+    DDIM, every row on the same n, FID and KID (OUT and its record OUT.json)."""
 
+    if ddpm_n is not None and ddpm_n != n:
+        raise click.BadParameter(f"{ddpm_n} is not -n ({n}): a table compares rows measured on the same number of "
+                                 "samples (FID is biased at small n); leave it out", param_hint="--ddpm-n")
     result, clf, _, test = evaluation_inputs(checkpoint, classifier, data_dir)
     for s in steps:
         if not 1 <= s <= result.schedule.T:
             raise click.BadParameter(f"DDIM steps must be in 1..{result.schedule.T}, got {s}", param_hint="--sample-steps")
     configs = [DDPM()] + [DDIM(steps=s, eta=e) for e in dict.fromkeys(etas) for s in steps]
     minutes = result.wall_time_s / 60
-    rows = compare_samplers(result.model, result.schedule, Evaluator(clf, test), configs, n, batch, device, amp,
-                            log=lambda row: click.echo(table_row(row, minutes)),
-                            n_for=lambda s: ddpm_n if ddpm_n and isinstance(s, DDPM) else n, compile_mode=compile_mode)
-    table = comparison_table(rows, n, batch, device, device == "cuda" if amp is None else amp, minutes, result.command,
-                             checkpoint_sha256=file_digest(Path(checkpoint)), compare_command=command_line(ctx))
+    evaluator = Evaluator(clf, test)
+    try:
+        train = load_mnist("train", data_dir)[0]
+    except MnistError as exc:
+        raise fail(exc) from exc
+    pick = torch.randperm(len(train), generator=torch.Generator().manual_seed(0))[:n]
+    real = {"model": {"kind": "real"}, **evaluator(train[pick], kid=True).as_dict(), "s_per_1000": None, "peak_mb": None}
+    click.echo(f"real digits ({n} training images): FID {real['fid']:.2f}")
+    rows = compare_samplers(result.model, result.schedule, evaluator, configs, n, batch, device, amp,
+                            log=lambda row: click.echo(table_row(row, minutes)), compile_mode=compile_mode, kid=True)
+    amp_on = device == "cuda" if amp is None else amp
+    machine = torch.cuda.get_device_name() if device == "cuda" else (platform.processor() or platform.machine())
+    record = {"checkpoint_sha256": file_digest(Path(checkpoint)), "n": n, "reference": "the 10,000 MNIST test images",
+              "features": "the project classifier's 128 penultimate features", "command": command_line(ctx),
+              "time": {"kind": "wall" if device == "cuda" else "cpu-thread", "machine": machine, "batch": batch,
+                       "amp": amp_on},
+              "training": {"minutes": round(minutes, 2), "machine": train_machine, "command": result.command},
+              "real_digits": f"{n} random training images (seed 0): the floor of FID and KID at this n",
+              "rows": [real] + [{"model": {"kind": c.name, "steps": c.n_steps(result.schedule.T),
+                                           "eta": getattr(c, "eta", None)},
+                                 **r.report.as_dict(), "s_per_1000": r.s_per_1000, "peak_mb": r.peak_mb}
+                                for c, r in zip(configs, rows)]}
+    json_out = Path(out).with_suffix(".json")
+    try:
+        write_record(json_out, record)
+    except TableError as exc:
+        raise fail(exc) from exc
+    table = (f"<!-- measured on: checkpoint sha256 {record['checkpoint_sha256']}; n {n}; machine {machine}; "
+             f"command {record['command']} -->\n{table_markdown(record, 'en', details=True)}\n\n"
+             f"{table_note(record, 'en')}\n\nTraining: `{result.command or '(command not recorded)'}`.\n")
     with atomic_write(out) as tmp:
         Path(tmp).write_text(table)
-    click.echo(f"table: {out}")
+    click.echo(f"table: {out} (the deck reads {json_out})")
 
 
 

@@ -72,8 +72,8 @@ def train_command(args, steps: int, mode: str) -> list[str]:
 
 def compare_command(args) -> list[str]:
     cmd = [sys.executable, "cli.py", "compare", "--device", args.device, "-n", str(args.compare_n), "--batch",
-           str(args.compare_batch), "--sample-steps", "50", "--eta", "0", "--eta", "1",
-           "--out", str(args.out / "comparison.md")]
+           str(args.compare_batch), "--sample-steps", "50", "--eta", "0", "--eta", "1", "--train-machine", "H200",
+           "--out", str(args.out / "comparison.md")]  # and comparison.json, the record the deck reads
     return cmd + (["--compile", "reduce-overhead"] if args.device == "cuda" else [])
 
 

@@ -2,8 +2,8 @@
 DDPM, DDIM and DDIM (eta = 1) samples and real digits, all at one n, scored against the
 10,000 test images with FID and KID on the project classifier's features.
 
-    python benchmarks/mnist_table.py --n 500 --batch 50 --samples .mnist-table \
-        --table docs/mnist/comparison.md --json docs/mnist/table_cpu.json
+    python benchmarks/mnist_table.py --n 500 --batch 50 \
+        --json docs/mnist/comparison.json --table docs/mnist/comparison.md
 
 Rows (seed 0 each): real digits (n random training images: the floor, what "good" reads
 as at this n), DDPM over all T steps, DDIM-50 (eta 0), DDIM-50 (eta 1). The samples of each
@@ -20,7 +20,6 @@ inflate; a GPU run (``--device cuda``) reports the wall time on that GPU instead
 from __future__ import annotations
 
 import argparse
-import json
 import platform
 import shlex
 import sys
@@ -36,12 +35,16 @@ sys.path.insert(0, str(REPO))
 from diffusion_core import (  # noqa: E402
     DDIM,
     DDPM,
+    Evaluator,
     atomic_write,
     classifier_path,
     load_classifier,
     load_mnist,
     load_mnist_checkpoint,
     mnist_checkpoint_path,
+    table_markdown,
+    table_note,
+    write_record,
 )
 from diffusion_core.io import file_digest  # noqa: E402
 from diffusion_core.mnist.eval import cpu_time_per_1000, sample_images  # noqa: E402
@@ -54,6 +57,8 @@ def row_samples(samples_dir: Path, digest: str, label: str, make) -> tuple[torch
     if path.exists():
         with np.load(path) as f:
             return torch.from_numpy(f["images"]), float(f["seconds"])
+    if make is None:
+        raise SystemExit(f"{path}: the samples of this row are missing (run without --score-only)")
     start = time.perf_counter()
     images, seconds = make()
     print(f"  {label}: {len(images)} images in {time.perf_counter() - start:.0f} s", flush=True)
@@ -73,6 +78,9 @@ def main(argv=None) -> int:
     ap.add_argument("--device", default="cpu")
     ap.add_argument("--samples", type=Path, default=REPO / ".mnist-table", help="where each row's samples are kept")
     ap.add_argument("--sample-only", action="store_true", help="make the samples, score nothing")
+    ap.add_argument("--train-machine", default="H200", help="where the checkpoint was trained (the table says so)")
+    ap.add_argument("--json", type=Path, default=None, help="write the record (the deck reads it) here")
+    ap.add_argument("--table", type=Path, default=None, help="write the table (Markdown, English) here")
     args = ap.parse_args(argv)
     if args.n < 2:
         ap.error("--n must be at least 2")
@@ -90,7 +98,53 @@ def main(argv=None) -> int:
                                                     device=args.device))
     if args.sample_only:
         return 0
-    raise SystemExit("scoring: not written yet")
+
+    clf, _ = load_classifier(classifier_path())
+    test, train = load_mnist("test")[0], load_mnist("train")[0]
+    evaluator = Evaluator(clf, test)
+    pick = torch.randperm(len(train), generator=torch.Generator().manual_seed(0))[: args.n]
+    rows = [{"model": {"kind": "real"}, **evaluator(train[pick], kid=True).as_dict(), "s_per_1000": None,
+             "peak_mb": None}]
+    print(f"  real digits: FID {rows[0]['fid']:.2f}, KID {1000 * rows[0]['kid']:.2f}e-3", flush=True)
+    for sampler in samplers:
+        label = f"{sampler.name}{sampler.n_steps(schedule.T)}-eta{getattr(sampler, 'eta', 1):g}-n{args.n}-b{args.batch}-s0"
+        images, seconds = row_samples(args.samples, digest, label, None)
+        report = evaluator(images, kid=True)
+        if args.device == "cpu":  # one thread's CPU time (the best of 5 steps at the batch): load cannot inflate it
+            per_1000 = cpu_time_per_1000(model, schedule, sampler, args.batch)
+        else:
+            per_1000 = seconds * 1000 / args.n
+        model_spec = {"kind": sampler.name, "steps": sampler.n_steps(schedule.T), "eta": getattr(sampler, "eta", None)}
+        rows.append({"model": model_spec, **report.as_dict(), "s_per_1000": per_1000, "peak_mb": None})
+        print(f"  {sampler.describe(schedule.T)}: FID {report.fid:.2f}, KID {1000 * report.kid:.2f}e-3 "
+              f"± {1000 * report.kid_std:.2f}e-3, {per_1000:.1f} s per 1,000", flush=True)
+    command = "python benchmarks/mnist_table.py " + " ".join(shlex.quote(a) for a in (argv or sys.argv[1:]))
+    cpu = platform.processor() or platform.machine()
+    try:
+        cpu = next(ln.split(":", 1)[1].strip() for ln in open("/proc/cpuinfo") if ln.startswith("model name"))
+    except (OSError, StopIteration):
+        pass
+    machine = torch.cuda.get_device_name() if args.device == "cuda" else cpu
+    record = {"checkpoint_sha256": digest, "n": args.n, "reference": "the 10,000 MNIST test images",
+              "features": "the project classifier's 128 penultimate features", "command": command,
+              "time": {"kind": "wall" if args.device == "cuda" else "cpu-thread", "machine": machine,
+                       "batch": args.batch, "threads": torch.get_num_threads()},
+              "training": {"minutes": round(result.wall_time_s / 60, 2), "machine": args.train_machine,
+                           "command": result.command},
+              "real_digits": f"{args.n} random training images (seed 0): the floor of FID and KID at this n",
+              "rows": rows}
+    if args.json:
+        write_record(args.json, record)
+        print(f"record: {args.json}", flush=True)
+    table = table_markdown(record, "en", details=True) + "\n\n" + table_note(record, "en")
+    print(table)
+    if args.table:
+        with atomic_write(args.table) as tmp:
+            Path(tmp).write_text(
+                f"<!-- measured on: checkpoint sha256 {digest}; n {args.n}; machine {machine}; command {command} -->\n"
+                f"{table}\n\nTraining: `{result.command}`.\n", encoding="utf-8")
+        print(f"table: {args.table}", flush=True)
+    return 0
 
 
 if __name__ == "__main__":

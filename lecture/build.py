@@ -32,7 +32,16 @@ import tomllib
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
-from diffusion_core import REPO, atomic_write, cache_dir, measured_on, mnist_checkpoint_path
+from diffusion_core import (
+    REPO,
+    TableError,
+    atomic_write,
+    cache_dir,
+    mnist_checkpoint_path,
+    read_record,
+    table_markdown,
+    table_note,
+)
 from lecture.assets import name_hint, scene_of
 from lecture.check import CheckError, fit_heights
 from lecture.edits import Edit, apply_edits
@@ -75,7 +84,7 @@ __all__ = ["DeckOptions", "DeckReport", "DeckPlan", "Asset", "build_deck", "plan
 # the deck's reparametrization with alpha_t where alpha_bar_t is meant
 _WRONG = re.compile(r"\\sqrt\{\\alpha_t\}\s*x_0\s*\+\s*\\sqrt\{1\s*-\s*\\alpha_t\}\s*\\epsilon")
 _RIGHT = r"\sqrt{\bar\alpha_t}x_0 + \sqrt{1-\bar\alpha_t}\epsilon"
-COMPARISON = REPO / "docs" / "mnist" / "comparison.md"
+COMPARISON = REPO / "docs" / "mnist" / "comparison.json"  # the measured comparison's record (the deck's table)
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -598,48 +607,45 @@ def _sidecars(video: Path, asset: Asset, steps: bool) -> list[Path] | None:
 
 
 # ---------------------------------------------------------------- 3. rewrite
-NOTE = {
-    "es": ("Medido por este proyecto en MNIST: FID con las características de su clasificador, muestras por fila: "
-           "{n}, contra las 10.000 imágenes de prueba; tiempo por 1.000 imágenes en {machine}. Comando: {cmd}"),
-    "en": ("Measured by this project on MNIST: FID on its classifier's features, samples per row: {n}, against the "
-           "10,000 test images; time per 1,000 images on {machine}. Command: {cmd}"),
-}
-
-
 def stale_comparison() -> str:
-    """'' when the measured comparison belongs to the shipped MNIST model (the digest it
-    records is the checkpoint's), else one line saying why it is stale and how to remake it."""
-    remake = ("the deck's own table is kept; remake it with `python cli.py compare --device cuda -n 10000 --batch 2000 "
-              f"--out {COMPARISON.relative_to(REPO)}` (on a CPU: `python benchmarks/mnist_quality.py --table "
-              f"{COMPARISON.relative_to(REPO)}`, about 90 minutes)")
-    record = measured_on(COMPARISON.read_text(encoding="utf-8"))
+    """'' when the measured comparison can go on a slide: a record with one n for every row
+    (diffusion_core.read_record) that belongs to the shipped MNIST model (the digest it
+    records is the checkpoint's); else one line saying why not and how to remake it."""
+    remake = ("the deck's own table is kept; remake it with `python benchmarks/mnist_table.py --json "
+              f"{COMPARISON.relative_to(REPO)}` (about 45 minutes on 2 CPU cores at n = 500; on a GPU add "
+              "`--device cuda --n 10000`)")
+    try:
+        record = read_record(COMPARISON)
+    except TableError as exc:
+        return f"{exc}: {remake}"
     shipped = mnist_checkpoint_path()
-    if not record or record["sha256"] == "-":
-        return f"{COMPARISON.relative_to(REPO)} does not record the checkpoint it was measured on: {remake}"
     if not shipped.is_file():
         return f"no shipped MNIST model at {shipped} to compare the table's with: {remake}"
     digest = file_digest(shipped)
-    if digest != record["sha256"]:
-        return (f"{COMPARISON.relative_to(REPO)} is stale: measured on checkpoint {record['sha256'][:12]}, the shipped "
-                f"model is {digest[:12]}: {remake}")
+    if digest != record["checkpoint_sha256"]:
+        return (f"{COMPARISON.relative_to(REPO)} is stale: measured on checkpoint {record['checkpoint_sha256'][:12]}, "
+                f"the shipped model is {digest[:12]}: {remake}")
     return ""
 
 
+NOTES_TABLE = {
+    "es": "Tabla medida por este proyecto con: {cmd} (checkpoint sha256 {sha}). Dígitos reales: {n} imágenes de "
+          "entrenamiento al azar, el suelo de FID y KID con {n} muestras. KID no tiene sesgo con n pequeño; FID sí.",
+    "en": "Table measured by this project with: {cmd} (checkpoint sha256 {sha}). Real digits: {n} random training "
+          "images, the floor of FID and KID at {n} samples. KID has no bias at small n; FID has.",
+}
+
+
 def _comparison_table(lang: str, narrow: bool = False) -> str:
-    """The project's measured comparison (docs/mnist/comparison.md), small, with what was
-    measured (the samples of each row), on which machine and with which command, in the
-    deck's language (on a 4:3 slide, ``narrow``, where the line wraps to more lines, it
-    names the file that records the command instead)."""
-    text = COMPARISON.read_text(encoding="utf-8")
-    lines = text.splitlines()
-    start = next(i for i, ln in enumerate(lines) if ln.startswith("| Model"))
-    end = next(i for i in range(start, len(lines)) if not lines[i].startswith("|"))
-    record = measured_on(text)
-    where = {"es": "en", "en": "in"}.get(lang, "in")  # a 4:3 slide has no room for the command: the file that records it
-    note = NOTE.get(lang, NOTE["en"]).format(n=record.get("n", "?"), machine=record.get("machine", "?"),
-                                             cmd=f"{where} `{COMPARISON.relative_to(REPO)}`" if narrow
-                                             else f"`{record.get('command', '?')}`")
-    return '<div class="small-text">\n\n' + "\n".join(lines[start:end]) + f"\n\n{note}\n\n</div>\n"
+    """The project's measured comparison (docs/mnist/comparison.json), in the deck's
+    language: the table (its KID column only where it fits legibly: not on a 4:3 slide,
+    ``narrow``), one or two lines under it saying what was measured, and the command and
+    the checkpoint's digest in the slide's presenter notes."""
+    record = read_record(COMPARISON)
+    lang = lang if lang in NOTES_TABLE else "en"
+    notes = NOTES_TABLE[lang].format(cmd=record["command"], sha=record["checkpoint_sha256"], n=record["n"])
+    return (f"{table_markdown(record, lang, kid=not narrow)}\n\n<p class=\"table-note\" style=\"font-size: 0.7em\">"
+            f"{html.escape(table_note(record, lang))}</p>\n\n<!--\n{notes.replace('-->', '->')}\n-->\n")
 
 
 def rewrite(deck: DeckSource, opts: DeckOptions, served: set[str], posters: dict[int, str],

@@ -109,7 +109,7 @@ def _dense_body() -> bytes:
     # params: 0 wt, 1 b, 2 x, 3 y, 4 n, 5 inp, 6 out
     WT, B, X, Y, N, INP, OUT = range(7)
     # i32 locals: p, o, i, xp, xq, wp, yp, yq, instep (inp * 8), ostep (out * 8)
-    P, O, I, XP, XQ, WP, YP, YQ, INSTEP, OSTEP = range(7, 17)
+    P, OUT_AT, IN_AT, XP, XQ, WP, YP, YQ, INSTEP, OSTEP = range(7, 17)
     ACC = list(range(17, 25))  # v128: point p's outputs o..o+7 (four pairs), then point p + 1's
     S0, S1 = 25, 26  # v128: x[p, i] and x[p + 1, i] in both lanes
     W = list(range(27, 31))  # v128: wt[i, o..o+7]
@@ -119,31 +119,31 @@ def _dense_body() -> bytes:
     b.i32(0).set(P)
     b.op(BLOCK, 0x40).op(LOOP, 0x40)                      # for p in 0, 2, ... < n
     b.get(P).get(N).op(I32_GE_U).op(BR_IF).raw(_uleb(1))
-    b.i32(0).set(O)
+    b.i32(0).set(OUT_AT)
     b.op(BLOCK, 0x40).op(LOOP, 0x40)                      # for o in 0, 8, ... < out
-    b.get(O).get(OUT).op(I32_GE_U).op(BR_IF).raw(_uleb(1))
+    b.get(OUT_AT).get(OUT).op(I32_GE_U).op(BR_IF).raw(_uleb(1))
     for k in range(4):                                    # the sums start from the bias
-        b.get(B).get(O).i32(8).op(I32_MUL).op(I32_ADD).simd(V128_LOAD, 3, 16 * k).set(ACC[k])
+        b.get(B).get(OUT_AT).i32(8).op(I32_MUL).op(I32_ADD).simd(V128_LOAD, 3, 16 * k).set(ACC[k])
         b.get(ACC[k]).set(ACC[4 + k])
     b.get(X).get(P).get(INSTEP).op(I32_MUL).op(I32_ADD).set(XP)
     b.get(XP).get(INSTEP).op(I32_ADD).set(XQ)
-    b.get(WT).get(O).i32(8).op(I32_MUL).op(I32_ADD).set(WP)
-    b.i32(0).set(I)
+    b.get(WT).get(OUT_AT).i32(8).op(I32_MUL).op(I32_ADD).set(WP)
+    b.i32(0).set(IN_AT)
     b.op(BLOCK, 0x40).op(LOOP, 0x40)                      # for i < inp: add w[i, o..o+7] * x[., i]
-    b.get(I).get(INP).op(I32_GE_U).op(BR_IF).raw(_uleb(1))
+    b.get(IN_AT).get(INP).op(I32_GE_U).op(BR_IF).raw(_uleb(1))
     b.get(XP).op(F64_LOAD).raw(_uleb(3) + _uleb(0)).simd(F64X2_SPLAT).set(S0)
     b.get(XQ).op(F64_LOAD).raw(_uleb(3) + _uleb(0)).simd(F64X2_SPLAT).set(S1)
     for k in range(4):
         b.get(WP).simd(V128_LOAD, 3, 16 * k).set(W[k])
     for k in range(8):
         b.get(ACC[k]).get(W[k % 4]).get(S0 if k < 4 else S1).simd(F64X2_MUL).simd(F64X2_ADD).set(ACC[k])
-    b.add_to(XP, const=8).add_to(XQ, const=8).add_to(WP, OSTEP).add_to(I, const=1)
+    b.add_to(XP, const=8).add_to(XQ, const=8).add_to(WP, OSTEP).add_to(IN_AT, const=1)
     b.op(BR).raw(_uleb(0)).op(END).op(END)
-    b.get(Y).get(P).get(OSTEP).op(I32_MUL).op(I32_ADD).get(O).i32(8).op(I32_MUL).op(I32_ADD).set(YP)
+    b.get(Y).get(P).get(OSTEP).op(I32_MUL).op(I32_ADD).get(OUT_AT).i32(8).op(I32_MUL).op(I32_ADD).set(YP)
     b.get(YP).get(OSTEP).op(I32_ADD).set(YQ)
     for k in range(8):
         b.get(YP if k < 4 else YQ).get(ACC[k]).simd(V128_STORE, 3, 16 * (k % 4))
-    b.add_to(O, const=8)
+    b.add_to(OUT_AT, const=8)
     b.op(BR).raw(_uleb(0)).op(END).op(END)
     b.add_to(P, const=2)
     b.op(BR).raw(_uleb(0)).op(END).op(END)
@@ -166,13 +166,13 @@ def _gelu_body(grid: int, width: int) -> bytes:
     import math
 
     SRC, DST, N, ADD, TAB = range(5)
-    I, J0, J1 = range(5, 8)  # i32: the byte offset, the two lanes' table offsets
+    AT, J0, J1 = range(5, 8)  # i32: the byte offset, the two lanes' table offsets
     V, A, JI, D, D2, C0, C1, C2, C3, C4, G = range(8, 19)  # v128
     b = _Body()
-    b.i32(0).set(I)
+    b.i32(0).set(AT)
     b.op(BLOCK, 0x40).op(LOOP, 0x40)
-    b.get(I).get(N).i32(8).op(I32_MUL).op(I32_GE_U).op(BR_IF).raw(_uleb(1))
-    b.get(SRC).get(I).op(I32_ADD).simd(V128_LOAD, 3, 0).set(V)
+    b.get(AT).get(N).i32(8).op(I32_MUL).op(I32_GE_U).op(BR_IF).raw(_uleb(1))
+    b.get(SRC).get(AT).op(I32_ADD).simd(V128_LOAD, 3, 0).set(V)
     b.get(V).simd(F64X2_ABS).simd(V128_CONST).raw(_f64x2(math.sqrt(0.5))).simd(F64X2_MUL)
     b.simd(V128_CONST).raw(_f64x2(6.0)).simd(F64X2_MIN).set(A)
     b.get(A).simd(V128_CONST).raw(_f64x2(float(grid))).simd(F64X2_MUL).simd(V128_CONST).raw(_f64x2(0.5))
@@ -195,10 +195,10 @@ def _gelu_body(grid: int, width: int) -> bytes:
     b.simd(V128_CONST).raw(_f64x2(0.5)).get(V).simd(F64X2_ABS).simd(F64X2_MUL).get(G).simd(F64X2_MUL)
     b.simd(F64X2_ADD).set(G)
     b.get(ADD).op(IF, 0x40)
-    b.get(DST).get(I).op(I32_ADD).simd(V128_LOAD, 3, 0).get(G).simd(F64X2_ADD).set(G)
+    b.get(DST).get(AT).op(I32_ADD).simd(V128_LOAD, 3, 0).get(G).simd(F64X2_ADD).set(G)
     b.op(END)
-    b.get(DST).get(I).op(I32_ADD).get(G).simd(V128_STORE, 3, 0)
-    b.add_to(I, const=16)
+    b.get(DST).get(AT).op(I32_ADD).get(G).simd(V128_STORE, 3, 0)
+    b.add_to(AT, const=16)
     b.op(BR).raw(_uleb(0)).op(END).op(END)
     b.op(END)
     locals_ = _vec([_uleb(3) + bytes([I32]), _uleb(11) + bytes([V128])])

@@ -259,15 +259,19 @@ def test_cli_probes_evaluate_and_compare(tiny_ckpt, mnist_dir, tmp_path):
     result = runner.invoke(cli.cli, ["compare", *common, "-n", "8", "--ddim-steps", "5", "--out", str(table)])
     assert result.exit_code == 0, result.output
     text = table.read_text()
-    assert "| Model | FID | Sampling time (1,000 images) | Peak memory | Training time |" in text
-    assert "| DDPM (20 steps) |" in text and "| DDIM (5 steps) |" in text and "| DDIM (5 steps, eta = 1) |" in text
-    assert text.count("| DDIM (5 steps, eta = 1) |") == 2  # in both tables
-    from diffusion_core import measured_on
+    assert "| Model | FID | KID (×10³) | Sampling time (1,000 images) | Training | Confident (p ≥ 0.9) |" in text
+    assert "| Real digits (training set) |" in text.splitlines()[3]  # the floor first
+    assert "| DDPM (20 steps) |" in text and "| DDIM (5 steps) |" in text and "| DDIM (5 steps, η = 1) |" in text
+    from diffusion_core import measured_on, read_record
     from diffusion_core.io import file_digest
 
     record = measured_on(text)  # the table records the checkpoint, n and the command it was measured with
     assert record["sha256"] == file_digest(tiny_ckpt) and record["n"] == "8"
     assert record["command"].startswith("python cli.py compare ") and "--sample-steps 5 " in record["command"]
+    data = read_record(table.with_suffix(".json"))  # the record the deck reads: one n, every row
+    assert [r["n"] for r in data["rows"]] == [8] * 4 and all(r["kid"] is not None for r in data["rows"])
+    result = runner.invoke(cli.cli, ["compare", *common, "-n", "8", "--ddpm-n", "4", "--out", str(tmp_path / "m.md")])
+    assert result.exit_code == 2 and "same number of samples" in result.output and not (tmp_path / "m.md").exists()
     result = runner.invoke(cli.cli, ["evaluate", *common, "--sample-steps", "5", "--eta", "1", "-n", "8"])
     assert result.exit_code == 0 and "DDIM (5 steps, eta = 1), n = 8" in result.output, result.output
     command = load_mnist_checkpoint(tiny_ckpt).command  # as typed, whatever runs the command line

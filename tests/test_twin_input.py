@@ -19,7 +19,7 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from lecture.twins import PALETTE, TWINS, _decode, twin_data, twin_file_name, write_twin
+from lecture.twins import PALETTE, TWINS, _decode, twin_data, write_twin
 
 
 def _browser() -> bool:

@@ -14,6 +14,7 @@ from .eval import (
     comparison_table,
     evaluate_images,
     frechet_distance,
+    kernel_distance,
     load_classifier,
     make_probe,
     measured_on,
@@ -23,6 +24,7 @@ from .eval import (
 )
 from .frames import FRAMES_FILE, DigitFrames, read_digit_frames, record_digit_frames
 from .snapshots import SnapshotRecorder, TrainingSnapshots, parse_steps
+from .table import TableError, read_record, row_name, table_markdown, table_note, write_record
 from .train import (
     MnistResult,
     MnistTrainConfig,
@@ -34,8 +36,8 @@ from .unet import SmallUNet, UNetConfig
 
 __all__ = ["MNIST_FILES", "MnistError", "fetch_mnist", "load_mnist", "mnist_dir", "read_idx", "write_idx",
            "CONFIDENT", "CompareRow", "Evaluator", "MnistClassifier", "PeakMemory", "SampleReport", "compare_samplers",
-           "classify", "comparison_table", "measured_on", "evaluate_images", "frechet_distance", "load_classifier", "make_probe",
+           "classify", "comparison_table", "measured_on", "evaluate_images", "frechet_distance", "kernel_distance", "load_classifier", "make_probe",
            "sample_images", "save_classifier", "train_classifier", "SnapshotRecorder", "TrainingSnapshots",
            "parse_steps", "MnistResult", "MnistTrainConfig", "load_mnist_checkpoint", "save_mnist_checkpoint",
            "train_mnist", "SmallUNet", "UNetConfig", "FRAMES_FILE", "DigitFrames", "read_digit_frames",
-           "record_digit_frames"]
+           "record_digit_frames", "TableError", "read_record", "write_record", "row_name", "table_markdown", "table_note"]

@@ -31,6 +31,7 @@ from ..samplers import DDIM, DDPM, Sampler
 from ..sampling import sample, step_seconds
 
 __all__ = ["MnistClassifier", "CONFIDENT", "classify", "train_classifier", "save_classifier", "load_classifier", "frechet_distance",
+           "mmd2_unbiased", "kernel_distance",
            "SampleReport", "Evaluator", "evaluate_images", "sample_images", "make_probe", "PeakMemory",
            "CompareRow", "CompiledNet", "compare_samplers", "comparison_table"]
 
@@ -142,15 +143,49 @@ def frechet_distance(feats_a: np.ndarray, feats_b: np.ndarray) -> float:
     return _frechet(*_stats(feats_a), *_stats(feats_b))
 
 
+KID_SUBSETS, KID_SUBSET_SIZE = 100, 1000  # clean-fid's and torchmetrics' defaults
+
+
+def mmd2_unbiased(x: np.ndarray, y: np.ndarray) -> float:
+    """The unbiased estimate of the squared MMD between two equal-size (m, D) feature sets
+    with the cubic polynomial kernel k(a, b) = (a.b / D + 1)^3 (Binkowski et al. 2018):
+    the kernel's mean over pairs within each set, its diagonal left out, minus twice its
+    mean across the sets."""
+    m, d = x.shape
+    kxx, kyy, kxy = (x @ x.T / d + 1) ** 3, (y @ y.T / d + 1) ** 3, (x @ y.T / d + 1) ** 3
+    within = (kxx.sum() - np.trace(kxx) + kyy.sum() - np.trace(kyy)) / (m * (m - 1))
+    return float(within - 2 * kxy.sum() / m**2)
+
+
+def kernel_distance(feats_a: np.ndarray, feats_b: np.ndarray, subsets: int = KID_SUBSETS,
+                    subset_size: int = KID_SUBSET_SIZE, seed: int = 0) -> tuple[float, float]:
+    """KID: ``mmd2_unbiased`` over ``subsets`` random subsets of min(subset_size, |a|, |b|)
+    features of each set (drawn without replacement, seeded); its mean and standard
+    deviation (ddof 1) over the subsets, as torchmetrics' KernelInceptionDistance reports
+    it. Unlike FID it has no bias at small n: its expectation is the same at any n, so
+    rows of different n would compare; this project keeps one n a table all the same."""
+    a, b = np.asarray(feats_a, np.float64), np.asarray(feats_b, np.float64)
+    m = min(subset_size, len(a), len(b))
+    if m < 2:
+        raise ValueError("KID needs at least 2 features in each set")
+    rng = np.random.default_rng(seed)
+    values = [mmd2_unbiased(a[rng.choice(len(a), m, replace=False)], b[rng.choice(len(b), m, replace=False)])
+              for _ in range(subsets)]
+    return float(np.mean(values)), float(np.std(values, ddof=1)) if subsets > 1 else 0.0
+
+
 @dataclass
 class SampleReport:
     fid: float
     confident_share: float
     class_share: list[float]
     n: int
+    kid: float | None = None  # KID's mean over subsets (kernel_distance), and its standard deviation
+    kid_std: float | None = None
 
     def as_dict(self) -> dict:
-        return {"fid": self.fid, "confident_share": self.confident_share, "class_share": self.class_share, "n": self.n}
+        return {"fid": self.fid, "kid": self.kid, "kid_std": self.kid_std, "confident_share": self.confident_share,
+                "class_share": self.class_share, "n": self.n}
 
 
 @torch.no_grad()
@@ -178,15 +213,18 @@ class Evaluator:
         self.classifier = classifier.eval()
         feats, _ = _features_and_probs(classifier, reference)
         self._ref = _stats(feats)
+        self._ref_feats = feats
 
-    def __call__(self, samples: torch.Tensor) -> SampleReport:
+    def __call__(self, samples: torch.Tensor, kid: bool = False) -> SampleReport:
         """FID against the reference, the share classified with confidence >= 0.9,
-        and the share of each class among the samples."""
+        and the share of each class among the samples; with ``kid``, KID too
+        (``kernel_distance``: 100 subsets, seed 0)."""
         fs, ps = _features_and_probs(self.classifier, samples)
         conf, cls = ps.max(dim=1)
         hist = torch.bincount(cls, minlength=10).double() / len(cls)
         fid = _frechet(*_stats(fs), *self._ref)
-        return SampleReport(fid, float((conf >= CONFIDENT).double().mean()), hist.tolist(), len(samples))
+        k = kernel_distance(fs, self._ref_feats) if kid else (None, None)
+        return SampleReport(fid, float((conf >= CONFIDENT).double().mean()), hist.tolist(), len(samples), *k)
 
 
 def evaluate_images(samples: torch.Tensor, reference: torch.Tensor, classifier: MnistClassifier) -> SampleReport:
@@ -309,7 +347,7 @@ class CompareRow:
 
 def compare_samplers(model, schedule, evaluator: Evaluator, configs: list[Sampler], n: int, batch: int,
                      device: str = "cpu", amp: bool | None = None, log=None, n_for=None,
-                     compile_mode: str = "none") -> list[CompareRow]:
+                     compile_mode: str = "none", kid: bool = False) -> list[CompareRow]:
     """Sample n images with each sampler (``n_for(sampler)`` of them where given: DDPM's
     row on fewer samples on a CPU), score them, time them, measure their memory.
 
@@ -328,7 +366,7 @@ def compare_samplers(model, schedule, evaluator: Evaluator, configs: list[Sample
         per_1000 = secs * 1000 / rows_n
         if not str(device).startswith("cuda"):
             per_1000 = cpu_time_per_1000(model, schedule, config, min(batch, rows_n))
-        rows.append(CompareRow(config.describe(schedule.T), evaluator(samples), per_1000, mem.peak_mb))
+        rows.append(CompareRow(config.describe(schedule.T), evaluator(samples, kid=kid), per_1000, mem.peak_mb))
         if log:
             log(rows[-1])
     return rows
