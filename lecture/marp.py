@@ -47,14 +47,22 @@ def run_marp(args: list[str], what: str, env: dict | None = None, timeout_s: flo
     code is ``TIMED_OUT``, its stderr the one line for the user."""
     timeout_s = MARP_TIMEOUT_S if timeout_s is None else timeout_s
     log = log or (lambda line: print(line, file=sys.stderr, flush=True))
-    with tempfile.TemporaryFile("w+") as out, tempfile.TemporaryFile("w+") as err:
+    # Marp CLI puts its browser's profile (marp-cli-XXXX, megabytes) in Node's tmpdir and
+    # leaves it there: TMPDIR points Node at a folder of ours, removed when Marp ends
+    # (done, failed, stopped, or this process ended by SIGTERM: the with block unwinds)
+    with tempfile.TemporaryFile("w+") as out, tempfile.TemporaryFile("w+") as err, \
+            tempfile.TemporaryDirectory(prefix="marp-") as scratch:  # short: Chromium's socket path has a limit
+        env = {**(os.environ if env is None else env), "TMPDIR": scratch}
         proc = subprocess.Popen(args, stdout=out, stderr=err, text=True, env=env, start_new_session=True)
         start = time.monotonic()
         while True:
             try:
                 code = proc.wait(timeout=min(PROGRESS_EVERY_S, max(timeout_s - (time.monotonic() - start), 0.01)))
                 break
-            except subprocess.TimeoutExpired:
+            except BaseException as exc:  # Ctrl-C or SIGTERM here: Marp and its browser stop first
+                if not isinstance(exc, subprocess.TimeoutExpired):
+                    _stop(proc)
+                    raise
                 elapsed = time.monotonic() - start
                 if elapsed >= timeout_s:
                     _stop(proc)

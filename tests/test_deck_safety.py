@@ -377,3 +377,34 @@ def test_a_full_output_disk_names_the_output_not_the_cache(lecturer, tmp_path, m
     assert result.exit_code == 1 and line.endswith(": No space left on device"), result.output
     assert line.startswith(f"Error: {out}/") and ".part" not in line  # the output's file, by its own name
     assert str(deck.parent) not in line and ".cache" not in line  # not the source of the copy
+
+
+def _marp_and_chromium() -> bool:
+    import shutil
+
+    from lecture.marp import MARP
+
+    return MARP.exists() and shutil.which("chromium") is not None
+
+
+@pytest.mark.skipif(not _marp_and_chromium(), reason="needs Marp CLI and Chromium (./run.sh deck-setup, ./run.sh browser)")
+def test_a_pdf_build_leaves_nothing_in_tmpdir(tmp_path, monkeypatch):
+    """Marp CLI's browser profile (marp-cli-XXXX, megabytes) goes into a folder of ours,
+    removed when Marp ends: $TMPDIR is as it was after a --pdf build, and after one that
+    fails."""
+    import tempfile
+
+    scratch = Path(tempfile.mkdtemp(prefix="t", dir="/tmp"))  # short: Chromium's profile holds a socket (108 bytes)
+    monkeypatch.setenv("TMPDIR", str(scratch))
+    monkeypatch.setattr(tempfile, "tempdir", None)  # Python asks $TMPDIR again
+    deck = tmp_path / "in" / "slides.md"
+    deck.parent.mkdir()
+    deck.write_text("---\nmarp: true\n---\n\n# Una diapositiva\n\n¿Qué añade el ruido?\n", encoding="utf-8")
+    report = build_deck(DeckOptions(deck=deck, out=tmp_path / "out", pdf=True, quality="low"), log=lambda m: None)
+    assert report.pdf is not None and report.pdf.is_file()
+    assert sorted(p.name for p in scratch.iterdir()) == []
+    import lecture.marp as marp
+
+    proc = marp.run_marp(["sh", "-c", 'mkdir "$TMPDIR/marp-cli-test" && exit 3'], "the PDF", timeout_s=5)
+    assert proc.returncode == 3 and sorted(p.name for p in scratch.iterdir()) == []
+    scratch.rmdir()
