@@ -36,6 +36,7 @@ from diffusion_core import (
     ScheduleConfig,
     TrainConfig,
     cached_trajectory,
+    checkpoint_path,
     config_key,
     load_or_train,
     sample_data,
@@ -160,7 +161,8 @@ def twin_trajectory(train: TrainConfig, sampler, n: int, guidance: Guidance | No
 
     note = (f"{train.data.key}: sampling {sampler.describe(T)} for {n} points once, as the scene does "
             "(then cached)" + (f", guidance w = {guidance.w:g}" if guidance else ""))
-    return cached_trajectory(config_key(train), load, (n, 2), sampler, T, SEED, guidance=guidance, note=note)
+    return cached_trajectory(config_key(train), load, (n, 2), sampler, T, SEED, guidance=guidance, note=note,
+                             model_file=checkpoint_path(train))
 
 
 def _run(key: str, label: str, traj_xs: np.ndarray, times, states: list[int], sampler: dict, model: str | None,

@@ -11,7 +11,14 @@ import numpy as np
 import pytest
 import torch
 
-from diffusion_core import TableError, kernel_distance, read_record, table_markdown, table_note, write_record
+from diffusion_core import (
+    TableError,
+    kernel_distance,
+    read_record,
+    table_markdown,
+    table_note,
+    write_record,
+)
 from diffusion_core.mnist.eval import mmd2_unbiased
 
 

@@ -120,6 +120,11 @@ def test_missing_or_foreign_frames_fall_back_to_sampling_in_one_line(tmp_path, c
     shutil.copy(FRAMES, tmp_path / FRAMES_FILE)  # the shipped model's frames beside another checkpoint
     playback.digit_trajectory(str(ckpt), DDPM(clip=1.0), 4, 1)
     assert "was recorded from another checkpoint than tiny.pt: sampling" in capsys.readouterr().err
+    (tmp_path / FRAMES_FILE).write_bytes(b"PK\x03\x04 damaged")  # a damaged file: the note says how to repair it
+    playback.digit_trajectory(str(ckpt), DDPM(clip=1.0), 4, 2)
+    err = capsys.readouterr().err
+    assert "s of one CPU thread here" in err  # an estimate measured here, not a fixed "two minutes"
+    assert f"To repair the recorded frames: python cli.py mnist record-frames --checkpoint {ckpt}" in err
 
 
 def test_recorded_frames_equal_the_sampled_trajectory(tmp_path, tiny_mnist_checkpoint):

@@ -134,6 +134,34 @@ def test_a_damaged_trajectory_is_a_cache_miss(tmp_path, monkeypatch, capsys):
     assert Trajectory.load(path).xs.shape == first.xs.shape  # rewritten whole
 
 
+def test_a_changed_or_truncated_model_is_noticed_when_its_trajectory_is_cached(tmp_path, monkeypatch, capsys):
+    """The trajectory's entry records the model file it was sampled from: touched (same
+    content) it is still a hit; truncated, the model is read again and refused by name."""
+    monkeypatch.setenv("DIFFUSION_CACHE_DIR", str(tmp_path / "cache"))
+    from diffusion_core import CheckpointError, MLPConfig, MLPDenoiser, NoiseSchedule
+
+    model_file = tmp_path / "moons-abc.pt"
+    model_file.write_bytes(b"weights " * 1000)
+    calls = []
+
+    def load_module():
+        if model_file.stat().st_size < 8000:
+            raise CheckpointError(f"{model_file}: damaged (truncated)")
+        calls.append(1)
+        torch.manual_seed(0)
+        return MLPDenoiser(MLPConfig(hidden=8, layers=1, emb_dim=8)), NoiseSchedule.linear(10)
+
+    config = DDIM(steps=5)
+    first = cached_trajectory("k", load_module, (8, 2), config, 10, 0, model_file=model_file)
+    os.utime(model_file, ns=(1, 1))  # touched, or copied: the same bytes
+    again = cached_trajectory("k", load_module, (8, 2), config, 10, 0, model_file=model_file)
+    assert len(calls) == 1 and torch.equal(first.xs, again.xs)
+    model_file.write_bytes(b"weights " * 500)  # truncated
+    with pytest.raises(CheckpointError, match="moons-abc.pt: damaged"):
+        cached_trajectory("k", load_module, (8, 2), config, 10, 0, model_file=model_file)
+    assert "moons-abc.pt is not the file" in capsys.readouterr().err
+
+
 def test_two_renders_at_once_into_a_fresh_cache(tmp_path):
     """Both typeset the same formulas into an empty cache at the same time."""
     script = ("import sys; sys.path.insert(0, {root!r}); from scenes.rendering import RenderJob, render_scene; "

@@ -11,6 +11,7 @@ from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
+import torch
 from manim import Scene, ValueTracker, linear
 
 from diffusion_core import (
@@ -22,11 +23,13 @@ from diffusion_core import (
     TrainConfig,
     Trajectory,
     cached_trajectory,
+    checkpoint_path,
     config_key,
     load_mnist_checkpoint,
     load_or_train,
     mnist_models_dir,
     read_digit_frames,
+    step_seconds,
 )
 from diffusion_core.mnist import MnistResult
 from diffusion_core.mnist.frames import kept_steps
@@ -102,7 +105,8 @@ def toy_trajectory(train: TrainConfig, sampler: Sampler, n: int, seed: int, guid
         result = load_or_train(train)
         return result.model, result.schedule
 
-    return cached_trajectory(config_key(train), load, (n, 2), sampler, train.schedule.T, seed, guidance=guidance)
+    return cached_trajectory(config_key(train), load, (n, 2), sampler, train.schedule.T, seed, guidance=guidance,
+                             model_file=checkpoint_path(train))
 
 
 def capped(sampler: Sampler, T: int) -> Sampler:
@@ -131,8 +135,13 @@ def digit_trajectory(checkpoint: str, sampler: Sampler, n: int, seed: int) -> tu
     if frames is not None:
         return frames, result
     digest = hashlib.sha256(path.read_bytes()).hexdigest()[:16]
-    note = (f"{why}: sampling {n} digits with {sampler.name.upper()} ({sampler.n_steps(T)} UNet steps) once; "
-            "the trajectory is cached for later renders (DDPM: about two minutes on 2 CPU cores).")
+    x = torch.randn((n, 1, 28, 28), generator=torch.Generator().manual_seed(seed))
+    estimate = step_seconds(result.model, result.schedule, x, sampler, n_steps=1, repeats=2) * sampler.n_steps(T)
+    repair = (f"python cli.py mnist record-frames --checkpoint {path}" if path.parent != mnist_models_dir()
+              else f"python cli.py mnist record-frames (or git checkout {path.with_name(FRAMES_FILE)})")
+    note = (f"{why}: sampling {n} digits with {sampler.name.upper()} ({sampler.n_steps(T)} UNet steps) once, about "
+            f"{estimate:.0f} s of one CPU thread here; the trajectory is cached for later renders. To repair the "
+            f"recorded frames: {repair}")
     traj = cached_trajectory(f"mnist-{digest}", lambda: (result.model, result.schedule), (n, 1, 28, 28), sampler, T,
                              seed, note=note)
     kept = kept_steps(len(traj.xs) - 1, result.schedule.alpha_bar.numpy(), traj.timesteps.numpy())
