@@ -361,8 +361,12 @@ def deck(deck_path, out, quality, lang, jobs, slots, keep_placeholders, table, f
         click.echo(f"warning: {warning}", err=True)
     if report.missing:
         click.echo("supply these yourself (not made by any scene, not found beside the deck): " + ", ".join(report.missing))
+    if report.backslashed:
+        click.echo("write these paths with slashes (Marp keeps a backslash): " +
+                   ", ".join(f"{p} -> {p.replace(chr(92), '/')}" for p in report.backslashed))
+    fix = f", {len(report.backslashed)} to write with slashes" if report.backslashed else ""
     click.echo(f"{len(report.rendered)} rendered, {len(report.up_to_date)} up to date, {len(report.supplied)} supplied, "
-               f"{len(report.missing)} missing; deck: {Path(out) / 'slides.md'}")
+               f"{len(report.missing)} missing{fix}; deck: {Path(out) / 'slides.md'}")
     click.echo(f"html: {report.html}" if report.html else report.html_note)
     if pdf:
         click.echo(f"pdf: {report.pdf}" if report.pdf else report.pdf_note)

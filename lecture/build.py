@@ -113,6 +113,7 @@ class DeckReport:
     up_to_date: list[str] = field(default_factory=list)
     supplied: list[str] = field(default_factory=list)
     missing: list[str] = field(default_factory=list)
+    backslashed: list[str] = field(default_factory=list)  # Markdown paths with backslashes (Marp keeps them): to fix
     refused: list[str] = field(default_factory=list)  # references the fence keeps out
     warnings: list[str] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)  # one line per replacement, mapping, language
@@ -447,10 +448,10 @@ def _plan_slot(plan: DeckPlan, ref: Ref, key: str, opts: DeckOptions, by_path: d
 
 def _plan_missing(plan: DeckPlan, ref: Ref, name: str) -> None:
     report = plan.report
-    if ref.path in report.missing:
+    if ref.path in report.missing or ref.path in report.backslashed:
         return
-    report.missing.append(ref.path)
-    if "\\" in ref.path:
+    (report.backslashed if "\\" in ref.path else report.missing).append(ref.path)
+    if "\\" in ref.path:  # not missing: misspelt, and one warning says how (the summary agrees)
         report.warnings.append(f"{name}:{ref.line}: {ref.path}: Marp keeps the backslashes of a Markdown image's path "
                                "(the browser looks for a file of that very name); write it with slashes: "
                                f"{ref.path.replace(chr(92), '/')}")
@@ -776,6 +777,8 @@ class Markdown(Output):
                 Path(tmp).write_text(built.text, encoding="utf-8")
         for ref in built.plan.report.missing:
             built.log(f"  missing    {ref}")
+        for ref in built.plan.report.backslashed:
+            built.log(f"  misspelt   {ref} (write it with slashes)")
 
 
 class Html(Output):

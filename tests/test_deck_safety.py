@@ -332,6 +332,11 @@ def test_crlf_a_byte_order_mark_and_backslashes(lecturer, tmp_path):
     assert (tmp_path / "lecture" / "assets" / "images" / "reverse_process.png").is_file()
     assert ("reverse", "figure", "es") in made and all(k != "forward" for k, _, _ in made)
     assert "write it with slashes: assets/images/forward_process.png" in result.output
+    # the summary agrees with the warning: misspelt, not "made by no scene"
+    assert "not made by any scene" not in result.output
+    assert "write these paths with slashes (Marp keeps a backslash): assets\\images\\forward_process.png -> " \
+           "assets/images/forward_process.png" in result.output
+    assert "0 missing, 1 to write with slashes" in result.output
 
 
 def test_marp_runs_with_a_time_limit_and_says_it_is_working(tmp_path):
