@@ -381,7 +381,7 @@ def deck(deck_path, out, quality, lang, jobs, slots, keep_placeholders, table, f
 
 def _report_check(html: Path, pdf: Path | None, sheet: Path | None = None, shots: tuple[int, ...] = ()) -> None:
     with tempfile.TemporaryDirectory(prefix="deck-shots-") as tmp:
-        result = check_deck(html, pdf, shots=Path(tmp) if sheet or shots else None)
+        result = check_deck(html, pdf, shots=Path(tmp) if sheet or shots else None, log=click.echo)
         for fault in result.faults:
             click.echo(fault)
         for note in result.notes:

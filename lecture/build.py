@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import hashlib
 import html
+import json
 import re
 import shutil
 import time
@@ -488,12 +489,73 @@ class _Placing:
         self.state = read_state(self.state_path)
         self.todo: dict[tuple[str, str, str], list[tuple[str, str]]] = {}  # (scene, fmt, lang) -> [(path, key)]
         self.start = time.perf_counter()
+        self._said: dict[int, float] = {}  # when each render's last progress line was said
 
     def save(self) -> None:
         write_state(self.state_path, self.state)
 
     def rel(self, path: Path) -> str:
         return path.relative_to(self.folder.path).as_posix()
+
+    # ------------------------------------------------------------ progress lines
+    # One line when a render starts, then one at least every PROGRESS_LINE_S while it
+    # runs: its frames, and where an earlier render of the scene says how many there will
+    # be (its video's length, kept in the cache), the share done and the time left.
+    def progress(self, job: RenderJob, frames: int | None, seconds: float) -> None:
+        what = f"{job.scene} ({job.fmt}, {job.lang})"
+        now = time.perf_counter()
+        if frames is None and seconds == 0.0:
+            self._said[id(job)] = now
+            self.log(f"  rendering  {what}")
+            return
+        if now - self._said.get(id(job), 0.0) < PROGRESS_LINE_S - 2:
+            return
+        self._said[id(job)] = now
+        if not frames:
+            self.log(f"  rendering  {what}: {seconds:.0f} s, no frame yet (sampling, typesetting)")
+            return
+        total = self._expected_frames(job)
+        if total and frames < total:
+            left = seconds / frames * (total - frames)
+            self.log(f"  rendering  {what}: {frames} of about {total} frames ({100 * frames / total:.0f}%), "
+                     f"about {left:.0f} s left")
+        else:
+            self.log(f"  rendering  {what}: {frames} frames in {seconds:.0f} s ({frames / seconds:.1f} a second)")
+
+    def _expected_frames(self, job: RenderJob) -> int | None:
+        length = _video_lengths().get(_length_key(job))
+        fps = job.fps or QUALITY_FPS.get(job.quality)
+        return round(length * fps) if length and fps and not job.still else None
+
+    def finished(self, job: RenderJob, done) -> None:
+        """Keep the video's length (its frames over its rate) for the next run's estimates."""
+        frames, fps = done.profile.get("frames"), job.fps or QUALITY_FPS.get(job.quality)
+        if frames and fps and not job.still:
+            lengths = _video_lengths()
+            lengths[_length_key(job)] = round(frames / fps, 3)
+            try:
+                path = cache_dir() / LENGTHS_FILE
+                with atomic_write(path) as tmp:
+                    Path(tmp).write_text(json.dumps(lengths, indent=1, sort_keys=True), encoding="utf-8")
+            except OSError:
+                pass  # an estimate lost, not the build
+
+
+PROGRESS_LINE_S = 10.0  # a render says how far it is at least this often
+QUALITY_FPS = {"low": 15, "medium": 30, "high": 60, "4k": 60}  # manim's qualities' frame rates
+LENGTHS_FILE = "video-lengths.json"  # in the cache: each scene's video length, from its last render
+
+
+def _length_key(job: RenderJob) -> str:
+    return f"{job.scene}|{job.fmt}|{job.lang}|{json.dumps(dict(job.settings), sort_keys=True)}"
+
+
+def _video_lengths() -> dict[str, float]:
+    try:
+        data = json.loads((cache_dir() / LENGTHS_FILE).read_text(encoding="utf-8"))
+        return data if isinstance(data, dict) else {}
+    except (OSError, ValueError):
+        return {}
 
 
 def render_assets(plan: DeckPlan, folder: OutputFolder, opts: DeckOptions, log) -> None:
@@ -515,7 +577,8 @@ def render_assets(plan: DeckPlan, folder: OutputFolder, opts: DeckOptions, log) 
     if placing.todo:
         jobs = _render_jobs(placing)
         try:
-            render_many(jobs, opts.jobs, on_done=lambda job, done: _place(placing, job, done))
+            render_many(jobs, opts.jobs, on_done=lambda job, done: _place(placing, job, done),
+                        on_progress=placing.progress)
         except (KeyboardInterrupt, SystemExit):
             placing.save()
             log(f"stopped: {len(report.rendered)} of {sum(len(v) for v in placing.todo.values())} assets rendered "
@@ -575,6 +638,7 @@ def _place(placing: _Placing, job: RenderJob, done: Rendered) -> None:
     if job.poster:
         made.append(((job.scene, "png", job.lang), done.path.with_name(SCENES[job.scene].output_name("png", job.lang)),
                      0.0))
+    placing.finished(job, done)
     for group, path, secs in made:
         for rel, key in placing.todo[group]:
             dst = placing.folder.target(rel)

@@ -16,6 +16,7 @@ import json
 import re
 import shutil
 import subprocess
+import time
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from fractions import Fraction
@@ -401,12 +402,18 @@ def _src(what: str) -> str | None:
     return src if kind in ("img", "video") and src else None
 
 
-def check_deck(html: Path, pdf: Path | None = None, shots: Path | None = None, timeout_s: float = 10.0) -> DeckCheck:
+CHECK_PROGRESS_S = 8.0  # check_deck says which slide it is on at least this often
+
+
+def check_deck(html: Path, pdf: Path | None = None, shots: Path | None = None, timeout_s: float = 10.0,
+               log=None) -> DeckCheck:
     """Lay out every slide of Marp's HTML in Chromium and report what does not fit.
 
     Args:
         html: the built slides.html. pdf: its PDF, checked page by page when given.
         shots: a folder for a 1280x720 screenshot of each slide (slide-01.png, ...).
+        log: given, it is told how many slides there are, then "slide N of M" at least
+            every ``CHECK_PROGRESS_S`` (a long deck takes minutes).
     Raises:
         CheckError: no Chromium, no Playwright, no such HTML.
     """
@@ -431,7 +438,13 @@ def check_deck(html: Path, pdf: Path | None = None, shots: Path | None = None, t
         page.wait_for_timeout(300)
         for src in page.evaluate(_HIDDEN_BEATS):  # nothing plays before its slide is shown
             result.faults.append(SlideFault(0, html.name, f"the beat video {src} plays on a slide not shown"))
+        said = time.monotonic()
+        if log:
+            log(f"checking {result.slides} slides in Chromium")
         for n in range(1, result.slides + 1):
+            if log and time.monotonic() - said >= CHECK_PROGRESS_S:
+                said = time.monotonic()
+                log(f"  checking slide {n} of {result.slides}")
             page.evaluate(f"location.hash = '#{n}'")
             try:
                 page.wait_for_function(_SETTLED, arg=n, timeout=timeout_s * 1000)

@@ -1,5 +1,6 @@
 """The deck builder on a small deck the tests write, and on the course deck."""
 
+import re
 import shutil
 import time
 from pathlib import Path
@@ -693,3 +694,46 @@ def test_a_themed_deck_renders_its_pictures_on_its_background(tmp_path, monkeypa
     deck.write_text(SMALL_DECK.replace("marp: true\n", "marp: true\ntheme: gaia\n", 1))
     build_deck(DeckOptions(deck=deck, out=tmp_path / "o", **TINY), log=lambda *a: None)
     assert len(jobs) >= 3 and all(dict(job.settings).get("background") == "#FFF8E1" for job in jobs)
+
+
+def test_a_render_inside_the_deck_says_how_far_it_is(tmp_path, monkeypatch):
+    """One line when a render starts, then its frames at least every 10 s (here: every
+    tick), and from the second render on the share done and the time left."""
+    import lecture.build
+    import scenes.rendering.workers as workers
+
+    monkeypatch.setenv("DIFFUSION_CACHE_DIR", str(tmp_path / "cache"))
+    monkeypatch.setattr(workers, "TICK_S", 0.0)
+    monkeypatch.setattr(lecture.build, "PROGRESS_LINE_S", 2.0)  # every tick
+    deck = tmp_path / "in" / "slides.md"
+    deck.parent.mkdir()
+    deck.write_text('---\nmarp: true\n---\n\n# Proceso\n\n<video controls src="assets/videos/DiffusionProcess.mp4">'
+                    '</video>\n', encoding="utf-8")
+    lines: list[str] = []
+    build_deck(DeckOptions(deck=deck, out=tmp_path / "a", **TINY), log=lines.append)
+    assert "  rendering  forward (mp4, es)" in lines
+    assert any(re.fullmatch(r"  rendering  forward \(mp4, es\): \d+ frames in \d+ s \(.* a second\)", ln) for ln in lines)
+    lines.clear()
+    build_deck(DeckOptions(deck=deck, out=tmp_path / "b", **TINY), log=lines.append)
+    assert any(re.fullmatch(r"  rendering  forward \(mp4, es\): \d+ of about \d+ frames \(\d+%\), about \d+ s left", ln)
+               for ln in lines), lines
+
+
+def test_check_deck_says_which_slide_it_is_on(tmp_path, monkeypatch):
+    import shutil
+
+    import lecture.check
+    from lecture.marp import MARP
+
+    if not (MARP.exists() and shutil.which("chromium")):
+        pytest.skip("needs Marp CLI and Chromium")
+    monkeypatch.setattr(lecture.check, "CHECK_PROGRESS_S", 0.0)
+    deck = tmp_path / "in" / "slides.md"
+    deck.parent.mkdir()
+    deck.write_text("---\nmarp: true\n---\n\n" + "\n---\n\n".join(f"# Diapositiva {i}" for i in range(1, 4)),
+                    encoding="utf-8")
+    report = build_deck(DeckOptions(deck=deck, out=tmp_path / "out", **TINY), log=lambda m: None)
+    lines: list[str] = []
+    lecture.check.check_deck(report.html, log=lines.append)
+    assert lines == ["checking 3 slides in Chromium", "  checking slide 1 of 3", "  checking slide 2 of 3",
+                     "  checking slide 3 of 3"]

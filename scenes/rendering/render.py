@@ -49,7 +49,7 @@ def check_output_dir(out_dir: Path) -> Path:
     return out_dir
 
 
-def render_scene(job: RenderJob) -> Path:
+def render_scene(job: RenderJob, on_frames=None) -> Path:
     """Render ``job`` and move the result to ``job.out_dir`` under the deck's name.
 
     An mp4 with ``job.beats`` also gets, beside it, one clip per beat
@@ -58,6 +58,9 @@ def render_scene(job: RenderJob) -> Path:
     (``VIDEO.beatK.png``), captions (``VIDEO.vtt``, one cue per beat) and
     ``VIDEO.beats.json``. With ``job.poster`` a video also gets its still (``--format
     png``'s file: the last frame, drawn once more whole after the render) beside it.
+
+    ``on_frames(n)``, where given, is called with the number of frames written so far
+    as manim writes them (a deck's progress lines).
 
     Returns:
         The path of the finished file.
@@ -70,7 +73,7 @@ def render_scene(job: RenderJob) -> Path:
     job.out_dir.mkdir(parents=True, exist_ok=True)
     media = make_scratch("manim-media")  # named by this process: a later run removes it if we are killed
     try:
-        made = _render_in(media, job, scene_cls)
+        made = _render_in(media, job, scene_cls, on_frames)
         with atomic_write(job.target) as tmp:
             if job.figure:
                 trim_figure(made.produced, tmp, scene_cls.background)
@@ -132,13 +135,15 @@ class _Made(NamedTuple):
     text: dict | None = None  # the last frame's smallest and faintest text (job.legibility)
 
 
-def _render_in(media: Path, job: RenderJob, scene_cls) -> _Made:
+def _render_in(media: Path, job: RenderJob, scene_cls, on_frames=None) -> _Made:
     """Run the scene under manim in ``media``; write its beats; check what it wrote."""
     from manim import config, tempconfig
 
     options = manim_options(job, media)
     with tempconfig(options):
         scene = scene_cls()
+        if on_frames is not None:
+            _count_frames(scene.renderer.file_writer, on_frames)
         scene.render()
         writer = scene.renderer.file_writer
         produced = Path(writer.image_file_path if job.still else writer.movie_file_path)
@@ -158,6 +163,18 @@ def _render_in(media: Path, job: RenderJob, scene_cls) -> _Made:
     if sections is not None:
         write_beats(scene, Path(sections), job.target, frame_rate)
     return _Made(produced, last, text)
+
+
+def _count_frames(writer, on_frames) -> None:
+    """Call ``on_frames(total)`` after each frame manim's file writer takes."""
+    write, count = writer.write_frame, [0]
+
+    def counted(pixels, *, repeat: int = 1):
+        write(pixels, repeat=repeat)
+        count[0] += repeat
+        on_frames(count[0])
+
+    writer.write_frame = counted
 
 
 def _last_frame(scene):

@@ -34,6 +34,8 @@ from scenes.rendering.scratch import make_scratch
 __all__ = ["render_many", "JobError", "STOP_GRACE_S"]
 
 STOP_GRACE_S = 1.5
+PROGRESS_S = 2.0  # a worker tells the parent its frames at most this often
+TICK_S = 4.0  # the parent's ``on_progress`` runs for each render at least this often, frames or not
 
 
 class JobError(RuntimeError):
@@ -61,12 +63,20 @@ def _worker(conn, tmp: str, threads: int) -> None:
         if job is None:
             return
         start, cpu, began = time.perf_counter(), time.process_time(), time.time()
+        frames, said = [0], [start]
+
+        def progress(n: int, frames=frames, said=said, start=start) -> None:  # to the parent every PROGRESS_S at most
+            frames[0] = n
+            if time.perf_counter() - said[0] >= PROGRESS_S:
+                said[0] = time.perf_counter()
+                conn.send(("progress", n, time.perf_counter() - start, {}))
+
         try:
-            reply = ("ok", str(render_scene(job)), time.perf_counter() - start)
+            reply = ("ok", str(render_scene(job, on_frames=progress)), time.perf_counter() - start)
         except Exception as exc:  # noqa: BLE001  (the message goes to the user)
             reply = ("error", f"{exc}" or exc.__class__.__name__, 0.0)
         conn.send((*reply, {"worker": os.getpid(), "start": began, "end": time.time(),
-                            "cpu": time.process_time() - cpu}))
+                            "cpu": time.process_time() - cpu, "frames": frames[0]}))
 
 
 @dataclass
@@ -75,45 +85,70 @@ class _Worker:
     conn: object
     tmp: str
     current: tuple[int, RenderJob] | None = None
+    started: float = 0.0  # when its current job was given
+    told: float = 0.0  # when its current job's progress was last passed on
+    frames: int | None = None  # its current job's frames written, as last told
 
 
 def render_many(jobs: list[RenderJob], n_jobs: int,
-                on_done: Callable[[RenderJob, Rendered], None] | None = None) -> list[Path]:
+                on_done: Callable[[RenderJob, Rendered], None] | None = None,
+                on_progress: Callable[[RenderJob, int | None, float], None] | None = None) -> list[Path]:
     """Render ``jobs`` in up to ``n_jobs`` worker processes; the paths, in job order.
 
     ``on_done(job, rendered)`` is called in the parent as each one finishes (the file,
-    its seconds, its worker's profile). Jobs start in the order given (put the longest
-    first: the last ones to start set the pace). The first failure stops the rest and
-    raises JobError with its message.
+    its seconds, its worker's profile). ``on_progress(job, frames, seconds)`` is called
+    when a render starts (frames None, seconds 0) and then at least every ``TICK_S``
+    while it runs (the frames manim has written, when known; the seconds since it
+    started). Jobs start in the order given (put the longest first: the last ones to
+    start set the pace). The first failure stops the rest and raises JobError with its
+    message.
     """
     if n_jobs <= 1 or len(jobs) <= 1:
-        return [_render_here(job, on_done) for job in jobs]
+        return [_render_here(job, on_done, on_progress) for job in jobs]
     n = min(n_jobs, len(jobs))
     threads = max(1, (os.cpu_count() or 1) // n)
     queue = list(enumerate(jobs))
     workers: list[_Worker] = []
     results: dict[int, Path] = {}
+    progress = on_progress or (lambda job, frames, seconds: None)
     try:
         for _ in range(n):
             workers.append(_start_worker(threads))
         for w in workers:
-            _give(w, queue, threads)
+            _give(w, queue, threads, progress)
         while any(w.current is not None for w in workers):
             for w, reply in _replies(workers):
                 index, job = w.current
+                if reply[0] == "progress":
+                    w.frames, w.told = reply[1], time.perf_counter()
+                    progress(job, reply[1], reply[2])
+                    continue
                 w.current = None
                 results[index] = _result(job, w, reply, on_done)
-                _give(w, queue, threads)
+                _give(w, queue, threads, progress)
+            for w in workers:  # a render silent for TICK_S (typesetting, sampling, encoding): still said
+                if w.current is not None and time.perf_counter() - w.told >= TICK_S:
+                    w.told = time.perf_counter()
+                    progress(w.current[1], w.frames, w.told - w.started)
         return [results[i] for i in range(len(jobs))]
     finally:
         _shut_down(workers)
 
 
-def _render_here(job: RenderJob, on_done) -> Path:
-    start = time.perf_counter()
-    path = render_scene(job.but(progress=False))
+def _render_here(job: RenderJob, on_done, on_progress=None) -> Path:
+    start, said, count = time.perf_counter(), [time.perf_counter()], [0]
+
+    def frames(n: int) -> None:
+        count[0] = n
+        if on_progress and time.perf_counter() - said[0] >= TICK_S:
+            said[0] = time.perf_counter()
+            on_progress(job, n, said[0] - start)
+
+    if on_progress:
+        on_progress(job, None, 0.0)
+    path = render_scene(job.but(progress=False), on_frames=frames)
     if on_done:
-        on_done(job, Rendered(path, time.perf_counter() - start))
+        on_done(job, Rendered(path, time.perf_counter() - start, {"frames": count[0]}))
     return path
 
 
@@ -131,7 +166,7 @@ def _replies(workers: list[_Worker]):
     """(worker, reply) for each busy worker that answered or died; reply is
     (status, value, seconds, profile), status "died" for a worker that is gone."""
     busy = [w for w in workers if w.current is not None]
-    ready = wait([w.conn for w in busy] + [w.proc.sentinel for w in busy])
+    ready = wait([w.conn for w in busy] + [w.proc.sentinel for w in busy], timeout=TICK_S)
     for w in busy:
         if w.conn in ready or w.conn.poll():
             try:
@@ -153,11 +188,14 @@ def _result(job: RenderJob, w: _Worker, reply, on_done) -> Path:
     return Path(value)
 
 
-def _give(worker: _Worker, queue: list, threads: int) -> None:
+def _give(worker: _Worker, queue: list, threads: int, progress) -> None:
     """The next job to ``worker``, with its share of the cores (``on_done`` gets the job as given)."""
     if queue:
         worker.current = queue.pop(0)
+        worker.started = worker.told = time.perf_counter()
+        worker.frames = None
         worker.conn.send(worker.current[1].but(encoder_threads=threads, progress=False))
+        progress(worker.current[1], None, 0.0)
 
 
 def _shut_down(workers: list[_Worker]) -> None:
