@@ -69,7 +69,7 @@ def scrub(page, seconds: float) -> dict:
 
 
 def live_runs(page, key: str) -> list[tuple[str, float, float]]:
-    """(what, seconds from the click, the page's own ms) for each live run of this twin."""
+    """(what, seconds from the click, the page's own seconds) for each live run of this twin."""
     runs = []
 
     def timed(what, act):
@@ -82,22 +82,24 @@ def live_runs(page, key: str) -> list[tuple[str, float, float]]:
         page.keyboard.type(str(seed))
         page.click("#resample")
 
-    if key == "reverse":
+    def reverse():
         timed("DDPM (1000 steps)", lambda: resample(3))
         page.select_option("#sampler", label="DDIM (50)")
         timed("DDIM (50 steps)", lambda: resample(4))
-    elif key == "guidance":
-        def w25():
-            page.locator("#w").focus()
-            for _ in range(18):  # 7 -> 2.5 in steps of 0.25
-                page.keyboard.press("ArrowLeft")
-        timed("guided DDIM (25 steps, w = 2.5)", w25)
-    elif key == "flow":
-        def ten():
-            page.locator("#steps").click(click_count=3)
-            page.keyboard.type("10")
-            page.keyboard.press("Enter")
-        timed("DDIM-10 and Euler-10", ten)
+
+    def w25():
+        page.locator("#w").focus()
+        for _ in range(18):  # 7 -> 2.5 in steps of 0.25
+            page.keyboard.press("ArrowLeft")
+
+    def ten():
+        page.locator("#steps").click(click_count=3)
+        page.keyboard.type("10")
+        page.keyboard.press("Enter")
+
+    actions = {"reverse": reverse, "guidance": lambda: timed("guided DDIM (25 steps, w = 2.5)", w25),
+               "flow": lambda: timed("DDIM-10 and Euler-10", ten)}
+    actions.get(key, lambda: None)()
     return runs
 
 

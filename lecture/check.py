@@ -445,18 +445,7 @@ def check_deck(html: Path, pdf: Path | None = None, shots: Path | None = None, t
             if log and time.monotonic() - said >= CHECK_PROGRESS_S:
                 said = time.monotonic()
                 log(f"  checking slide {n} of {result.slides}")
-            page.evaluate(f"location.hash = '#{n}'")
-            try:
-                page.wait_for_function(_SETTLED, arg=n, timeout=timeout_s * 1000)
-            except Exception:  # noqa: BLE001  a video that never loads is reported below
-                pass
-            page.wait_for_timeout(60)  # the slide transition
-            if page.evaluate(f"document.querySelectorAll('svg[data-marpit-svg]')[{n - 1}]"
-                             ".querySelector('video') !== null"):
-                # a beat's clip has started by now, and the spinner Chromium's controls draw for about a
-                # second when a video's slide appears (loaded or not) is gone: caught in a screenshot, it
-                # was the stray dot over the results slide's poster
-                page.wait_for_timeout(1200)
+            _show(page, n, timeout_s)
             measured = page.evaluate(_MEASURE, n)
             reading, notes = _reading_faults(n, measured, state)
             result.faults += _faults(n, measured) + reading + _cue_faults(n, measured, html.parent)
@@ -474,6 +463,21 @@ def check_deck(html: Path, pdf: Path | None = None, shots: Path | None = None, t
         result.pdf_pages, faults = check_pdf(Path(pdf), result.slides, result.size)
         result.faults += faults
     return result
+
+
+def _show(page, n: int, timeout_s: float) -> None:
+    """Slide ``n`` shown and settled (its media loaded, or given up after ``timeout_s``)."""
+    page.evaluate(f"location.hash = '#{n}'")
+    try:
+        page.wait_for_function(_SETTLED, arg=n, timeout=timeout_s * 1000)
+    except Exception:  # noqa: BLE001  a video that never loads is reported by the caller
+        pass
+    page.wait_for_timeout(60)  # the slide transition
+    if page.evaluate(f"document.querySelectorAll('svg[data-marpit-svg]')[{n - 1}].querySelector('video') !== null"):
+        # a beat's clip has started by now, and the spinner Chromium's controls draw for about a
+        # second when a video's slide appears (loaded or not) is gone: caught in a screenshot, it
+        # was the stray dot over the results slide's poster
+        page.wait_for_timeout(1200)
 
 
 _ACTIVE = "[...document.querySelectorAll('svg[data-marpit-svg]')].findIndex(s => s.classList.contains('bespoke-marp-active')) + 1"

@@ -18,6 +18,7 @@ the last bit. Two points and eight outputs at a time: sixteen sums in eight regi
 from __future__ import annotations
 
 import base64
+import math
 import struct
 
 __all__ = ["dense_module", "dense_module_b64"]
@@ -163,8 +164,6 @@ def _gelu_body(grid: int, width: int) -> bytes:
     coefficients a node, ``grid`` nodes a unit): g(v) = 0.5 v + (0.5 |v|) E(a), a = min(|v|
     / sqrt 2, 6), E read at the nearest node j (d = a - j / grid) as (c0 + d c1) + d^2
     ((c2 + d c3) + d^2 c4): core.js's ``geluArray``, operation for operation."""
-    import math
-
     SRC, DST, N, ADD, TAB = range(5)
     AT, J0, J1 = range(5, 8)  # i32: the byte offset, the two lanes' table offsets
     V, A, JI, D, D2, C0, C1, C2, C3, C4, G = range(8, 19)  # v128

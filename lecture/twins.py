@@ -25,6 +25,7 @@ from pathlib import Path
 
 import numpy as np
 import torch
+from PIL import Image, ImageDraw
 
 from diffusion_core import (
     DDIM,
@@ -280,16 +281,14 @@ def _decode(frame: dict) -> np.ndarray:
 
 def poster_runs(data: dict) -> list[dict]:
     """The runs the still shows: the video's last picture (the flow's two panels, else the first run)."""
-    return data["runs"][:2] if data["scene"] == "flow" else data["runs"][:1]
+    return data["runs"][:2] if "flow" in data else data["runs"][:1]  # the flow twin: two panels
 
 
 def poster_png(data: dict) -> bytes:
     """The still a page without JavaScript shows: each run's last recorded state as the
     page draws it (the same extent, colours and data cloud), one panel per run."""
-    from PIL import Image, ImageDraw
-
     runs, side, ext = poster_runs(data), POSTER_PX, data["extent"]
-    colours = [PALETTE["ddim"], PALETTE["flow"]] if data["scene"] == "flow" else [PALETTE["cloud"]]
+    colours = [PALETTE["ddim"], PALETTE["flow"]] if "flow" in data else [PALETTE["cloud"]]
     img = Image.new("RGB", (side * len(runs) + 8 * (len(runs) - 1), side), "#FFFFFF")
     draw = ImageDraw.Draw(img)
     cloud = _decode(data["data"])

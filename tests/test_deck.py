@@ -72,7 +72,7 @@ def fake_render_many(made=None):
     """render_many without manim: each job's file, a few bytes naming it."""
     from scenes.rendering import Rendered
 
-    def render_many(jobs, n_jobs, on_done=None):
+    def render_many(jobs, n_jobs, on_done=None, on_progress=None):
         out = []
         for job in jobs:
             path = job.target
@@ -158,7 +158,7 @@ def test_small_deck_builds_and_a_second_run_renders_nothing(small_deck, tmp_path
     assert any("placeholder assets/videos/NoiseSchedules.mp4 -> assets/videos/DigitsGeneration.mp4" in n
                for n in report.notes)
     assert "<!-- Replace with your training visualization -->" in text
-    assert "| DDPM (1000 steps) |" in text and "3.21" not in text and "Medido por este proyecto" in text
+    assert "| DDPM (1000 pasos) |" in text and "3.21" not in text and "muestras por fila" in text
     line = next(i for i, ln in enumerate(SMALL_DECK.splitlines(), 1) if "alpha_t" in ln)
     assert any(f"slides.md:{line}: x_t = sqrt(alpha_t)" in w for w in report.warnings), report.warnings
     assert "\\sqrt{\\alpha_t}x_0" in text  # warned, not rewritten without --fix-formulas
@@ -307,7 +307,7 @@ def test_the_course_deck(course_lecture):
         "slide 21 'Forward Process': 4 beats of forward, one slide each",
         "slide 23 'Training Process Visualization': 3 beats of digits-training, one slide each",
         "slide 24 'Results: Image Generation': 3 beats of digits-reverse, one slide each"]
-    assert "| DDPM (1000 steps) |" in text
+    assert "| DDPM (1000 pasos) |" in text and "| Dígitos reales (entrenamiento) |" in text  # the deck is Spanish
     assert sum("alpha_bar_t is meant" in w for w in report.warnings) == 2
 
 
@@ -608,30 +608,36 @@ def test_the_check_fails_a_video_whose_poster_does_not_load(tmp_path):
 
 
 def test_the_measured_table_belongs_to_the_shipped_model(small_deck, tmp_path, fake_renders, monkeypatch):
-    """The comparison records the digest of the checkpoint it was measured on; --table uses
-    it only for that model, and otherwise says in one warning that it is stale and how to
-    remake it, leaving the deck's own table in place."""
+    """The comparison records the digest of the checkpoint it was measured on and one n
+    for every row; --table uses it only for that model, and otherwise says in one
+    warning that it is stale and how to remake it, leaving the deck's own table in place."""
+    import json
+
     import lecture.build
-    from diffusion_core import measured_on, mnist_checkpoint_path
+    from diffusion_core import mnist_checkpoint_path, read_record
     from diffusion_core.io import file_digest
 
-    record = measured_on(lecture.build.COMPARISON.read_text(encoding="utf-8"))
-    assert record["sha256"] == file_digest(mnist_checkpoint_path()) and record["n"] == "2000 (DDPM (1000 steps): 200)"
+    record = read_record(lecture.build.COMPARISON)
+    assert record["checkpoint_sha256"] == file_digest(mnist_checkpoint_path())
+    assert {r["n"] for r in record["rows"]} == {record["n"]} and record["n"] >= 500
     assert lecture.build.stale_comparison() == ""
-    stale = tmp_path / "comparison.md"
-    text = lecture.build.COMPARISON.read_text(encoding="utf-8")
-    stale.write_text(text.replace(record["sha256"], "0" * 64), encoding="utf-8")
+    report = build_deck(DeckOptions(deck=small_deck, out=tmp_path / "fresh", table=True, **TINY), log=lambda m: None)
+    out = (tmp_path / "fresh" / "slides.md").read_text(encoding="utf-8")
+    assert "| Dígitos reales (entrenamiento) |" in out and "| DDPM | 3.21 | 24h |" not in out
+    assert "muestras por fila" in out and "Tabla medida por este proyecto con: python benchmarks/" in out
+    stale = tmp_path / "comparison.json"
+    stale.write_text(json.dumps({**record, "checkpoint_sha256": "0" * 64}), encoding="utf-8")
     monkeypatch.setattr(lecture.build, "COMPARISON", stale)
     monkeypatch.setattr(lecture.build, "REPO", tmp_path)
     report = build_deck(DeckOptions(deck=small_deck, out=tmp_path / "o", table=True, **TINY), log=lambda m: None)
     out = (tmp_path / "o" / "slides.md").read_text(encoding="utf-8")
-    assert "| DDPM | 3.21 | 24h |" in out and "Medido por este proyecto" not in out
+    assert "| DDPM | 3.21 | 24h |" in out and "Dígitos reales" not in out
     warning = next(w for w in report.warnings if "--table" in w)
-    assert "comparison.md is stale: measured on checkpoint 000000000000, the shipped model is" in warning
-    assert "python cli.py compare --device cuda -n 10000" in warning
-    stale.write_text("\n".join(text.splitlines()[1:]), encoding="utf-8")  # no record at all
+    assert "comparison.json is stale: measured on checkpoint 000000000000, the shipped model is" in warning
+    assert "python benchmarks/mnist_table.py" in warning
+    stale.unlink()  # no record at all
     report = build_deck(DeckOptions(deck=small_deck, out=tmp_path / "o2", table=True, **TINY), log=lambda m: None)
-    assert any("does not record the checkpoint it was measured on" in w for w in report.warnings)
+    assert any("no comparison record" in w for w in report.warnings)
 
 
 def test_a_deck_about_images_gets_the_digits_training_scene(tmp_path):
@@ -683,7 +689,8 @@ def test_a_themed_deck_renders_its_pictures_on_its_background(tmp_path, monkeypa
 
     jobs = []
     render = fake_render_many()
-    monkeypatch.setattr(lecture.build, "render_many", lambda js, n, on_done=None: (jobs.extend(js), render(js, n, on_done))[1])
+    monkeypatch.setattr(lecture.build, "render_many",
+                        lambda js, n, on_done=None, on_progress=None: (jobs.extend(js), render(js, n, on_done))[1])
     monkeypatch.setattr(lecture.build, "build_html", lambda slides: (None, "no HTML (test)"))
     deck = tmp_path / "deck" / "slides.md"
     deck.parent.mkdir()

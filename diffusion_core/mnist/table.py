@@ -101,8 +101,8 @@ def row_name(model: dict, lang: str) -> str:
     w = _WORDS.get(lang, _WORDS["en"])
     if model["kind"] == "real":
         return w["real"]
-    eta = model.get("eta") or 0
-    extra = f", η = {eta:g}" if model["kind"] == "ddim" and eta else ""
+    eta = model.get("eta")
+    extra = f", η = {eta:g}" if eta else ""  # DDIM's eta when not 0 (DDPM has none)
     return f"{model['kind'].upper()} ({model['steps']} {w['steps']}{extra})"
 
 
