@@ -758,6 +758,7 @@ class Built:
     opts: DeckOptions
     plan: DeckPlan
     log: object
+    fit_reused: bool = False  # FitAgain applied the last build's heights: Fit has nothing to do
 
     @property
     def slides(self) -> Path:
@@ -865,39 +866,84 @@ class Html(Output):
 FIT_ROUNDS = 3
 
 
-class Fit(Output):
-    """A deck in a theme or size other than the default 16:9 one it was laid out in
-    (``theme: gaia``, ``size: 4:3``): where a slide no longer fits (content past its edge
-    or over its title) and one of our pictures is on it, that picture is given the height
-    that makes the slide fit (``check.fit_heights``, Chromium's own layout), its width
-    following; then slides.md and the HTML are written again. The lecturer's content is
-    never resized (the check names it). Needs the browser check (./run.sh browser)."""
+FIT_KEY = "_fit"  # in the build's state: the deck text Fit last laid out, and the heights it gave
 
-    def wanted(self, opts: DeckOptions) -> bool:
-        return True
+
+def _fit_input(built: Built) -> str:
+    """What a fit depends on: the deck's text as rewritten (its theme, size, slides and our
+    pictures' names), our pictures' own sizes (their records), and Marp's version."""
+    state = read_state(built.folder.path / STATE)
+    ours = {rel: (state.get(rel) or {}).get("sha256") for rel in sorted(built.plan.assets)}
+    blob = json.dumps([built.text, ours, marp_version()], sort_keys=True)
+    return hashlib.sha256(blob.encode()).hexdigest()
+
+
+def _apply_fit(built: Built, fitted: dict[tuple[int, str], int]) -> None:
+    deck = parse_deck(built.text, built.opts.deck)
+    edits = [e for e in (_sized(built.text, r, fitted, deck.tags) for r in deck.refs) if e is not None]
+    if edits:
+        built.text = apply_edits(built.text, edits)
+
+
+_BEAT = re.compile(r"^(?P<stem>.*)\.beat\d+(?P<suffix>\.[A-Za-z0-9]+)$")
+
+
+def _asset_of(built: Built, path: str) -> str | None:
+    """The asset of ours that ``path`` is, or whose beat clip or still it is (--steps), else None."""
+    if path in built.plan.assets:
+        return path
+    m = _BEAT.match(path)
+    if m:
+        for suffix in (m["suffix"], ".mp4"):
+            if m["stem"] + suffix in built.plan.assets:
+                return m["stem"] + suffix
+    return None
+
+
+class FitAgain(Output):
+    """Where nothing Fit depends on changed since the last build, the heights it gave
+    then, applied before slides.md and the HTML are written: no Chromium, and a rerun
+    leaves both files as they are."""
+
+    def make(self, built: Built) -> None:
+        stored = read_state(built.folder.path / STATE).get(FIT_KEY)
+        built.fit_reused = isinstance(stored, dict) and stored.get("input") == _fit_input(built)
+        if built.fit_reused:
+            _apply_fit(built, {(n, url): h for n, url, h in stored.get("sizes", [])})
+
+
+class Fit(Output):
+    """Our pictures inside each slide's safe area, in any theme, size and mode (plain
+    videos and images, --steps' beat slides, mapped slots): where a slide does not fit
+    (content past its edge, its padding, or over its title) and one of our pictures is on
+    it, that picture is given the height that makes the slide fit (``check.fit_heights``,
+    Chromium's own layout of the whole deck, one page), its width following; then
+    slides.md and the HTML are written again. The lecturer's content is never resized
+    (the check names it). Skipped when ``FitAgain`` reused the last build's heights.
+    Needs the browser check (./run.sh browser); without it, a note."""
 
     def make(self, built: Built) -> None:
         report = built.plan.report
         fm = front_matter(built.text)
         theme, size = (fm.get("theme") or "default").strip().lower(), (fm.get("size") or "16:9").strip()
         state = read_state(built.folder.path / STATE)
+        if built.fit_reused or report.html is None:
+            return
         if any(isinstance(v, dict) and v.pop("fitted", None) for v in state.values()):  # an earlier build's
             write_state(built.folder.path / STATE, state)
-        if report.html is None or (theme == "default" and size == "16:9"):
-            return
-        ours = {r.url: ((state.get(r.path) or {}).get("text") or {}).get("em_px")
+        before = _fit_input(built)
+        ours = {r.url: ((state.get(_asset_of(built, r.path)) or {}).get("text") or {}).get("em_px")
                 for r in parse_deck(built.text, built.opts.deck).refs
-                if r.kind in ("image", "video") and r.path in built.plan.assets}
+                if r.kind in ("image", "video") and _asset_of(built, r.path)}
         fitted: dict[tuple[int, str], int] = {}
         try:
             for _ in range(FIT_ROUNDS):
                 sizes = fit_heights(report.html, ours)
-                deck = parse_deck(built.text, built.opts.deck)
-                edits = [e for e in (_sized(built.text, r, sizes, deck.tags) for r in deck.refs) if e is not None]
-                if not edits:
+                text = built.text
+                _apply_fit(built, sizes)
+                if built.text == text:
                     break
                 fitted.update(sizes)
-                built.text = apply_edits(built.text, edits)
                 Markdown().make(built)
                 Html().make(built)
         except CheckError as exc:
@@ -905,14 +951,15 @@ class Fit(Output):
             return
         report.notes += [f"slide {n}: our {url} fitted to the layout of theme {theme} ({size}): {h} px high"
                          for (n, url), h in sorted(fitted.items())]
+        state = read_state(built.folder.path / STATE)
+        state[FIT_KEY] = {"input": before, "sizes": [[n, url, h] for (n, url), h in sorted(fitted.items())]}
         if fitted:  # the check's safe-area note names them as fitted, not as sized by the lecturer
             path_of = {r.url: r.path for r in parse_deck(built.text, built.opts.deck).refs}
-            state = read_state(built.folder.path / STATE)
             for (n, url) in fitted:
                 record = state.get(path_of.get(url, ""))
                 if isinstance(record, dict):
                     record["fitted"] = sorted({*record.get("fitted", []), n})
-            write_state(built.folder.path / STATE, state)
+        write_state(built.folder.path / STATE, state)
 
 
 _SIZE_ATTR = re.compile(r"""\s(?:width|height)\s*=\s*(?:"[^"]*"|'[^']*'|[^\s>]+)""", re.IGNORECASE)
@@ -949,7 +996,7 @@ class Pdf(Output):
         built.plan.report.pdf, built.plan.report.pdf_note = build_pdf(built.slides)
 
 
-OUTPUTS: tuple[Output, ...] = (Twins(), Presentation(), Markdown(), Html(), Fit(), Pdf())
+OUTPUTS: tuple[Output, ...] = (Twins(), Presentation(), FitAgain(), Markdown(), Html(), Fit(), Pdf())
 
 
 def _with_language(opts: DeckOptions, source: DeckSource) -> tuple[DeckOptions, str]:
