@@ -987,13 +987,31 @@ def _sized(text: str, ref: Ref, sizes: dict[tuple[int, str], int], tags: tuple =
 
 
 class Pdf(Output):
-    """``slides.pdf`` (--pdf), each of our videos printed as its poster."""
+    """``slides.pdf`` (--pdf), each of our videos printed as its poster; printed again
+    only when what it prints changed: the built slides, any picture they show (ours and
+    the lecturer's, by content) or Marp's version (a rerun with nothing changed prints
+    nothing)."""
 
     def wanted(self, opts: DeckOptions) -> bool:
         return opts.pdf
 
     def make(self, built: Built) -> None:
-        built.plan.report.pdf, built.plan.report.pdf_note = build_pdf(built.slides)
+        report, state_path = built.plan.report, built.folder.path / STATE
+        state = read_state(state_path)
+        shown = {rel: (state.get(rel) or {}).get("sha256") for rel in sorted(built.plan.assets)}
+        for rel in sorted(built.plan.supplied):
+            target = built.folder.target(rel)
+            shown[rel] = file_digest(target) if target.is_file() else None
+        key = hashlib.sha256(json.dumps([built.text, shown, marp_version()], sort_keys=True).encode()).hexdigest()[:16]
+        pdf = built.slides.with_suffix(".pdf")
+        if is_fresh(pdf, state.get("slides.pdf"), key):
+            report.pdf = pdf
+            return
+        report.pdf, report.pdf_note = build_pdf(built.slides)
+        if report.pdf is not None:
+            state = read_state(state_path)
+            state["slides.pdf"] = record(report.pdf, key)
+            write_state(state_path, state)
 
 
 OUTPUTS: tuple[Output, ...] = (Twins(), Presentation(), FitAgain(), Markdown(), Html(), Fit(), Pdf())

@@ -408,6 +408,15 @@ def test_a_pdf_build_leaves_nothing_in_tmpdir(tmp_path, monkeypatch):
     report = build_deck(DeckOptions(deck=deck, out=tmp_path / "out", pdf=True, quality="low"), log=lambda m: None)
     assert report.pdf is not None and report.pdf.is_file()
     assert sorted(p.name for p in scratch.iterdir()) == []
+    # nothing changed: the PDF is not printed again; a changed slide prints it again
+    printed = report.pdf.stat().st_mtime_ns
+    start = time.perf_counter()
+    assert build_deck(DeckOptions(deck=deck, out=tmp_path / "out", pdf=True, quality="low"),
+                      log=lambda m: None).pdf == report.pdf
+    assert report.pdf.stat().st_mtime_ns == printed and time.perf_counter() - start < 3
+    deck.write_text(deck.read_text(encoding="utf-8") + "\nY otra línea.\n", encoding="utf-8")
+    build_deck(DeckOptions(deck=deck, out=tmp_path / "out", pdf=True, quality="low"), log=lambda m: None)
+    assert report.pdf.stat().st_mtime_ns != printed
     import lecture.marp as marp
 
     proc = marp.run_marp(["sh", "-c", 'mkdir "$TMPDIR/marp-cli-test" && exit 3'], "the PDF", timeout_s=5)
