@@ -105,7 +105,7 @@ def main(argv=None) -> int:
     pick = torch.randperm(len(train), generator=torch.Generator().manual_seed(0))[: args.n]
     rows = [{"model": {"kind": "real"}, **evaluator(train[pick], kid=True).as_dict(), "s_per_1000": None,
              "peak_mb": None}]
-    print(f"  real digits: FID {rows[0]['fid']:.2f}, KID {1000 * rows[0]['kid']:.2f}e-3", flush=True)
+    print(f"  real digits: FID {rows[0]['fid']:.2f}, KID {rows[0]['kid']:.2f}", flush=True)
     for sampler in samplers:
         label = f"{sampler.name}{sampler.n_steps(schedule.T)}-eta{getattr(sampler, 'eta', 1):g}-n{args.n}-b{args.batch}-s0"
         images, seconds = row_samples(args.samples, digest, label, None)
@@ -116,8 +116,8 @@ def main(argv=None) -> int:
             per_1000 = seconds * 1000 / args.n
         model_spec = {"kind": sampler.name, "steps": sampler.n_steps(schedule.T), "eta": getattr(sampler, "eta", None)}
         rows.append({"model": model_spec, **report.as_dict(), "s_per_1000": per_1000, "peak_mb": None})
-        print(f"  {sampler.describe(schedule.T)}: FID {report.fid:.2f}, KID {1000 * report.kid:.2f}e-3 "
-              f"± {1000 * report.kid_std:.2f}e-3, {per_1000:.1f} s per 1,000", flush=True)
+        print(f"  {sampler.describe(schedule.T)}: FID {report.fid:.2f}, KID {report.kid:.2f} ± {report.kid_std:.2f}, "
+              f"{per_1000:.1f} s per 1,000", flush=True)
     command = "python benchmarks/mnist_table.py " + " ".join(shlex.quote(a) for a in (argv or sys.argv[1:]))
     cpu = platform.processor() or platform.machine()
     try:

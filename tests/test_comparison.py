@@ -79,11 +79,11 @@ RECORD = {
     "command": "python benchmarks/mnist_table.py --n 500", "time": {"kind": "cpu-thread", "machine": "AMD EPYC"},
     "training": {"minutes": 2.6, "machine": "H200", "command": "python cli.py train mnist"},
     "rows": [
-        {"model": {"kind": "real"}, "n": 500, "fid": 11.2, "kid": 0.0001, "kid_std": 0.0004, "confident_share": 0.98,
+        {"model": {"kind": "real"}, "n": 500, "fid": 11.2, "kid": 0.1, "kid_std": 0.4, "confident_share": 0.98,
          "class_share": [0.1] * 10, "s_per_1000": None, "peak_mb": None},
-        {"model": {"kind": "ddpm", "steps": 1000, "eta": None}, "n": 500, "fid": 14.5, "kid": 0.0021,
-         "kid_std": 0.0005, "confident_share": 0.91, "class_share": [0.1] * 10, "s_per_1000": 2345.6, "peak_mb": None},
-        {"model": {"kind": "ddim", "steps": 50, "eta": 1.0}, "n": 500, "fid": 13.1, "kid": 0.0018, "kid_std": 0.0005,
+        {"model": {"kind": "ddpm", "steps": 1000, "eta": None}, "n": 500, "fid": 14.5, "kid": 2.1,
+         "kid_std": 0.5, "confident_share": 0.91, "class_share": [0.1] * 10, "s_per_1000": 2345.6, "peak_mb": None},
+        {"model": {"kind": "ddim", "steps": 50, "eta": 1.0}, "n": 500, "fid": 13.1, "kid": 1.8, "kid_std": 0.5,
          "confident_share": 0.9, "class_share": [0.1] * 10, "s_per_1000": 120.5, "peak_mb": None},
     ],
 }
@@ -131,7 +131,7 @@ def test_the_deck_keeps_its_own_table_when_the_record_mixes_n(tmp_path, monkeypa
 
 def test_the_table_speaks_the_decks_language():
     es = table_markdown(RECORD, "es")
-    assert es.splitlines()[0] == "| Modelo | FID | KID (×10³) | Tiempo de muestreo (1000 imágenes) | Entrenamiento |"
+    assert es.splitlines()[0] == "| Modelo | FID | KID | Tiempo de muestreo (1000 imágenes) | Entrenamiento |"
     assert es.splitlines()[2].startswith("| Dígitos reales (entrenamiento) | 11,20 | 0,10 ± 0,40 | — | — |")
     assert "| DDPM (1000 pasos) | 14,50 | 2,10 ± 0,50 | 2345,6 s | 2,6 min en una H200 |" in es
     assert "DDIM (50 pasos, η = 1)" in es

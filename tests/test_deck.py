@@ -347,8 +347,11 @@ def test_no_slide_of_the_course_deck_overflows_in_chromium(course_lecture, tmp_p
     state = json.loads((out / ".deck-state.json").read_text(encoding="utf-8"))
     for rel in ("assets/images/004.png", "assets/videos/DigitsGeneration.mp4", "assets/images/001.png"):
         assert state[rel]["text"]["contrast"] >= 4.5 and state[rel]["text"]["em_px"] > 0, rel
-    # what crosses the safe area is the lecturer's (their text, their width="90%"): notes, not faults
-    assert any('DiffusionProcess' in n and 'width="90%"' in n for n in result.notes), result.notes
+    # what crosses the safe area is the lecturer's (their text): notes, not faults; our forward video, which their
+    # width="90%" took into the padding, was fitted as built (issue 41), and the build says so
+    assert any('DiffusionProcess' in n and "fitted to the layout of theme default" in n for n in report.notes), \
+        report.notes
+    assert not any('DiffusionProcess' in n for n in result.notes), result.notes
 
 
 @BROWSER

@@ -259,7 +259,7 @@ def test_cli_probes_evaluate_and_compare(tiny_ckpt, mnist_dir, tmp_path):
     result = runner.invoke(cli.cli, ["compare", *common, "-n", "8", "--ddim-steps", "5", "--out", str(table)])
     assert result.exit_code == 0, result.output
     text = table.read_text()
-    assert "| Model | FID | KID (×10³) | Sampling time (1,000 images) | Training | Confident (p ≥ 0.9) |" in text
+    assert "| Model | FID | KID | Sampling time (1,000 images) | Training | Confident (p ≥ 0.9) |" in text
     assert "| Real digits (training set) |" in text.splitlines()[3]  # the floor first
     assert "| DDPM (20 steps) |" in text and "| DDIM (5 steps) |" in text and "| DDIM (5 steps, η = 1) |" in text
     from diffusion_core import measured_on, read_record
