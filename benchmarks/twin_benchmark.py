@@ -33,8 +33,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from lecture.check import chromium_page  # noqa: E402
 from lecture.twins import TWINS, write_twin  # noqa: E402
 
-# the moment each screenshot shows: a beat, x0-hat on, one point followed
-SHOT_BEAT = {"forward": 1, "reverse": 1, "guidance": 1, "flow": 1}
+# the moment each screenshot shows (a share of the slider's track), x0-hat on, one point followed
+SHOT_AT = {"forward": 0.4, "reverse": 0.65, "guidance": 0.75, "flow": 0.6}
 
 
 def wait_done(page, timeout: float = 300.0) -> float:
@@ -122,8 +122,9 @@ def main() -> None:
             if key != "forward":
                 page.click("#x0")
             moves = scrub(page, args.seconds)
-            if args.shots:
-                page.locator("#beats button").nth(SHOT_BEAT[key]).click()
+            if args.shots:  # a moment mid-way: a click on the slider's track, then a point followed
+                track = page.locator("#t").bounding_box()
+                page.mouse.click(track["x"] + SHOT_AT[key] * track["width"], track["y"] + track["height"] / 2)
                 box = page.locator("canvas").first.bounding_box()
                 page.mouse.click(box["x"] + box["width"] * 0.62, box["y"] + box["height"] * 0.45)
                 page.wait_for_timeout(200)
