@@ -132,12 +132,12 @@ def test_the_deck_keeps_its_own_table_when_the_record_mixes_n(tmp_path, monkeypa
 def test_the_table_speaks_the_decks_language():
     es = table_markdown(RECORD, "es")
     assert es.splitlines()[0] == "| Modelo | FID | KID | Tiempo de muestreo (1000 imágenes) | Entrenamiento |"
-    assert es.splitlines()[2].startswith("| Dígitos reales (entrenamiento) | 11,20 | 0,10 ± 0,40 | — | — |")
-    assert "| DDPM (1000 pasos) | 14,50 | 2,10 ± 0,50 | 2345,6 s | 2,6 min en una H200 |" in es
+    assert es.splitlines()[2].startswith("| Dígitos reales (entrenamiento) | 11,20 | 0,10\u00a0±\u00a00,40 | — | — |")
+    assert "| DDPM (1000 pasos) | 14,50 | 2,10\u00a0±\u00a00,50 | 2345,6 s | 2,6 min en una H200 |" in es
     assert "DDIM (50 pasos, η = 1)" in es
     en = table_markdown(RECORD, "en", kid=False)
     assert "KID" not in en and "| DDPM (1000 steps) | 14.50 | 2,345.6 s | 2.6 min on an H200 |" in en
     note = table_note(RECORD, "es")
-    assert "500 muestras por fila" in note and "un hilo de un AMD EPYC" in note
+    assert "500 muestras por fila" in note and "un hilo de CPU (AMD EPYC)" in note
     assert not any(w in note for w in ("threads", "memory", "samples", "python"))  # one language, no command
-    assert "one thread of an AMD EPYC" in table_note(RECORD, "en")
+    assert "one CPU thread (AMD EPYC)" in table_note(RECORD, "en")

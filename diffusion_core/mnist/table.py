@@ -115,7 +115,7 @@ def _on(machine: str, lang: str) -> str:
 
 
 def _kid(row: dict, lang: str) -> str:
-    return f"{_num(row['kid'] * KID_SCALE, lang)} ± {_num(row['kid_std'] * KID_SCALE, lang)}"
+    return f"{_num(row['kid'] * KID_SCALE, lang)}\u00a0±\u00a0{_num(row['kid_std'] * KID_SCALE, lang)}"  # kept on one line
 
 
 def table_markdown(record: dict, lang: str, kid: bool = True, details: bool = False) -> str:
@@ -148,13 +148,13 @@ def table_note(record: dict, lang: str) -> str:
     """One or two short lines under the table: what was measured, how many samples, on what."""
     n, t = record["n"], record["time"]
     if lang == "es":
-        what = (f"FID y KID (media ± desviación en 100 subconjuntos) con las características del clasificador del "
-                f"proyecto: {n} muestras por fila frente a las 10\u00a0000 imágenes de prueba.")
-        when = (f"Muestreo: tiempo de CPU de un hilo de un {t['machine']}." if t["kind"] == "cpu-thread"
+        what = (f"{n} muestras por fila frente a las 10\u00a0000 imágenes de prueba; FID y KID (media ± desviación en "
+                f"100 subconjuntos) con el clasificador del proyecto.")
+        when = (f"Muestreo: un hilo de CPU ({t['machine']})." if t["kind"] == "cpu-thread"
                 else f"Muestreo: tiempo real {_on(t['machine'], 'es')}.")
         return f"{what} {when}"
-    what = (f"FID and KID (mean ± std over 100 subsets) on the project classifier's features: {n} samples per row "
-            f"against the 10,000 test images.")
-    when = (f"Sampling: the CPU time of one thread of {_on(t['machine'], 'en')[3:]}." if t["kind"] == "cpu-thread"
+    what = (f"{n} samples per row against the 10,000 test images; FID and KID (mean ± std over 100 subsets) on the "
+            f"project's classifier.")
+    when = (f"Sampling: one CPU thread ({t['machine']})." if t["kind"] == "cpu-thread"
             else f"Sampling: wall time {_on(t['machine'], 'en')}.")
     return f"{what} {when}"
