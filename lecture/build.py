@@ -712,7 +712,7 @@ def _comparison_table(lang: str, narrow: bool = False) -> str:
     # at 0.72 of the slide's type (29 px in Marp's themes at 1280x720): every text of it 20 px or more, and the
     # table with its two lines under it inside the slide
     return (f'<div class="comparison" style="font-size: {TABLE_EM}em">\n\n{table_markdown(record, lang, kid=not narrow)}'
-            f"\n\n{html.escape(table_note(record, lang))}\n\n</div>\n\n<!--\n{notes.replace('-->', '->')}\n-->\n")
+            f"\n\n{html.escape(table_note(record, lang, kid=not narrow))}\n\n</div>\n\n<!--\n{notes.replace('-->', '->')}\n-->\n")
 
 
 TABLE_EM = 0.72

@@ -144,17 +144,18 @@ def table_markdown(record: dict, lang: str, kid: bool = True, details: bool = Fa
     return "\n".join(lines)
 
 
-def table_note(record: dict, lang: str) -> str:
-    """One or two short lines under the table: what was measured, how many samples, on what."""
+def table_note(record: dict, lang: str, kid: bool = True) -> str:
+    """One or two short lines under the table: what was measured, how many samples, on what
+    (KID named only where the table has its column)."""
     n, t = record["n"], record["time"]
     if lang == "es":
-        what = (f"{n} muestras por fila frente a las 10\u00a0000 imágenes de prueba; FID y KID (media ± desviación en "
-                f"100 subconjuntos) con el clasificador del proyecto.")
+        scores = "FID y KID (media ± desviación en 100 subconjuntos)" if kid else "FID"
+        what = f"{n} muestras por fila frente a las 10\u00a0000 imágenes de prueba; {scores} con el clasificador del proyecto."
         when = (f"Muestreo: un hilo de CPU ({t['machine']})." if t["kind"] == "cpu-thread"
                 else f"Muestreo: tiempo real {_on(t['machine'], 'es')}.")
         return f"{what} {when}"
-    what = (f"{n} samples per row against the 10,000 test images; FID and KID (mean ± std over 100 subsets) on the "
-            f"project's classifier.")
+    scores = "FID and KID (mean ± std over 100 subsets)" if kid else "FID"
+    what = f"{n} samples per row against the 10,000 test images; {scores} on the project's classifier."
     when = (f"Sampling: one CPU thread ({t['machine']})." if t["kind"] == "cpu-thread"
             else f"Sampling: wall time {_on(t['machine'], 'en')}.")
     return f"{what} {when}"
