@@ -301,27 +301,10 @@ def _playwright():
 
 
 @contextmanager
-def _page():
-    """A 1280x720 page of the system Chromium, driven by Playwright; CheckError saying
-    how to get either when missing."""
-    browser_path = find_browser()
-    if browser_path is None:
-        raise CheckError("the browser check needs Chromium: ./run.sh browser installs Debian's chromium")
-    with _playwright()() as p:
-        browser = p.chromium.launch(executable_path=browser_path, args=BROWSER_ARGS)
-        try:
-            yield browser.new_page(viewport={"width": VIEWPORT[0], "height": VIEWPORT[1]})
-        finally:
-            browser.close()
-
-
-chromium_page = _page  # a 1280x720 page of the system Chromium: the twins' tests and benchmark drive it too
-
-
-@contextmanager
 def chromium_browser():
-    """The system Chromium itself, for pages of other kinds (a phone's, a tablet's, one
-    with touch or without JavaScript: ``browser.new_context(...)``)."""
+    """The system Chromium, driven by Playwright (for pages of other kinds too: a phone's,
+    a tablet's, one with touch or without JavaScript, through ``browser.new_context``);
+    CheckError saying how to get either when missing."""
     browser_path = find_browser()
     if browser_path is None:
         raise CheckError("the browser check needs Chromium: ./run.sh browser installs Debian's chromium")
@@ -331,6 +314,16 @@ def chromium_browser():
             yield browser
         finally:
             browser.close()
+
+
+@contextmanager
+def _page():
+    """A 1280x720 page of the system Chromium."""
+    with chromium_browser() as browser:
+        yield browser.new_page(viewport={"width": VIEWPORT[0], "height": VIEWPORT[1]})
+
+
+chromium_page = _page  # a 1280x720 page of the system Chromium: the twins' tests and benchmark drive it too
 
 MIN_FIT = 0.35  # a picture of ours is never shrunk below this share of its height to make a slide fit
 
