@@ -50,23 +50,40 @@ from diffusion_core.io import file_digest  # noqa: E402
 from diffusion_core.mnist.eval import cpu_time_per_1000, sample_images  # noqa: E402
 
 
-def row_samples(samples_dir: Path, digest: str, label: str, make) -> tuple[torch.Tensor, float]:
-    """A row's samples from ``samples_dir`` if an earlier run made them, else made now and
-    kept there (atomically: a stopped run leaves no half file)."""
-    path = samples_dir / f"{digest[:12]}-{label}.npz"
+def row_samples(samples_dir: Path, digest: str, label: str, n: int, make) -> tuple[torch.Tensor, float]:
+    """A row's n samples from ``samples_dir`` if an earlier run made them, else made now and
+    kept there (atomically: a stopped run leaves no half file). A kept row of the same
+    sampler, batch and seed with fewer samples is extended: ``make(start, count)`` makes
+    the images after it, the same images a run from nothing would make."""
+    path = samples_dir / f"{digest[:12]}-{label.format(n=n)}.npz"
     if path.exists():
         with np.load(path) as f:
             return torch.from_numpy(f["images"]), float(f["seconds"])
     if make is None:
-        raise SystemExit(f"{path}: the samples of this row are missing (run without --score-only)")
+        raise SystemExit(f"{path}: the samples of this row are missing (run without --sample-only first)")
+    kept, kept_seconds = torch.zeros(0, 1, 28, 28), 0.0
+    shorter = sorted((m for m in range(1, n) if (samples_dir / f"{digest[:12]}-{label.format(n=m)}.npz").exists()),
+                     reverse=True)
+    for m in shorter:
+        with np.load(samples_dir / f"{digest[:12]}-{label.format(n=m)}.npz") as f:
+            if len(f["images"]) == m:
+                kept, kept_seconds = torch.from_numpy(f["images"]), float(f["seconds"])
+                break
     start = time.perf_counter()
-    images, seconds = make()
-    print(f"  {label}: {len(images)} images in {time.perf_counter() - start:.0f} s", flush=True)
+    images, seconds = make(len(kept), n - len(kept))
+    print(f"  {label.format(n=n)}: {len(images)} images in {time.perf_counter() - start:.0f} s"
+          + (f" (after the {len(kept)} kept)" if len(kept) else ""), flush=True)
+    images, seconds = torch.cat([kept, images]), seconds + kept_seconds
     samples_dir.mkdir(parents=True, exist_ok=True)
     with atomic_write(path) as tmp:
         with open(tmp, "wb") as fh:
             np.savez(fh, images=images.numpy(), seconds=seconds)
     return images, seconds
+
+
+def row_label(sampler, schedule, batch: int) -> str:
+    """The name of a row's samples file, with ``{n}`` for its count."""
+    return f"{sampler.name}{sampler.n_steps(schedule.T)}-eta{getattr(sampler, 'eta', 1):g}-n{{n}}-b{batch}-s0"
 
 
 def main(argv=None) -> int:
@@ -92,10 +109,9 @@ def main(argv=None) -> int:
     samplers = [DDPM(), DDIM(steps=args.steps, eta=0.0), DDIM(steps=args.steps, eta=1.0)]
     print(f"{torch.get_num_threads()} threads, {platform.machine()}; n = {args.n}, batch {args.batch}", flush=True)
     for sampler in sorted(samplers, key=lambda s: s.n_steps(schedule.T)):  # the quick rows first
-        label = f"{sampler.name}{sampler.n_steps(schedule.T)}-eta{getattr(sampler, 'eta', 1):g}-n{args.n}-b{args.batch}-s0"
-        row_samples(args.samples, digest, label,
-                    lambda s=sampler: sample_images(model, schedule, s, args.n, seed=0, batch=args.batch,
-                                                    device=args.device))
+        row_samples(args.samples, digest, row_label(sampler, schedule, args.batch), args.n,
+                    lambda start, count, s=sampler: sample_images(model, schedule, s, count, seed=0, batch=args.batch,
+                                                                  device=args.device, start=start))
     if args.sample_only:
         return 0
 
@@ -107,8 +123,7 @@ def main(argv=None) -> int:
              "peak_mb": None}]
     print(f"  real digits: FID {rows[0]['fid']:.2f}, KID {rows[0]['kid']:.2f}", flush=True)
     for sampler in samplers:
-        label = f"{sampler.name}{sampler.n_steps(schedule.T)}-eta{getattr(sampler, 'eta', 1):g}-n{args.n}-b{args.batch}-s0"
-        images, seconds = row_samples(args.samples, digest, label, None)
+        images, seconds = row_samples(args.samples, digest, row_label(sampler, schedule, args.batch), args.n, None)
         report = evaluator(images, kid=True)
         if args.device == "cpu":  # one thread's CPU time (the best of 5 steps at the batch): load cannot inflate it
             per_1000 = cpu_time_per_1000(model, schedule, sampler, args.batch)

@@ -9,7 +9,7 @@ from click.testing import CliRunner
 from conftest import fake_digits
 
 import cli
-from diffusion_core import CheckpointError, ddim_sample, ddpm_sample
+from diffusion_core import DDIM, DDPM, CheckpointError, ddim_sample, ddpm_sample
 from diffusion_core.mnist import (
     MnistError,
     MnistTrainConfig,
@@ -333,3 +333,19 @@ def test_compiled_sampling_gives_the_eager_results(tiny_mnist_checkpoint):
         compiled, _ = sample_images(result.model, result.schedule, sampler, 6, seed=3, batch=4, compile_mode="default")
         torch.testing.assert_close(compiled, eager, atol=1e-4, rtol=1e-4)
     assert CompiledNet.of(result.model, "default") is CompiledNet.of(result.model, "default")  # compiled once
+
+
+@pytest.mark.parametrize("sampler", [DDPM(), DDIM(steps=4, eta=1.0), DDIM(steps=4)], ids=["ddpm", "ddim-eta1", "ddim"])
+def test_a_row_of_samples_extends_to_the_images_of_a_longer_run(sampler):
+    """The comparison benchmark grows a kept row from n to n': the added images are the
+    ones a run of n' from nothing makes (the earlier draws replayed without the network)."""
+    from diffusion_core.mnist import sample_images
+
+    model = SmallUNet(UNetConfig(base=8, mults=(1, 2), emb_dim=32))
+    sched = ScheduleConfig("linear", 12).build()
+    whole, _ = sample_images(model, sched, sampler, 6, batch=2, seed=5)
+    first, _ = sample_images(model, sched, sampler, 2, batch=2, seed=5)
+    rest, _ = sample_images(model, sched, sampler, 4, batch=2, seed=5, start=2)
+    assert torch.equal(torch.cat([first, rest]), whole)
+    with pytest.raises(ValueError, match="multiple of the batch"):
+        sample_images(model, sched, sampler, 2, batch=2, seed=5, start=3)

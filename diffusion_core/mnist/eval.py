@@ -235,7 +235,7 @@ def evaluate_images(samples: torch.Tensor, reference: torch.Tensor, classifier: 
 
 def sample_images(model, schedule, sampler: Sampler, n: int, seed: int = 0, batch: int = 500, device: str = "cpu",
                   amp: bool | None = None, x_T: torch.Tensor | None = None,
-                  compile_mode: str = "none") -> tuple[torch.Tensor, float]:
+                  compile_mode: str = "none", start: int = 0) -> tuple[torch.Tensor, float]:
     """n images (n, 1, 28, 28) from ``model`` with ``sampler`` (DDPM() over all T steps, or
     DDIM(steps, eta): eta 0 deterministic, 1 a DDPM-like stochastic step over each
     stride), its predicted x_0 clipped to [-1, 1], in batches; returns them on the CPU
@@ -252,16 +252,35 @@ def sample_images(model, schedule, sampler: Sampler, n: int, seed: int = 0, batc
     net = model if compile_mode == "none" else CompiledNet.of(model.eval(), compile_mode)
     amp = (str(device).startswith("cuda")) if amp is None else amp
     dev_type = torch.device(device).type
-    out, start = [], time.perf_counter()
+    if start:
+        if start % batch:
+            raise ValueError(f"start ({start}) must be a multiple of the batch ({batch})")
+        if x_T is not None:
+            raise ValueError("start replays the drawn noise: it cannot be given with x_T")
+        still = _Still(getattr(model, "objective", "eps"))
+        for _ in range(0, start, batch):  # the same draws, in the same order, as the first start images took
+            sample(still, schedule, (batch, 1, 28, 28), config, generator=gen, record=False)
+    out, began = [], time.perf_counter()
     for i in range(0, n, batch):
         shape = (min(batch, n - i), 1, 28, 28)
         start_x = None if x_T is None else x_T[i : i + shape[0]]
         with torch.autocast(dev_type, dtype=torch.bfloat16, enabled=amp):
             traj = sample(net, schedule, shape, config, generator=gen, device=device, record=False, x_T=start_x)
         out.append(traj.samples)  # on the CPU: the copy waits for the device to finish
-    seconds = time.perf_counter() - start
+    seconds = time.perf_counter() - began
     model.train(was_training)
     return torch.cat(out), seconds
+
+
+class _Still(nn.Module):
+    """A network that predicts zeros: replays a sampler's random draws at no cost."""
+
+    def __init__(self, objective: str):
+        super().__init__()
+        self.objective = objective
+
+    def forward(self, x, clock, y=None):
+        return torch.zeros_like(x)
 
 
 _COMPILED: "weakref.WeakKeyDictionary[nn.Module, dict]" = weakref.WeakKeyDictionary()
