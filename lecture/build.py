@@ -26,6 +26,7 @@ from __future__ import annotations
 import hashlib
 import html
 import json
+import math
 import re
 import shutil
 import time
@@ -44,7 +45,7 @@ from diffusion_core import (
     table_note,
 )
 from lecture.assets import name_hint, scene_of
-from lecture.check import CheckError, fit_heights
+from lecture.check import MIN_TEXT_PX, CheckError, fit_heights
 from lecture.edits import Edit, apply_edits
 from lecture.fence import STATE, FenceError, OutputFolder, check_out, file_digest
 from lecture.marp import build_html, build_pdf, marp_version
@@ -63,7 +64,14 @@ from lecture.source import (
 from lecture.twins import VIDEOS as TWIN_OF
 from lecture.twins import twin_file_name, write_twin
 from scenes.kit.strings import tr
-from scenes.registry import ASPECTS_ALL, LANGS, LIGHT_COLOURS, SCENES, THEME_BACKGROUNDS
+from scenes.registry import (
+    ASPECTS_ALL,
+    LANGS,
+    LIGHT_COLOURS,
+    SCENES,
+    TEXT_SCALE_MAX,
+    THEME_BACKGROUNDS,
+)
 from scenes.rendering import (
     Rendered,
     RenderJob,
@@ -375,9 +383,9 @@ def plan_deck(source: DeckSource, opts: DeckOptions, mapping: dict[str, str], be
     flat = sorted({a.key for a in plan.assets.values() if not SCENES[a.key].has_layout(plan.aspect, a.fmt)})
     if flat:
         report.notes.append(f"size {plan.aspect}: {', '.join(flat)} {'has' if len(flat) == 1 else 'have'} no "
-                            f"{plan.aspect} layout, so {'it is' if len(flat) == 1 else 'they are'} drawn 16:9 (the "
-                            f"check names any text of {'its' if len(flat) == 1 else 'theirs'} that the narrower slide "
-                            "makes too small)")
+                            f"{plan.aspect} layout, so {'it is' if len(flat) == 1 else 'they are'} drawn 16:9 (a figure "
+                            "gets larger type where the narrower slide shows it small; the check names any text still "
+                            "too small)")
     return plan
 
 
@@ -494,6 +502,12 @@ class _Placing:
     def save(self) -> None:
         write_state(self.state_path, self.state)
 
+    def settings(self, key: str, fmt: str, lang: str) -> dict:
+        """The scene settings a render of (key, fmt, lang) gets: the theme's and size's
+        (``_themed``), and the larger type Fit asked of a figure shown narrow (TYPE_KEY)."""
+        scale = _scale_of(self.state, key, fmt, lang)
+        return {**_themed(self.plan, key, fmt), **({"text_scale": scale} if fmt == "figure" and scale else {})}
+
     def rel(self, path: Path) -> str:
         return path.relative_to(self.folder.path).as_posix()
 
@@ -591,8 +605,7 @@ def _find_stale(placing: _Placing) -> None:
     """Group what must be rendered by (scene, format, language); the rest is up to date."""
     opts, state, report = placing.opts, placing.state, placing.plan.report
     for rel, a in placing.plan.assets.items():
-        key = asset_key(a.key, a.fmt, opts.quality, a.lang, opts.resolution, opts.fps,
-                        settings={**({"beats": True} if a.fmt == "mp4" else {}), **_themed(placing.plan, a.key, a.fmt)} or None)
+        key = _key_of(placing, a)
         dst = placing.folder.target(rel)
         extras = _sidecars(dst, a, opts.steps) if dst.is_file() else None
         if (is_fresh(dst, state.get(rel), key) and extras is not None
@@ -601,6 +614,14 @@ def _find_stale(placing: _Placing) -> None:
             placing.log(f"  up to date {rel}")
         else:
             placing.todo.setdefault((a.key, a.fmt, a.lang), []).append((rel, key))
+
+
+def _key_of(placing: _Placing, a: Asset) -> str:
+    """The key of what asset ``a``'s render would write: a file recorded with another is redrawn."""
+    opts = placing.opts
+    return asset_key(a.key, a.fmt, opts.quality, a.lang, opts.resolution, opts.fps,
+                     settings={**({"beats": True} if a.fmt == "mp4" else {}), **placing.settings(a.key, a.fmt, a.lang)}
+                     or None)
 
 
 def _render_jobs(placing: _Placing) -> list[RenderJob]:
@@ -615,7 +636,7 @@ def _render_jobs(placing: _Placing) -> list[RenderJob]:
         recorded = [state[rel].get("seconds") for rel, _ in todo[group] if isinstance(state.get(rel), dict)]
         return max([s for s in recorded if s] or [guess_seconds(group[0], group[1])])
 
-    return [RenderJob.of(k, _themed(placing.plan, k, fmt), fmt=fmt, quality=opts.quality, lang=lang, out_dir=staging / lang,
+    return [RenderJob.of(k, placing.settings(k, fmt, lang), fmt=fmt, quality=opts.quality, lang=lang, out_dir=staging / lang,
                          resolution=opts.resolution, fps=opts.fps, beats=fmt == "mp4",
                          poster=fmt == "mp4" and (k, lang) in from_video, legibility=True)
             for k, fmt, lang in longest_first(groups, seconds)]
@@ -655,7 +676,8 @@ def _place(placing: _Placing, job: RenderJob, done: Rendered) -> None:
                     shutil.copyfile(src, tmp)
                 placing.state[placing.rel(extra)] = record(extra, key)
             placing.save()  # recorded before it is reported: a stop keeps it
-            placing.plan.report.rendered.append(rel)
+            if rel not in placing.plan.report.rendered:  # a figure drawn again (Fit) is listed once
+                placing.plan.report.rendered.append(rel)
             placing.log(f"  rendered   {rel} ({job.scene}, {time.perf_counter() - placing.start:.0f} s)")
 
 
@@ -874,12 +896,13 @@ FIT_ROUNDS = 3
 FIT_KEY = "_fit"  # in the build's state: the deck text Fit last laid out, and the heights it gave
 
 
-def _fit_input(built: Built) -> str:
-    """What a fit depends on: the deck's text as rewritten (its theme, size, slides and our
-    pictures' names), our pictures' own sizes (their records), and Marp's version."""
+def _fit_input(built: Built, text: str | None = None) -> str:
+    """What a fit depends on: the deck's text as rewritten (``text``, else ``built.text``: its
+    theme, size, slides and our pictures' names), our pictures' own sizes (their records),
+    and Marp's version."""
     state = read_state(built.folder.path / STATE)
     ours = {rel: (state.get(rel) or {}).get("sha256") for rel in sorted(built.plan.assets)}
-    blob = json.dumps([built.text, ours, marp_version()], sort_keys=True)
+    blob = json.dumps([built.text if text is None else text, ours, marp_version()], sort_keys=True)
     return hashlib.sha256(blob.encode()).hexdigest()
 
 
@@ -936,28 +959,24 @@ class Fit(Output):
             return
         if any(isinstance(v, dict) and v.pop("fitted", None) for v in state.values()):  # an earlier build's
             write_state(built.folder.path / STATE, state)
-        before = _fit_input(built)
-        ours = {r.url: ((state.get(_asset_of(built, r.path)) or {}).get("text") or {}).get("em_px")
-                for r in parse_deck(built.text, built.opts.deck).refs
-                if r.kind in ("image", "video") and _asset_of(built, r.path)}
+        before = built.text
         fitted: dict[tuple[int, str], int] = {}
         try:
-            for _ in range(FIT_ROUNDS):
-                sizes = fit_heights(report.html, ours)
-                text = built.text
-                _apply_fit(built, sizes)
-                if built.text == text:
+            for round_ in range(REDRAW_ROUNDS + 1):
+                shown = self._fit(built, fitted)
+                scales = _redraws(built, shown)
+                if not scales or round_ == REDRAW_ROUNDS:
                     break
-                fitted.update(sizes)
-                Markdown().make(built)
-                Html().make(built)
+                _redraw(built, scales, shown)
         except CheckError as exc:
             report.notes.append(f"our pictures were not fitted to the layout of theme {theme} ({size}): {exc}")
             return
         report.notes += [f"slide {n}: our {url} fitted to the layout of theme {theme} ({size}): {h} px high"
                          for (n, url), h in sorted(fitted.items())]
+        report.warnings += _still_small(built, shown)
         state = read_state(built.folder.path / STATE)
-        state[FIT_KEY] = {"input": before, "sizes": [[n, url, h] for (n, url), h in sorted(fitted.items())]}
+        state[FIT_KEY] = {"input": _fit_input(built, before),
+                          "sizes": [[n, url, h] for (n, url), h in sorted(fitted.items())]}
         if fitted:  # the check's safe-area note names them as fitted, not as sized by the lecturer
             path_of = {r.url: r.path for r in parse_deck(built.text, built.opts.deck).refs}
             for (n, url) in fitted:
@@ -965,6 +984,111 @@ class Fit(Output):
                 if isinstance(record, dict):
                     record["fitted"] = sorted({*record.get("fitted", []), n})
         write_state(built.folder.path / STATE, state)
+
+    @staticmethod
+    def _fit(built: Built, fitted: dict) -> dict[str, tuple[float, float, int]]:
+        """Fit's rounds of layout (Chromium) and heights; returns our pictures' smallest text
+        as the last layout shows it (``check.fit_heights``' ``shown``)."""
+        state = read_state(built.folder.path / STATE)
+        ours = {r.url: ((state.get(_asset_of(built, r.path)) or {}).get("text") or {}).get("em_px")
+                for r in parse_deck(built.text, built.opts.deck).refs
+                if r.kind in ("image", "video") and _asset_of(built, r.path)}
+        for _ in range(FIT_ROUNDS):
+            shown: dict[str, tuple[float, float, int]] = {}
+            sizes = fit_heights(built.plan.report.html, ours, shown)
+            text = built.text
+            _apply_fit(built, sizes)
+            if built.text == text:
+                break
+            fitted.update(sizes)
+            Markdown().make(built)
+            Html().make(built)
+        return shown
+
+
+REDRAW_ROUNDS = 2  # a figure shown narrow is drawn again at most this often in one build
+TYPE_KEY = "_type"  # in the build's state: (scene|fmt|lang) -> the text scale its figure was drawn with
+
+
+def _type_group(key: str, fmt: str, lang: str) -> str:
+    return f"{key}|{fmt}|{lang}"
+
+
+def _scale_of(state: dict, key: str, fmt: str, lang: str) -> float | None:
+    """The text scale the build's state keeps for a figure (None: its own size); a value
+    that is not one (a state edited by hand, an earlier version's larger largest) is
+    read as the nearest that is."""
+    kept = state.get(TYPE_KEY)
+    scale = kept.get(_type_group(key, fmt, lang)) if isinstance(kept, dict) else None
+    if isinstance(scale, bool) or not isinstance(scale, (int, float)) or not scale > 1.0:
+        return None
+    return min(float(scale), TEXT_SCALE_MAX)
+
+
+def _figures_shown(built: Built, shown: dict) -> dict[str, list[str]]:
+    """Each figure of ours (its type group) -> the urls it is shown under in the deck."""
+    out: dict[str, list[str]] = {}
+    for ref in parse_deck(built.text, built.opts.deck).refs:
+        a = built.plan.assets.get(ref.path)
+        if a is not None and a.fmt == "figure" and ref.url in shown:
+            out.setdefault(_type_group(a.key, a.fmt, a.lang), []).append(ref.url)
+    return out
+
+
+def _redraws(built: Built, shown: dict[str, tuple[float, float, int]]) -> dict[str, float]:
+    """The figures to draw again, each with the text scale that brings its smallest text,
+    where the deck shows it narrowest, to MIN_TEXT_PX (at most TEXT_SCALE_MAX; back toward
+    1 where the deck now shows it wider): {type group: scale}."""
+    drawn = read_state(built.folder.path / STATE).get(TYPE_KEY)
+    out = {}
+    for group, urls in _figures_shown(built, shown).items():
+        px = min(shown[u][0] for u in urls)
+        now = _scale_of({TYPE_KEY: drawn}, *group.split("|")) or 1.0
+        want = min(max(math.ceil(now * (MIN_TEXT_PX + 0.2) / px * 20) / 20, 1.0), TEXT_SCALE_MAX)
+        if (px < MIN_TEXT_PX - 0.25 and want > now + 0.01) or want < now - 0.1:  # no redraw for a hair
+            out[group] = want
+    return out
+
+
+def _redraw(built: Built, scales: dict[str, float], shown: dict) -> None:
+    """Render the figures of ``scales`` again with those text scales, in place (recorded,
+    their text records with them), and keep the scales for the next build's renders."""
+    placing = _Placing(built.folder, built.opts, built.plan, built.log)
+    drawn = placing.state[TYPE_KEY] = {**(placing.state.get(TYPE_KEY) if isinstance(placing.state.get(TYPE_KEY), dict)
+                                          else {})}
+    for group, scale in scales.items():
+        if scale == 1.0:
+            drawn.pop(group, None)
+        else:
+            drawn[group] = scale
+    placing.save()
+    urls = _figures_shown(built, shown)
+    for rel, a in built.plan.assets.items():
+        group = _type_group(a.key, a.fmt, a.lang)
+        if group in scales:
+            placing.todo.setdefault((a.key, a.fmt, a.lang), []).append((rel, _key_of(placing, a)))
+    for group, scale in scales.items():
+        px, width, n = min(shown[u] for u in urls[group])
+        built.log(f"  redrawing  {group.split('|')[0]} (figure): its text {px:.1f} px tall on slide {n}, where it is "
+                  f"{width:.0f} px wide; type x{scale:g}")
+    render_many(_render_jobs(placing), built.opts.jobs, on_done=lambda job, done: _place(placing, job, done),
+                on_progress=placing.progress)
+    placing.save()
+
+
+def _still_small(built: Built, shown: dict[str, tuple[float, float, int]]) -> list[str]:
+    """A warning for each figure of ours whose text stays under MIN_TEXT_PX even drawn with
+    the largest type: the smallest width at which it reaches MIN_TEXT_PX."""
+    drawn = read_state(built.folder.path / STATE).get(TYPE_KEY)
+    out = []
+    for group, urls in _figures_shown(built, shown).items():
+        for url in urls:
+            px, width, n = shown[url]
+            if px < MIN_TEXT_PX - 0.25:
+                out.append(f"slide {n}: our {url} is {width:.0f} px wide there, and its smallest text is {px:.1f} px "
+                           f"tall even drawn with type x{_scale_of({TYPE_KEY: drawn}, *group.split('|')) or 1:g}; shown {math.ceil(width * MIN_TEXT_PX / px)} "
+                           f"px wide or wider, its text reaches {MIN_TEXT_PX} px")
+    return out
 
 
 _SIZE_ATTR = re.compile(r"""\s(?:width|height)\s*=\s*(?:"[^"]*"|'[^']*'|[^\s>]+)""", re.IGNORECASE)

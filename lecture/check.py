@@ -328,14 +328,17 @@ chromium_page = _page  # a 1280x720 page of the system Chromium: the twins' test
 MIN_FIT = 0.35  # a picture of ours is never shrunk below this share of its height to make a slide fit
 
 
-def fit_heights(html: Path, ours: dict[str, float | None]) -> dict[tuple[int, str], int]:
+def fit_heights(html: Path, ours: dict[str, float | None],
+                shown: dict[str, tuple[float, float, int]] | None = None) -> dict[tuple[int, str], int]:
     """Where a slide does not fit (content past its bottom or right edge, or over its
     title, as ``check_deck`` finds it) and one of our pictures (an ``img`` or a ``video``
     whose src is in ``ours``) is on it: the height, in the slide's pixels, each such picture of ours should
     take for the slide to fit inside its safe area, its width following. ``ours`` maps each
     src to its smallest text's em in the file's pixels (None: unknown): no picture is made
     so small that its text falls under MIN_TEXT_PX on the slide, nor under ``MIN_FIT`` of
-    its natural height; the lecturer's content is never resized.
+    its natural height; the lecturer's content is never resized. ``shown``, given, gets
+    for each src of ours whose em is known its smallest text on any slide, as laid out:
+    (px tall, the picture's width in px, the slide's number).
 
     Returns:
         {(slide number, src): height px}; empty when every slide fits.
@@ -354,6 +357,13 @@ def fit_heights(html: Path, ours: dict[str, float | None]) -> dict[tuple[int, st
             page.wait_for_timeout(60)
             m = page.evaluate(_MEASURE, n)
             out.update(_fit_slide(n, m, ours))
+            if shown is not None:
+                for it in m["items"]:
+                    em, src = ours.get(_src(it["what"]) or ""), _src(it["what"])
+                    if em and it.get("natural"):
+                        px = em * (it["bottom"] - it["top"]) / it["natural"]
+                        if src not in shown or px < shown[src][0]:
+                            shown[src] = (px, it["right"] - it["left"], n)
     return out
 
 

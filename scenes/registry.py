@@ -10,7 +10,7 @@ import importlib
 import re
 from dataclasses import dataclass
 
-__all__ = ["LANGS", "ASPECTS_ALL", "QUALITIES", "THEME_BACKGROUNDS", "LIGHT_COLOURS", "FORMATS", "SceneSpec", "SCENES", "scene_for"]
+__all__ = ["LANGS", "ASPECTS_ALL", "QUALITIES", "THEME_BACKGROUNDS", "LIGHT_COLOURS", "FORMATS", "TEXT_SCALE_MAX", "SceneSpec", "SCENES", "scene_for"]
 
 LANGS = ("es", "en")  # the first is the default; others get a _LANG suffix
 QUALITIES = {  # name -> manim quality (resolution, frame rate)
@@ -19,6 +19,7 @@ QUALITIES = {  # name -> manim quality (resolution, frame rate)
     "high": "high_quality",  # 1920x1080, 60 fps
     "4k": "fourk_quality",  # 3840x2160, 60 fps
 }
+TEXT_SCALE_MAX = 1.6  # a figure's type drawn at most this much larger (for a slide that shows it narrow)
 ASPECTS_ALL = ("16:9", "4:3")  # Marp's built-in slide sizes: a scene's frame, where it has a layout for it
 # Marp's built-in themes and the background of their slides: a deck in one of them gets
 # our pictures on its own background (the palette is for light backgrounds: an `invert`

@@ -107,8 +107,8 @@ def test_a_4_3_deck_says_which_of_ours_are_drawn_16_9(tmp_path):
                      {})
     assert plan.aspect == "4:3"
     assert [n for n in plan.report.notes if "layout" in n] == [
-        "size 4:3: forward has no 4:3 layout, so it is drawn 16:9 (the check names any text of its that the "
-        "narrower slide makes too small)"]
+        "size 4:3: forward has no 4:3 layout, so it is drawn 16:9 (a figure gets larger type where the narrower "
+        "slide shows it small; the check names any text still too small)"]
 
 
 @pytest.mark.slow

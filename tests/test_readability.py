@@ -127,3 +127,30 @@ def test_scenes_change_text_with_retext_not_become():
            for n, line in enumerate(p.read_text(encoding="utf-8").splitlines(), 1)
            if ".become(" in line and re.search(r"Text\(|MathTex\(|_text\(|distance|label|caption", line)]
     assert not bad, bad
+
+
+def test_a_text_scale_enlarges_every_text_and_formula_once():
+    """A figure drawn for a narrow slide: each Text, MathTex and Tex at the scale times its
+    size (Tex's __init__ calls MathTex's: once, not twice), and back at 1 afterwards;
+    the setting is a figure's, from 1 to TEXT_SCALE_MAX."""
+    from scenes.kit.settings import SettingError
+    from scenes.kit.theme import set_text_scale
+    from scenes.registry import SCENES, TEXT_SCALE_MAX
+
+    apply_theme()
+    try:
+        set_text_scale(1.5)
+        assert Text("x", font_size=20).font_size == pytest.approx(30)
+        assert Text("x").font_size == pytest.approx(72)
+        assert MathTex("x_0", font_size=20).font_size == pytest.approx(30)
+        from manim import Tex
+        assert Tex("a", font_size=20).font_size == pytest.approx(30)
+    finally:
+        set_text_scale(1.0)
+    assert Text("x", font_size=20).font_size == pytest.approx(20)
+    forward = SCENES["forward"].load()
+    assert forward.with_settings(figure=True, text_scale=TEXT_SCALE_MAX).text_scale == TEXT_SCALE_MAX
+    with pytest.raises(SettingError, match="text_scale=2.5 is not valid; valid: 1 to"):
+        forward.with_settings(figure=True, text_scale=2.5)
+    with pytest.raises(SettingError, match="text_scale is a figure's"):
+        forward.with_settings(text_scale=1.2)

@@ -15,9 +15,9 @@ from diffusion_core import SCHEDULE_KINDS, DataConfig, ScheduleConfig, TrainConf
 from scenes.kit.cloud import CloudCamera
 from scenes.kit.latex import MissingLatex, check_latex
 from scenes.kit.strings import STRINGS, tr
-from scenes.kit.theme import ACCENT, BACKGROUND, MUTED, apply_theme
+from scenes.kit.theme import ACCENT, BACKGROUND, MUTED, apply_theme, set_text_scale
 from scenes.kit.widgets import compact_strip
-from scenes.registry import ASPECTS_ALL, LANGS, LIGHT_COLOURS
+from scenes.registry import ASPECTS_ALL, LANGS, LIGHT_COLOURS, TEXT_SCALE_MAX
 
 __all__ = ["SettingError", "FrozenMover", "LectureScene", "ToyModelScene", "wrapped"]
 
@@ -78,12 +78,14 @@ class LectureScene(Scene):
     ``CHOICES``, fails at once with the valid names. ``with_settings`` makes a variant.
     """
 
+    TEXT_SCALE_MAX: ClassVar[float] = TEXT_SCALE_MAX
     BEATS: ClassVar[tuple[str, ...]] = ()  # the beats' keys, in the order construct() reaches them
     lang: str = "es"
     seed: int = 0
     figure: bool = False  # the last frame as a figure for a slide: without the title (render --format figure)
     background: str = BACKGROUND  # the slide's: a deck in Marp's gaia or uncover theme gets its own
     aspect: str = "16:9"  # the frame's: a deck of Marp's size 4:3 gets its pictures in 4:3, where the scene has a layout
+    text_scale: float = 1.0  # a figure's type, larger (1 to TEXT_SCALE_MAX): drawn again for a slide that shows it narrow
     ASPECTS: ClassVar[tuple[str, ...]] = ("16:9",)  # the frames its video and stills have a layout for
     FIGURE_ASPECTS: ClassVar[tuple[str, ...]] = ("16:9",)  # the slides its figure has a layout for (larger type in 4:3)
     CHOICES: ClassVar[dict[str, Any]] = {"lang": LANGS, "background": LIGHT_COLOURS, "aspect": ASPECTS_ALL}
@@ -124,6 +126,11 @@ class LectureScene(Scene):
                 raise SettingError(
                     f"{cls.__name__}: {name}={value!r} is not valid; valid: {', '.join(map(str, valid))}"
                 )
+        if not 1.0 <= cls.text_scale <= cls.TEXT_SCALE_MAX:
+            raise SettingError(f"{cls.__name__}: text_scale={cls.text_scale!r} is not valid; valid: 1 to "
+                               f"{cls.TEXT_SCALE_MAX:g}")
+        if cls.text_scale != 1.0 and not cls.figure:
+            raise SettingError(f"{cls.__name__}: text_scale is a figure's (a video's type is drawn for its slide)")
         aspects = cls.FIGURE_ASPECTS if cls.figure else cls.ASPECTS
         if cls.aspect not in aspects:
             raise SettingError(f"{cls.__name__} has no {'figure' if cls.figure else 'layout'} for a {cls.aspect} "
@@ -167,6 +174,7 @@ class LectureScene(Scene):
         except MissingLatex as exc:  # the plain manim CLI: one message, no traceback
             raise SystemExit(f"error: {exc}") from None
         apply_theme()
+        set_text_scale(self.text_scale)
         self.camera.background_color = self.background
         self.titles: list = []  # headings the slide has its own of: left out of a figure
         self.beats_reached: list[str] = []
@@ -226,6 +234,7 @@ class LectureScene(Scene):
         if self.figure:
             self.remove(*self.titles)
             self.figure_layout()
+        set_text_scale(1.0)  # the next text made in this process, outside this scene, at its own size
 
     def figure_layout(self) -> None:
         """Rearrange the last frame for a slide's image slot (wide, not 16:9): a closing

@@ -6,13 +6,24 @@ from __future__ import annotations
 import colorsys
 from functools import lru_cache
 
-from manim import LEFT, DecimalNumber, Integer, ManimColor, MarkupText, MathTex, Tex, Text, config
+from manim import (
+    DEFAULT_FONT_SIZE,
+    LEFT,
+    DecimalNumber,
+    Integer,
+    ManimColor,
+    MarkupText,
+    MathTex,
+    Tex,
+    Text,
+    config,
+)
 
 from scenes.registry import THEME_BACKGROUNDS
 from scenes.rendering.legibility import contrast
 
 __all__ = ["BACKGROUND", "THEME_BACKGROUNDS", "INK", "ACCENT", "MUTED", "CLOUD", "GHOST", "HIGHLIGHTS", "FONT", "RIGHT_EDGE",
-           "apply_theme", "fit_right", "readable", "retext"]
+           "apply_theme", "fit_right", "readable", "retext", "set_text_scale"]
 
 BACKGROUND = "#FFFFFF"
 INK = "#1B2430"
@@ -66,9 +77,20 @@ def readable(colour) -> str:
     return _readable_hex(ManimColor(colour).to_hex().upper()[:7])
 
 
+_TYPE = {"scale": 1.0, "depth": 0}  # the scene's text scale; how deep inside a text's own __init__ we are
+
+
+def set_text_scale(scale: float) -> None:
+    """Every text and formula made from now on at ``scale`` times its font size: a figure
+    drawn again for a slide that shows it narrow (``LectureScene.text_scale``). A scene
+    sets it in its setup, so each render starts from its own."""
+    _TYPE["scale"] = float(scale)
+
+
 def _readable_text(cls) -> None:
-    """Every ``cls(..., color=X)`` draws X through readable() (once per class; manim's
-    set_default has made __init__ a partialmethod, so it is bound, then called)."""
+    """Every ``cls(..., color=X)`` draws X through readable(), and its font size times the
+    text scale (once per text: Tex's __init__ calls MathTex's). Installed once per class;
+    manim's set_default has made __init__ a partialmethod, so it is bound, then called."""
     original = cls.__init__
     if getattr(original, "_readable", False):
         return
@@ -76,7 +98,13 @@ def _readable_text(cls) -> None:
     def __init__(self, *args, **kwargs):
         if kwargs.get("color") is not None:
             kwargs["color"] = readable(kwargs["color"])
-        original.__get__(self, type(self))(*args, **kwargs)
+        if _TYPE["scale"] != 1.0 and _TYPE["depth"] == 0:
+            kwargs["font_size"] = kwargs.get("font_size", DEFAULT_FONT_SIZE) * _TYPE["scale"]
+        _TYPE["depth"] += 1
+        try:
+            original.__get__(self, type(self))(*args, **kwargs)
+        finally:
+            _TYPE["depth"] -= 1
 
     __init__._readable = True
     cls.__init__ = __init__
