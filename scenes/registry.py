@@ -7,8 +7,9 @@ where manim is not installed (a headless GPU machine, say).
 from __future__ import annotations
 
 import importlib
-import re
 from dataclasses import dataclass
+
+from scenes.colour import LIGHT_COLOURS
 
 __all__ = ["LANGS", "ASPECTS_ALL", "QUALITIES", "THEME_BACKGROUNDS", "LIGHT_COLOURS", "FORMATS", "TEXT_SCALE_MAX", "SceneSpec", "SCENES", "scene_for"]
 
@@ -27,23 +28,6 @@ ASPECTS_ALL = ("16:9", "4:3")  # Marp's built-in slide sizes: a scene's frame, w
 THEME_BACKGROUNDS = {"default": "#FFFFFF", "gaia": "#FFF8E1", "uncover": "#FDFCFF"}
 
 
-class LightColours:
-    """The backgrounds our pictures can be drawn on: '#RRGGBB' colours light enough for
-    their palette (relative luminance at least 0.8; white is 1)."""
-
-    def __contains__(self, value) -> bool:
-        if not isinstance(value, str) or not re.fullmatch(r"#[0-9A-Fa-f]{6}", value):
-            return False
-        def lin(c: float) -> float:
-            return c / 12.92 if c <= 0.04045 else ((c + 0.055) / 1.055) ** 2.4
-        r, g, b = (lin(int(value[i:i + 2], 16) / 255) for i in (1, 3, 5))
-        return 0.2126 * r + 0.7152 * g + 0.0722 * b >= 0.8
-
-    def __iter__(self):
-        yield "a light '#RRGGBB' colour (relative luminance >= 0.8)"
-
-
-LIGHT_COLOURS = LightColours()
 FORMATS = ("mp4", "gif", "png", "figure")  # png: the last frame (a poster); figure: it trimmed, without the title
 
 

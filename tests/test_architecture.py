@@ -15,7 +15,6 @@ ALLOWED_LOCAL = {  # ARCHITECTURE.md, "Imports inside functions"
     ("cli.py", "scenes.kit.settings"),
     ("lecture/check.py", "playwright.sync_api"),
     ("scenes/rendering/render.py", "manim"),
-    ("scenes/rendering/render.py", "scenes.kit.theme"),
     ("benchmarks/mnist_gpu_run.py", None),
 }
 
@@ -35,9 +34,10 @@ def test_imports_inside_functions_only_where_documented():
 
 
 def test_the_layers_import_one_way():
-    """The kit never imports a topic scene, the render service never imports lecture,
-    and the core imports neither."""
-    topics = {p.stem for p in (ROOT / "scenes").glob("*.py")} - {"__init__", "registry"}
+    """The kit never imports a topic scene nor the render service, the render service
+    never imports lecture, and the core imports neither; the colour arithmetic both the
+    kit and the render service use is their shared ground (scenes/colour.py)."""
+    topics = {p.stem for p in (ROOT / "scenes").glob("*.py")} - {"__init__", "registry", "colour"}
     for path in metrics.python_files(ROOT):
         rel = path.relative_to(ROOT).as_posix()
         modules = {m for m, _ in metrics.imports_of(ROOT, path)}
@@ -46,3 +46,8 @@ def test_the_layers_import_one_way():
         if rel.startswith(("scenes/kit/", "scenes/rendering/")):
             assert not {m for m in modules if m.startswith("lecture")}, rel
             assert not {m for m in modules if m.startswith("scenes.") and m.split(".")[1] in topics}, rel
+        if rel.startswith("scenes/kit/"):
+            assert not {m for m in modules if m.startswith("scenes.rendering")}, rel
+    luminance_defs = [p.relative_to(ROOT).as_posix() for p in metrics.python_files(ROOT)
+                      if "def luminance(" in p.read_text(encoding="utf-8") or "0.2126 *" in p.read_text(encoding="utf-8")]
+    assert luminance_defs == ["scenes/colour.py"]

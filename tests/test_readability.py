@@ -5,8 +5,9 @@ import pytest
 from manim import MathTex, Text, VGroup, tempconfig
 
 from lecture.check import MIN_CONTRAST, MIN_TEXT_PX, _ours, _reading_faults
+from scenes.colour import contrast, luminance
 from scenes.kit.theme import GHOST, HIGHLIGHTS, MUTED, THEME_BACKGROUNDS, apply_theme, readable
-from scenes.rendering.legibility import contrast, luminance, text_record
+from scenes.rendering.legibility import text_record
 
 
 def _rgb(h):

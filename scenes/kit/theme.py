@@ -19,8 +19,8 @@ from manim import (
     config,
 )
 
+from scenes.colour import contrast
 from scenes.registry import THEME_BACKGROUNDS
-from scenes.rendering.legibility import contrast
 
 __all__ = ["BACKGROUND", "THEME_BACKGROUNDS", "INK", "ACCENT", "MUTED", "CLOUD", "GHOST", "HIGHLIGHTS", "FONT", "RIGHT_EDGE",
            "apply_theme", "fit_right", "readable", "retext", "set_text_scale"]

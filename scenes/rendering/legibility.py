@@ -24,32 +24,16 @@ from pathlib import Path
 import numpy as np
 
 from diffusion_core import atomic_write
+from scenes.colour import contrast, hex_rgb
 
-__all__ = ["luminance", "contrast", "text_record", "write_text_record", "read_text_record", "TEXT_RECORD"]
+__all__ = ["text_record", "write_text_record", "read_text_record", "TEXT_RECORD"]
 
 TEXT_RECORD = ".text.json"  # beside a render in the deck builder's staging folder: VIDEO.mp4.text.json
 EM_PER_FONT_SIZE = {"text": 1 / 72, "tex": 1 / 96}  # scene units of one em per unit of font_size
 
 
-def _channel(c: float) -> float:
-    return c / 12.92 if c <= 0.04045 else ((c + 0.055) / 1.055) ** 2.4
-
-
-def luminance(rgb) -> float:
-    """WCAG 2's relative luminance of an (r, g, b) in 0..1."""
-    r, g, b = (_channel(float(c)) for c in rgb[:3])
-    return 0.2126 * r + 0.7152 * g + 0.0722 * b
-
-
-def contrast(a, b) -> float:
-    """WCAG 2's contrast ratio of two (r, g, b) colours in 0..1: 1 to 21."""
-    la, lb = luminance(a), luminance(b)
-    return (max(la, lb) + 0.05) / (min(la, lb) + 0.05)
-
-
 def _hex_rgb(colour: str) -> np.ndarray:
-    colour = colour.lstrip("#")
-    return np.array([int(colour[i:i + 2], 16) / 255 for i in (0, 2, 4)])
+    return np.array(hex_rgb(colour))
 
 
 def _texts(mobjects):
