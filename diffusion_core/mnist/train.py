@@ -4,12 +4,13 @@ checkpoint holding the configuration and the loss history."""
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import torch
 
 from ..checkpoint import CheckpointError, read_checkpoint, write_checkpoint
+from ..config import Config
 from ..fast_fit import FastOptions, fit_fast
 from ..paths import classifier_path
 from ..schedule import NoiseSchedule, ScheduleConfig
@@ -23,7 +24,10 @@ __all__ = ["MnistTrainConfig", "MnistResult", "train_mnist", "save_mnist_checkpo
 
 
 @dataclass(frozen=True)
-class MnistTrainConfig:
+class MnistTrainConfig(Config):
+    POSITIVE = ("steps", "batch_size")
+    RATES = ("lr",)
+    FRACTIONS = ("ema_decay",)
     schedule: ScheduleConfig = field(default_factory=ScheduleConfig)
     unet: UNetConfig = field(default_factory=UNetConfig)
     steps: int = 12_000  # the shipped model's run: 3.07M images, 51 epochs
@@ -33,24 +37,10 @@ class MnistTrainConfig:
     ema_decay: float = 0.999
     seed: int = 0
 
-    def __post_init__(self) -> None:
-        for name in ("steps", "batch_size"):
-            if getattr(self, name) < 1:
-                raise ValueError(f"{name} must be positive, got {getattr(self, name)}")
-        if not self.lr > 0:
-            raise ValueError(f"lr must be positive, got {self.lr}")
-
-    def to_dict(self) -> dict:
-        d = asdict(self)
-        d["unet"]["mults"] = list(d["unet"]["mults"])
-        return d
-
-    @classmethod
-    def from_dict(cls, d: dict) -> "MnistTrainConfig":
-        d = dict(d)
-        d["schedule"] = ScheduleConfig(**d["schedule"])
-        d["unet"] = UNetConfig(**{**d["unet"], "mults": tuple(d["unet"]["mults"])})
-        return cls(**d)
+    def validate(self) -> None:
+        super().validate()
+        if isinstance(self.warmup, bool) or not isinstance(self.warmup, int) or self.warmup < 0:
+            raise ValueError(f"warmup must be a whole number of steps, got {self.warmup!r}")
 
 
 @dataclass

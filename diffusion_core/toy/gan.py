@@ -14,12 +14,10 @@ log-spaced steps record the run, as the DDPM's training run is recorded.
 
 from __future__ import annotations
 
-import hashlib
-import json
 import math
 import sys
 import time
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import torch
@@ -28,6 +26,7 @@ from torch import nn
 from tqdm.auto import tqdm
 
 from ..checkpoint import CheckpointError, read_checkpoint, write_checkpoint
+from ..config import Config
 from ..nets import mlp
 from ..paths import models_dir
 from ..training import TrainingDiverged
@@ -41,8 +40,10 @@ GAN_STEPS = (0, 50, 100, 250, 500, 1000, 2000, 5000)  # snapshot steps (the DDPM
 
 
 @dataclass(frozen=True)
-class GanConfig:
+class GanConfig(Config):
     """Everything that determines a GAN run."""
+    POSITIVE = ("hidden", "layers", "z_dim", "steps", "batch_size", "pool_size", "n_snapshot")
+    RATES = ("lr",)
     data: DataConfig = field(default_factory=lambda: DataConfig("8gaussians"))
     hidden: int = 128  # about the toy denoiser's width (96)
     layers: int = 3
@@ -53,19 +54,6 @@ class GanConfig:
     seed: int = 0
     pool_size: int = 100_000
     n_snapshot: int = 2000
-
-    def to_dict(self) -> dict:
-        d = asdict(self)
-        d["data"] = asdict(self.data)
-        return d
-
-    @classmethod
-    def from_dict(cls, d: dict) -> "GanConfig":
-        return cls(**{**d, "data": DataConfig(**d["data"])})
-
-    def key(self) -> str:
-
-        return hashlib.sha256(json.dumps(self.to_dict(), sort_keys=True).encode()).hexdigest()[:12]
 
 
 class Generator(nn.Module):

@@ -3,12 +3,13 @@ its quality by a distribution distance, and its checkpoint."""
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import torch
 
 from ..checkpoint import CheckpointError, read_checkpoint, write_checkpoint
+from ..config import Config
 from ..flow import OBJECTIVES
 from ..samplers import DDPM, FlowEuler
 from ..sampling import sample
@@ -24,8 +25,15 @@ __all__ = ["TrainConfig", "TrainResult", "train_toy", "evaluate_toy", "save_chec
 
 
 @dataclass(frozen=True)
-class TrainConfig:
+class TrainConfig(Config):
     """Everything that determines a trained toy model (and so its cache key)."""
+
+    POSITIVE = ("steps", "batch_size", "pool_size")
+    RATES = ("lr",)
+    FRACTIONS = ("ema_decay", "cond_drop")
+    # Settings added after models were shipped: left out of the dictionary (and so of the
+    # cache key, config_key) at their defaults, so that every earlier model keeps its key.
+    LATER = {"objective": "eps", "cond_drop": 0.1}
 
     data: DataConfig = field(default_factory=DataConfig)
     schedule: ScheduleConfig = field(default_factory=ScheduleConfig)
@@ -39,19 +47,11 @@ class TrainConfig:
     objective: str = "eps"  # what the network learns: "eps" (DDPM's noise) or "velocity" (flow matching)
     cond_drop: float = 0.1  # with classes (model.n_classes > 0): how often a class is dropped to "no class"
 
-    def __post_init__(self) -> None:
-        for name in ("steps", "batch_size", "pool_size"):
-            if getattr(self, name) < 1:
-                raise ValueError(f"{name} must be positive, got {getattr(self, name)}")
-        if not self.lr > 0:
-            raise ValueError(f"lr must be positive, got {self.lr}")
-        if not 0 <= self.ema_decay < 1:
-            raise ValueError(f"ema_decay must be in [0, 1), got {self.ema_decay}")
+    def validate(self) -> None:
+        super().validate()
         if self.objective not in OBJECTIVES:
             raise ValueError(f"unknown objective {self.objective!r}; valid: {', '.join(OBJECTIVES)}")
-        if not 0 <= self.cond_drop < 1:
-            raise ValueError(f"cond_drop must be in [0, 1), got {self.cond_drop}")
-        if not self.model.n_classes and self.cond_drop != self._LATER["cond_drop"]:
+        if not self.model.n_classes and self.cond_drop != self.LATER["cond_drop"]:
             raise ValueError("cond_drop is for a model with classes (model.n_classes > 0)")
         classes = self.model.n_classes
         if classes and CLASSES.get(self.data.name) != classes:
@@ -59,32 +59,17 @@ class TrainConfig:
             raise ValueError(f"a model of {classes} classes needs a data set of {classes} classes; {self.data.name} "
                              f"{have} (those that have: {', '.join(f'{k} ({v})' for k, v in CLASSES.items())})")
 
-    # Settings added after models were shipped: left out of the dictionary (and so of the
-    # cache key, config_key) at their defaults, so that every earlier model keeps its key.
-    _LATER = {"objective": "eps", "cond_drop": 0.1}
-
     @property
     def conditional(self) -> bool:
         return self.model.n_classes > 0
 
     def to_dict(self) -> dict:
-        d = asdict(self)
-        for name, default in self._LATER.items():
-            if d[name] == default:
-                del d[name]
+        d = super().to_dict()
         if not d["model"]["n_classes"]:
             del d["model"]["n_classes"]
         if not self.conditional:
             d.pop("cond_drop", None)  # means nothing without classes
         return d
-
-    @classmethod
-    def from_dict(cls, d: dict) -> "TrainConfig":
-        d = dict(d)
-        d["data"] = DataConfig(**d["data"])
-        d["schedule"] = ScheduleConfig(**d["schedule"])
-        d["model"] = MLPConfig(**d["model"])
-        return cls(**d)
 
 
 @dataclass

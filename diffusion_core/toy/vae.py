@@ -15,12 +15,10 @@ ELBO, and samples of one fixed batch of z at the GAN's snapshot steps.
 
 from __future__ import annotations
 
-import hashlib
-import json
 import math
 import sys
 import time
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import torch
@@ -28,6 +26,7 @@ from torch import nn
 from tqdm.auto import tqdm
 
 from ..checkpoint import CheckpointError, read_checkpoint, write_checkpoint
+from ..config import Config
 from ..nets import mlp
 from ..paths import models_dir
 from ..training import TrainingDiverged
@@ -41,8 +40,10 @@ LOG2PI = math.log(2 * math.pi)
 
 
 @dataclass(frozen=True)
-class VaeConfig:
+class VaeConfig(Config):
     """Everything that determines a VAE run."""
+    POSITIVE = ("hidden", "layers", "z_dim", "steps", "batch_size", "pool_size", "n_snapshot")
+    RATES = ("lr",)
     data: DataConfig = field(default_factory=lambda: DataConfig("8gaussians"))
     hidden: int = 128  # the GAN's width
     layers: int = 3
@@ -53,25 +54,6 @@ class VaeConfig:
     seed: int = 0
     pool_size: int = 100_000
     n_snapshot: int = 2000
-
-    def __post_init__(self) -> None:
-        for name in ("hidden", "layers", "z_dim", "steps", "batch_size", "pool_size", "n_snapshot"):
-            if getattr(self, name) < 1:
-                raise ValueError(f"{name} must be positive, got {getattr(self, name)}")
-        if not (math.isfinite(self.lr) and self.lr > 0):
-            raise ValueError(f"lr must be positive and finite, got {self.lr}")
-
-    def to_dict(self) -> dict:
-        d = asdict(self)
-        d["data"] = asdict(self.data)
-        return d
-
-    @classmethod
-    def from_dict(cls, d: dict) -> "VaeConfig":
-        return cls(**{**d, "data": DataConfig(**d["data"])})
-
-    def key(self) -> str:
-        return hashlib.sha256(json.dumps(self.to_dict(), sort_keys=True).encode()).hexdigest()[:12]
 
 
 def gaussian_log_prob(x: torch.Tensor, mean: torch.Tensor, log_var: torch.Tensor) -> torch.Tensor:
