@@ -170,8 +170,18 @@ _SETTLED = r"""
 """
 
 
-def _faults(n: int, m: dict) -> list[SlideFault]:
+def _faults(n: int, m: dict, state: dict | None = None) -> list[SlideFault]:
+    """What lies outside the slide or over its title, media that did not load or play;
+    with the build's ``state``, a picture of ours that Fit already brought to its smallest
+    readable size on this slide is named so (the slide's other content is the cause)."""
     title = m["title"]
+
+    def named(what: str) -> str:
+        mine = _ours(what, state or {})
+        if mine and n in (mine[1].get("fitted") or []):
+            return f"{what}, ours at its smallest readable size: the slide's other content leaves it no room"
+        return what
+
     W, H = m["width"], m["height"]
     worst: dict[str, tuple[float, str]] = {}
     for it in m["items"]:
@@ -179,7 +189,7 @@ def _faults(n: int, m: dict) -> list[SlideFault]:
                            ("left of", -it["left"])):
             if over > TOLERANCE_PX and over > worst.get(side, (0, ""))[0]:
                 worst[side] = (over, it["what"])
-    faults = [SlideFault(n, title, f"{over:.0f} px {side} the slide ({what})") for side, (over, what) in worst.items()]
+    faults = [SlideFault(n, title, f"{over:.0f} px {side} the slide ({named(what)})") for side, (over, what) in worst.items()]
     box = m.get("titleBox")
     if box:
         cover = (0.0, "")
@@ -191,7 +201,7 @@ def _faults(n: int, m: dict) -> list[SlideFault]:
             if dx > TOLERANCE_PX and dy > TOLERANCE_PX and dy > cover[0]:
                 cover = (dy, it["what"])
         if cover[0]:
-            faults.append(SlideFault(n, title, f"covers the title by {cover[0]:.0f} px ({cover[1]})"))
+            faults.append(SlideFault(n, title, f"covers the title by {cover[0]:.0f} px ({named(cover[1])})"))
     faults += [SlideFault(n, title, b) for b in m["broken"]]
     for v in m["videos"]:
         if v["beat"] is not None and (v["played0"] is None or v["played0"] > 0.05 or (v["paused"] and not v["ended"])):
@@ -451,7 +461,7 @@ def check_deck(html: Path, pdf: Path | None = None, shots: Path | None = None, t
             _show(page, n, timeout_s)
             measured = page.evaluate(_MEASURE, n)
             reading, notes = _reading_faults(n, measured, state)
-            result.faults += _faults(n, measured) + reading + _cue_faults(n, measured, html.parent)
+            result.faults += _faults(n, measured, state) + reading + _cue_faults(n, measured, html.parent)
             result.notes += notes
             result.faults += [SlideFault(n, measured["title"], f"{p['what']}: its poster {p['poster']} did not load")
                               for p in measured["posters"] if not page.evaluate(_LOADS, p["url"])]

@@ -199,3 +199,17 @@ def test_a_kept_text_scale_is_read_as_the_nearest_valid_one():
     assert _scale_of(kept, "flow", "figure", "es") == 1.3
     assert [_scale_of(kept, k, "figure", "es") for k in ("reverse", "gan", "trilemma", "score")] == [None] * 4
     assert _scale_of({TYPE_KEY: "?"}, "flow", "figure", "es") is None
+
+
+def test_a_slide_that_cannot_fit_names_ours_as_at_its_smallest_readable_size():
+    """gaia's larger type: the lecturer's text alone fills the slide, and our strip, fitted
+    to its readable floor, still ends below it: the fault says it is ours at its floor."""
+    from lecture.check import _faults
+
+    strip = _item("img assets/images/006.PNG", 700, 764, 300, 900, natural=300)
+    m = {**SLIDE, "items": [_item("text Para lograr", 100, 690, 70, 1200), strip], "broken": [], "videos": []}
+    fault, = _faults(15, m, {"assets/images/006.PNG": {"fitted": [15]}})
+    assert fault.what == ("44 px below the slide (img assets/images/006.PNG, ours at its smallest readable size: the "
+                          "slide's other content leaves it no room)")
+    fault, = _faults(15, m, {"assets/images/006.PNG": {}})
+    assert fault.what == "44 px below the slide (img assets/images/006.PNG)"
