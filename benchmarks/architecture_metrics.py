@@ -1,4 +1,4 @@
-"""The shape of the code, measured (issue 29): functions over 60 lines outside tests and
+"""The shape of the code, measured (issue 29): functions over 60 lines and modules over 500 outside tests and
 benchmarks, imports inside functions, private names imported across modules, import
 cycles between the project's modules, the README's length and the sampler-name branches.
 
@@ -15,6 +15,7 @@ from pathlib import Path
 
 SKIP = {".venv", "node_modules", ".git", "tests"}
 LONG = 60
+LONG_MODULE = 500  # lines of a production module (issue 42: lecture/build.py was 920)
 
 
 def python_files(root: Path) -> list[Path]:
@@ -38,6 +39,13 @@ def long_functions(root: Path) -> list[tuple[int, str]]:
                 if n > LONG:
                     out.append((n, f"{path.relative_to(root)}:{node.lineno} {node.name}"))
     return sorted(out, reverse=True)
+
+
+def long_modules(root: Path) -> list[tuple[int, str]]:
+    """(lines, file) of each module over LONG_MODULE lines outside tests and benchmarks."""
+    out = [(len(p.read_text().splitlines()), str(p.relative_to(root))) for p in python_files(root)
+           if p.relative_to(root).parts[0] != "benchmarks"]
+    return sorted(((n, f) for n, f in out if n > LONG_MODULE), reverse=True)
 
 
 def local_imports(root: Path) -> list[str]:
@@ -129,6 +137,10 @@ def main() -> None:
     print(f"README lines: {len((root / 'README.md').read_text().splitlines())}")
     print(f"functions over {LONG} lines (outside tests and benchmarks): {len(longs)}")
     for n, where in longs:
+        print(f"  {n:4d} {where}")
+    modules = long_modules(root)
+    print(f"modules over {LONG_MODULE} lines (outside tests and benchmarks): {len(modules)}")
+    for n, where in modules:
         print(f"  {n:4d} {where}")
     print(f"imports inside functions (outside tests): {len(local)}")
     for where in local:

@@ -39,6 +39,7 @@ REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
 import lecture.build as build  # noqa: E402
+import lecture.renders as renders  # noqa: E402
 import scenes.rendering.cache as cache  # noqa: E402
 from scenes.registry import SCENES  # noqa: E402
 from scenes.rendering import RenderJob, render_many  # noqa: E402
@@ -130,15 +131,15 @@ def profile(args, work: Path) -> int:
     os.environ["DIFFUSION_CACHE_DIR"] = str(work / "cache")
     done: list = []  # (job, rendered) of every render, as the workers report them
 
-    def recording(jobs, n_jobs, on_done=None):
+    def recording(jobs, n_jobs, on_done=None, **kwargs):
         def hook(job, rendered):
             done.append((job, rendered))
             if on_done:
                 on_done(job, rendered)
-        return render_many(jobs, n_jobs, on_done=hook)
+        return render_many(jobs, n_jobs, on_done=hook, **kwargs)
 
     if not args.skip_deck:
-        build.render_many = recording
+        renders.render_many = recording
         start = time.time()
         build.build_deck(build.DeckOptions(deck=args.deck, out=work / "lecture", quality=args.quality, jobs=2,
                                            table=True, steps=args.steps), log=lambda *a: None)

@@ -30,7 +30,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from lecture.check import chromium_page  # noqa: E402
+from lecture.browser import chromium_page  # noqa: E402
 from lecture.twins import TWINS, write_twin  # noqa: E402
 
 # the moment each screenshot shows (a share of the slider's track), x0-hat on, one point followed

@@ -17,7 +17,6 @@ import re
 import shutil
 import subprocess
 import time
-from contextlib import contextmanager
 from dataclasses import dataclass, field
 from fractions import Fraction
 from pathlib import Path
@@ -26,24 +25,16 @@ from urllib.parse import unquote
 from PIL import Image, ImageDraw, ImageFont
 
 from diffusion_core import atomic_write
+from lecture.browser import MEASURE, SETTLED, VIEWPORT, CheckError, chromium_browser, chromium_page
 from lecture.fence import STATE
-from lecture.marp import find_browser
 from scenes.rendering.cache import read_state
 
-__all__ = ["CheckError", "SlideFault", "DeckCheck", "check_deck", "chromium_page", "chromium_browser", "fit_heights", "check_pdf", "contact_sheet", "presenter_shot",
-           "VIEWPORT"]
+__all__ = ["CheckError", "SlideFault", "DeckCheck", "check_deck", "chromium_page", "chromium_browser", "check_pdf",
+           "contact_sheet", "presenter_shot", "slide_faults", "src_of", "VIEWPORT", "MIN_TEXT_PX", "TOLERANCE_PX"]
 
-VIEWPORT = (1280, 720)
 TOLERANCE_PX = 1.5
 MIN_TEXT_PX = 16  # our pictures' smallest text on a 1280x720 slide
 MIN_CONTRAST = 4.5  # WCAG 2, 1.4.3: text against its background
-BROWSER_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
-                "--disable-component-update", "--disable-sync", "--autoplay-policy=no-user-gesture-required"]
-
-
-class CheckError(RuntimeError):
-    """The check could not run (no Chromium, no Playwright, no HTML): how to fix it."""
-
 @dataclass(frozen=True)
 class SlideFault:
     slide: int
@@ -78,99 +69,7 @@ _LOADS = r"""
 })
 """
 
-# Runs in the page: what slide n draws, measured against the slide (in the slide's px).
-_MEASURE = r"""
-(n) => {
-  const secs = [...document.querySelectorAll('svg[data-marpit-svg] > foreignObject > section')];
-  const sec = secs[n - 1];
-  const S = sec.getBoundingClientRect();
-  const scale = S.width / sec.offsetWidth;
-  const heading = sec.querySelector('h1, h2, h3');
-  const T = heading ? heading.getBoundingClientRect() : null;
-  const out = {title: heading ? heading.textContent.trim() : '', items: [], broken: [], videos: [], posters: []};
-  const name = (el) => {
-    const tag = el.tagName.toLowerCase();
-    if (tag === 'img') return 'img ' + el.getAttribute('src');
-    if (tag === 'video') {
-      const s = el.getAttribute('src') || (el.querySelector('source') || {getAttribute: () => ''}).getAttribute('src');
-      return 'video ' + s;
-    }
-    if (tag === 'iframe' && el.dataset.twin) return 'twin ' + el.getAttribute('src');
-    if (tag === 'mjx-container') return 'formula';
-    return tag + (el.className && typeof el.className === 'string' ? '.' + el.className.split(' ')[0] : '');
-  };
-  const visible = (cs) => cs.display !== 'none' && cs.visibility !== 'hidden' && parseFloat(cs.opacity) > 0;
-  const boxed = (cs) => (cs.backgroundColor !== 'rgba(0, 0, 0, 0)' && cs.backgroundColor !== 'transparent') ||
-      ['Top', 'Right', 'Bottom', 'Left'].some(s => parseFloat(cs['border' + s + 'Width']) > 0 &&
-                                                   cs['border' + s + 'Style'] !== 'none');
-  const add = (rect, what, inTitle, natural, sized) => {
-    if (rect.width < 0.5 || rect.height < 0.5) return;
-    out.items.push({what, inTitle, top: (rect.top - S.top) / scale, bottom: (rect.bottom - S.top) / scale,
-                    left: (rect.left - S.left) / scale, right: (rect.right - S.left) / scale,
-                    natural: natural || 0, sized: sized || ''});
-  };
-  const walk = (el, inTitle) => {
-    const cs = getComputedStyle(el);
-    if (!visible(cs)) return;
-    const tag = el.tagName.toLowerCase();
-    inTitle = inTitle || el === heading;
-    if (['img', 'video', 'svg', 'canvas', 'iframe', 'mjx-container', 'table'].includes(tag)) {
-      add(el.getBoundingClientRect(), name(el), inTitle,
-          tag === 'img' ? el.naturalHeight : tag === 'video' ? el.videoHeight : 0,
-          ['width', 'height'].map(a => el.getAttribute(a) ? a + '="' + el.getAttribute(a) + '"' : '')
-            .concat([el.style.width ? 'width:' + el.style.width : '', el.style.height ? 'height:' + el.style.height : ''])
-            .filter(Boolean).join(' '));
-      if (tag === 'img' && el.complete && el.naturalWidth === 0) out.broken.push(name(el) + ' did not load');
-      if (tag === 'video' && (el.error || el.readyState < 1)) out.broken.push(name(el) + ' did not load');
-      if (tag === 'video') {
-        const t = el.querySelector('track');
-        if (t && t.readyState === 3) out.broken.push(name(el) + ': its captions did not load');
-        if (el.getAttribute('poster')) out.posters.push({what: name(el), poster: el.getAttribute('poster'), url: el.poster});
-        out.videos.push({what: name(el), beat: el.dataset.beat || null, paused: el.paused, ended: el.ended,
-                         time: el.currentTime, played0: el.played.length ? el.played.start(0) : null,
-                         track: t ? {state: t.readyState, cues: t.track.cues ? t.track.cues.length : 0,
-                                     times: t.track.cues ? [...t.track.cues].map(c => [c.startTime, c.endTime]) : []}
-                                  : null});
-      }
-      if (tag !== 'table') return;
-    } else if (el !== sec && boxed(cs)) {
-      add(el.getBoundingClientRect(), name(el), inTitle);
-    }
-    for (const child of el.childNodes) {
-      if (child.nodeType === 1) walk(child, inTitle);
-      else if (child.nodeType === 3 && child.textContent.trim()) {
-        const r = document.createRange();
-        r.selectNodeContents(child);
-        const text = child.textContent.trim().replace(/\s+/g, ' ');
-        for (const rect of r.getClientRects()) add(rect, 'text "' + text.slice(0, 40) + (text.length > 40 ? '…' : '') + '"', inTitle);
-      }
-    }
-  };
-  walk(sec, false);
-  out.width = sec.offsetWidth; out.height = sec.offsetHeight;
-  const cs = getComputedStyle(sec);
-  out.padding = {top: parseFloat(cs.paddingTop), right: parseFloat(cs.paddingRight),
-                 bottom: parseFloat(cs.paddingBottom), left: parseFloat(cs.paddingLeft)};
-  if (T) out.titleBox = {top: (T.top - S.top) / scale, bottom: (T.bottom - S.top) / scale,
-                         left: (T.left - S.left) / scale, right: (T.right - S.left) / scale};
-  return out;
-}
-"""
-
-# Waits until slide n's images are decoded and its videos have their first frame (or failed).
-_SETTLED = r"""
-(n) => {
-  const sec = document.querySelectorAll('svg[data-marpit-svg] > foreignObject > section')[n - 1];
-  const svg = sec.closest('svg');
-  if (!svg.classList.contains('bespoke-marp-active') && document.querySelector('.bespoke-marp-active')) return false;
-  const imgs = [...sec.querySelectorAll('img')].every(i => i.complete);
-  const vids = [...sec.querySelectorAll('video')].every(v => v.error || v.readyState >= 2 || v.networkState === 3);
-  return imgs && vids;
-}
-"""
-
-
-def _faults(n: int, m: dict, state: dict | None = None) -> list[SlideFault]:
+def slide_faults(n: int, m: dict, state: dict | None = None) -> list[SlideFault]:
     """What lies outside the slide or over its title, media that did not load or play;
     with the build's ``state``, a picture of ours that Fit already brought to its smallest
     readable size on this slide is named so (the slide's other content is the cause)."""
@@ -301,115 +200,7 @@ _HIDDEN_BEATS = r"""
 """
 
 
-def _playwright():
-    try:
-        from playwright.sync_api import sync_playwright
-    except ImportError as exc:
-        raise CheckError("the browser check needs Playwright for Python (it drives the system Chromium): "
-                         "./run.sh browser installs it") from exc
-    return sync_playwright
-
-
-@contextmanager
-def chromium_browser():
-    """The system Chromium, driven by Playwright (for pages of other kinds too: a phone's,
-    a tablet's, one with touch or without JavaScript, through ``browser.new_context``);
-    CheckError saying how to get either when missing."""
-    browser_path = find_browser()
-    if browser_path is None:
-        raise CheckError("the browser check needs Chromium: ./run.sh browser installs Debian's chromium")
-    with _playwright()() as p:
-        browser = p.chromium.launch(executable_path=browser_path, args=BROWSER_ARGS)
-        try:
-            yield browser
-        finally:
-            browser.close()
-
-
-@contextmanager
-def _page():
-    """A 1280x720 page of the system Chromium."""
-    with chromium_browser() as browser:
-        yield browser.new_page(viewport={"width": VIEWPORT[0], "height": VIEWPORT[1]})
-
-
-chromium_page = _page  # a 1280x720 page of the system Chromium: the twins' tests and benchmark drive it too
-
-MIN_FIT = 0.35  # a picture of ours is never shrunk below this share of its height to make a slide fit
-
-
-def fit_heights(html: Path, ours: dict[str, float | None],
-                shown: dict[str, tuple[float, float, int]] | None = None) -> dict[tuple[int, str], int]:
-    """Where a slide does not fit (content past its bottom or right edge, or over its
-    title, as ``check_deck`` finds it) and one of our pictures (an ``img`` or a ``video``
-    whose src is in ``ours``) is on it: the height, in the slide's pixels, each such picture of ours should
-    take for the slide to fit inside its safe area, its width following. ``ours`` maps each
-    src to its smallest text's em in the file's pixels (None: unknown): no picture is made
-    so small that its text falls under MIN_TEXT_PX on the slide, nor under ``MIN_FIT`` of
-    its natural height; the lecturer's content is never resized. ``shown``, given, gets
-    for each src of ours whose em is known its smallest text on any slide, as laid out:
-    (px tall, the picture's width in px, the slide's number).
-
-    Returns:
-        {(slide number, src): height px}; empty when every slide fits.
-    """
-    out: dict[tuple[int, str], int] = {}
-    with _page() as page:
-        page.goto(Path(html).resolve().as_uri())
-        page.wait_for_load_state("load")
-        n_slides = page.evaluate("document.querySelectorAll('svg[data-marpit-svg] > foreignObject > section').length")
-        for n in range(1, n_slides + 1):
-            page.evaluate(f"location.hash = '#{n}'")
-            try:
-                page.wait_for_function(_SETTLED, arg=n, timeout=10_000)
-            except Exception:  # noqa: BLE001  measured as it is
-                pass
-            page.wait_for_timeout(60)
-            m = page.evaluate(_MEASURE, n)
-            out.update(_fit_slide(n, m, ours))
-            if shown is not None:
-                for it in m["items"]:
-                    em, src = ours.get(_src(it["what"]) or ""), _src(it["what"])
-                    if em and it.get("natural"):
-                        px = em * (it["bottom"] - it["top"]) / it["natural"]
-                        if src not in shown or px < shown[src][0]:
-                            shown[src] = (px, it["right"] - it["left"], n)
-    return out
-
-
-def _fit_slide(n: int, m: dict, ours: set[str]) -> dict[tuple[int, str], int]:
-    mine = [it for it in m["items"] if not it["inTitle"] and _src(it["what"]) in ours]
-    if not mine:
-        return {}
-    W, H, pad = m["width"], m["height"], m.get("padding") or {"bottom": 0.0, "right": 0.0}
-    rest = [it for it in m["items"] if not it["inTitle"] and it not in mine]  # the lecturer's: never resized
-    low = max(it["bottom"] for it in m["items"] if not it["inTitle"])
-    if (not _faults(n, {**m, "broken": [], "videos": []})
-            and all(it["bottom"] <= H - pad["bottom"] + TOLERANCE_PX for it in mine)):
-        return {}  # it fits, and ours stays out of the bottom padding
-    cover = 0.0
-    box = m.get("titleBox")
-    if box:
-        cover = max([box["bottom"] - it["top"] for it in mine + rest
-                     if min(it["right"], box["right"]) - max(it["left"], box["left"]) > TOLERANCE_PX] + [0.0])
-    over = max(low - (H - pad["bottom"]), 0.0) + max(cover, 0.0)  # how much less height the slide needs
-    heights = sum(it["bottom"] - it["top"] for it in mine)
-    scale_v = (heights - over) / heights if over > TOLERANCE_PX else 1.0
-    sizes = {}
-    for it in mine:
-        src, h, w = _src(it["what"]), it["bottom"] - it["top"], it["right"] - it["left"]
-        scale_h = 1.0
-        if it["right"] > W - pad["right"] + TOLERANCE_PX or it["left"] < pad["left"] - TOLERANCE_PX:
-            scale_h = min(1.0, (W - pad["right"] - max(it["left"], pad["left"])) / w)  # into the safe area's width
-        want = h * min(scale_v, scale_h)
-        em, natural = ours.get(src), it.get("natural") or 0
-        floor = max(MIN_FIT * natural, MIN_TEXT_PX * natural / em if em and natural else 0.0)
-        if want < h * 0.99 and h > floor + 1:
-            sizes[(n, src)] = int(max(want, floor))
-    return sizes
-
-
-def _src(what: str) -> str | None:
+def src_of(what: str) -> str | None:
     """The src of a measured picture ('img a.png', 'video ./b.mp4'), else None."""
     kind, _, src = what.partition(" ")
     return src if kind in ("img", "video") and src else None
@@ -437,7 +228,7 @@ def check_deck(html: Path, pdf: Path | None = None, shots: Path | None = None, t
     state = read_state(html.parent / STATE)  # the build's records: which pictures are ours, and their text
     if shots is not None:
         shots.mkdir(parents=True, exist_ok=True)
-    with _page() as page:
+    with chromium_page() as page:
         page.goto(html.resolve().as_uri())
         page.wait_for_load_state("load")
         page.add_style_tag(content=".bespoke-marp-osc { display: none !important; }")  # Marp's page controls
@@ -459,9 +250,9 @@ def check_deck(html: Path, pdf: Path | None = None, shots: Path | None = None, t
                 said = time.monotonic()
                 log(f"  checking slide {n} of {result.slides}")
             _show(page, n, timeout_s)
-            measured = page.evaluate(_MEASURE, n)
+            measured = page.evaluate(MEASURE, n)
             reading, notes = _reading_faults(n, measured, state)
-            result.faults += _faults(n, measured, state) + reading + _cue_faults(n, measured, html.parent)
+            result.faults += slide_faults(n, measured, state) + reading + _cue_faults(n, measured, html.parent)
             result.notes += notes
             result.faults += [SlideFault(n, measured["title"], f"{p['what']}: its poster {p['poster']} did not load")
                               for p in measured["posters"] if not page.evaluate(_LOADS, p["url"])]
@@ -482,7 +273,7 @@ def _show(page, n: int, timeout_s: float) -> None:
     """Slide ``n`` shown and settled (its media loaded, or given up after ``timeout_s``)."""
     page.evaluate(f"location.hash = '#{n}'")
     try:
-        page.wait_for_function(_SETTLED, arg=n, timeout=timeout_s * 1000)
+        page.wait_for_function(SETTLED, arg=n, timeout=timeout_s * 1000)
     except Exception:  # noqa: BLE001  a video that never loads is reported by the caller
         pass
     page.wait_for_timeout(60)  # the slide transition
@@ -537,18 +328,6 @@ def _twin_faults(page, n: int, title: str, slides: int) -> list[SlideFault]:
     return faults
 
 
-def presenter_shot(html: Path, slide: int, path: Path, wait_s: float = 2.0) -> Path:
-    """A screenshot of Marp's presenter view (``?view=presenter``) at ``slide``: the
-    slide, the next one, and its notes, as the lecturer sees them."""
-    with _page() as page:
-        page.goto(Path(html).resolve().as_uri() + f"?view=presenter#{slide}")
-        page.wait_for_load_state("load")
-        page.wait_for_timeout(wait_s * 1000)
-        path.parent.mkdir(parents=True, exist_ok=True)
-        page.screenshot(path=str(path))
-    return path
-
-
 def _size(view_box: str | None) -> tuple[int, int]:
     """A slide's width and height from its SVG's viewBox; 16:9 when there is none."""
     try:
@@ -589,6 +368,18 @@ def check_pdf(pdf: Path, slides: int, size: tuple[int, int] = VIEWPORT) -> tuple
         if abs(w / h - size[0] / size[1]) > 0.01:
             faults.append(SlideFault(num, pdf.name, f"page {num} is {w:.0f}x{h:.0f} pt, not the slides' {shape(size)}"))
     return pages, faults
+
+
+def presenter_shot(html: Path, slide: int, path: Path, wait_s: float = 2.0) -> Path:
+    """A screenshot of Marp's presenter view (``?view=presenter``) at ``slide``: the
+    slide, the next one, and its notes, as the lecturer sees them."""
+    with chromium_page() as page:
+        page.goto(Path(html).resolve().as_uri() + f"?view=presenter#{slide}")
+        page.wait_for_load_state("load")
+        page.wait_for_timeout(wait_s * 1000)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        page.screenshot(path=str(path))
+    return path
 
 
 def contact_sheet(shots: list[Path], out: Path, cols: int = 5, width: int = 384) -> Path:

@@ -20,8 +20,8 @@ M = [
  ("13 no trajectory lock", "diffusion_core/trajectory_cache.py", "        lock.acquire()\n", "        lock = type('NoLock', (), {'release': lambda self: None})()\n", "tests/test_timing.py -k once"),
  ("14 wall-clock timing", "diffusion_core/sampling.py", ("    torch.set_num_threads(1)\n", "            start = time.thread_time()", "time.thread_time() - start)"), ("    torch.set_num_threads(threads)\n", "            start = time.perf_counter()", "time.perf_counter() - start)"), "tests/test_timing.py -k busy"),
  ("15 notes read as slots", "lecture/source.py", "    is_slot = _only_media(inner)", "    is_slot = bool(parse_deck(inner).refs)", "tests/test_deck_safety.py -k note"),
- ("16 no fence", "lecture/build.py", "    if ref.outside:\n", "    if False:\n", "tests/test_deck_safety.py -k leaving"),
- ("17 supplied by size", "lecture/build.py", " and file_digest(dst) == file_digest(src))", ")", "tests/test_deck_safety.py -k edited"),
+ ("16 no fence", "lecture/plan.py", "    if ref.outside:\n", "    if False:\n", "tests/test_deck_safety.py -k leaving"),
+ ("17 supplied by size", "lecture/renders.py", " and file_digest(dst) == file_digest(src))", ")", "tests/test_deck_safety.py -k edited"),
  ("19 clip captions of the whole video", "lecture/present.py", "        vtt = clip.with_suffix(\".vtt\")", "        vtt = (out / rel).with_name(f\"{stem}.vtt\")", "tests/test_beats.py -k chromium"),
  ("20 beats go on when left", "lecture/present.py", "v.dataset.shown = ''; v.pause(); v.currentTime = 0;", "v.dataset.shown = '';", "tests/test_beats.py -k chromium"),
  ("21 beats cut a beat late", "scenes/rendering/beats.py", "            shutil.copyfile(Path(section_index).parent / entry[\"video\"], tmp)", "            shutil.copyfile(Path(section_index).parent / entries[min(k, len(entries) - 1)][\"video\"], tmp)", "tests/test_beats.py -k partition"),
@@ -37,7 +37,7 @@ M = [
  ("31 flow clock unscaled", "diffusion_core/samplers.py", "float(t) * self.schedule.T, device=device)", "float(t), device=device)", "tests/test_guidance_flow.py -k 'flow_step or toy_bar'"),
  ("32 a flow sampled as a DDPM", "diffusion_core/samplers.py", "    if objective != sampler.objective:", "    if False:", "tests/test_guidance_flow.py -k refuse"),
  ("33 the job's language left behind", "scenes/rendering/job.py", 'return {"lang": self.lang, **dict(self.settings)', 'return {**dict(self.settings)', "tests/test_scenes.py -k english"),
- ("34 the lecturer's picture ignored by the plan", "lecture/build.py", "    if beside(ref.path):", "    if False:", "tests/test_deck.py -k pure"),
+ ("34 the lecturer's picture ignored by the plan", "lecture/plan.py", "    if beside(ref.path):", "    if False:", "tests/test_deck.py -k pure"),
  ("18 figure keeps title", "scenes/kit/settings.py", "            self.remove(*self.titles)\n", "            pass\n", "tests/test_figures.py -k trimmed"),
 ]
 only = sys.argv[1:]

@@ -1,5 +1,5 @@
 """The structure stays what docs/ARCHITECTURE.md says: no import cycles, no function over
-60 lines outside tests and benchmarks, no private name imported across modules, the
+60 lines and no module over 500 outside tests and benchmarks, no private name imported across modules, the
 sampler name compared with a string nowhere, imports inside functions only where
 ARCHITECTURE.md names them, and the drawing kit and the render service apart."""
 
@@ -13,7 +13,7 @@ import architecture_metrics as metrics  # noqa: E402
 
 ALLOWED_LOCAL = {  # ARCHITECTURE.md, "Imports inside functions"
     ("cli.py", "scenes.kit.settings"),
-    ("lecture/check.py", "playwright.sync_api"),
+    ("lecture/browser.py", "playwright.sync_api"),
     ("scenes/rendering/render.py", "manim"),
     ("benchmarks/mnist_gpu_run.py", None),
 }
@@ -22,6 +22,7 @@ ALLOWED_LOCAL = {  # ARCHITECTURE.md, "Imports inside functions"
 def test_no_cycles_no_long_functions_no_private_imports_no_sampler_strings():
     assert metrics.cycles(ROOT) == []
     assert metrics.long_functions(ROOT) == []
+    assert metrics.long_modules(ROOT) == []
     assert metrics.private_imports(ROOT) == []
     assert metrics.sampler_branches(ROOT) == []
 

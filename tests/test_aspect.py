@@ -10,7 +10,9 @@ from PIL import Image
 from test_fit import _tools  # Marp CLI, Chromium and Playwright
 
 from cli import cli
-from lecture.build import DeckPlan, _comparison_table, _themed, deck_aspect
+from lecture.plan import DeckPlan, deck_aspect
+from lecture.renders import _themed
+from lecture.rewrite import _comparison_table
 from lecture.source import DeckSource, parse_deck
 from scenes.kit.settings import SettingError
 from scenes.registry import SCENES

@@ -117,15 +117,17 @@ def test_a_table_with_rows_of_different_n_is_refused_where_it_is_read(tmp_path):
 
 
 def test_the_deck_keeps_its_own_table_when_the_record_mixes_n(tmp_path, monkeypatch):
-    import lecture.build
+    import lecture.outputs
+    import lecture.renders
+    import lecture.rewrite
 
     mixed = copy.deepcopy(RECORD)
     mixed["rows"][1]["n"] = 200
     path = tmp_path / "comparison.json"
     path.write_text(json.dumps(mixed), encoding="utf-8")
-    monkeypatch.setattr(lecture.build, "COMPARISON", path)
-    monkeypatch.setattr(lecture.build, "REPO", tmp_path)
-    stale = lecture.build.stale_comparison()
+    monkeypatch.setattr(lecture.rewrite, "COMPARISON", path)
+    monkeypatch.setattr(lecture.rewrite, "REPO", tmp_path)
+    stale = lecture.rewrite.stale_comparison()
     assert "different numbers of samples" in stale and "the deck's own table is kept" in stale
 
 

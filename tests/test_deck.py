@@ -102,11 +102,13 @@ def small_deck(tmp_path):
 
 @pytest.fixture()
 def fake_renders(monkeypatch):
-    import lecture.build
+    import lecture.outputs
+    import lecture.renders
+    import lecture.rewrite
 
     made = []
-    monkeypatch.setattr(lecture.build, "render_many", fake_render_many(made))
-    monkeypatch.setattr(lecture.build, "build_html", lambda slides: (None, "no HTML (test)"))
+    monkeypatch.setattr(lecture.renders, "render_many", fake_render_many(made))
+    monkeypatch.setattr(lecture.outputs, "build_html", lambda slides: (None, "no HTML (test)"))
     return made
 
 
@@ -376,10 +378,10 @@ def test_the_check_reports_an_overflowing_slide(tmp_path):
 
 
 def test_the_check_without_chromium_says_how(tmp_path, monkeypatch):
-    import lecture.check
+    import lecture.browser
 
     (tmp_path / "slides.html").write_text("<html></html>")
-    monkeypatch.setattr(lecture.check, "find_browser", lambda: None)
+    monkeypatch.setattr(lecture.browser, "find_browser", lambda: None)
     result = CliRunner().invoke(cli.cli, ["check-deck", str(tmp_path)])
     assert result.exit_code == 1 and "./run.sh browser" in result.output and len(result.output.splitlines()) == 1
 
@@ -435,8 +437,10 @@ def test_the_print_copy_shows_posters_as_images():
 
 
 def test_without_chromium_the_pdf_says_how(small_deck, tmp_path, monkeypatch, fake_renders):
-    import lecture.build
     import lecture.marp
+    import lecture.outputs
+    import lecture.renders
+    import lecture.rewrite
 
     monkeypatch.setattr(lecture.marp, "find_browser", lambda: None)
     monkeypatch.setattr(lecture.marp, "MARP", tmp_path / "marp")  # present, so the browser is what is missing
@@ -616,22 +620,24 @@ def test_the_measured_table_belongs_to_the_shipped_model(small_deck, tmp_path, f
     warning that it is stale and how to remake it, leaving the deck's own table in place."""
     import json
 
-    import lecture.build
+    import lecture.outputs
+    import lecture.renders
+    import lecture.rewrite
     from diffusion_core import mnist_checkpoint_path, read_record
     from diffusion_core.io import file_digest
 
-    record = read_record(lecture.build.COMPARISON)
+    record = read_record(lecture.rewrite.COMPARISON)
     assert record["checkpoint_sha256"] == file_digest(mnist_checkpoint_path())
     assert {r["n"] for r in record["rows"]} == {record["n"]} and record["n"] >= 500
-    assert lecture.build.stale_comparison() == ""
+    assert lecture.rewrite.stale_comparison() == ""
     report = build_deck(DeckOptions(deck=small_deck, out=tmp_path / "fresh", table=True, **TINY), log=lambda m: None)
     out = (tmp_path / "fresh" / "slides.md").read_text(encoding="utf-8")
     assert "| Dígitos reales (entrenamiento) |" in out and "| DDPM | 3.21 | 24h |" not in out
     assert "muestras por fila" in out and "Tabla medida por este proyecto con: python benchmarks/" in out
     stale = tmp_path / "comparison.json"
     stale.write_text(json.dumps({**record, "checkpoint_sha256": "0" * 64}), encoding="utf-8")
-    monkeypatch.setattr(lecture.build, "COMPARISON", stale)
-    monkeypatch.setattr(lecture.build, "REPO", tmp_path)
+    monkeypatch.setattr(lecture.rewrite, "COMPARISON", stale)
+    monkeypatch.setattr(lecture.rewrite, "REPO", tmp_path)
     report = build_deck(DeckOptions(deck=small_deck, out=tmp_path / "o", table=True, **TINY), log=lambda m: None)
     out = (tmp_path / "o" / "slides.md").read_text(encoding="utf-8")
     assert "| DDPM | 3.21 | 24h |" in out and "Dígitos reales" not in out
@@ -675,7 +681,7 @@ def test_our_pictures_take_the_decks_background(tmp_path, front, background, not
     """The theme's slides' background (or the deck's own style's), light only: a dark
     slide gets our pictures as white cards, and the report says so."""
     from lecture import plan_deck
-    from lecture.build import deck_background
+    from lecture.plan import deck_background
 
     text = SMALL_DECK.replace("marp: true\n", f"marp: true\n{front}\n", 1)
     got, said = deck_background(parse_deck(text))
@@ -688,13 +694,15 @@ def test_our_pictures_take_the_decks_background(tmp_path, front, background, not
 def test_a_themed_deck_renders_its_pictures_on_its_background(tmp_path, monkeypatch):
     """gaia: every render job of the deck carries the cream background, so a theme
     change renders again (the assets' keys hold it); a white deck's jobs carry none."""
-    import lecture.build
+    import lecture.outputs
+    import lecture.renders
+    import lecture.rewrite
 
     jobs = []
     render = fake_render_many()
-    monkeypatch.setattr(lecture.build, "render_many",
+    monkeypatch.setattr(lecture.renders, "render_many",
                         lambda js, n, on_done=None, on_progress=None: (jobs.extend(js), render(js, n, on_done))[1])
-    monkeypatch.setattr(lecture.build, "build_html", lambda slides: (None, "no HTML (test)"))
+    monkeypatch.setattr(lecture.outputs, "build_html", lambda slides: (None, "no HTML (test)"))
     deck = tmp_path / "deck" / "slides.md"
     deck.parent.mkdir()
     deck.write_text(SMALL_DECK)
@@ -709,12 +717,14 @@ def test_a_themed_deck_renders_its_pictures_on_its_background(tmp_path, monkeypa
 def test_a_render_inside_the_deck_says_how_far_it_is(tmp_path, monkeypatch):
     """One line when a render starts, then its frames at least every 10 s (here: every
     tick), and from the second render on the share done and the time left."""
-    import lecture.build
+    import lecture.outputs
+    import lecture.renders
+    import lecture.rewrite
     import scenes.rendering.workers as workers
 
     monkeypatch.setenv("DIFFUSION_CACHE_DIR", str(tmp_path / "cache"))
     monkeypatch.setattr(workers, "TICK_S", 0.0)
-    monkeypatch.setattr(lecture.build, "PROGRESS_LINE_S", 2.0)  # every tick
+    monkeypatch.setattr(lecture.renders, "PROGRESS_LINE_S", 2.0)  # every tick
     deck = tmp_path / "in" / "slides.md"
     deck.parent.mkdir()
     deck.write_text('---\nmarp: true\n---\n\n# Proceso\n\n<video controls src="assets/videos/DiffusionProcess.mp4">'

@@ -31,7 +31,9 @@ def md5s(folder: Path) -> dict[str, str]:
 def lecturer(tmp_path, monkeypatch):
     """A lecturer's folder: a deck, their own picture under one of our names, a photo,
     and a figure folder beside the deck; renders are faked (no manim)."""
-    import lecture.build
+    import lecture.outputs
+    import lecture.renders
+    import lecture.rewrite
 
     deck = tmp_path / "curso" / "slides.md"
     (deck.parent / "assets" / "images").mkdir(parents=True)
@@ -42,8 +44,8 @@ def lecturer(tmp_path, monkeypatch):
                     "<!-- Speaker note: luego ![](assets/images/training_process.png) -->\n\n"
                     "![](assets/images/foto.png)\n\n| Model | FID |\n|--|--|\n| a | 1 |\n", encoding="utf-8")
     made = []
-    monkeypatch.setattr(lecture.build, "render_many", fake_render_many(made))
-    monkeypatch.setattr(lecture.build, "build_html", lambda slides: (None, "no HTML (test)"))
+    monkeypatch.setattr(lecture.renders, "render_many", fake_render_many(made))
+    monkeypatch.setattr(lecture.outputs, "build_html", lambda slides: (None, "no HTML (test)"))
     return deck, made
 
 
@@ -368,7 +370,9 @@ def test_a_full_output_disk_names_the_output_not_the_cache(lecturer, tmp_path, m
     (it named the cache's file, the source of the copy)."""
     import errno
 
-    import lecture.build
+    import lecture.outputs
+    import lecture.renders
+    import lecture.rewrite
 
     deck, _ = lecturer
     out = tmp_path / "lecture"
@@ -376,7 +380,7 @@ def test_a_full_output_disk_names_the_output_not_the_cache(lecturer, tmp_path, m
     def full(src, dst, *a, **k):
         raise OSError(errno.ENOSPC, "No space left on device", str(src), None, str(dst))
 
-    monkeypatch.setattr(lecture.build.shutil, "copyfile", full)
+    monkeypatch.setattr(lecture.renders.shutil, "copyfile", full)
     result = run_deck("--deck", deck, "--out", out)
     line = result.output.strip().splitlines()[-1]
     assert result.exit_code == 1 and line.endswith(": No space left on device"), result.output

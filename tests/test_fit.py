@@ -8,8 +8,8 @@ import shutil
 
 import pytest
 
-from lecture.build import _sized
-from lecture.check import MIN_FIT, _fit_slide
+from lecture.fit import MIN_FIT, _fit_slide
+from lecture.fit import _sized
 from lecture.source import parse_deck
 
 
@@ -190,7 +190,8 @@ def test_a_figure_shown_narrow_is_drawn_again_with_larger_type(tmp_path):
 
 
 def test_a_kept_text_scale_is_read_as_the_nearest_valid_one():
-    from lecture.build import TYPE_KEY, _scale_of
+    from lecture.renders import TYPE_KEY
+    from lecture.renders import scale_of as _scale_of
     from scenes.registry import TEXT_SCALE_MAX
 
     kept = {TYPE_KEY: {"forward|figure|es": 2.0, "flow|figure|es": 1.3, "reverse|figure|es": "big",
@@ -204,12 +205,12 @@ def test_a_kept_text_scale_is_read_as_the_nearest_valid_one():
 def test_a_slide_that_cannot_fit_names_ours_as_at_its_smallest_readable_size():
     """gaia's larger type: the lecturer's text alone fills the slide, and our strip, fitted
     to its readable floor, still ends below it: the fault says it is ours at its floor."""
-    from lecture.check import _faults
+    from lecture.check import slide_faults
 
     strip = _item("img assets/images/006.PNG", 700, 764, 300, 900, natural=300)
     m = {**SLIDE, "items": [_item("text Para lograr", 100, 690, 70, 1200), strip], "broken": [], "videos": []}
-    fault, = _faults(15, m, {"assets/images/006.PNG": {"fitted": [15]}})
+    fault, = slide_faults(15, m, {"assets/images/006.PNG": {"fitted": [15]}})
     assert fault.what == ("44 px below the slide (img assets/images/006.PNG, ours at its smallest readable size: the "
                           "slide's other content leaves it no room)")
-    fault, = _faults(15, m, {"assets/images/006.PNG": {}})
+    fault, = slide_faults(15, m, {"assets/images/006.PNG": {}})
     assert fault.what == "44 px below the slide (img assets/images/006.PNG)"

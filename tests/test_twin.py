@@ -138,7 +138,7 @@ BROWSER = pytest.mark.skipif(not _browser(), reason="needs Chromium and Playwrig
 
 @pytest.fixture(scope="module")
 def browser_page():
-    from lecture.check import chromium_page
+    from lecture.browser import chromium_page
 
     with chromium_page() as page:
         log = {"errors": [], "requests": []}

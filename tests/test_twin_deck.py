@@ -81,7 +81,7 @@ def _drag_the_twins_slider_in_its_slide(html):
     import re
     import time
 
-    from lecture.check import chromium_page
+    from lecture.browser import chromium_page
 
     with chromium_page() as page:
         page.goto(html.as_uri() + "#1")

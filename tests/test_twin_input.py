@@ -45,7 +45,7 @@ def twins(tmp_path_factory):
 
 @pytest.fixture(scope="module")
 def browser():
-    from lecture.check import chromium_browser
+    from lecture.browser import chromium_browser
 
     with chromium_browser() as b:
         yield b
