@@ -23,9 +23,7 @@ from lecture.source import (
     front_matter,
     parse_deck,
 )
-from scenes.registry import (
-    TEXT_SCALE_MAX,
-)
+from scenes.registry import SCENES
 from scenes.rendering import (
     read_state,
     write_state,
@@ -139,7 +137,8 @@ class Fit(Output):
                 if r.kind in ("image", "video") and _asset_of(built, r.path)}
         for _ in range(FIT_ROUNDS):
             shown: dict[str, tuple[float, float, int]] = {}
-            sizes = fit_heights(built.plan.report.html, ours, shown)
+            built.pinned = {}
+            sizes = fit_heights(built.plan.report.html, ours, shown, built.pinned)
             text = built.text
             _apply_fit(built, sizes)
             if built.text == text:
@@ -165,15 +164,19 @@ def _figures_shown(built: Built, shown: dict) -> dict[str, list[str]]:
 
 def _redraws(built: Built, shown: dict[str, tuple[float, float, int]]) -> dict[str, float]:
     """The figures to draw again, each with the text scale that brings its smallest text,
-    where the deck shows it narrowest, to MIN_TEXT_PX (at most TEXT_SCALE_MAX; back toward
+    where the deck shows it narrowest, to MIN_TEXT_PX (at most its scene's text_scale_max; back toward
     1 where the deck now shows it wider): {type group: scale}."""
     drawn = read_state(built.folder.path / STATE).get(TYPE_KEY)
     out = {}
     for group, urls in _figures_shown(built, shown).items():
         px = min(shown[u][0] for u in urls)
         now = scale_of({TYPE_KEY: drawn}, *group.split("|")) or 1.0
-        want = min(max(math.ceil(now * (MIN_TEXT_PX + 0.2) / px * 20) / 20, 1.0), TEXT_SCALE_MAX)
-        if (px < MIN_TEXT_PX - 0.25 and want > now + 0.01) or want < now - 0.1:  # no redraw for a hair
+        most = SCENES[group.split("|")[0]].text_scale_max  # its layout holds type this much larger
+        want = min(max(math.ceil(now * (MIN_TEXT_PX + 0.2) / px * 20) / 20, 1.0), most)
+        room = max((built.pinned.get(u, 1.0) for u in urls), default=1.0)  # held at its floor: larger type fits
+        if room > 1.0 and now * room <= most:
+            out[group] = max(want, math.ceil(now * room * 20) / 20)
+        elif (px < MIN_TEXT_PX - 0.25 and want > now + 0.01) or want < now - 0.1:  # no redraw for a hair
             out[group] = want
     return out
 
@@ -186,6 +189,9 @@ def _redraw(built: Built, scales: dict[str, float], shown: dict[str, tuple[float
     for group in scales:
         px, width, n = min(shown[u] for u in urls[group])
         why[group] = f"its text {px:.1f} px tall on slide {n}, where it is {width:.0f} px wide"
+        held = [u for u in urls[group] if built.pinned.get(u, 1.0) > 1.0]
+        if held:
+            why[group] = f"held at its readable size on slide {shown[held[0]][2]}, where the slide needs it smaller"
     redraw_figures(built.plan, built.folder, built.opts, built.log, scales, why)
 
 
@@ -232,7 +238,8 @@ MIN_FIT = 0.35  # a picture of ours is never shrunk below this share of its heig
 
 
 def fit_heights(html: Path, ours: dict[str, float | None],
-                shown: dict[str, tuple[float, float, int]] | None = None) -> dict[tuple[int, str], int]:
+                shown: dict[str, tuple[float, float, int]] | None = None,
+                pinned: dict[str, float] | None = None) -> dict[tuple[int, str], int]:
     """Where a slide does not fit (content past its bottom or right edge, or over its
     title, as ``check.check_deck`` finds it) and one of our pictures (an ``img`` or a ``video``
     whose src is in ``ours``) is on it: the height, in the slide's pixels, each such picture of ours should
@@ -241,14 +248,16 @@ def fit_heights(html: Path, ours: dict[str, float | None],
     so small that its text falls under MIN_TEXT_PX on the slide, nor under ``MIN_FIT`` of
     its natural height; the lecturer's content is never resized. ``shown``, given, gets
     for each src of ours whose em is known its smallest text on any slide, as laid out:
-    (px tall, the picture's width in px, the slide's number).
+    (px tall, the picture's width in px, the slide's number). ``pinned``, given, gets
+    each src of ours held at its readable floor on a slide that would fit were the
+    picture smaller: how many times larger its type must be for it to fit there.
 
     Returns:
         {(slide number, src): height px}; empty when every slide fits.
     """
     out: dict[tuple[int, str], int] = {}
     for n, m in measure_slides(html):
-        out.update(_fit_slide(n, m, ours))
+        out.update(_fit_slide(n, m, ours, pinned))
         if shown is not None:
             for it in m["items"]:
                 em, src = ours.get(src_of(it["what"]) or ""), src_of(it["what"])
@@ -259,7 +268,8 @@ def fit_heights(html: Path, ours: dict[str, float | None],
     return out
 
 
-def _fit_slide(n: int, m: dict, ours: set[str]) -> dict[tuple[int, str], int]:
+def _fit_slide(n: int, m: dict, ours: dict[str, float | None],
+               pinned: dict[str, float] | None = None) -> dict[tuple[int, str], int]:
     mine = [it for it in m["items"] if not it["inTitle"] and src_of(it["what"]) in ours]
     if not mine:
         return {}
@@ -285,7 +295,10 @@ def _fit_slide(n: int, m: dict, ours: set[str]) -> dict[tuple[int, str], int]:
             scale_h = min(1.0, (W - pad["right"] - max(it["left"], pad["left"])) / w)  # into the safe area's width
         want = h * min(scale_v, scale_h)
         em, natural = ours.get(src), it.get("natural") or 0
-        floor = max(MIN_FIT * natural, MIN_TEXT_PX * natural / em if em and natural else 0.0)
+        text_floor = MIN_TEXT_PX * natural / em if em and natural else 0.0
+        floor = max(MIN_FIT * natural, text_floor)
         if want < h * 0.99 and h > floor + 1:
             sizes[(n, src)] = int(max(want, floor))
+        if pinned is not None and want >= MIN_FIT * natural and want < text_floor - 1:  # larger type would let it fit
+            pinned[src] = max(pinned.get(src, 1.0), text_floor / max(want, 1.0))
     return sizes

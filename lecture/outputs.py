@@ -8,7 +8,7 @@ from __future__ import annotations
 import hashlib
 import html
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from diffusion_core import (
@@ -47,6 +47,7 @@ class Built:
     plan: DeckPlan
     log: object
     fit_reused: bool = False  # FitAgain applied the last build's heights: Fit has nothing to do
+    pinned: dict[str, float] = field(default_factory=dict)  # Fit: ours held at its readable floor -> type x needed
 
     @property
     def slides(self) -> Path:
@@ -128,10 +129,6 @@ class Markdown(Output):
         if not (built.slides.is_file() and built.slides.read_bytes() == built.text.encode("utf-8")):
             with atomic_write(built.slides) as tmp:
                 Path(tmp).write_text(built.text, encoding="utf-8")
-        for ref in built.plan.report.missing:
-            built.log(f"  missing    {ref}")
-        for ref in built.plan.report.backslashed:
-            built.log(f"  misspelt   {ref} (write it with slashes)")
 
 
 class Html(Output):

@@ -142,6 +142,10 @@ def render_assets(plan: DeckPlan, folder: OutputFolder, opts: DeckOptions, log) 
                 shutil.copyfile(src, tmp)
         report.supplied.append(rel)
         log(f"  supplied   {rel}")
+    for rel in report.missing:  # once a build (Fit writes slides.md again)
+        log(f"  missing    {rel}")
+    for rel in report.backslashed:
+        log(f"  misspelt   {rel} (write it with slashes)")
     placing = Placing(folder, opts, plan, log)
     _find_stale(placing)
     if placing.todo:
@@ -258,13 +262,14 @@ def type_group(key: str, fmt: str, lang: str) -> str:
 
 def scale_of(state: dict, key: str, fmt: str, lang: str) -> float | None:
     """The text scale the build's state keeps for a figure (None: its own size); a value
-    that is not one (a state edited by hand, an earlier version's larger largest) is
-    read as the nearest that is."""
+    that is not one (a state edited by hand, an earlier version's larger largest, more than
+    its scene's layout holds: ``text_scale_max``) is read as the nearest that is."""
     kept = state.get(TYPE_KEY)
     scale = kept.get(type_group(key, fmt, lang)) if isinstance(kept, dict) else None
     if isinstance(scale, bool) or not isinstance(scale, (int, float)) or not scale > 1.0:
         return None
-    return min(float(scale), TEXT_SCALE_MAX)
+    scale = min(float(scale), SCENES[key].text_scale_max if key in SCENES else TEXT_SCALE_MAX)  # its layout's most
+    return scale if scale > 1.0 else None
 
 
 def redraw_figures(plan: DeckPlan, folder: OutputFolder, opts: DeckOptions, log, scales: dict[str, float],

@@ -72,12 +72,14 @@ def _comparison_table(lang: str, narrow: bool = False) -> str:
     lang = lang if lang in NOTES_TABLE else "en"
     notes = NOTES_TABLE[lang].format(cmd=record["command"], sha=record["checkpoint_sha256"], n=record["n"])
     # at TABLE_PX whatever the theme's own type: every text of it 20 px or more at 1280x720, and the table with
-    # its lines under it inside the slide (default's 29 px type, gaia's 35 and uncover's 40 would push them out)
-    return (f'<div class="comparison" style="font-size: {TABLE_PX}px">\n\n{table_markdown(record, lang, kid=not narrow)}'
+    # its lines under it inside the slide (default's 29 px type, gaia's 35 and uncover's 40 would push them out;
+    # uncover's letter spacing wraps every cell)
+    return (f'<div class="comparison" style="{TABLE_STYLE}">\n\n{table_markdown(record, lang, kid=not narrow)}'
             f"\n\n{html.escape(table_note(record, lang, kid=not narrow))}\n\n</div>\n\n<!--\n{notes.replace('-->', '->')}\n-->\n")
 
 
 TABLE_PX = 21  # CSS px of Marp's 720-high slide
+TABLE_STYLE = f"font-size: {TABLE_PX}px; letter-spacing: normal; line-height: 1.3"
 
 
 def rewrite(deck: DeckSource, opts: DeckOptions, served: set[str], posters: dict[int, str],

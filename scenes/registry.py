@@ -47,6 +47,7 @@ class SceneSpec:
     for_images: str = ""  # the scene that shows the same topic on images: a deck about images gets that one
     aspects: tuple[str, ...] = ("16:9",)  # the slides its video and stills have a layout for (its class's ASPECTS)
     figure_aspects: tuple[str, ...] = ("16:9",)  # ... and its figure (FIGURE_ASPECTS): a 4:3 deck gets them in 4:3
+    text_scale_max: float = TEXT_SCALE_MAX  # its figure's type drawn at most this much larger (its layout holds)
 
     def has_layout(self, aspect: str, fmt: str) -> bool:
         """Whether its ``fmt`` output has a layout for a slide of ``aspect``."""
@@ -124,7 +125,8 @@ SCENES: dict[str, SceneSpec] = {
                   seconds=10, figure_aspects=("16:9", "4:3")),
         SceneSpec("trilemma", "scenes.trilemma", "Trilemma", "Trilemma", "trilemma",
                   "the generative learning trilemma measured: a VAE, a GAN, DDPM, DDIM and flow matching on 8 Gaussians",
-                  topics=("trilema", "trilemma"), models=("toy",), seconds=15),
+                  topics=("trilema", "trilemma"), models=("toy",), seconds=15,
+                  text_scale_max=1.0),  # its table's four columns fill the frame's right half at type x1
         SceneSpec("guidance", "scenes.guidance", "ClassifierFreeGuidance", "Guidance", "guidance",
                   "classifier-free guidance: one conditional model, the same noise at w = 0, 1, 3 and 7",
                   topics=("guidance", "guía", "cfg", "classifier-free", "condicional", "conditional"), models=("toy",),

@@ -143,3 +143,6 @@ def test_the_table_speaks_the_decks_language():
     assert "500 muestras por fila" in note and "un hilo de CPU (AMD EPYC)" in note
     assert not any(w in note for w in ("threads", "memory", "samples", "python"))  # one language, no command
     assert "one CPU thread (AMD EPYC)" in table_note(RECORD, "en")
+    assert table_note({**RECORD, "n": 1200}, "en").startswith("1,200 samples per row")
+    assert table_note({**RECORD, "n": 1200}, "es").startswith("1200 muestras")  # RAE: four digits together
+    assert table_note({**RECORD, "n": 10000}, "es").startswith("10\u00a0000 muestras")

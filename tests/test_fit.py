@@ -8,8 +8,7 @@ import shutil
 
 import pytest
 
-from lecture.fit import MIN_FIT, _fit_slide
-from lecture.fit import _sized
+from lecture.fit import MIN_FIT, _fit_slide, _sized
 from lecture.source import parse_deck
 
 
@@ -44,6 +43,21 @@ def test_never_below_readable_text_nor_min_fit():
     assert _fit_slide(1, m, {"a.png": None}) == {(1, "a.png"): int(MIN_FIT * 600)}
     m["items"][0].update(top=120, bottom=520)  # already at its readable size: left as it is
     assert _fit_slide(1, m, {"a.png": 24.0}) == {}
+
+
+def test_a_picture_held_at_its_readable_size_asks_for_larger_type_only_where_that_lets_the_slide_fit():
+    """Ours at its readable floor (16 px text) on a slide 40 px past its bottom edge (110 px
+    over its safe area): drawn with type x400/290 it could be 290 px high and the slide fit, so Fit is told (and redraws it); where the
+    lecturer's own content leaves no room, larger type would not help, and nothing is asked."""
+    m = {**SLIDE, "items": [_item("img a.png", 120, 520, 300, 900, natural=600),
+                            _item('text "theirs"', 530, 760, 70, 1200)]}  # the safe area ends at 650
+    pinned = {}
+    assert _fit_slide(1, m, {"a.png": 24.0}, pinned) == {}  # already at 400 px, its floor
+    assert pinned == {"a.png": pytest.approx(400 / 290)}
+    m["items"][1]["bottom"] = 1100
+    pinned = {}
+    _fit_slide(1, m, {"a.png": 24.0}, pinned)
+    assert pinned == {}
 
 
 def test_the_fitted_height_goes_into_the_images_alt_text():
@@ -200,6 +214,8 @@ def test_a_kept_text_scale_is_read_as_the_nearest_valid_one():
     assert _scale_of(kept, "flow", "figure", "es") == 1.3
     assert [_scale_of(kept, k, "figure", "es") for k in ("reverse", "gan", "trilemma", "score")] == [None] * 4
     assert _scale_of({TYPE_KEY: "?"}, "flow", "figure", "es") is None
+    # the trilemma's table fills the frame's right half at type x1: its layout holds no larger type
+    assert _scale_of({TYPE_KEY: {"trilemma|figure|es": 1.3}}, "trilemma", "figure", "es") is None
 
 
 def test_a_slide_that_cannot_fit_names_ours_as_at_its_smallest_readable_size():

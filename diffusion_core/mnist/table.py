@@ -98,6 +98,14 @@ def _num(value: float, lang: str, digits: int = 2) -> str:
     return f"{value:,.{digits}f}"
 
 
+def _count(n: int, lang: str) -> str:
+    """A count as the language writes it: 1200 and 10\u00a0000 in Spanish (RAE: no separator
+    in four digits, a space from five); 1,200 and 10,000 in English."""
+    if lang == "es":
+        return str(n) if n < 10_000 else f"{n:,}".replace(",", "\u00a0")
+    return f"{n:,}"
+
+
 def row_name(model: dict, lang: str) -> str:
     """'DDPM (1000 steps)', 'DDIM (50 pasos, η = 1)', 'Real digits (training set)'."""
     w = _WORDS.get(lang, _WORDS["en"])
@@ -150,12 +158,12 @@ def table_note(record: dict, lang: str, kid: bool = True) -> str:
     n, t = record["n"], record["time"]
     if lang == "es":
         scores = "FID y KID (media ± desviación en 100 subconjuntos)" if kid else "FID"
-        what = f"{n} muestras por fila frente a las 10\u00a0000 imágenes de prueba; {scores} con el clasificador del proyecto."
+        what = f"{_count(n, 'es')} muestras por fila frente a las 10\u00a0000 imágenes de prueba; {scores} con el clasificador del proyecto."
         when = (f"Muestreo: un hilo de CPU ({t['machine']})." if t["kind"] == "cpu-thread"
                 else f"Muestreo: tiempo real {_on(t['machine'], 'es')}.")
         return f"{what} {when}"
     scores = "FID and KID (mean ± std over 100 subsets)" if kid else "FID"
-    what = f"{n} samples per row against the 10,000 test images; {scores} on the project's classifier."
+    what = f"{_count(n, 'en')} samples per row against the 10,000 test images; {scores} on the project's classifier."
     when = (f"Sampling: one CPU thread ({t['machine']})." if t["kind"] == "cpu-thread"
             else f"Sampling: wall time {_on(t['machine'], 'en')}.")
     return f"{what} {when}"
