@@ -1,6 +1,7 @@
 """The shape of the code, measured (issue 29): functions over 60 lines and modules over 500 outside tests and
 benchmarks, imports inside functions, private names imported across modules, import
-cycles between the project's modules, the README's length and the sampler-name branches.
+cycles between the project's modules, the README's length, the sampler-name branches and
+the core's modules reached outside its public surface.
 
     python benchmarks/architecture_metrics.py          # this checkout
     python benchmarks/architecture_metrics.py PATH     # another checkout (a clone of an older commit)
@@ -78,6 +79,19 @@ def imports_of(root: Path, path: Path) -> list[tuple[str, str]]:
     return out
 
 
+PUBLIC_CORE = {"diffusion_core", "diffusion_core.io", "diffusion_core.mnist", "diffusion_core.mnist.frames",
+               "diffusion_core.mnist.train", "diffusion_core.mnist.eval"}  # ARCHITECTURE.md, "The public surface"
+
+
+def core_reaches(root: Path) -> list[str]:
+    """Each import of a diffusion_core module outside the public surface by the scenes, the
+    deck builder or the CLI, as 'file: module'."""
+    users = [p for p in python_files(root) if p.relative_to(root).parts[0] in ("scenes", "lecture")
+             or p.parent == root and p.name.startswith("cli")]
+    return sorted({f"{p.relative_to(root)}: {module}" for p in users for module, _ in imports_of(root, p)
+                   if module.split(".")[0] == "diffusion_core" and module not in PUBLIC_CORE})
+
+
 def private_imports(root: Path) -> list[str]:
     return [f"{p.relative_to(root)}: {m}.{n}" for p in python_files(root) for m, n in imports_of(root, p)
             if n.startswith("_") and not n.startswith("__")]
@@ -147,6 +161,10 @@ def main() -> None:
         print(f"  {where}")
     print(f"private names imported across modules (outside tests): {len(private)}")
     for where in private:
+        print(f"  {where}")
+    reaches = core_reaches(root)
+    print(f"diffusion_core modules imported outside its public surface: {len(reaches)}")
+    for where in reaches:
         print(f"  {where}")
     print(f"import cycles: {cycles(root)}")
     branches = sampler_branches(root)

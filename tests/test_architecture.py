@@ -27,6 +27,14 @@ def test_no_cycles_no_long_functions_no_private_imports_no_sampler_strings():
     assert metrics.sampler_branches(ROOT) == []
 
 
+def test_the_scenes_the_deck_builder_and_the_cli_use_the_cores_public_surface_only():
+    """diffusion_core's public surface is what ARCHITECTURE.md lists: nothing outside it is
+    imported by scenes/, lecture/ or the CLI, and every module of it is named there."""
+    assert metrics.core_reaches(ROOT) == []
+    text = (ROOT / "docs" / "ARCHITECTURE.md").read_text(encoding="utf-8")
+    assert all(f"`{module}`" in text for module in metrics.PUBLIC_CORE)
+
+
 def test_imports_inside_functions_only_where_documented():
     for entry in metrics.local_imports(ROOT):
         where, what = entry.split(": ", 1)
