@@ -138,7 +138,7 @@ class Fit(Output):
         for _ in range(FIT_ROUNDS):
             shown: dict[str, tuple[float, float, int]] = {}
             built.pinned = {}
-            sizes = fit_heights(built.plan.report.html, ours, shown, built.pinned)
+            sizes = fit_heights(built.plan.report.html, ours, shown, built.pinned, frozenset(fitted))
             text = built.text
             _apply_fit(built, sizes)
             if built.text == text:
@@ -239,7 +239,7 @@ MIN_FIT = 0.35  # a picture of ours is never shrunk below this share of its heig
 
 def fit_heights(html: Path, ours: dict[str, float | None],
                 shown: dict[str, tuple[float, float, int]] | None = None,
-                pinned: dict[str, float] | None = None) -> dict[tuple[int, str], int]:
+                pinned: dict[str, float] | None = None, resized: frozenset = frozenset()) -> dict[tuple[int, str], int]:
     """Where a slide does not fit (content past its bottom or right edge, or over its
     title, as ``check.check_deck`` finds it) and one of our pictures (an ``img`` or a ``video``
     whose src is in ``ours``) is on it: the height, in the slide's pixels, each such picture of ours should
@@ -250,14 +250,17 @@ def fit_heights(html: Path, ours: dict[str, float | None],
     for each src of ours whose em is known its smallest text on any slide, as laid out:
     (px tall, the picture's width in px, the slide's number). ``pinned``, given, gets
     each src of ours held at its readable floor on a slide that would fit were the
-    picture smaller: how many times larger its type must be for it to fit there.
+    picture smaller: how many times larger its type must be for it to fit there. A
+    picture of ``resized`` ((slide, src) that Fit sized before) whose text has fallen under
+    MIN_TEXT_PX since (drawn again: larger type can trim to a larger image) is given its
+    floor again.
 
     Returns:
         {(slide number, src): height px}; empty when every slide fits.
     """
     out: dict[tuple[int, str], int] = {}
     for n, m in measure_slides(html):
-        out.update(_fit_slide(n, m, ours, pinned))
+        out.update(_fit_slide(n, m, ours, pinned, resized))
         if shown is not None:
             for it in m["items"]:
                 em, src = ours.get(src_of(it["what"]) or ""), src_of(it["what"])
@@ -268,8 +271,8 @@ def fit_heights(html: Path, ours: dict[str, float | None],
     return out
 
 
-def _fit_slide(n: int, m: dict, ours: dict[str, float | None],
-               pinned: dict[str, float] | None = None) -> dict[tuple[int, str], int]:
+def _fit_slide(n: int, m: dict, ours: dict[str, float | None], pinned: dict[str, float] | None = None,
+               resized: frozenset = frozenset()) -> dict[tuple[int, str], int]:
     mine = [it for it in m["items"] if not it["inTitle"] and src_of(it["what"]) in ours]
     if not mine:
         return {}
@@ -277,7 +280,8 @@ def _fit_slide(n: int, m: dict, ours: dict[str, float | None],
     rest = [it for it in m["items"] if not it["inTitle"] and it not in mine]  # the lecturer's: never resized
     low = max(it["bottom"] for it in m["items"] if not it["inTitle"])
     if (not slide_faults(n, {**m, "broken": [], "videos": []})
-            and all(it["bottom"] <= H - pad["bottom"] + TOLERANCE_PX for it in mine)):
+            and all(it["bottom"] <= H - pad["bottom"] + TOLERANCE_PX for it in mine)
+            and not any((n, src_of(it["what"])) in resized for it in mine)):
         return {}  # it fits, and ours stays out of the bottom padding
     cover = 0.0
     box = m.get("titleBox")
@@ -298,7 +302,9 @@ def _fit_slide(n: int, m: dict, ours: dict[str, float | None],
         text_floor = MIN_TEXT_PX * natural / em if em and natural else 0.0
         floor = max(MIN_FIT * natural, text_floor)
         if want < h * 0.99 and h > floor + 1:
-            sizes[(n, src)] = int(max(want, floor))
+            sizes[(n, src)] = int(max(want, math.ceil(floor - 1e-6)))
+        elif (n, src) in resized and h < floor - 1:  # fitted before, then drawn again: back up to its floor
+            sizes[(n, src)] = math.ceil(floor - 1e-6)
         if pinned is not None and want >= MIN_FIT * natural and want < text_floor - 1:  # larger type would let it fit
             pinned[src] = max(pinned.get(src, 1.0), text_floor / max(want, 1.0))
     return sizes

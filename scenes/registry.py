@@ -47,7 +47,10 @@ class SceneSpec:
     for_images: str = ""  # the scene that shows the same topic on images: a deck about images gets that one
     aspects: tuple[str, ...] = ("16:9",)  # the slides its video and stills have a layout for (its class's ASPECTS)
     figure_aspects: tuple[str, ...] = ("16:9",)  # ... and its figure (FIGURE_ASPECTS): a 4:3 deck gets them in 4:3
-    text_scale_max: float = TEXT_SCALE_MAX  # its figure's type drawn at most this much larger (its layout holds)
+    # its figure's type drawn at most this much larger for a slide that shows it narrow: what its layout was seen
+    # to hold (figures drawn at x1.2 to x1.6 and looked at: forward and reverse hold x1.6, flow x1.4,
+    # generative-model x1.2; the strips, the graphical model, the GAN's two and the trilemma overlap or cut at x1.2)
+    text_scale_max: float = 1.0
 
     def has_layout(self, aspect: str, fmt: str) -> bool:
         """Whether its ``fmt`` output has a layout for a slide of ``aspect``."""
@@ -80,13 +83,14 @@ SCENES: dict[str, SceneSpec] = {
     s.key: s
     for s in (
         SceneSpec("forward", "scenes.forward", "ForwardProcess", "DiffusionProcess", "forward_process",
-                  "forward process q(x_t|x_{t-1}) on a 2D cloud", seconds=20, figure_aspects=("16:9", "4:3")),
+                  "forward process q(x_t|x_{t-1}) on a 2D cloud", seconds=20, figure_aspects=("16:9", "4:3"),
+                  text_scale_max=TEXT_SCALE_MAX),
         SceneSpec("reparam", "scenes.reparam", "ReparametrizationShortcut", "Reparametrization",
                   "ddpm_paper_nice_property", "t small steps against one closed-form jump", seconds=28,
                   figure_aspects=("16:9", "4:3")),
         SceneSpec("reverse", "scenes.reverse", "ReverseTrajectories", "ReverseProcess", "reverse_process",
                   "a trained model's reverse process (DDPM)", models=("toy",), seconds=26,
-                  figure_aspects=("16:9", "4:3")),
+                  figure_aspects=("16:9", "4:3"), text_scale_max=TEXT_SCALE_MAX),
         SceneSpec("reverse-ddim", "scenes.reverse_ddim", "ReverseTrajectoriesDDIM", "ReverseProcessDDIM",
                   "reverse_process_ddim", "the reverse process with DDIM, 50 steps", models=("toy",), seconds=16,
                   figure_aspects=("16:9", "4:3")),
@@ -119,21 +123,21 @@ SCENES: dict[str, SceneSpec] = {
         SceneSpec("generative-model", "scenes.generative_model", "GenerativeModel", "GenerativeModel",
                   "generative_model", "what a generative model is: p_data beside our p_theta as it trains, the distance D between them",
                   topics=("modelo generativo", "generative model"), models=("toy",), seconds=12,
-                  figure_aspects=("16:9", "4:3")),
+                  figure_aspects=("16:9", "4:3"), text_scale_max=1.2),
         SceneSpec("gan-diagram", "scenes.gan_diagram", "GanDiagram", "GanDiagram", "gan_diagram",
                   "how a GAN works, with our GAN's own z, G(z), data and discriminator outputs", models=("toy",),
                   seconds=10, figure_aspects=("16:9", "4:3")),
         SceneSpec("trilemma", "scenes.trilemma", "Trilemma", "Trilemma", "trilemma",
                   "the generative learning trilemma measured: a VAE, a GAN, DDPM, DDIM and flow matching on 8 Gaussians",
-                  topics=("trilema", "trilemma"), models=("toy",), seconds=15,
-                  text_scale_max=1.0),  # its table's four columns fill the frame's right half at type x1
+                  topics=("trilema", "trilemma"), models=("toy",), seconds=15),
         SceneSpec("guidance", "scenes.guidance", "ClassifierFreeGuidance", "Guidance", "guidance",
                   "classifier-free guidance: one conditional model, the same noise at w = 0, 1, 3 and 7",
                   topics=("guidance", "guía", "cfg", "classifier-free", "condicional", "conditional"), models=("toy",),
                   seconds=25),
         SceneSpec("flow", "scenes.flow", "FlowMatchingVsDiffusion", "FlowMatching", "flow_matching",
                   "flow matching against DDIM from the same noise at 50 and 5 evaluations; distance against steps",
-                  topics=("flow matching", "flow", "rectified flow", "flujo"), models=("toy",), seconds=25),
+                  topics=("flow matching", "flow", "rectified flow", "flujo"), models=("toy",), seconds=25,
+                  text_scale_max=1.4),
         SceneSpec("digits-training", "scenes.digits_training", "DigitsTraining", "DigitsTraining", "digits_training",
                   "the MNIST UNet learning: the same 16 noises' digits at steps 0 to 14,000 of its real run, the FID",
                   topics=("training", "entrenamiento", "entrenar"), models=("mnist",), seconds=12,

@@ -60,6 +60,15 @@ def test_a_picture_held_at_its_readable_size_asks_for_larger_type_only_where_tha
     assert pinned == {}
 
 
+def test_a_fitted_picture_drawn_again_and_now_under_its_floor_gets_its_floor_back():
+    """Fit sized it before; drawn again with larger type it trimmed to a taller image, and its
+    text at that height is under 16 px: Fit gives it its floor again (never a picture it did
+    not size: the lecturer's width stays)."""
+    m = {**SLIDE, "items": [_item("img a.png", 120, 441, 300, 900, natural=680)]}  # 33.21 px em: 15.7 px
+    assert _fit_slide(6, m, {"a.png": 33.21}, None, frozenset({(6, "a.png")})) == {(6, "a.png"): 328}
+    assert _fit_slide(6, m, {"a.png": 33.21}) == {}
+
+
 def test_the_fitted_height_goes_into_the_images_alt_text():
     text = "# A\n\n![width:900px](assets/a.png)\n\n![alt text w:200](assets/b.png)\n\n![keep](assets/c.png)\n"
     deck = parse_deck(text)
@@ -212,10 +221,12 @@ def test_a_kept_text_scale_is_read_as_the_nearest_valid_one():
                        "gan|figure|es": 0.5, "trilemma|figure|es": True}}
     assert _scale_of(kept, "forward", "figure", "es") == TEXT_SCALE_MAX  # an earlier version's larger largest
     assert _scale_of(kept, "flow", "figure", "es") == 1.3
+    assert _scale_of({TYPE_KEY: {"flow|figure|es": 1.5}}, "flow", "figure", "es") == 1.4  # the most its layout holds
     assert [_scale_of(kept, k, "figure", "es") for k in ("reverse", "gan", "trilemma", "score")] == [None] * 4
     assert _scale_of({TYPE_KEY: "?"}, "flow", "figure", "es") is None
-    # the trilemma's table fills the frame's right half at type x1: its layout holds no larger type
+    # the trilemma's table, the GAN's panels: their layouts hold no larger type (they overlap at x1.2)
     assert _scale_of({TYPE_KEY: {"trilemma|figure|es": 1.3}}, "trilemma", "figure", "es") is None
+    assert _scale_of({TYPE_KEY: {"gan-diagram|figure|es": 1.3}}, "gan-diagram", "figure", "es") is None
 
 
 def test_a_slide_that_cannot_fit_names_ours_as_at_its_smallest_readable_size():
