@@ -205,6 +205,19 @@ def twin_data(scene: str, lang: str) -> dict:
     return out
 
 
+def _ui(control: str | None = None, live: str = "sampler", x0: bool = True, keys: str = "twin_keys",
+        data_alpha: float = 0.28, panels: list | None = None) -> dict:
+    """What a twin's page shows and lets a student change (ui.js reads it; nothing there
+    branches on the scene's name): ``control``, the one setting beside the seed ('sampler',
+    'steps', 'w' or None); ``live``, what Resample runs ('chain': the forward chain; 'sampler':
+    the shown run's sampler; 'guided': guided DDIM at the chosen w; 'pair': DDIM and the
+    flow at the chosen steps); ``x0``, whether x0-hat can be shown; ``keys``, the key help's
+    string; ``data_alpha``, the data cloud's opacity behind the run; ``panels``, each
+    panel's [heading string or None, palette colour]."""
+    return {"control": control, "live": live, "x0": x0, "keys": keys, "data_alpha": data_alpha,
+            "panels": panels or [[None, "cloud"]]}
+
+
 def _forward(out: dict, s: dict, train: TrainConfig) -> list[str]:
     """The forward chain of the scene's data (schedule.forward_chain, the scene's seed)."""
     schedule, pace = train.schedule.build(), s["pace"]
@@ -213,6 +226,7 @@ def _forward(out: dict, s: dict, train: TrainConfig) -> list[str]:
     out["runs"].append(_run("forward", "q(xₜ | xₜ₋₁)", chain, np.arange(T + 1), pace.states(T, 100),
                             {"name": "forward"}, None, pace))
     out["beats"] = [("forward_data", 0, 0), ("forward_noise", 0, 0), ("forward_gaussian", 0, T), ("forward_moments", 0, T)]
+    out["ui"] = _ui(live="chain", x0=False, keys="twin_keys_forward", data_alpha=0.0)  # no network: no x0-hat
     return ["twin_keys_forward"]
 
 
@@ -227,6 +241,7 @@ def _reverse(out: dict, s: dict, train: TrainConfig) -> list[str]:
         out["runs"].append(_run(key, f"{label} ({K})", traj.xs.numpy(), traj.timesteps.numpy(),
                                 s["pace"].states(K, min(shown, K)), spec, "eps", s["pace"]))
     out["beats"] = [("reverse_noise", 0, 0), ("reverse_denoise", 0, 0), ("reverse_data", 0, T), ("reverse_moments", 0, T)]
+    out["ui"] = _ui(control="sampler", live="sampler")
     return []
 
 
@@ -243,6 +258,7 @@ def _guidance(out: dict, s: dict, train: TrainConfig) -> list[str]:
     out["beats"] = [("guidance_setup", 0, 0), ("guidance_sampling", 0, 0), ("guidance_results", 0, T)]
     out["guidance"] = {"label": s["label"], "weights": list(s["weights"]), "max": 7}
     out["extent"] = 2.6
+    out["ui"] = _ui(control="w", live="guided")
     return ["class_moons_0", "class_moons_1"]
 
 
@@ -262,6 +278,7 @@ def _flow(out: dict, s: dict, train: TrainConfig) -> list[str]:
                                     list(range(k + 1)), spec, model, pace))
     out["beats"] = [("flow_setup", 0, 0), ("flow_many", 0, 0), ("flow_few", 2, 0), ("flow_curve", 2, s["few"])]
     out["flow"] = {"many": s["many"], "few": s["few"]}
+    out["ui"] = _ui(control="steps", live="pair", panels=[["flow_ddim", "ddim"], ["flow_flow", "flow"]])
     return ["flow_ddim", "flow_flow"]
 
 

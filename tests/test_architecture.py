@@ -60,3 +60,10 @@ def test_the_layers_import_one_way():
     luminance_defs = [p.relative_to(ROOT).as_posix() for p in metrics.python_files(ROOT)
                       if "def luminance(" in p.read_text(encoding="utf-8") or "0.2126 *" in p.read_text(encoding="utf-8")]
     assert luminance_defs == ["scenes/colour.py"]
+
+
+def test_the_twin_page_takes_its_behaviour_from_its_data_not_from_the_scenes_name():
+    """ui.js reads what a twin shows and lets a student change from D.ui (lecture/twins.py),
+    never by comparing the scene's name: a new twin needs no branch there."""
+    ui = (ROOT / "lecture" / "twin" / "ui.js").read_text(encoding="utf-8")
+    assert "D.scene ===" not in ui and "D.scene !==" not in ui and "D.scene ==" not in ui

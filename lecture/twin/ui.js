@@ -3,6 +3,9 @@
 "use strict";
 (() => {
   const D = TWIN_DATA, C = TwinCore, P = D.palette;
+  // what this twin shows and lets a student change, from its data (lecture/twins.py), never from its name:
+  // control (sampler | steps | w | none), live (what Resample runs: chain | sampler | guided | pair), x0, panels
+  const U = D.ui;
   const $ = (id) => document.getElementById(id);
   document.querySelector("main").hidden = false;  // the controls, for a page that runs
   const txt = (k, vars) => (D.text[k] || k).replace(/\{(\w+)\}/g, (_, v) => (vars && v in vars ? vars[v] : `{${v}}`));
@@ -38,12 +41,12 @@
   // ---------------------------------------------------------------- state
   const S = { panels: [], j: 0, playing: false, tau: 0, x0: false, follow: -1, seed: 0, w: null, steps: null, busy: null,
               beat: null };
-  if (D.scene === "flow") S.steps = D.flow.many;
-  if (D.scene === "guidance") S.w = D.guidance.weights[D.guidance.weights.length - 1];
+  if (U.control === "steps") S.steps = D.flow.many;
+  if (U.control === "w") S.w = D.guidance.weights[D.guidance.weights.length - 1];
   const x0Cache = new Map();
 
   function panelRuns() {
-    if (D.scene === "flow") {
+    if (U.live === "pair") {
       if (S.flowLive && S.flowLive.k === S.steps) return S.flowLive.runs;
       return [`ddim${S.steps}`, `flow${S.steps}`].map(byKey);
     }
@@ -53,7 +56,7 @@
 
   // ---------------------------------------------------------------- drawing
   const panelsEl = $("panels"), canvases = [];
-  const heads = D.scene === "flow" ? [["flow_ddim", P.ddim], ["flow_flow", P.flow]] : [[null, P.cloud]];
+  const heads = U.panels.map(([head, colour]) => [head, P[colour]]);
   for (const [head, colour] of heads) {
     const div = document.createElement("div");
     div.className = "panel";
@@ -119,7 +122,7 @@
       ctx.fillRect(0, 0, cv.width, cv.height);
       if (!run) return;
       const j = Math.min(S.j, run.frames.length - 1);
-      dots(ctx, cv, dataCloud, P.muted, r * 0.9, D.scene === "forward" ? 0 : 0.28);
+      dots(ctx, cv, dataCloud, P.muted, r * 0.9, U.data_alpha);
       if (S.x0 && run.model) { const g = x0Of(run, j); if (g) dots(ctx, cv, g, P.ghost, r * 0.9, 0.5); }
       dots(ctx, cv, run.frames[j], colour, r, 0.85);
       if (S.follow >= 0) {
@@ -270,7 +273,7 @@
     S.seed = Math.max(0, Math.floor(Number($("seed").value) || 0));
     S.follow = -1;
     play(false);
-    if (D.scene === "forward") {
+    if (U.live === "chain") {
       const base = byKey("forward"), rnd = C.normals(S.seed * 7919 + 1), keep = new Set(base.states);
       const frames = C.forwardChain(sch, base.frames[0], rnd, (t) => keep.has(t));
       const run = { ...base, key: "live-forward", label: base.label, frames, live: true };
@@ -280,8 +283,8 @@
       setFrame(0);
       return;
     }
-    if (D.scene === "flow") return flowRuns(true);
-    if (D.scene === "guidance") return guidanceRun(true);
+    if (U.live === "pair") return flowRuns(true);
+    if (U.live === "guided") return guidanceRun(true);
     const cur = lead();
     const key = `live-${cur.sampler.name}`;
     const run = await live(key, cur.label, cur.sampler, cur.model, xTFor(S.seed), null, noiseFor(S.seed), true);
@@ -324,13 +327,13 @@
   $("seed-label").textContent = txt("twin_seed");
   $("resample").textContent = txt("twin_resample");
   $("follow").textContent = txt("twin_follow");
-  $("keys").textContent = txt(D.scene === "forward" ? "twin_keys_forward" : "twin_keys");
+  $("keys").textContent = txt(U.keys);
   $("points").textContent = txt("twin_points", { n: N, N: D.video_points, seed: D.seed });
-  $("sampler-row").hidden = D.scene !== "reverse";
-  $("steps-row").hidden = D.scene !== "flow";
-  $("w-row").hidden = D.scene !== "guidance";
-  $("x0-row").hidden = D.scene === "forward";
-  if (D.scene === "reverse") {
+  $("sampler-row").hidden = U.control !== "sampler";
+  $("steps-row").hidden = U.control !== "steps";
+  $("w-row").hidden = U.control !== "w";
+  $("x0-row").hidden = !U.x0;
+  if (U.control === "sampler") {
     for (const r of runs) { const o = document.createElement("option"); o.value = r.key; o.textContent = r.label; $("sampler").append(o); }
   }
   D.beats.forEach((b, i) => {
@@ -342,17 +345,17 @@
     $("beats").append(btn);
   });
   S.panels = [runs[0]];
-  if (D.scene === "guidance") { S.panels = [byKey(`w${S.w}`)]; $("w").value = String(S.w); $("w-value").textContent = String(S.w); }
-  if (D.scene === "flow") $("steps").value = String(S.steps);
+  if (U.control === "w") { S.panels = [byKey(`w${S.w}`)]; $("w").value = String(S.w); $("w-value").textContent = String(S.w); }
+  if (U.control === "steps") $("steps").value = String(S.steps);
 
   function gotoBeat(i) {
     const b = D.beats[i];
     play(false);
     const run = runs[b.run];
-    if (D.scene === "flow") { S.flowLive = null; S.steps = Number(run.key.replace(/\D+/g, "")); $("steps").value = String(S.steps); }
+    if (U.live === "pair") { S.flowLive = null; S.steps = Number(run.key.replace(/\D+/g, "")); $("steps").value = String(S.steps); }
     else S.panels = [run];
-    if (D.scene === "reverse") $("sampler").value = run.key;
-    if (D.scene === "guidance") { S.w = run.guidance.w; $("w").value = String(S.w); $("w-value").textContent = String(S.w); }
+    if (U.control === "sampler") $("sampler").value = run.key;
+    if (U.control === "w") { S.w = run.guidance.w; $("w").value = String(S.w); $("w-value").textContent = String(S.w); }
     S.beat = i;
     setFrame(run.states.indexOf(b.state));
   }
@@ -439,7 +442,7 @@
     if (ev.key === " " && !own) { play(); ev.preventDefault(); }
     else if ((ev.key === "ArrowRight" || ev.key === "ArrowLeft") && !own && tag !== "INPUT") {
       play(false); setFrame(S.j + (ev.key === "ArrowRight" ? 1 : -1)); ev.preventDefault();
-    } else if (ev.key === "x" && D.scene !== "forward") { $("x0").checked = !$("x0").checked; S.x0 = $("x0").checked; draw(); }
+    } else if (ev.key === "x" && U.x0) { $("x0").checked = !$("x0").checked; S.x0 = $("x0").checked; draw(); }
     else if (ev.key === "r") resample();
     if (["ArrowUp", "ArrowDown", "PageUp", "PageDown", " "].includes(ev.key)) ev.stopPropagation();
   });
