@@ -2,7 +2,8 @@
 # One-command set-up and run, for a fresh Debian or Ubuntu machine.
 #
 #   ./run.sh render   install what is missing, then render renders/DiffusionProcess.mp4
-#   ./run.sh test     install what is missing, then run the test suite
+#   ./run.sh test     install what is missing, then run the test suite, one worker per core;
+#                     ./run.sh test --quick runs only the quick lane (the edit-test loop)
 #   ./run.sh setup    only install
 #   ./run.sh deck ... install also Node and Marp CLI (pinned in package.json), then
 #                     python cli.py deck ...; ./run.sh deck-setup only installs them
@@ -120,8 +121,14 @@ case "$cmd" in
     exec "$VENV/bin/python" cli.py render forward "$@" ;;
   test)
     setup
-    say "running the tests"
-    exec "$VENV/bin/python" -m pytest "$@" ;;
+    lane=()
+    if [ "${1:-}" = "--quick" ]; then  # the edit-test loop: the tests under 1 s (tests/durations.json)
+      shift; lane=(-m "not slow")
+      say "running the quick lane of the tests, one worker per core (pytest-xdist)"
+    else
+      say "running the tests, one worker per core (pytest-xdist; add -n 0 for one process)"
+    fi
+    exec "$VENV/bin/python" -m pytest -n auto "${lane[@]}" "$@" ;;
   deck-setup) setup; install_marp ;;
   deck)
     setup

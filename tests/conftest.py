@@ -1,3 +1,4 @@
+import json
 import os
 import sys
 from pathlib import Path
@@ -7,7 +8,9 @@ import torch
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
-torch.set_num_threads(min(2, os.cpu_count() or 1))
+# Under pytest-xdist (./run.sh test) each worker has one thread: two workers of two
+# threads each on 2 cores are slower than either alone.
+torch.set_num_threads(1 if os.environ.get("PYTEST_XDIST_WORKER") else min(2, os.cpu_count() or 1))
 
 from diffusion_core import DataConfig, MLPConfig, ScheduleConfig, TrainConfig, train_toy  # noqa: E402
 
@@ -74,6 +77,9 @@ _frames_comparison.MIN_CAIRO_VERSION = min(_frames_comparison.MIN_CAIRO_VERSION,
 
 
 def pytest_addoption(parser):
+    parser.addoption("--record-durations", metavar="PATH", default=None,
+                     help="write each test's seconds (setup, call and teardown) to PATH as JSON "
+                          "(tests/durations.json decides which tests the quick lane leaves out)")
     # manim does not ship its pytest options: add them (see manim's own conftest)
     parser.addoption("--set_test", action="store_true", default=False,
                      help="write the control frames of the frames_comparison tests")
@@ -106,3 +112,34 @@ def tiny_mnist_dir(tmp_path, monkeypatch):
     sums = {name: mnist_module._md5(mnist_module._find(tmp_path, name)) for name in mnist_module.MNIST_FILES}
     monkeypatch.setattr(mnist_module, "MNIST_FILES", sums)
     return tmp_path
+
+
+# ------------------------------------------------------------------ the quick lane
+DURATIONS = Path(__file__).with_name("durations.json")  # a recorded run's seconds per test
+QUICK_S = 1.0  # a test that took longer there is `slow`: `./run.sh test --quick` leaves it out
+
+
+def pytest_collection_modifyitems(config, items):
+    """Mark `slow` every test that took over QUICK_S in the recorded run (tests/durations.json,
+    remade with `./run.sh test --record-durations tests/durations.json`); a test the record
+    does not know yet runs in the quick lane until the record is remade."""
+    try:
+        seconds = json.loads(DURATIONS.read_text())
+    except (OSError, ValueError):
+        return
+    for item in items:
+        if seconds.get(item.nodeid, 0.0) > QUICK_S:
+            item.add_marker(pytest.mark.slow)
+
+
+_seconds: dict[str, float] = {}
+
+
+def pytest_runtest_logreport(report):
+    _seconds[report.nodeid] = _seconds.get(report.nodeid, 0.0) + report.duration
+
+
+def pytest_sessionfinish(session, exitstatus):
+    path = session.config.getoption("--record-durations")
+    if path and not os.environ.get("PYTEST_XDIST_WORKER"):  # the controller hears every worker's reports
+        Path(path).write_text(json.dumps({k: round(v, 3) for k, v in sorted(_seconds.items())}, indent=0) + "\n")

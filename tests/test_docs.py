@@ -1,6 +1,7 @@
 """The README is a front door that cannot drift: at most 250 lines, every `python cli.py`
 line of it and of docs/ parses (run with --help: click reads every option, and --help
-answers before anything runs), and the scene table of docs/scenes.md is the registry's."""
+answers before anything runs), the scene table of docs/scenes.md is the registry's, and
+docs/testing.md's table names every test file."""
 
 import re
 import shlex
@@ -70,3 +71,11 @@ def test_the_scene_table_is_the_registry():
     for row in rows:  # the file named is the scene's module
         key, path = re.match(r"\| `([\w-]+)` \| `\w+` \(`(scenes/[\w/]+\.py)`\)", row).groups()
         assert SCENES[key].module == path[:-3].replace("/", "."), row
+
+
+def test_the_testing_table_names_every_test_file():
+    """docs/testing.md's table has a row for every tests/test_*.py, and no row for a file
+    that is gone."""
+    text = (ROOT / "docs" / "testing.md").read_text(encoding="utf-8")
+    rows = set(re.findall(r"^\| `(test_\w+\.py)` \|", text, re.MULTILINE))
+    assert rows == {p.name for p in (ROOT / "tests").glob("test_*.py")}
