@@ -5,7 +5,7 @@
 
 Each test's seconds are its setup, call and teardown in one worker of ``-n auto`` (a
 session fixture's cost lands on the first test that asks for it). A test over
-``QUICK_S`` is ``slow``, as is a test marked so by hand: the quick lane (``./run.sh test
+``QUICK_S`` (tests/conftest.py) is ``slow``, as is a test marked so by hand: the quick lane (``./run.sh test
 --quick``) leaves them out.
 """
 
@@ -19,11 +19,10 @@ from collections import defaultdict
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[1]
-QUICK_S = 1.0  # tests/conftest.py's
 
 
 def quick_lane() -> set[str]:
-    """The tests ``-m "not slow"`` selects (those over QUICK_S in the record, and those
+    """The tests ``-m "not slow"`` selects (those over conftest's QUICK_S in the record, and those
     marked by hand, left out), as pytest collects them."""
     out = subprocess.run([sys.executable, "-m", "pytest", "--collect-only", "-q", "-m", "not slow", "-p", "no:xdist"],
                          cwd=REPO, capture_output=True, text=True).stdout
