@@ -219,7 +219,10 @@ def _choose_scene(deck: DeckSource, slide_no: int, comment: str) -> str | None:
     words = {"comment": comment.lower(), "title": slide.title.lower(), "text": slide.text.lower()}
     weights = {"comment": 3, "title": 2, "text": 1}
     best, best_score = None, 0
+    variants = {s.for_images for s in SCENES.values()}  # reached through the scene they vary (_for_deck)
     for spec in SCENES.values():
+        if spec.key in variants:
+            continue
         score = sum(w * len(re.findall(rf"\b{re.escape(topic)}\b", words[part]))
                     for part, w in weights.items() for topic in spec.topics)
         if score > best_score:

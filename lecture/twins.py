@@ -44,8 +44,9 @@ from diffusion_core import (
 )
 from diffusion_core.io import atomic_write
 from lecture.twin_wasm import dense_module_b64
+from scenes.home import TOY_DEFAULTS, SceneSpec
 from scenes.kit.strings import tr
-from scenes.registry import LANGS
+from scenes.registry import LANGS, SCENES
 
 __all__ = ["TWINS", "TWIN_POINTS", "FRAME_TOL", "MAX_TWIN_BYTES", "TwinError", "twin_data", "write_twin", "export_mlp",
            "twin_file_name", "twin_train", "twin_trajectory", "PALETTE", "SETTINGS", "VIDEOS"]
@@ -83,19 +84,23 @@ class Pace:
         return sorted({int(round(K * v)) for v in self.at(np.linspace(0, 1, shown + 1))} | {0, K})
 
 
-# The scenes' settings (scenes/forward.py, reverse.py, guidance.py, flow.py; kit/settings.py):
-# tests/test_twin.py checks each against its scene class.
-SEED, T = 0, 1000
-SETTINGS = {
-    "forward": {"dataset": "moons", "n_points": 3000, "pace": Pace(9.0, "in")},
-    "reverse": {"dataset": "moons", "n_points": 3000, "pace": Pace(9.0, "out")},
-    "guidance": {"dataset": "moons", "n_points": 1000, "pace": Pace(8.0, "out"), "weights": (0.0, 1.0, 3.0, 7.0),
-                 "label": 0},
-    "flow": {"dataset": "8gaussians", "n_points": 2000, "pace": Pace(5.0, "linear"), "many": 50, "few": 5},
-}
-TWINS = tuple(SETTINGS)
-VIDEOS = {"forward": "forward", "reverse": "reverse", "reverse-ddim": "reverse", "guidance": "guidance",
-          "flow": "flow"}  # a registered scene's key -> the twin of its video
+# Each twin is its scene's: the settings, pace and beats of its home (scenes/homes/), which the
+# scene's class draws with too.
+SEED, T = TOY_DEFAULTS["seed"], TOY_DEFAULTS["T"]
+HOMES = {spec.key: spec for spec in SCENES.values() if spec.twin and not spec.twin.page}  # a page each
+TWINS = tuple(HOMES)
+VIDEOS = {spec.key: spec.twin.page or spec.key for spec in SCENES.values() if spec.twin}  # a scene's video -> its twin
+SETTING_NAMES = ("dataset", "n_points", "weights", "label", "many", "few")  # what a twin reads of its scene's settings
+
+
+def twin_settings(spec: SceneSpec) -> dict:
+    """The settings a twin of ``spec`` draws with: its scene's, and its video's pace."""
+    s = {name: spec.setting(name) for name in SETTING_NAMES if name in spec.settings or name in TOY_DEFAULTS}
+    s["pace"] = Pace(float(spec.settings["run_time"]), spec.twin.pace)
+    return s
+
+
+SETTINGS = {key: twin_settings(spec) for key, spec in HOMES.items()}
 
 
 def twin_file_name(scene: str, lang: str) -> str:
@@ -188,19 +193,21 @@ UI_KEYS = ["twin_about", "twin_nojs", "twin_play", "twin_pause", "twin_step", "t
 
 def twin_data(scene: str, lang: str) -> dict:
     """Everything a twin page holds, as a JSON-ready dict."""
-    if scene not in SETTINGS:
+    if scene not in HOMES:
         raise TwinError(f"no twin for {scene!r}; twins: {', '.join(TWINS)}")
     if lang not in LANGS:
         raise TwinError(f"unknown language {lang!r}; valid: {', '.join(LANGS)}")
-    s = SETTINGS[scene]
+    s = twin_settings(HOMES[scene])
     train = twin_train(s["dataset"])
     data = sample_data(DataConfig(s["dataset"]), s["n_points"], seed=SEED + 1).numpy()[:TWIN_POINTS]
     out = {"scene": scene, "lang": lang, "T": T, "betas": _b64(train.schedule.build().betas.numpy(), "<f8"),
            "erf": _erf_pieces(), "wasm": dense_module_b64(), "palette": PALETTE, "points": TWIN_POINTS, "video_points": s["n_points"], "seed": SEED,
            "data": _frame(data), "models": {}, "runs": [], "beats": [], "extent": 4.0,  # the video's panel: [-4, 4]^2
            "title": f"{scene}_title", "subtitle": f"{scene}_sub"}
-    extra = _MAKERS[scene](out, s, train)
-    out["beats"] = [{"key": k, "sentence": tr(f"beat_{k}", lang), "run": r, "state": st} for k, r, st in out["beats"]]
+    extra = _MAKERS[HOMES[scene].twin.runs](out, s, train)
+    out["beats"] = [{"key": b.key, "sentence": tr(f"beat_{b.key}", lang), "run": b.twin[0],
+                     "state": out["runs"][b.twin[0]]["K"] if b.twin[1] == -1 else b.twin[1]}
+                    for b in HOMES[scene].beats]
     out["text"] = _strings(lang, UI_KEYS + [out["title"], out["subtitle"], *extra])
     return out
 
@@ -225,7 +232,6 @@ def _forward(out: dict, s: dict, train: TrainConfig) -> list[str]:
     chain = schedule.forward_chain(x0, torch.Generator().manual_seed(SEED)).numpy()
     out["runs"].append(_run("forward", "q(xₜ | xₜ₋₁)", chain, np.arange(T + 1), pace.states(T, 100),
                             {"name": "forward"}, None, pace))
-    out["beats"] = [("forward_data", 0, 0), ("forward_noise", 0, 0), ("forward_gaussian", 0, T), ("forward_moments", 0, T)]
     out["ui"] = _ui(live="chain", x0=False, keys="twin_keys_forward", data_alpha=0.0)  # no network: no x0-hat
     return ["twin_keys_forward"]
 
@@ -240,7 +246,6 @@ def _reverse(out: dict, s: dict, train: TrainConfig) -> list[str]:
         K = len(traj.xs) - 1
         out["runs"].append(_run(key, f"{label} ({K})", traj.xs.numpy(), traj.timesteps.numpy(),
                                 s["pace"].states(K, min(shown, K)), spec, "eps", s["pace"]))
-    out["beats"] = [("reverse_noise", 0, 0), ("reverse_denoise", 0, 0), ("reverse_data", 0, T), ("reverse_moments", 0, T)]
     out["ui"] = _ui(control="sampler", live="sampler")
     return []
 
@@ -255,11 +260,10 @@ def _guidance(out: dict, s: dict, train: TrainConfig) -> list[str]:
         out["runs"].append(_run(f"w{w:g}", f"w = {w:g}", traj.xs.numpy(), traj.timesteps.numpy(),
                                 s["pace"].states(T, 40), {"name": "ddpm", "variance": "beta"}, "eps", s["pace"],
                                 {"label": s["label"], "w": w}, g.evaluations))
-    out["beats"] = [("guidance_setup", 0, 0), ("guidance_sampling", 0, 0), ("guidance_results", 0, T)]
     out["guidance"] = {"label": s["label"], "weights": list(s["weights"]), "max": 7}
     out["extent"] = 2.6
     out["ui"] = _ui(control="w", live="guided")
-    return ["class_moons_0", "class_moons_1"]
+    return [f"class_{s['dataset']}_{c}" for c in (0, 1)]
 
 
 def _flow(out: dict, s: dict, train: TrainConfig) -> list[str]:
@@ -276,13 +280,12 @@ def _flow(out: dict, s: dict, train: TrainConfig) -> list[str]:
             spec = {"name": sampler.name, "steps": k, **({"eta": 0} if isinstance(sampler, DDIM) else {})}
             out["runs"].append(_run(f"{sampler.name}{k}", f"{label} ({k})", traj.xs.numpy(), traj.timesteps.numpy(),
                                     list(range(k + 1)), spec, model, pace))
-    out["beats"] = [("flow_setup", 0, 0), ("flow_many", 0, 0), ("flow_few", 2, 0), ("flow_curve", 2, s["few"])]
     out["flow"] = {"many": s["many"], "few": s["few"]}
     out["ui"] = _ui(control="steps", live="pair", panels=[["flow_ddim", "ddim"], ["flow_flow", "flow"]])
     return ["flow_ddim", "flow_flow"]
 
 
-_MAKERS = {"forward": _forward, "reverse": _reverse, "guidance": _guidance, "flow": _flow}
+_MAKERS = {"chain": _forward, "samplers": _reverse, "guided": _guidance, "pair": _flow}  # by Twin.runs
 
 
 POSTER_PX = 320  # the side of each panel of the still a page without JavaScript shows

@@ -20,6 +20,7 @@ from manim import DOWN, LEFT, RIGHT, UP, Arrow, BackgroundRectangle, FadeIn, Gro
 
 from diffusion_core import DDPM, NoiseSchedule, ScheduleConfig
 from diffusion_core.mnist.frames import LEVELS, from_gray, signal_steps
+from scenes.homes import digit_strips as home
 from scenes.kit.cloud import pixels_per_unit
 from scenes.kit.digits import DigitGrid, load_sample_digits
 from scenes.kit.playback import digit_trajectory
@@ -30,11 +31,12 @@ from scenes.kit.theme import HIGHLIGHTS, MUTED
 class DigitStripForward(LectureScene):
     """Rows of real digits, each noised by the chain q(x_t | x_{t-1}) from x_0 to x_T."""
 
-    BEATS = ("strip_build", "strip_direction")
-    direction: str = "forward"  # "reverse": the UNet's samples from x_T to x_0
-    n_rows: int = 2
+    HOME = home.HOME  # its key, outputs, beats, aspects and settings' defaults (scenes/homes/digit_strips.py)
+
+    direction: str  # "reverse": the UNet's samples from x_T to x_0
+    n_rows: int
     T: int = 1000
-    checkpoint: str = "ddpm_mnist.pt"  # reverse: in models/mnist/, or an absolute path
+    checkpoint: str  # reverse: in models/mnist/, or an absolute path
     CHOICES = {**LectureScene.CHOICES, "direction": ("forward", "reverse")}
 
     def moments(self) -> tuple[np.ndarray, list[int]]:

@@ -7,7 +7,8 @@ without asking which. Video: DigitStripReverse.mp4. Last frame: digits_reverse_s
 """
 
 from scenes.digit_strips import DigitStripForward
+from scenes.homes import digit_strips_reverse as home
 
 
 class DigitStripReverse(DigitStripForward):
-    direction = "reverse"
+    HOME = home.HOME  # its key, outputs, beats, aspects and settings' defaults (scenes/homes/digit_strips_reverse.py)

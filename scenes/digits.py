@@ -16,6 +16,7 @@ import torch
 from manim import DOWN, LEFT, FadeIn, FadeOut, MathTex, Text, VGroup, Write
 
 from diffusion_core import NoiseSchedule, ScheduleConfig
+from scenes.homes import digits as home
 from scenes.kit.cloud import pixels_per_unit
 from scenes.kit.digits import DigitGrid, load_sample_digits
 from scenes.kit.playback import play_frames
@@ -27,11 +28,12 @@ from scenes.kit.widgets import TimeBar, informative_steps
 class DigitsForward(LectureScene):
     """A row of real digits noised step by step, beside the closed-form jump."""
 
-    BEATS = ("digits_two_ways", "digits_noise", "digits_moments")
-    n_digits: int = 6
-    schedule: str = "linear"
+    HOME = home.HOME  # its key, outputs, beats, aspects and settings' defaults (scenes/homes/digits.py)
+
+    n_digits: int
+    schedule: str
     T: int = 1000
-    run_time: float = 8.0
+    run_time: float
     CHOICES = {**LectureScene.CHOICES, "schedule": ("linear", "cosine")}
 
     def construct(self):

@@ -15,8 +15,9 @@ from types import SimpleNamespace
 import numpy as np
 from manim import DOWN, LEFT, RIGHT, UP, FadeIn, MathTex, Text, VGroup
 
-from diffusion_core import DDPM, Sampler
+from diffusion_core import Sampler
 from diffusion_core.mnist.frames import reverse_ease
+from scenes.homes import digits_reverse as home
 from scenes.kit.digits import DigitGrid
 from scenes.kit.playback import digit_trajectory, play_frames
 from scenes.kit.settings import LectureScene
@@ -33,12 +34,12 @@ WIDE = {"grid": GRID, "x": 3.35, "y": -0.85, "sub": 30, "label": 30, "bar": (3.0
 class DigitsReverse(LectureScene):
     """Samples emerge from pure noise under the trained UNet, beside its predicted x_0."""
 
-    BEATS = ("digits_rev_noise", "digits_rev_steps", "digits_rev_final")
-    ASPECTS = ("16:9", "4:3")
-    n_samples: int = 16
-    run_time: float = 9.0
-    checkpoint: str = "ddpm_mnist.pt"  # in models/mnist/, or an absolute path
-    sampler: Sampler = DDPM(clip=1.0)  # p_theta(x_{t-1} | x_t), every step; or DDIM(steps=50, clip=1.0)
+    HOME = home.HOME  # its key, outputs, beats, aspects and settings' defaults (scenes/homes/digits_reverse.py)
+
+    n_samples: int
+    run_time: float
+    checkpoint: str  # in models/mnist/, or an absolute path
+    sampler: Sampler  # p_theta(x_{t-1} | x_t), every step; or DDIM(steps=50, clip=1.0)
 
     def construct(self):
         frames, result = digit_trajectory(self.checkpoint, self.sampler, self.n_samples, self.seed)

@@ -33,6 +33,7 @@ from manim import (
 )
 
 from diffusion_core import TrainingSnapshots, mnist_models_dir
+from scenes.homes import digits_training as home
 from scenes.kit.digits import DigitGrid
 from scenes.kit.playback import play_frames
 from scenes.kit.settings import LectureScene, wrapped
@@ -55,10 +56,10 @@ def number(value: float, lang: str, digits: int = 0) -> str:
 class DigitsTraining(LectureScene):
     """The same noises' digits as training goes on, beside the probe's FID on a log axis."""
 
-    BEATS = ("dtrain_start", "dtrain_blobs", "dtrain_digits")
-    ASPECTS = ("16:9", "4:3")
-    snapshots: str = "training_snapshots.npz"  # in models/mnist/, or an absolute path
-    run_time: float = 10.0
+    HOME = home.HOME  # its key, outputs, beats, aspects and settings' defaults (scenes/homes/digits_training.py)
+
+    snapshots: str  # in models/mnist/, or an absolute path
+    run_time: float
 
     def load(self) -> TrainingSnapshots:
         path = self.snapshots if self.snapshots.startswith("/") else str(mnist_models_dir() / self.snapshots)

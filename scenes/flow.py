@@ -46,6 +46,7 @@ from diffusion_core import (
     distance_report,
     sample_data,
 )
+from scenes.homes import flow as home
 from scenes.kit.cloud import CloudPanel
 from scenes.kit.playback import play_frames, toy_trajectory
 from scenes.kit.settings import ToyModelScene
@@ -66,13 +67,14 @@ COLORS = {"ddpm": HIGHLIGHTS[4], "ddim": HIGHLIGHTS[0], "flow": HIGHLIGHTS[1]}
 class FlowMatchingVsDiffusion(ToyModelScene):
     """DDIM and flow matching from the same noise, at 50 and at 5 network evaluations."""
 
-    BEATS = ("flow_setup", "flow_many", "flow_few", "flow_curve")
-    dataset: str = "8gaussians"
-    n_points: int = 2000
-    many: int = 50
-    few: int = 5
-    n_paths: int = 6
-    run_time: float = 5.0
+    HOME = home.HOME  # its key, outputs, beats, aspects and settings' defaults (scenes/homes/flow.py)
+
+    dataset: str
+    n_points: int
+    many: int
+    few: int
+    n_paths: int
+    run_time: float
 
     def diffusion_config(self) -> TrainConfig:
         return self.train_config()

@@ -27,6 +27,7 @@ from manim import (
 )
 
 from diffusion_core import sample_data
+from scenes.homes import forward as home
 from scenes.kit.playback import play_states
 from scenes.kit.settings import ToyModelScene
 from scenes.kit.theme import ACCENT, HIGHLIGHTS, MUTED
@@ -38,10 +39,10 @@ STEP_FORMULA = r"q(x_t \mid x_{t-1}) = \mathcal{N}\!\left(x_t;\ \sqrt{1-\beta_t}
 class ForwardProcess(ToyModelScene):
     """Thousands of points diffused step by step, from the data to N(0, I)."""
 
-    BEATS = ("forward_data", "forward_noise", "forward_gaussian", "forward_moments")
-    FIGURE_ASPECTS = ("16:9", "4:3")  # the strip's labels full size on a 4:3 slide
-    n_highlight: int = 3
-    run_time: float = 9.0
+    HOME = home.HOME  # its key, outputs, beats, aspects and settings' defaults (scenes/homes/forward.py)
+
+    n_highlight: int
+    run_time: float
 
     def construct(self):
         states, alpha_bar = self.compute()

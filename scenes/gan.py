@@ -34,6 +34,7 @@ from diffusion_core import (
     sample_data,
     step_seconds,
 )
+from scenes.homes import gan as home
 from scenes.kit.cloud import CloudPanel
 from scenes.kit.playback import play_frames, toy_trajectory
 from scenes.kit.settings import ToyModelScene
@@ -51,11 +52,12 @@ COVERED, MISSED = "#1B998B", "#D7263D"
 class GanVsDiffusion(ToyModelScene):
     """A GAN's training run and a DDPM's samples of the same data, their modes counted."""
 
-    BEATS = ("gan_setup", "gan_training", "gan_results")
-    dataset: str = "8gaussians"
-    n_points: int = 2000
-    gan_seed: int = 0  # the GAN's run (README: which seeds collapse)
-    run_time: float = 9.0
+    HOME = home.HOME  # its key, outputs, beats, aspects and settings' defaults (scenes/homes/gan.py)
+
+    dataset: str
+    n_points: int
+    gan_seed: int  # the GAN's run (README: which seeds collapse)
+    run_time: float
     CHOICES: ClassVar[dict[str, Any]] = {**ToyModelScene.CHOICES, "dataset": tuple(MODES)}
 
     def gan_config(self) -> GanConfig:

@@ -32,6 +32,7 @@ from manim import (
 )
 
 from diffusion_core import MODES, GanConfig, gan_noise, gan_run, sample_data
+from scenes.homes import gan_diagram as home
 from scenes.kit.cloud import CloudPanel, field_image
 from scenes.kit.settings import ToyModelScene
 from scenes.kit.theme import ACCENT, HIGHLIGHTS, INK, MUTED
@@ -49,11 +50,11 @@ SMALLEST_43 = 21  # the smallest type of the figure for a 4:3 slide (16 px there
 class GanDiagram(ToyModelScene):
     """z -> G -> x~ and x -> D -> real or fake, with our GAN's real samples and outputs."""
 
-    BEATS = ("gan_diagram_generator", "gan_diagram_discriminator", "gan_diagram_game")
-    FIGURE_ASPECTS = ("16:9", "4:3")
-    dataset: str = "8gaussians"
-    n_points: int = 2000
-    gan_seed: int = 0
+    HOME = home.HOME  # its key, outputs, beats, aspects and settings' defaults (scenes/homes/gan_diagram.py)
+
+    dataset: str
+    n_points: int
+    gan_seed: int
     CHOICES: ClassVar[dict[str, Any]] = {**ToyModelScene.CHOICES, "dataset": tuple(MODES)}
 
     def construct(self):

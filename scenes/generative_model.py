@@ -19,6 +19,7 @@ import numpy as np
 from manim import DOWN, LEFT, RIGHT, UP, DoubleArrow, FadeIn, Text, VGroup
 
 from diffusion_core import TRAINING_STEPS, sample_data, training_run
+from scenes.homes import generative_model as home
 from scenes.kit.cloud import CloudPanel, density_grid, field_image
 from scenes.kit.playback import play_frames
 from scenes.kit.settings import ToyModelScene, wrapped
@@ -34,10 +35,10 @@ DATA_COLOR, MODEL_COLOR = HIGHLIGHTS[4], HIGHLIGHTS[2]
 class GenerativeModel(ToyModelScene):
     """p_data and p_theta side by side, the distance between them falling as training goes on."""
 
-    BEATS = ("genmodel_data", "genmodel_training", "genmodel_fit")
-    FIGURE_ASPECTS = ("16:9", "4:3")  # the panels' heads larger on a 4:3 slide
-    n_points: int = 2000  # the recorded run's (the training scene's)
-    run_time: float = 8.0
+    HOME = home.HOME  # its key, outputs, beats, aspects and settings' defaults (scenes/homes/generative_model.py)
+
+    n_points: int  # the recorded run's (the training scene's)
+    run_time: float
 
     def construct(self):
         run = training_run(self.train_config(), TRAINING_STEPS, n=self.n_points, seed=self.seed)

@@ -29,6 +29,7 @@ from manim import (
 )
 
 from diffusion_core import NoiseSchedule, ScheduleConfig
+from scenes.homes import graphical_model as home
 from scenes.kit.digits import DigitGrid, load_sample_digits
 from scenes.kit.settings import LectureScene
 from scenes.kit.theme import HIGHLIGHTS, INK, MUTED
@@ -39,11 +40,12 @@ TILE = 1.9  # a node's side, scene units
 class GraphicalModel(LectureScene):
     """Fig. 2 of the DDPM paper with one real digit noised by the real chain."""
 
-    BEATS = ("graphical_chain", "graphical_reverse")
-    t_middle: int = 300  # t of the middle pair of nodes, x_t and x_{t-1}
+    HOME = home.HOME  # its key, outputs, beats, aspects and settings' defaults (scenes/homes/graphical_model.py)
+
+    t_middle: int  # t of the middle pair of nodes, x_t and x_{t-1}
     T: int = 1000
-    schedule: str = "linear"
-    digit: int = 0  # which of the shipped test digits
+    schedule: str
+    digit: int  # which of the shipped test digits
     CHOICES = {**LectureScene.CHOICES, "schedule": ("linear", "cosine")}
 
     def states(self) -> dict[str, torch.Tensor]:

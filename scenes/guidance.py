@@ -28,6 +28,7 @@ from diffusion_core import (
     sample_data,
     sample_labelled,
 )
+from scenes.homes import guidance as home
 from scenes.kit.cloud import CloudPanel
 from scenes.kit.playback import play_frames, toy_trajectory
 from scenes.kit.settings import ToyModelScene
@@ -46,12 +47,13 @@ REFERENCE_N = 5_000  # labelled data points that give each sample its class
 
 class ClassifierFreeGuidance(ToyModelScene):
     """The same noise sampled for one class at four guidance scales, side by side."""
-    BEATS = ("guidance_setup", "guidance_sampling", "guidance_results")
-    dataset: str = "moons"
-    label: int = 0  # the class asked for (moons: 0 the upper moon, 1 the lower)
-    n_points: int = 1000
-    weights: tuple = (0.0, 1.0, 3.0, 7.0)
-    run_time: float = 8.0
+
+    HOME = home.HOME  # its key, outputs, beats, aspects and settings' defaults (scenes/homes/guidance.py)
+    dataset: str
+    label: int  # the class asked for (moons: 0 the upper moon, 1 the lower)
+    n_points: int
+    weights: tuple
+    run_time: float
     CHOICES: ClassVar[dict[str, Any]] = {**ToyModelScene.CHOICES, "dataset": tuple(CLASSES)}
 
     def train_config(self) -> TrainConfig:

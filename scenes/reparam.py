@@ -29,6 +29,7 @@ from manim import (
 )
 
 from diffusion_core import sample_data, sliced_wasserstein
+from scenes.homes import reparam as home
 from scenes.kit.cloud import CloudPanel
 from scenes.kit.playback import play_states
 from scenes.kit.settings import ToyModelScene
@@ -41,10 +42,10 @@ SHORTCUT = r"x_t = \sqrt{\bar\alpha_t}\,x_0 + \sqrt{1-\bar\alpha_t}\,\epsilon"
 class ReparametrizationShortcut(ToyModelScene):
     """Step-by-step chain (left) against the closed-form jump (right), for several t."""
 
-    BEATS = ("reparam_ways", "reparam_jumps", "reparam_why")
-    FIGURE_ASPECTS = ("16:9", "4:3")
-    checkpoints: str = "10,50,150,400,1000"
-    seconds_per_stage: float = 2.0
+    HOME = home.HOME  # its key, outputs, beats, aspects and settings' defaults (scenes/homes/reparam.py)
+
+    checkpoints: str
+    seconds_per_stage: float
 
     def stages(self) -> list[int]:
         try:

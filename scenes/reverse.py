@@ -15,6 +15,7 @@ import numpy as np
 from manim import DOWN, LEFT, RIGHT, UP, Dot, FadeIn, FadeOut, MathTex, Text, VGroup, Write
 
 from diffusion_core import DDPM, Sampler, Trajectory, sample_data
+from scenes.homes import reverse as home
 from scenes.kit.playback import play_states, toy_trajectory
 from scenes.kit.settings import ToyModelScene
 from scenes.kit.theme import CLOUD, GHOST, HIGHLIGHTS, MUTED
@@ -33,12 +34,12 @@ DDIM_NOISY_FORMULA = DDIM_FORMULA.replace(r"\sqrt{1-\bar\alpha_{t'}}", r"\sqrt{1
 class ReverseTrajectories(ToyModelScene):
     """Noise becomes data under a trained model's reverse process."""
 
-    BEATS = ("reverse_noise", "reverse_denoise", "reverse_data", "reverse_moments")
-    FIGURE_ASPECTS = ("16:9", "4:3")  # the strip's labels full size on a 4:3 slide
-    sampler: Sampler = DDPM()
-    show_prediction: bool = True
-    n_highlight: int = 4
-    run_time: float = 9.0
+    HOME = home.HOME  # its key, outputs, beats, aspects and settings' defaults (scenes/homes/reverse.py)
+
+    sampler: Sampler
+    show_prediction: bool
+    n_highlight: int
+    run_time: float
 
     def formula(self) -> str:
         if isinstance(self.sampler, DDPM):

@@ -6,9 +6,9 @@ A variant of ReverseTrajectories in a file of its own, so that
 ``manim scenes/reverse.py`` renders one scene without asking which.
 """
 
-from diffusion_core import DDIM
+from scenes.homes import reverse_ddim as home
 from scenes.reverse import ReverseTrajectories
 
 
 class ReverseTrajectoriesDDIM(ReverseTrajectories):
-    sampler = DDIM(steps=50, eta=0.0)
+    HOME = home.HOME  # its key, outputs, beats, aspects and settings' defaults (scenes/homes/reverse_ddim.py)

@@ -45,6 +45,7 @@ from diffusion_core import (
     step_seconds,
 )
 from diffusion_core.mnist.frames import reverse_ease
+from scenes.homes import samplers as home
 from scenes.kit.cloud import CloudPanel
 from scenes.kit.digits import DigitGrid
 from scenes.kit.playback import (
@@ -121,12 +122,13 @@ class StepCounter(VGroup):
 class SamplerComparison(ToyModelScene):
     """Two panels from one x_T: DDPM's T steps and DDIM's 50, played on a shared clock."""
 
-    BEATS = ("samplers_start", "samplers_race", "samplers_results")
-    digits: bool = False  # the shipped MNIST UNet on n_samples digits instead of the toy model
-    checkpoint: str = "ddpm_mnist.pt"  # digits: in models/mnist/, or an absolute path
-    n_samples: int = 16  # digits
-    sample_steps: int = 50  # DDIM's
-    run_time: float = 9.0
+    HOME = home.HOME  # its key, outputs, beats, aspects and settings' defaults (scenes/homes/samplers.py)
+
+    digits: bool  # the shipped MNIST UNet on n_samples digits instead of the toy model
+    checkpoint: str  # digits: in models/mnist/, or an absolute path
+    n_samples: int  # digits
+    sample_steps: int  # DDIM's
+    run_time: float
 
     def samplers(self) -> tuple[Sampler, Sampler]:
         clip = 1.0 if self.digits else None  # images live in [-1, 1]

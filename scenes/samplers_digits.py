@@ -8,8 +8,9 @@ sampled once (about a minute on 2 CPU cores) and kept in the trajectory cache.
 Video: DDPMvsDDIM_digits.mp4. Last frame: ddpm_vs_ddim_digits.png.
 """
 
+from scenes.homes import samplers_digits as home
 from scenes.samplers import SamplerComparison
 
 
 class SamplerComparisonDigits(SamplerComparison):
-    digits = True
+    HOME = home.HOME  # its key, outputs, beats, aspects and settings' defaults (scenes/homes/samplers_digits.py)

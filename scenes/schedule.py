@@ -29,6 +29,7 @@ from manim import (
 )
 
 from diffusion_core import NoiseSchedule
+from scenes.homes import schedule as home
 from scenes.kit.settings import LectureScene
 from scenes.kit.theme import ACCENT, INK
 
@@ -43,7 +44,8 @@ LABEL_GAP = 0.42  # scene units between two end labels
 class NoiseSchedules(LectureScene):
     """Linear (solid) against cosine (dashed), from the same T."""
 
-    BEATS = ("schedule_axes", "schedule_linear", "schedule_cosine")
+    HOME = home.HOME  # its key, outputs, beats, aspects and settings' defaults (scenes/homes/schedule.py)
+
     T: int = 1000
 
     def construct(self):

@@ -18,6 +18,7 @@ import torch
 from manim import DOWN, LEFT, RIGHT, UP, FadeIn, MathTex, Text, Write
 
 from diffusion_core import DDIM, load_or_train, sample_data
+from scenes.homes import score as home
 from scenes.kit.cloud import CloudPanel, PixelImage, hex_rgb
 from scenes.kit.playback import play_frames, toy_trajectory
 from scenes.kit.settings import ToyModelScene
@@ -83,11 +84,12 @@ class ArrowLayer(PixelImage):
 class ScoreField(ToyModelScene):
     """Arrows of the learned score, and DDIM samples flowing down the field onto the data."""
 
-    BEATS = ("score_field", "score_ride", "score_data")
-    n_points: int = 1500
-    grid: int = 15
-    sample_steps: int = 50
-    run_time: float = 9.0
+    HOME = home.HOME  # its key, outputs, beats, aspects and settings' defaults (scenes/homes/score.py)
+
+    n_points: int
+    grid: int
+    sample_steps: int
+    run_time: float
 
     def construct(self):
         traj = toy_trajectory(self.train_config(), DDIM(steps=self.sample_steps), self.n_points, self.seed)

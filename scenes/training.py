@@ -30,7 +30,8 @@ from manim import (
     Write,
 )
 
-from diffusion_core import TRAINING_STEPS, sample_data, training_run
+from diffusion_core import sample_data, training_run
+from scenes.homes import training as home
 from scenes.kit.cloud import CloudPanel
 from scenes.kit.playback import play_frames
 from scenes.kit.settings import ToyModelScene
@@ -45,10 +46,11 @@ LOSS_FORMULA = (r"L_{\mathrm{simple}} = \mathbb{E}_{t, x_0, \epsilon}\left\|\eps
 class TrainingProcess(ToyModelScene):
     """The samples of a real run's snapshots, the loss curve and the distance to the data."""
 
-    BEATS = ("training_start", "training_run", "training_end")
-    n_points: int = 2000
-    snapshot_steps: str = ",".join(map(str, TRAINING_STEPS))
-    run_time: float = 10.0
+    HOME = home.HOME  # its key, outputs, beats, aspects and settings' defaults (scenes/homes/training.py)
+
+    n_points: int
+    snapshot_steps: str
+    run_time: float
 
     def steps(self) -> tuple[int, ...]:
         try:

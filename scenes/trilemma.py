@@ -24,6 +24,7 @@ import numpy as np
 from manim import DOWN, LEFT, RIGHT, UP, Dot, FadeIn, Polygon, Text, VGroup
 
 from diffusion_core import MODES, TrilemmaConfig, measure_trilemma, sample_data
+from scenes.homes import trilemma as home
 from scenes.kit.cloud import CloudPanel
 from scenes.kit.settings import ToyModelScene
 from scenes.kit.theme import ACCENT, HIGHLIGHTS, INK, MUTED, fit_right
@@ -54,11 +55,12 @@ def place(scores: tuple[float, float, float]) -> np.ndarray:
 class Trilemma(ToyModelScene):
     """Five models of one toy data set placed in the trilemma's triangle by what they do."""
 
-    BEATS = ("trilemma_corners", "trilemma_models", "trilemma_verdict")
-    dataset: str = "8gaussians"
-    n_points: int = 2000
-    gan_seed: int = 0
-    vae_seed: int = 0
+    HOME = home.HOME  # its key, outputs, beats, aspects and settings' defaults (scenes/homes/trilemma.py)
+
+    dataset: str
+    n_points: int
+    gan_seed: int
+    vae_seed: int
     CHOICES: ClassVar[dict[str, Any]] = {**ToyModelScene.CHOICES, "dataset": tuple(MODES)}
 
     def trilemma_config(self) -> TrilemmaConfig:

@@ -42,13 +42,6 @@ def test_a_4_3_frame_keeps_the_height_in_pixels_and_units(tmp_path):
     assert "frame_width" not in manim_options(RenderJob.of("digits-reverse", quality="high"), tmp_path)
 
 
-def test_the_registry_says_what_each_class_has_a_layout_for():
-    for spec in SCENES.values():
-        cls = spec.load()
-        assert tuple(cls.ASPECTS) == spec.aspects, spec.key
-        assert tuple(cls.FIGURE_ASPECTS) == spec.figure_aspects, spec.key
-
-
 def test_a_scene_without_a_4_3_layout_refuses_it_in_one_line():
     with pytest.raises(SettingError, match="Trilemma has no layout for a 4:3 slide; it has one for 16:9"):
         SCENES["trilemma"].load().with_settings(aspect="4:3")

@@ -64,7 +64,7 @@ def test_train_default_out_is_the_cache(runner, models_tmp):
     (["train", "--steps", "0"], "0 is not in the range 1<=x<=1000000"),
     (["train", "--device", "tpu"], "'tpu' is not one of 'cpu', 'cuda'"),
     (["sample", "--sampler", "dpm"], "'dpm' is not one of 'ddpm', 'ddim'"),
-    (["render", "nope"], "'nope' is not one of 'forward'"),
+    (["render", "nope"], "'nope' is not one of 'digits-forward'"),
     (["render", "forward", "--quality", "ultra"], "'ultra' is not one of 'low', 'medium', 'high', '4k'"),
     (["render", "forward", "--lang", "fr"], "'fr' is not one of 'es', 'en'"),
     (["render", "forward", "--format", "avi"], "'avi' is not one of 'mp4', 'gif', 'png'"),

@@ -37,27 +37,6 @@ def _decode(frame: dict) -> np.ndarray:
     return np.asarray(frame["lo"]) + q * (np.asarray(frame["span"]) / 65535)
 
 
-def test_twin_settings_are_the_scenes_settings():
-    """Each twin's seed, points, data set, pace, weights and step counts are its scene's."""
-    from scenes.flow import FlowMatchingVsDiffusion
-    from scenes.forward import ForwardProcess
-    from scenes.guidance import ClassifierFreeGuidance
-    from scenes.reverse import ReverseTrajectories
-    from scenes.reverse_ddim import ReverseTrajectoriesDDIM
-
-    for key, cls in (("forward", ForwardProcess), ("reverse", ReverseTrajectories),
-                     ("guidance", ClassifierFreeGuidance), ("flow", FlowMatchingVsDiffusion)):
-        s = SETTINGS[key]
-        assert (cls.dataset, cls.n_points, cls.seed, cls.T, cls.schedule) == (s["dataset"], s["n_points"], 0, 1000,
-                                                                              "linear"), key
-        assert cls.run_time == s["pace"].run_time, key
-    assert ReverseTrajectories.sampler == DDPM() and ReverseTrajectoriesDDIM.sampler == DDIM(steps=50, eta=0.0)
-    assert ClassifierFreeGuidance.weights == SETTINGS["guidance"]["weights"]
-    assert ClassifierFreeGuidance.label == SETTINGS["guidance"]["label"]
-    assert (FlowMatchingVsDiffusion.many, FlowMatchingVsDiffusion.few) == (SETTINGS["flow"]["many"],
-                                                                           SETTINGS["flow"]["few"])
-
-
 def test_twin_palette_is_the_theme():
     from scenes.kit import theme
 

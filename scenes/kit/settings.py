@@ -12,6 +12,7 @@ from manim import DOWN, LEFT, UP, Camera, Scene, Text, VGroup, config
 from manim.mobject.svg.svg_mobject import VMobjectFromSVGPath
 
 from diffusion_core import SCHEDULE_KINDS, DataConfig, ScheduleConfig, TrainConfig, dataset_names
+from scenes.home import TOY_DEFAULTS
 from scenes.kit.cloud import CloudCamera
 from scenes.kit.latex import MissingLatex, check_latex
 from scenes.kit.strings import STRINGS, tr
@@ -81,7 +82,7 @@ class LectureScene(Scene):
     TEXT_SCALE_MAX: ClassVar[float] = TEXT_SCALE_MAX
     BEATS: ClassVar[tuple[str, ...]] = ()  # the beats' keys, in the order construct() reaches them
     lang: str = "es"
-    seed: int = 0
+    seed: int = TOY_DEFAULTS["seed"]
     figure: bool = False  # the last frame as a figure for a slide: without the title (render --format figure)
     background: str = BACKGROUND  # the slide's: a deck in Marp's gaia or uncover theme gets its own
     aspect: str = "16:9"  # the frame's: a deck of Marp's size 4:3 gets its pictures in 4:3, where the scene has a layout
@@ -141,12 +142,28 @@ class LectureScene(Scene):
 
         for key in cls.BEATS:
             if f"beat_{key}" not in STRINGS:
-                raise SettingError(f"{cls.__name__}: beat {key!r} has no sentence (beat_{key} in scenes/kit/strings.py)")
+                raise SettingError(f"{cls.__name__}: beat {key!r} has no sentence (a Beat in its home, scenes/homes/)")
         if len(set(cls.BEATS)) != len(cls.BEATS):
             raise SettingError(f"{cls.__name__}: a beat is declared twice in {cls.BEATS}")
 
+    @classmethod
+    def _take_home(cls) -> None:
+        """A class that names its home (``HOME``, scenes/homes/) takes its beats, aspects,
+        type limit and settings' defaults from there."""
+        home = vars(cls).get("HOME")
+        if home is None:
+            return
+        for name, value in home.settings.items():
+            setattr(cls, name, value)
+        cls.BEATS, cls.ASPECTS, cls.FIGURE_ASPECTS = home.beat_keys, home.aspects, home.figure_aspects
+        cls.TEXT_SCALE_MAX = home.text_scale_max
+        missing = [name for name in cls.settings() if not hasattr(cls, name)]
+        if missing:
+            raise SettingError(f"{cls.__name__}: no default for {', '.join(missing)} (in {home.home})")
+
     def __init_subclass__(cls, **kwargs):
         super().__init_subclass__(**kwargs)
+        cls._take_home()
         cls._check_settings()
         cls._check_beats()
 
@@ -294,11 +311,11 @@ def wrapped(text: str, font_size: float, width: float, **kwargs) -> list:
 
 class ToyModelScene(LectureScene):
     """Settings shared by the scenes that use a toy dataset and a schedule."""
-    dataset: str = "moons"
-    text: str = "DDPM"
-    schedule: str = "linear"
-    T: int = 1000
-    n_points: int = 3000
+    dataset: str = TOY_DEFAULTS["dataset"]
+    text: str = TOY_DEFAULTS["text"]
+    schedule: str = TOY_DEFAULTS["schedule"]
+    T: int = TOY_DEFAULTS["T"]
+    n_points: int = TOY_DEFAULTS["n_points"]
     CHOICES: ClassVar[dict[str, Any]] = {
         **LectureScene.CHOICES,
         "dataset": dataset_names,

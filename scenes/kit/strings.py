@@ -1,58 +1,19 @@
-"""Every on-screen word, in each language (formulas are MathTex and need none).
-
-A new scene adds its keys here; `tests/test_scenes.py` checks that every key has every
-language of scenes.registry.LANGS.
+"""Every on-screen word, in each language (formulas are MathTex and need none): the words
+written here, and each scene's from its home (its beats' sentences, ``beat_<key>``, and
+its ``strings``). `tests/test_scenes.py` checks that every key has every language of
+scenes.registry.LANGS.
 """
 
 from __future__ import annotations
 
-from scenes.registry import LANGS
+from scenes.registry import LANGS, SCENES
 
 __all__ = ["STRINGS", "tr"]
 
 STRINGS: dict[str, dict[str, str]] = {
-    "beat_forward_data": {"es": "Los datos: miles de puntos de una distribución que queremos aprender.", "en": "The data: thousands of points from a distribution we want to learn."},
-    "beat_forward_noise": {"es": "Paso a paso, q(xₜ | xₜ₋₁) añade un poco de ruido gaussiano; tres puntos dejan su rastro.", "en": "Step by step, q(xₜ | xₜ₋₁) adds a little Gaussian noise; three points leave a trail."},
-    "beat_forward_gaussian": {"es": "Al final, en t = T, queda una gaussiana isótropa: la forma de los datos se perdió.", "en": "At the end, t = T, an isotropic Gaussian is left: the shape of the data is gone."},
-    "beat_forward_moments": {"es": "La misma cadena en cinco instantes, repartidos por la señal que queda.", "en": "The same chain at five moments, spread by the signal that is left."},
-    "beat_reparam_ways": {"es": "Dos caminos hasta xₜ: t pasos pequeños, o un solo salto con ᾱₜ.", "en": "Two ways to reach xₜ: t small steps, or a single jump with ᾱₜ."},
-    "beat_reparam_jumps": {"es": "Para cada t, la cadena camina y la fórmula salta: las dos nubes coinciden.", "en": "For each t, the chain walks and the formula jumps: the two clouds agree."},
-    "beat_reparam_why": {"es": "Por qué: dos gaussianas se combinan en una, y ᾱₜ es el producto de los αₛ.", "en": "Why: two Gaussians merge into one, and ᾱₜ is the product of the αₛ."},
-    "beat_reverse_noise": {"es": "Empezamos desde ruido puro, x_T ~ N(0, I).", "en": "We start from pure noise, x_T ~ N(0, I)."},
-    "beat_reverse_denoise": {"es": "El modelo entrenado quita el ruido paso a paso; en naranja, el x̂₀ que predice en cada paso.", "en": "The trained model removes the noise step by step; in orange, the x̂₀ it predicts at each step."},
-    "beat_reverse_data": {"es": "Las muestras sobre los datos reales: la forma volvió.", "en": "The samples over the real data: the shape is back."},
-    "beat_reverse_moments": {"es": "La misma trayectoria en cinco instantes, del ruido a los datos.", "en": "The same trajectory at five moments, from noise to data."},
-    "beat_schedule_axes": {"es": "Dos ejes: βₜ en escala logarítmica, y los niveles de señal y ruido.", "en": "Two axes: βₜ on a log scale, and the levels of signal and noise."},
-    "beat_schedule_linear": {"es": "El planificador lineal de Ho et al.: la señal se pierde pronto.", "en": "Ho et al.'s linear schedule: the signal is lost early."},
-    "beat_schedule_cosine": {"es": "El planificador coseno de Nichol y Dhariwal: la señal dura más.", "en": "Nichol and Dhariwal's cosine schedule: the signal lasts longer."},
-    "beat_training_start": {"es": "Antes de entrenar: las muestras del modelo caen fuera del cuadro.", "en": "Before training: the model's samples fall outside the picture."},
-    "beat_training_run": {"es": "Durante el entrenamiento, la pérdida baja y las muestras se acercan a los datos.", "en": "During training, the loss falls and the samples move onto the data."},
-    "beat_training_end": {"es": "El modelo entrenado: su distancia a los datos queda cerca del piso.", "en": "The trained model: its distance to the data ends near the floor."},
-    "beat_score_field": {"es": "El score del modelo, -ε_θ / √(1 - ᾱₜ): flechas que apuntan hacia los datos.", "en": "The model's score, -ε_θ / √(1 - ᾱₜ): arrows that point to the data."},
-    "beat_score_ride": {"es": "Mientras t baja, el campo se afina y las muestras de DDIM lo siguen.", "en": "As t runs down, the field sharpens and the DDIM samples ride it."},
-    "beat_score_data": {"es": "Las muestras sobre los datos.", "en": "The samples over the data."},
-    "beat_samplers_start": {"es": "Dos paneles, el mismo modelo y el mismo ruido inicial: DDPM con 1000 pasos, DDIM con 50.", "en": "Two panels, the same model and the same initial noise: DDPM with 1000 steps, DDIM with 50."},
-    "beat_samplers_race": {"es": "Un reloj compartido: DDPM avanza en cada paso, DDIM cada 20.", "en": "One shared clock: DDPM moves at every step, DDIM every 20."},
-    "beat_samplers_results": {"es": "Los resultados: la distancia a los datos y el tiempo de cada uno.", "en": "The results: the distance to the data and the time of each."},
-    "beat_digits_two_ways": {"es": "Dígitos reales, y dos maneras de añadirles ruido: la cadena y el salto.", "en": "Real digits, and two ways of noising them: the chain and the jump."},
-    "beat_digits_noise": {"es": "Paso a paso arriba, en un salto abajo: la misma distribución.", "en": "Step by step above, in one jump below: the same distribution."},
-    "beat_digits_moments": {"es": "La cadena en cinco instantes.", "en": "The chain at five moments."},
-    "beat_dtrain_start": {"es": "Antes de entrenar: del ruido sale ruido.", "en": "Before training: noise in, noise out."},
-    "beat_dtrain_blobs": {"es": "Tras unos cientos de pasos: manchas, aún no dígitos.", "en": "After a few hundred steps: blobs, not yet digits."},
-    "beat_dtrain_digits": {"es": "Al final: dígitos, y un FID cerca del de los dígitos reales.", "en": "At the end: digits, and an FID near real digits'."},
-    "beat_digits_rev_noise": {"es": "Ruido inicial: 16 imágenes de ruido puro.", "en": "Initial noise: 16 images of pure noise."},
-    "beat_digits_rev_steps": {"es": "Pasos intermedios: el UNet quita el ruido; a la derecha, el x̂₀ que predice.", "en": "Intermediate steps: the UNet removes the noise; on the right, the x̂₀ it predicts."},
-    "beat_digits_rev_final": {"es": "Resultado final: dígitos generados desde ruido.", "en": "Final output: digits generated from noise."},
-    "beat_graphical_chain": {"es": "Un dígito real x₀ y los estados que le da la cadena directa q(xₜ | xₜ₋₁).", "en": "A real digit x₀ and the states the forward chain q(xₜ | xₜ₋₁) gives it."},
-    "beat_graphical_reverse": {"es": "El modelo aprende el camino de vuelta, p_θ(xₜ₋₁ | xₜ), de x_T a x₀.", "en": "The model learns the way back, p_θ(xₜ₋₁ | xₜ), from x_T to x₀."},
-    "beat_strip_build": {"es": "Los mismos dígitos en diez instantes, uno por columna.", "en": "The same digits at ten moments, one per column."},
-    "beat_strip_direction": {"es": "La flecha dice qué proceso los une.", "en": "The arrow says which process links them."},
     "note_reparam_stage": {"es": "t = {t}: distancia entre las nubes {d:.3f}, piso {floor:.3f}.", "en": "t = {t}: distance between the clouds {d:.3f}, floor {floor:.3f}."},
     "note_training_end": {"es": "Tras {steps} pasos: distancia a los datos / piso = {ratio:.2f}; la pérdida bajó de {first:.2f} a {last:.2f}.", "en": "After {steps} steps: distance to the data / floor = {ratio:.2f}; the loss fell from {first:.2f} to {last:.2f}."},
     "note_samplers_results": {"es": "{name}: {nfe} evaluaciones de la red, {result}, tiempo {total} s ({per} ms por paso, tiempo de CPU de un hilo).", "en": "{name}: {nfe} network evaluations, {result}, time {total} s ({per} ms a step, one thread's CPU time)."},
-    "beat_gan_setup": {"es": "Los mismos datos, ocho gaussianas, para una GAN y para nuestro DDPM.", "en": "The same data, eight Gaussians, for a GAN and for our DDPM."},
-    "beat_gan_training": {"es": "La GAN entrena: sus muestras saltan entre los modos; el DDPM va del ruido a los datos.", "en": "The GAN trains: its samples hop between the modes; the DDPM goes from noise to the data."},
-    "beat_gan_results": {"es": "Modos cubiertos, evaluaciones de la red por muestra y tiempo de cada uno.", "en": "Modes covered, network evaluations per sample and the time of each."},
     "gan_title": {"es": "¿Por qué no basta con una GAN?", "en": "Why not just a GAN?"},
     "gan_sub": {"es": "Una GAN y un DDPM entrenados aquí con los mismos datos", "en": "A GAN and a DDPM trained here on the same data"},
     "gan_left": {"es": "GAN, durante su entrenamiento", "en": "GAN, as it trains"},
@@ -66,9 +27,6 @@ STRINGS: dict[str, dict[str, str]] = {
     "gan_dropped": {"es": "La GAN cubre\n{covered} de {modes} modos:\nrápida, pero pierde\nparte de los datos.", "en": "The GAN covers\n{covered} of {modes} modes:\nfast, but it drops\npart of the data."},
     "note_gan_step": {"es": "GAN en el paso {step}: {covered} de {modes} modos, {off:.0f}% de las muestras lejos de todo modo.", "en": "GAN at step {step}: {covered} of {modes} modes, {off:.0f}% of the samples near no mode."},
     "note_gan_result": {"es": "{name}: {text}.", "en": "{name}: {text}."},
-    "beat_genmodel_data": {"es": "Los datos: muestras de una distribución p_datos que no conocemos.", "en": "The data: samples of a distribution p_data we do not know."},
-    "beat_genmodel_training": {"es": "Entrenar mueve p_θ hacia p_datos; D, la distancia entre sus muestras, baja.", "en": "Training moves p_θ onto p_data; D, the distance between their samples, falls."},
-    "beat_genmodel_fit": {"es": "Al final D queda cerca de su piso: el modelo genera muestras como las de los datos.", "en": "At the end D sits near its floor: the model makes samples like the data's."},
     "genmodel_title": {"es": "¿Qué es un modelo generativo?", "en": "What is a generative model?"},
     "genmodel_sub": {"es": "Un modelo p_θ que aprende, de muestras, a parecerse a p_datos", "en": "A model p_θ that learns, from samples, to look like p_data"},
     "genmodel_data": {"es": "p_datos: los datos", "en": "p_data: the data"},
@@ -79,9 +37,6 @@ STRINGS: dict[str, dict[str, str]] = {
     "genmodel_fit_far": {"es": "Tras {steps} pasos,\nD sigue a {ratio:.1f} veces su piso.", "en": "After {steps} steps,\nD is still {ratio:.1f} times its floor."},
     "note_genmodel_start": {"es": "Antes de entrenar: D = {d:.3f}, con un piso de {floor:.3f} (dos muestras de los datos). D es la distancia de Wasserstein por cortes entre las muestras.", "en": "Before training: D = {d:.3f}, against a floor of {floor:.3f} (two samples of the data). D is the sliced Wasserstein distance between the samples."},
     "note_genmodel_step": {"es": "Paso {step}: D = {d:.3f}, {ratio:.2f} veces el piso.", "en": "Step {step}: D = {d:.3f}, {ratio:.2f} times the floor."},
-    "beat_gan_diagram_generator": {"es": "El generador G convierte ruido z en puntos falsos x̃ = G(z).", "en": "The generator G turns noise z into fake points x̃ = G(z)."},
-    "beat_gan_diagram_discriminator": {"es": "El discriminador D mira puntos reales y falsos: el sombreado es su salida en cada lugar.", "en": "The discriminator D looks at real and fake points: the shading is its output at each place."},
-    "beat_gan_diagram_game": {"es": "Lo que D dice de cada uno al final del entrenamiento, y las dos pérdidas.", "en": "What D says of each at the end of training, and the two losses."},
     "gan_diagram_title": {"es": "Redes generativas adversariales", "en": "Generative adversarial networks"},
     "gan_diagram_sub": {"es": "Nuestra GAN, entrenada aquí con ocho gaussianas", "en": "Our GAN, trained here on eight Gaussians"},
     "gan_diagram_z": {"es": "ruido z ~ N(0, I)", "en": "noise z ~ N(0, I)"},
@@ -100,9 +55,6 @@ STRINGS: dict[str, dict[str, str]] = {
     "trilemma_col_modes": {"es": "modos", "en": "modes"},
     "trilemma_col_nfe": {"es": "evaluaciones\npor muestra", "en": "evaluations\nper sample"},
     "trilemma_col_ms": {"es": "ms de CPU\npor 1000", "en": "CPU ms\nper 1000"},
-    "beat_trilemma_corners": {"es": "Tres deseos: muestras de calidad, todos los modos, y rapidez al muestrear.", "en": "Three wishes: high-quality samples, every mode, and fast sampling."},
-    "beat_trilemma_models": {"es": "Cinco modelos entrenados aquí con los mismos datos, cada uno colocado por lo que medimos.", "en": "Five models trained here on the same data, each placed by what we measured."},
-    "beat_trilemma_verdict": {"es": "Lo que muestra esta ejecución, afirmación por afirmación.", "en": "What this run shows, claim by claim."},
     "trilemma_title": {"es": "El trilema del aprendizaje generativo", "en": "The generative learning trilemma"},
     "trilemma_sub": {"es": "Medido en nuestros modelos: ocho gaussianas, una semilla, {n} muestras", "en": "Measured on our models: eight Gaussians, one seed, {n} samples"},
     "trilemma_quality": {"es": "Calidad", "en": "Quality"},
@@ -189,9 +141,6 @@ STRINGS: dict[str, dict[str, str]] = {
     "confident": {"es": "reconocidos (p ≥ 0.9)", "en": "recognised (p ≥ 0.9)"},
     "shared_clock": {"es": "reloj compartido", "en": "shared clock"},
     "samplers_end": {"es": "DDIM:\n{nfe:.0f}× menos evaluaciones\n{time:.0f}× menos tiempo\nen esta máquina ({device});\nun paso: tiempo de CPU\nde un hilo, el mejor de 15", "en": "DDIM:\n{nfe:.0f}× fewer evaluations\n{time:.0f}× less time\non this machine ({device});\na step: one thread's\nCPU time, best of 15"},
-    "beat_guidance_setup": {"es": "Un solo modelo, entrenado con la clase de cada punto (y sin ella una vez de cada diez); el mismo ruido, cuatro veces.", "en": "One model, trained with each point's class (and without it one time in ten); the same noise, four times."},
-    "beat_guidance_sampling": {"es": "DDPM pide la luna superior con cuatro escalas de guía w, en un mismo reloj.", "en": "DDPM asks for the upper moon at four guidance scales w, on one clock."},
-    "beat_guidance_results": {"es": "Cuanto mayor w, más muestras en la clase y menos variedad dentro de ella.", "en": "The larger w, the more samples in the class and the less variety within it."},
     "guidance_title": {"es": "Guía sin clasificador", "en": "Classifier-free guidance"},
     "guidance_sub": {"es": "Un modelo condicional de las dos lunas, muestreado con cuatro escalas de guía", "en": "A conditional model of the two moons, sampled at four guidance scales"},
     "guidance_uncond": {"es": "incondicional", "en": "unconditional"},
@@ -206,10 +155,6 @@ STRINGS: dict[str, dict[str, str]] = {
     "guidance_result": {"es": "en la clase: {share:.0f} %\ndispersión: {spread:.2f}", "en": "in the class: {share:.0f}%\nspread: {spread:.2f}"},
     "guidance_end": {"es": "Más guía: más muestras en la clase y menos variedad dentro de ella\n(dispersión de la clase en los datos: {data:.2f}; distancia media a la mediana)", "en": "More guidance: more samples in the class and less variety within it\n(the class's spread in the data: {data:.2f}; mean distance to the median)"},
     "note_guidance": {"es": "w = {w:g}: {text} (la clase en los datos: {data:.2f}).", "en": "w = {w:g}: {text} (the class in the data: {data:.2f})."},
-    "beat_flow_setup": {"es": "La misma red entrenada dos veces con los mismos datos: como DDPM y por flow matching; el mismo ruido en los dos paneles.", "en": "The same network trained twice on the same data: as a DDPM and by flow matching; the same noise in both panels."},
-    "beat_flow_many": {"es": "Cincuenta evaluaciones de la red cada uno: DDIM y los pasos de Euler del flujo.", "en": "Fifty network evaluations each: DDIM and the flow's Euler steps."},
-    "beat_flow_few": {"es": "Solo cinco evaluaciones: los caminos casi rectos del flujo todavía llegan.", "en": "Only five evaluations: the flow's nearly straight paths still arrive."},
-    "beat_flow_curve": {"es": "La distancia a los datos según el número de evaluaciones, medida para DDPM, DDIM y el flujo.", "en": "The distance to the data against the number of evaluations, measured for DDPM, DDIM and the flow."},
     "flow_title": {"es": "Flow matching frente a difusión", "en": "Flow matching against diffusion"},
     "flow_sub": {"es": "La misma red y el mismo ruido, con el mismo número de evaluaciones", "en": "The same network and the same noise, with the same number of evaluations"},
     "flow_ddim": {"es": "Difusión: DDIM (η = 0)", "en": "Diffusion: DDIM (η = 0)"},
@@ -258,6 +203,10 @@ STRINGS: dict[str, dict[str, str]] = {
     "notes_twin_flow_1": {"es": "Baja los pasos a 2 o 3: el flujo de caminos rectos aún llega a los modos; DDIM no.", "en": "Lower the steps to 2 or 3: the flow's straight paths still reach the modes; DDIM's do not."},
     "notes_twin_flow_2": {"es": "Haz clic en un punto y compara su camino en los dos paneles.", "en": "Click a point and compare its path in the two panels."},
 }
+
+for _spec in SCENES.values():  # each scene's own words, from its home
+    STRINGS.update({f"beat_{b.key}": b.text for b in _spec.beats})
+    STRINGS.update(_spec.strings)
 
 
 def tr(key: str, lang: str) -> str:
