@@ -143,6 +143,27 @@ def sampler_branches(root: Path) -> list[str]:
             for i, line in enumerate(p.read_text().splitlines(), 1) if pattern.search(line)]
 
 
+LISTS = ("scenes/registry.py", "scenes/kit/", "lecture/", "cli")  # where scenes were listed, before their homes
+
+
+def scene_copies(root: Path) -> dict[str, list[str]]:
+    """For each scene, the production files besides its home (scenes/homes/<module>.py) and
+    its class (scenes/<module>.py) that name its class, or its key where scenes used to be
+    listed (LISTS): the places a change to the scene must also be made in."""
+    homes = {}  # module -> (key, class), read from each home's SceneSpec(__name__, key, class, ...)
+    for home in sorted((root / "scenes" / "homes").glob("[a-z]*.py")):
+        m = re.search(r'SceneSpec\(\s*__name__,\s*"([\w-]+)",\s*"(\w+)"', home.read_text(encoding="utf-8"))
+        homes[home.stem] = m.groups()
+    files = [p for p in python_files(root) if not p.relative_to(root).as_posix().startswith(("tests/", "benchmarks/"))]
+    texts = {p.relative_to(root).as_posix(): p.read_text(encoding="utf-8") for p in files}
+    found: dict[str, list[str]] = {}
+    for module, (key, cls) in homes.items():
+        own = {f"scenes/homes/{module}.py", f"scenes/{module}.py"}
+        found[key] = sorted(rel for rel, text in texts.items() if rel not in own and (
+            re.search(rf"\b{cls}\b", text) or (rel.startswith(LISTS) and re.search(rf"[\"']{re.escape(key)}[\"']", text))))
+    return found
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("root", nargs="?", default=str(Path(__file__).resolve().parents[1]))
@@ -167,6 +188,12 @@ def main() -> None:
     for where in reaches:
         print(f"  {where}")
     print(f"import cycles: {cycles(root)}")
+    copies = scene_copies(root)
+    print(f"files besides its home and its class that name a scene (key or class), summed over {len(copies)} scenes: "
+          f"{sum(map(len, copies.values()))}")
+    for key, where in copies.items():
+        if where:
+            print(f"  {key}: {', '.join(where)}")
     branches = sampler_branches(root)
     print(f"sampler names compared with strings (outside tests): {len(branches)}")
     for where in branches:

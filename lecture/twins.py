@@ -301,14 +301,14 @@ def _decode(frame: dict) -> np.ndarray:
 
 def poster_runs(data: dict) -> list[dict]:
     """The runs the still shows: the video's last picture (the flow's two panels, else the first run)."""
-    return data["runs"][:2] if "flow" in data else data["runs"][:1]  # the flow twin: two panels
+    return data["runs"][:len(data["ui"]["panels"])]  # one panel each (the flow twin's two)
 
 
 def poster_png(data: dict) -> bytes:
     """The still a page without JavaScript shows: each run's last recorded state as the
     page draws it (the same extent, colours and data cloud), one panel per run."""
     runs, side, ext = poster_runs(data), POSTER_PX, data["extent"]
-    colours = [PALETTE["ddim"], PALETTE["flow"]] if "flow" in data else [PALETTE["cloud"]]
+    colours = [PALETTE[colour] for _, colour in data["ui"]["panels"]]
     img = Image.new("RGB", (side * len(runs) + 8 * (len(runs) - 1), side), "#FFFFFF")
     draw = ImageDraw.Draw(img)
     cloud = _decode(data["data"])
@@ -322,7 +322,7 @@ def poster_png(data: dict) -> bytes:
     for p, (run, colour) in enumerate(zip(runs, colours)):
         left = p * (side + 8)
         draw.rectangle([left, 0, left + side - 1, side - 1], outline="#D5DBE1")
-        if data["scene"] != "forward":
+        if data["ui"]["data_alpha"] > 0:
             dots(cloud, "#D9DDE1", 0.9)  # the data, faint (the page draws it at 28%)
         dots(_decode(run["frames"][-1]), colour, 1.1)
     buf = io.BytesIO()
