@@ -35,7 +35,7 @@ from lecture.plan import (
     mapping_path,
     plan_deck,
     read_mapping,
-    with_language,
+    resolve,
 )
 from lecture.renders import render_assets
 from lecture.rewrite import rewrite
@@ -54,7 +54,7 @@ def build_deck(opts: DeckOptions, log=print) -> DeckReport:
     (see the module's docstring). Raises DeckError or FenceError (one line for the user)
     before anything is written."""
     source = read_deck(opts.deck)
-    opts, language_note = with_language(opts, source)
+    opts, notes = resolve(opts, source)  # the one place the language, frame, theme and background are worked out
     out = check_out(opts.out, opts.deck)
     mapping = {**read_mapping(opts.deck), **opts.slots}
     origins = {k: v for k, v in mapping_origins(opts.deck).items() if k not in opts.slots}
@@ -62,8 +62,7 @@ def build_deck(opts: DeckOptions, log=print) -> DeckReport:
     deck_dir = opts.deck.resolve().parent
     plan = plan_deck(source, opts, mapping, beside=lambda rel: (deck_dir / rel).is_file(), fence=folder.target,
                      origins=origins)
-    if language_note:
-        plan.report.notes.insert(0, language_note)
+    plan.report.notes[:0] = notes
     folder.lock()
     try:
         render_assets(plan, folder, opts, log)

@@ -20,7 +20,6 @@ from lecture.outputs import Built, Html, Markdown, Output
 from lecture.renders import TYPE_KEY, redraw_figures, scale_of, type_group
 from lecture.source import (
     Ref,
-    front_matter,
     parse_deck,
 )
 from scenes.registry import SCENES
@@ -94,8 +93,7 @@ class Fit(Output):
 
     def make(self, built: Built) -> None:
         report = built.plan.report
-        fm = front_matter(built.text)
-        theme, size = (fm.get("theme") or "default").strip().lower(), (fm.get("size") or "16:9").strip()
+        theme, size = built.opts.theme, built.opts.size
         state = read_state(built.folder.path / STATE)
         if built.fit_reused or report.html is None:
             return

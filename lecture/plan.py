@@ -1,4 +1,4 @@
-"""Stage 1 of a deck build, the plan: the options resolved once (``with_language``), the
+"""Stage 1 of a deck build, the plan: the options resolved once (``resolve``), the
 mapping beside the deck, and ``plan_deck``, a pure function of the deck's text, the
 options and which of its files lie beside it: which scene makes each asset the deck
 names (a mapping, a ``--slot``, a placeholder, or the file's own name), which pictures
@@ -33,12 +33,15 @@ from scenes.registry import (
 )
 
 __all__ = ["DeckOptions", "DeckReport", "DeckPlan", "Asset", "plan_deck", "read_mapping", "mapping_path",
-           "mapping_origins", "deck_aspect", "deck_background", "with_language"]
+           "mapping_origins", "deck_aspect", "deck_background", "resolve"]
 
 
 @dataclass(frozen=True, kw_only=True)
 class DeckOptions:
-    """What ``deck`` was asked for; built by keyword: DeckOptions(deck=..., out=..., pdf=True)."""
+    """What ``deck`` was asked for, built by keyword (DeckOptions(deck=..., out=..., pdf=True)),
+    and, once ``resolve``d against the deck, what the build uses: the language, the
+    pictures' frame, the theme and the background, worked out there and only there, then
+    passed forward through the plan, the renders, the rewrite and the outputs."""
 
     deck: Path
     out: Path
@@ -54,6 +57,15 @@ class DeckOptions:
     interactive: bool = False  # each of our videos with a twin (lecture/twins.py) becomes the twin, in an <iframe>
     resolution: tuple[int, int] | None = None  # tests render tiny
     fps: int | None = None
+    # resolved from the deck (``resolve``); None until then
+    aspect: str | None = None  # our pictures' frame: 4:3 for Marp's size 4:3, else 16:9
+    size: str | None = None  # the deck's own size, as its front matter says it
+    theme: str | None = None  # its Marp theme
+    background: str | None = None  # our pictures' background: its slides'
+
+    @property
+    def resolved(self) -> bool:
+        return None not in (self.lang, self.aspect, self.size, self.theme, self.background)
 
 
 @dataclass
@@ -102,8 +114,6 @@ class DeckPlan:
     served: set[str] = field(default_factory=set)
     posters: dict[int, str] = field(default_factory=dict)
     report: DeckReport = field(default_factory=DeckReport)
-    background: str = THEME_BACKGROUNDS["default"]  # our pictures' background: the deck theme's slides'
-    aspect: str = "16:9"  # our pictures' frame: the deck's size where the scene has a layout for it
     _noted: set[str] = field(default_factory=set)
 
 
@@ -309,24 +319,22 @@ def plan_deck(source: DeckSource, opts: DeckOptions, mapping: dict[str, str], be
     Raises:
         DeckError: a mapping or --slot that names no slide, asset or scene.
     """
-    opts = with_language(opts, source)[0] if opts.lang is None else opts
     report = DeckReport()
+    if not opts.resolved:  # a plan made on its own (build_deck resolves first)
+        opts, report.notes = resolve(opts, source)
     by_path, src_edits = _replacements(source, opts, mapping, report, origins)
     deck = parse_deck(apply_edits(source.text, src_edits), opts.deck)  # the sources pointed at their scenes
-    background, note = deck_background(source)
-    plan = DeckPlan(deck, report=report, background=background, aspect=deck_aspect(source))
-    if note:
-        report.notes.append(note)
+    plan = DeckPlan(deck, report=report)
     for ref in deck.refs:
         if _plan_ref(plan, ref, opts, by_path, beside, fence) in ("ours", "supplied"):
             plan.served.add(ref.path)
     for tag in deck.tags:  # posters: each video we serve (live, or in a slot we make live) gets its still
         if tag.name == "video" and not tag.attrs.get("poster"):
             _plan_poster(plan, tag, opts, by_path, beside, fence)
-    flat = sorted({a.key for a in plan.assets.values() if not SCENES[a.key].has_layout(plan.aspect, a.fmt)})
+    flat = sorted({a.key for a in plan.assets.values() if not SCENES[a.key].has_layout(opts.aspect, a.fmt)})
     if flat:
-        report.notes.append(f"size {plan.aspect}: {', '.join(flat)} {'has' if len(flat) == 1 else 'have'} no "
-                            f"{plan.aspect} layout, so {'it is' if len(flat) == 1 else 'they are'} drawn 16:9 (a figure "
+        report.notes.append(f"size {opts.aspect}: {', '.join(flat)} {'has' if len(flat) == 1 else 'have'} no "
+                            f"{opts.aspect} layout, so {'it is' if len(flat) == 1 else 'they are'} drawn 16:9 (a figure "
                             "gets larger type where the narrower slide shows it small; the check names any text still "
                             "too small)")
     return plan
@@ -431,16 +439,22 @@ def _plan_poster(plan: DeckPlan, tag: Tag, opts: DeckOptions, by_path: dict[str,
 
 
 
-def with_language(opts: DeckOptions, source: DeckSource) -> tuple[DeckOptions, str]:
-    """The options with the language to build in: --lang, else the deck's front matter
-    `lang` when it is one of ours, else the first of LANGS; and a note when --lang and
-    the deck's own differ."""
+def resolve(opts: DeckOptions, source: DeckSource) -> tuple[DeckOptions, list[str]]:
+    """The options as the build uses them, worked out once from the deck: the language
+    (--lang, else the deck's front matter `lang` when it is one of ours, else the first of
+    LANGS), our pictures' frame, the deck's size and theme, and the background our
+    pictures take; with the notes a lecturer should read about them (a --lang that
+    differs from the deck's, a background kept white)."""
+    notes = []
     deck_lang = (source.lang or "").split("-")[0].lower() or None  # "es-CL" -> "es"
-    if opts.lang is None:
-        return replace(opts, lang=deck_lang if deck_lang in LANGS else LANGS[0]), ""
-    if deck_lang and deck_lang != opts.lang:
-        return opts, (f"the deck says lang: {source.lang}; built in {opts.lang} as --lang asks (videos, captions and "
-                      "notes in that language)")
-    return opts, ""
+    lang = opts.lang or (deck_lang if deck_lang in LANGS else LANGS[0])
+    if opts.lang and deck_lang and deck_lang != opts.lang:
+        notes.append(f"the deck says lang: {source.lang}; built in {opts.lang} as --lang asks (videos, captions and "
+                     "notes in that language)")
+    background, note = deck_background(source)
+    notes += [note] if note else []
+    fm = front_matter(source.text)
+    return replace(opts, lang=lang, aspect=deck_aspect(source), size=(fm.get("size") or "16:9").strip(),
+                   theme=(fm.get("theme") or "default").strip().lower(), background=background), notes
 
 

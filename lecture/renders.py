@@ -62,7 +62,7 @@ class Placing:
         """The scene settings a render of (key, fmt, lang) gets: the theme's and size's
         (``_themed``), and the larger type Fit asked of a figure shown narrow (TYPE_KEY)."""
         scale = scale_of(self.state, key, fmt, lang)
-        return {**_themed(self.plan, key, fmt), **({"text_scale": scale} if fmt == "figure" and scale else {})}
+        return {**_themed(self.opts, key, fmt), **({"text_scale": scale} if fmt == "figure" and scale else {})}
 
     def rel(self, path: Path) -> str:
         return path.relative_to(self.folder.path).as_posix()
@@ -202,13 +202,13 @@ def render_jobs(placing: Placing) -> list[RenderJob]:
             for k, fmt, lang in longest_first(groups, seconds)]
 
 
-def _themed(plan: DeckPlan, key: str, fmt: str) -> dict[str, str]:
+def _themed(opts: DeckOptions, key: str, fmt: str) -> dict[str, str]:
     """The scene settings the deck's theme and size ask of scene ``key``'s ``fmt``: its
     background off white, its 4:3 layout in a 4:3 deck where it has one ({} for a 16:9
     deck on white: the keys stay as they were)."""
-    settings = {} if plan.background == THEME_BACKGROUNDS["default"] else {"background": plan.background}
-    if plan.aspect != "16:9" and SCENES[key].has_layout(plan.aspect, fmt):
-        settings["aspect"] = plan.aspect
+    settings = {} if opts.background == THEME_BACKGROUNDS["default"] else {"background": opts.background}
+    if opts.aspect != "16:9" and SCENES[key].has_layout(opts.aspect, fmt):
+        settings["aspect"] = opts.aspect
     return settings
 
 

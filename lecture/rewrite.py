@@ -17,7 +17,7 @@ from diffusion_core import (
 )
 from lecture.edits import Edit, apply_edits
 from lecture.fence import file_digest
-from lecture.plan import DeckOptions, DeckReport, deck_aspect
+from lecture.plan import DeckOptions, DeckReport
 from lecture.source import (
     DeckSource,
 )
@@ -104,7 +104,7 @@ def rewrite(deck: DeckSource, opts: DeckOptions, served: set[str], posters: dict
         elif stale:
             report.warnings.append(f"{name}: --table: {stale}")
         else:
-            edits.append(Edit(table[0], table[1], _comparison_table(opts.lang, deck_aspect(deck) == "4:3")))
+            edits.append(Edit(table[0], table[1], _comparison_table(opts.lang, opts.aspect == "4:3")))
     for m in _WRONG.finditer(text):  # 4. the formula, outside code
         line = text.count("\n", 0, m.start()) + 1
         if line - 1 in deck.code_lines:

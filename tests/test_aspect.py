@@ -4,13 +4,15 @@ frame laid out for it, a figure with larger type; a scene with no such layout is
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 from click.testing import CliRunner
 from PIL import Image
 from test_fit import _tools  # Marp CLI, Chromium and Playwright
 
 from cli import cli
-from lecture.plan import DeckPlan, deck_aspect
+from lecture.plan import DeckOptions, deck_aspect, resolve
 from lecture.renders import _themed
 from lecture.rewrite import _comparison_table
 from lecture.source import DeckSource, parse_deck
@@ -53,11 +55,13 @@ def test_a_scene_without_a_4_3_layout_refuses_it_in_one_line():
 
 
 def test_the_deck_asks_a_4_3_layout_only_of_what_has_one():
-    plan = DeckPlan(_deck("size: 4:3\n"), aspect="4:3")
-    assert _themed(plan, "digits-reverse", "mp4") == {"aspect": "4:3"}
-    assert _themed(plan, "forward", "figure") == {"aspect": "4:3"}
-    assert _themed(plan, "forward", "mp4") == {}  # its video has no 4:3 layout: drawn 16:9
-    assert _themed(DeckPlan(_deck(""), aspect="16:9"), "digits-reverse", "mp4") == {}  # the keys as they were
+    four_three, _ = resolve(DeckOptions(deck=Path("d/slides.md"), out=Path("o")), _deck("size: 4:3\n"))
+    assert (four_three.aspect, four_three.size, four_three.theme, four_three.lang) == ("4:3", "4:3", "default", "es")
+    assert _themed(four_three, "digits-reverse", "mp4") == {"aspect": "4:3"}
+    assert _themed(four_three, "forward", "figure") == {"aspect": "4:3"}
+    assert _themed(four_three, "forward", "mp4") == {}  # its video has no 4:3 layout: drawn 16:9
+    wide, _ = resolve(DeckOptions(deck=Path("d/slides.md"), out=Path("o")), _deck(""))
+    assert _themed(wide, "digits-reverse", "mp4") == {}  # the keys as they were
 
 
 def test_a_4_3_slide_leaves_out_the_kid_column_and_no_slide_shows_the_command():
@@ -98,9 +102,10 @@ def test_a_4_3_deck_says_which_of_ours_are_drawn_16_9(tmp_path):
     deck = tmp_path / "slides.md"
     deck.write_text("---\nmarp: true\nsize: 4:3\n---\n\n# R\n\n![w:900](assets/images/forward_process.png)\n\n---\n\n"
                     '# V\n\n<video controls src="assets/videos/DiffusionProcess.mp4"></video>\n', encoding="utf-8")
-    plan = plan_deck(parse_deck(deck.read_text(encoding="utf-8"), deck), DeckOptions(deck=deck, out=tmp_path / "o"),
-                     {})
-    assert plan.aspect == "4:3"
+    source = parse_deck(deck.read_text(encoding="utf-8"), deck)
+    opts = DeckOptions(deck=deck, out=tmp_path / "o")
+    assert resolve(opts, source)[0].aspect == "4:3"
+    plan = plan_deck(source, opts, {})
     assert [n for n in plan.report.notes if "layout" in n] == [
         "size 4:3: forward has no 4:3 layout, so it is drawn 16:9 (a figure gets larger type where the narrower "
         "slide shows it small; the check names any text still too small)"]

@@ -681,14 +681,16 @@ def test_our_pictures_take_the_decks_background(tmp_path, front, background, not
     """The theme's slides' background (or the deck's own style's), light only: a dark
     slide gets our pictures as white cards, and the report says so."""
     from lecture import plan_deck
-    from lecture.plan import deck_background
+    from lecture.plan import deck_background, resolve
 
     text = SMALL_DECK.replace("marp: true\n", f"marp: true\n{front}\n", 1)
     got, said = deck_background(parse_deck(text))
     assert got == background and (note in said if note else said == "")
     deck = tmp_path / "nowhere" / "slides.md"
-    plan = plan_deck(parse_deck(text, deck), DeckOptions(deck=deck, out=tmp_path / "out", **TINY), {})
-    assert plan.background == background and (not note or any(note in n for n in plan.report.notes))
+    opts = DeckOptions(deck=deck, out=tmp_path / "out", **TINY)
+    assert resolve(opts, parse_deck(text, deck))[0].background == background  # what the renders are given
+    plan = plan_deck(parse_deck(text, deck), opts, {})
+    assert not note or any(note in n for n in plan.report.notes)
 
 
 def test_a_themed_deck_renders_its_pictures_on_its_background(tmp_path, monkeypatch):
