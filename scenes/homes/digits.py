@@ -16,4 +16,14 @@ HOME = SceneSpec(
               "en": "The chain at five moments."}),
     ),
     settings={"n_digits": 6, "schedule": "linear", "run_time": 8.0},
+    strings={
+        "digits_title": {"es": "Proceso directo sobre dígitos reales",
+                         "en": "The forward process on real digits"},
+        "digits_sub": {"es": "MNIST: el mismo ruido gaussiano, píxel a píxel",
+                       "en": "MNIST: the same Gaussian noise, pixel by pixel"},
+        "chain_digits": {"es": "paso a paso",
+                         "en": "step by step"},
+        "jump_digits": {"es": "un solo salto",
+                        "en": "a single jump"},
+    },
 )

@@ -19,4 +19,16 @@ HOME = SceneSpec(
               "en": "Final output: digits generated from noise."}),
     ),
     settings={"n_samples": 16, "run_time": 9.0, "checkpoint": "ddpm_mnist.pt", "sampler": DDPM(clip=1.0)},
+    strings={
+        "digits_rev_title": {"es": "Generando dígitos desde ruido",
+                             "en": "Generating digits from noise"},
+        "digits_rev_sub": {"es": "Un UNet entrenado en MNIST, paso a paso",
+                           "en": "A UNet trained on MNIST, step by step"},
+        "initial_noise": {"es": "ruido inicial",
+                          "en": "initial noise"},
+        "intermediate": {"es": "pasos intermedios",
+                         "en": "intermediate steps"},
+        "final_output": {"es": "resultado final",
+                         "en": "final output"},
+    },
 )

@@ -18,5 +18,15 @@ HOME = SceneSpec(
               "en": "The same chain at five moments, spread by the signal that is left."}, twin=(0, -1)),
     ),
     settings={"n_highlight": 3, "run_time": 9.0},
+    strings={
+        "forward_title": {"es": "Proceso directo: de los datos al ruido",
+                          "en": "Forward process: from data to noise"},
+        "forward_sub": {"es": "Cada paso añade un poco de ruido gaussiano",
+                        "en": "Each step adds a little Gaussian noise"},
+        "noise": {"es": "ruido",
+                  "en": "noise"},
+        "isotropic": {"es": "una gaussiana isótropa",
+                      "en": "an isotropic Gaussian"},
+    },
     twin=Twin("chain", "in"),
 )

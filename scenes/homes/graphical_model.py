@@ -15,4 +15,12 @@ HOME = SceneSpec(
               "en": "The model learns the way back, p_θ(xₜ₋₁ | xₜ), from x_T to x₀."}),
     ),
     settings={"t_middle": 300, "schedule": "linear", "digit": 0},
+    strings={
+        "graphical_title": {"es": "El modelo gráfico de un DDPM",
+                            "en": "A DDPM as a graphical model"},
+        "graphical_sub": {"es": "Un dígito real y los estados que le da la cadena",
+                          "en": "A real digit and the states the chain gives it"},
+        "graphical_note": {"es": "xₜ y xₜ₋₁ (t = {t}) casi no difieren: un paso añade muy poco ruido",
+                           "en": "xₜ and xₜ₋₁ (t = {t}) barely differ: one step adds very little noise"},
+    },
 )

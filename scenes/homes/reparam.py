@@ -16,4 +16,18 @@ HOME = SceneSpec(
               "en": "Why: two Gaussians merge into one, and ᾱₜ is the product of the αₛ."}),
     ),
     settings={"checkpoints": "10,50,150,400,1000", "seconds_per_stage": 2.0},
+    strings={
+        "note_reparam_stage": {"es": "t = {t}: distancia entre las nubes {d:.3f}, piso {floor:.3f}.",
+                               "en": "t = {t}: distance between the clouds {d:.3f}, floor {floor:.3f}."},
+        "reparam_title": {"es": "Truco de reparametrización",
+                          "en": "The reparametrization trick"},
+        "jump": {"es": "un solo salto",
+                 "en": "a single jump"},
+        "why": {"es": "¿Por qué? Dos gaussianas se combinan en una:",
+                "en": "Why? Two Gaussians merge into one:"},
+        "product": {"es": "y así sucesivamente, con",
+                    "en": "and so on, with"},
+        "agree": {"es": "Las dos nubes siguen la misma distribución",
+                  "en": "Both clouds follow the same distribution"},
+    },
 )

@@ -21,5 +21,17 @@ HOME = SceneSpec(
               "en": "The same trajectory at five moments, from noise to data."}, twin=(0, -1)),
     ),
     settings={"sampler": DDPM(), "show_prediction": True, "n_highlight": 4, "run_time": 9.0},
+    strings={
+        "reverse_snapshots": {"es": "El proceso inverso en cinco instantes",
+                              "en": "The reverse process at five moments"},
+        "reverse_title": {"es": "Proceso inverso: del ruido a los datos",
+                          "en": "Reverse process: from noise to data"},
+        "reverse_sub": {"es": "Un modelo entrenado elimina el ruido paso a paso",
+                        "en": "A trained model removes the noise step by step"},
+        "reverse_sub_ddim": {"es": "DDIM: determinista, con menos pasos",
+                             "en": "DDIM: deterministic, fewer steps"},
+        "samples": {"es": "muestras",
+                    "en": "samples"},
+    },
     twin=Twin("samplers", "out"),
 )

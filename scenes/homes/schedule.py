@@ -15,4 +15,8 @@ HOME = SceneSpec(
         Beat("schedule_cosine", {"es": "El planificador coseno de Nichol y Dhariwal: la señal dura más.",
               "en": "Nichol and Dhariwal's cosine schedule: the signal lasts longer."}),
     ),
+    strings={
+        "schedule_title": {"es": "Planificadores de ruido",
+                           "en": "Noise schedules"},
+    },
 )

@@ -17,4 +17,14 @@ HOME = SceneSpec(
               "en": "The samples over the data."}),
     ),
     settings={"n_points": 1500, "grid": 15, "sample_steps": 50, "run_time": 9.0},
+    strings={
+        "score_title": {"es": "El campo de score",
+                        "en": "The score field"},
+        "score_sub": {"es": "Hacia dónde empuja el modelo cada punto, en cada t",
+                      "en": "Where the model pushes each point, at each t"},
+        "score_rule": {"es": "flecha: dirección del score\nopacidad: |score| / el máximo en este t",
+                       "en": "arrow: the score's direction\nopacity: |score| / the largest at this t"},
+        "score_end": {"es": "Las muestras bajan por el campo\nhasta los datos (DDIM, η = 0)",
+                      "en": "The samples flow down the field\nonto the data (DDIM, η = 0)"},
+    },
 )
