@@ -11,6 +11,7 @@ import os
 import shutil
 import sys
 import tempfile
+import time
 from pathlib import Path
 
 import click
@@ -351,6 +352,7 @@ def deck(deck_path, out, quality, lang, jobs, slots, keep_placeholders, table, f
     opts = DeckOptions(deck=Path(deck_path), out=Path(out), quality=quality, lang=lang, jobs=jobs,
                        slots={t.strip(): k.strip() for t, k in pairs}, table=table, fix_formulas=fix_formulas, pdf=pdf,
                        keep_placeholders=keep_placeholders, steps=steps, interactive=interactive)
+    started = time.perf_counter()
     try:
         report = build_deck(opts, log=click.echo)
     except (FenceError, DeckError, JobError, RenderError, MissingLatex, CheckpointError, ValueError) as exc:
@@ -370,13 +372,17 @@ def deck(deck_path, out, quality, lang, jobs, slots, keep_placeholders, table, f
     click.echo(f"html: {report.html}" if report.html else report.html_note)
     if pdf:
         click.echo(f"pdf: {report.pdf}" if report.pdf else report.pdf_note)
+    click.echo(f"built in {time.perf_counter() - started:.1f} s" + (", then the check:" if check else ""))
     if check:
         if report.html is None:
             raise click.ClickException("--check: no HTML to check (" + report.html_note + ")")
+        started = time.perf_counter()
         try:
             _report_check(report.html, report.pdf)
         except CheckError as exc:
             raise fail(exc) from exc
+        finally:
+            click.echo(f"checked in {time.perf_counter() - started:.1f} s")
 
 
 def _report_check(html: Path, pdf: Path | None, sheet: Path | None = None, shots: tuple[int, ...] = ()) -> None:

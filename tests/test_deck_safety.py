@@ -5,6 +5,7 @@ lecturer's files are byte for byte what they were (by MD5)."""
 
 import hashlib
 import os
+import re
 import signal
 import subprocess
 import sys
@@ -427,3 +428,13 @@ def test_a_pdf_build_leaves_nothing_in_tmpdir(tmp_path, monkeypatch):
     proc = marp.run_marp(["sh", "-c", 'mkdir "$TMPDIR/marp-cli-test" && exit 3'], "the PDF", timeout_s=5)
     assert proc.returncode == 3 and sorted(p.name for p in scratch.iterdir()) == []
     scratch.rmdir()
+
+
+def test_the_build_says_how_long_it_took_and_keeps_the_checks_time_apart(lecturer, tmp_path):
+    """A rerun's time is the build's (issue 43: at most 3 s with nothing changed), told
+    apart from --check's own (Chromium laying out every slide)."""
+    deck, _ = lecturer
+    result = run_deck("--deck", deck, "--out", tmp_path / "lecture")
+    assert result.exit_code == 0, result.output
+    built = [ln for ln in result.output.splitlines() if ln.startswith("built in ")]
+    assert len(built) == 1 and re.fullmatch(r"built in \d+\.\d s", built[0]) and "checked in" not in result.output
