@@ -372,7 +372,9 @@ def deck(deck_path, out, quality, lang, jobs, slots, keep_placeholders, table, f
     click.echo(f"html: {report.html}" if report.html else report.html_note)
     if pdf:
         click.echo(f"pdf: {report.pdf}" if report.pdf else report.pdf_note)
-    click.echo(f"built in {time.perf_counter() - started:.1f} s" + (", then the check:" if check else ""))
+    stages = ", ".join(f"{name} {s:.1f} s" for name, s in report.times.items() if s >= 0.05)
+    click.echo(f"built in {time.perf_counter() - started:.1f} s" + (f" ({stages})" if stages else "")
+               + (", then the check:" if check else ""))
     if check:
         if report.html is None:
             raise click.ClickException("--check: no HTML to check (" + report.html_note + ")")

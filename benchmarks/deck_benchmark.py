@@ -9,7 +9,7 @@
 2. ``python cli.py render all`` with --jobs 1 and --jobs 2 at --render-quality (the
    trajectory and formula caches warm in both, from a first untimed run of the stills).
 
---mapping adds the course deck's mapping lines (docs/lecture.md: the three pictures our
+--mapping adds the course deck's mapping lines (docs/lecture.md's seven: the pictures our
 scenes draw) as --slot options; --pdf adds --pdf --check to the deck command. --baseline
 REV times the same commands on the code at git revision REV (a temporary worktree, its
 own cache and output), alternating with this code, so that both are measured in one run
@@ -27,10 +27,12 @@ from __future__ import annotations
 import argparse
 import ast
 import os
+import re
 import subprocess
 import sys
 import tempfile
 import time
+import tomllib
 from pathlib import Path
 
 import numpy as np
@@ -47,20 +49,53 @@ from scenes.rendering import RenderJob, render_many  # noqa: E402
 DECK = REPO.parent / "shared" / "deck" / "slides.md"
 
 
-MAPPING = {"assets/images/001.png": "graphical-model", "assets/images/006.PNG": "digits-forward-strip",
-           "assets/images/007.PNG": "digits-reverse-strip"}  # docs/lecture.md's first three lines for the course
-# deck (the figures issue 30's goal was set against; the four of slides 4 to 10 came later)
+def _mapping() -> dict[str, str]:
+    """The course deck's mapping lines, as docs/lecture.md gives them (its TOML block: seven)."""
+    text = (REPO / "docs" / "lecture.md").read_text(encoding="utf-8")
+    block = re.search(r"```toml\n(.*?)```", text, re.DOTALL).group(1)
+    return tomllib.loads("\n".join(line.strip() for line in block.splitlines()))
+
+
+MAPPING = _mapping()
 
 
 def timed(args: list[str], env: dict, root: Path = REPO) -> float:
     """Seconds of one command; with --check, exit status 1 (the check's faults: the
     course deck lacks five of the lecturer's pictures) is a finished run, not a failure."""
+    return measured(args, env, root)["wall"]
+
+
+def measured(args: list[str], env: dict, root: Path = REPO) -> dict:
+    """One command, measured: its wall seconds, the CPU seconds of it and every process it
+    waited for (render workers, Marp, Chromium), its largest process's peak memory (MB),
+    and what it printed (the build's stages, each render's own seconds, the check's time)."""
     start = time.perf_counter()
-    rc = subprocess.run([sys.executable, "cli.py", *args], cwd=root, env=env,
-                        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL).returncode
-    if rc and not (rc == 1 and "--check" in args):
-        raise subprocess.CalledProcessError(rc, args)
-    return time.perf_counter() - start
+    with tempfile.TemporaryFile() as out:
+        proc = subprocess.Popen([sys.executable, "cli.py", *args], cwd=root, env=env, stdout=out,
+                                stderr=subprocess.STDOUT)
+        _, status, usage = os.wait4(proc.pid, 0)
+        proc.returncode = os.waitstatus_to_exitcode(status)
+        wall = time.perf_counter() - start
+        out.seek(0)
+        text = out.read().decode("utf-8", "replace")
+    if proc.returncode and not (proc.returncode == 1 and "--check" in args):
+        raise subprocess.CalledProcessError(proc.returncode, args, text)
+    return {"wall": wall, "cpu": usage.ru_utime + usage.ru_stime, "peak_mb": usage.ru_maxrss / 1024, "text": text}
+
+
+def where(text: str) -> dict[str, float]:
+    """Where a deck command's time went, from what it printed: each scene's renders (their
+    own seconds, summed), the build's other stages, and the check."""
+    parts: dict[str, float] = {}
+    for scene, secs in re.findall(r"^  rendered   \S.* \(([\w-]+): ([\d.]+) s;", text, re.MULTILINE):
+        parts[f"render {scene}"] = parts.get(f"render {scene}", 0.0) + float(secs)
+    built = re.search(r"^built in [\d.]+ s \((.*?)\)", text, re.MULTILINE)
+    for name, secs in re.findall(r"([\w]+) ([\d.]+) s", built.group(1) if built else ""):
+        parts[name] = float(secs)
+    checked = re.search(r"^checked in ([\d.]+) s", text, re.MULTILINE)
+    if checked:
+        parts["check"] = float(checked.group(1))
+    return parts
 
 
 def worktree(rev: str, work: Path) -> Path:
@@ -74,7 +109,8 @@ def worktree(rev: str, work: Path) -> Path:
 
 
 def deck_times(args, work: Path) -> None:
-    """The deck from nothing and again, for this code and (alternating) the baseline's."""
+    """The deck from nothing and again, for this code and (alternating) the baseline's:
+    wall and CPU seconds, peak memory, and where the time went."""
     roots = {"this code": REPO}
     if args.baseline:
         roots = {f"baseline {args.baseline}": worktree(args.baseline, work), "this code": REPO}
@@ -82,20 +118,31 @@ def deck_times(args, work: Path) -> None:
     extra += ["--pdf", "--check"] if args.pdf else []
     what = ", ".join(filter(None, ["--table", "mapping lines" if args.mapping else "", "--pdf --check" if args.pdf
                                    else "", "--steps" if args.steps else ""]))
+    runs: dict[str, dict] = {}
     try:
         for label, root in roots.items():
             env = {**os.environ, "DIFFUSION_CACHE_DIR": str(work / label.replace(" ", "-") / "cache")}
             deck = ["deck", "--deck", str(args.deck), "--out", str(work / label.replace(" ", "-") / "lecture"),
                     "--quality", args.quality, "--jobs", "2", "--table", *(["--steps"] if args.steps else []), *extra]
-            first = timed(deck, env, root)
-            second = timed(deck, env, root)
-            print(f"| {label}: deck, course deck, {args.quality}, --jobs 2, {what}, from nothing | {first:.1f} s |",
+            runs[label] = first = measured(deck, env, root)
+            second = measured(deck, env, root)
+            print(f"| {label}: deck, course deck, {args.quality}, --jobs 2, {what}, from nothing | {first['wall']:.1f} s "
+                  f"| {first['cpu']:.1f} s CPU | {first['peak_mb']:.0f} MB peak |", flush=True)
+            check = where(second["text"]).get("check")
+            print(f"| {label}: deck again, nothing changed | {second['wall']:.1f} s"
+                  + (f" ({second['wall'] - check:.1f} s without the check's {check:.1f} s)" if check else "") + " |",
                   flush=True)
-            print(f"| {label}: deck again, nothing changed | {second:.1f} s |", flush=True)
     finally:
         if args.baseline:
             subprocess.run(["git", "-C", str(REPO), "worktree", "remove", "--force", str(roots[f"baseline {args.baseline}"])],
                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    parts = {label: where(run["text"]) for label, run in runs.items()}
+    names = list(dict.fromkeys(n for p in parts.values() for n in sorted(p, key=lambda n: -p[n])))
+    print("\nwhere the time of the deck from nothing went (seconds; a render's own wall time, two at once):")
+    print("| part | " + " | ".join(parts) + " |")
+    print("|---|" + "---|" * len(parts))
+    for name in names:
+        print(f"| {name} | " + " | ".join(f"{p[name]:.1f}" if name in p else "" for p in parts.values()) + " |")
 
 
 def main() -> int:

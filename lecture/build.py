@@ -23,6 +23,8 @@ written (lecture.fence).
 
 from __future__ import annotations
 
+import time
+
 from lecture.fence import OutputFolder, check_out
 from lecture.fit import Fit, FitAgain
 from lecture.outputs import Built, Html, Markdown, Output, Pdf, Presentation, Twins
@@ -53,6 +55,7 @@ def build_deck(opts: DeckOptions, log=print) -> DeckReport:
     """Build the finished deck in ``opts.out``: plan, render, rewrite, write the outputs
     (see the module's docstring). Raises DeckError or FenceError (one line for the user)
     before anything is written."""
+    started = time.perf_counter()
     source = read_deck(opts.deck)
     opts, notes = resolve(opts, source)  # the one place the language, frame, theme and background are worked out
     out = check_out(opts.out, opts.deck)
@@ -63,13 +66,18 @@ def build_deck(opts: DeckOptions, log=print) -> DeckReport:
     plan = plan_deck(source, opts, mapping, beside=lambda rel: (deck_dir / rel).is_file(), fence=folder.target,
                      origins=origins)
     plan.report.notes[:0] = notes
+    times = plan.report.times
+    times["plan"], started = time.perf_counter() - started, time.perf_counter()
     folder.lock()
     try:
         render_assets(plan, folder, opts, log)
         built = Built(rewrite(plan.deck, opts, plan.served, plan.posters, plan.report), folder, opts, plan, log)
+        times["renders"], started = time.perf_counter() - started, time.perf_counter()
         for output in OUTPUTS:
             if output.wanted(opts):
                 output.make(built)
+                name = type(output).__name__.lower()
+                times[name], started = times.get(name, 0.0) + time.perf_counter() - started, time.perf_counter()
         return plan.report
     finally:
         folder.unlock()

@@ -82,6 +82,8 @@ class DeckReport:
     html_note: str = ""
     pdf: Path | None = None
     pdf_note: str = ""
+    times: dict[str, float] = field(default_factory=dict)  # stage ("plan", "renders", an output's) -> seconds
+    render_times: dict[str, float] = field(default_factory=dict)  # "forward mp4" -> its render's own seconds
 
 
 @dataclass(frozen=True)

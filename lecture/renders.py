@@ -220,6 +220,8 @@ def place(placing: Placing, job: RenderJob, done: Rendered) -> None:
         made.append(((job.scene, "png", job.lang), done.path.with_name(SCENES[job.scene].output_name("png", job.lang)),
                      0.0))
     placing.finished(job, done)
+    what = f"{job.scene} {job.fmt}" + (" again" if f"{job.scene} {job.fmt}" in placing.plan.report.render_times else "")
+    placing.plan.report.render_times[what] = round(done.seconds, 2)
     for group, path, secs in made:
         for rel, key in placing.todo[group]:
             dst = placing.folder.target(rel)
@@ -238,7 +240,8 @@ def place(placing: Placing, job: RenderJob, done: Rendered) -> None:
             placing.save()  # recorded before it is reported: a stop keeps it
             if rel not in placing.plan.report.rendered:  # a figure drawn again (Fit) is listed once
                 placing.plan.report.rendered.append(rel)
-            placing.log(f"  rendered   {rel} ({job.scene}, {time.perf_counter() - placing.start:.0f} s)")
+            placing.log(f"  rendered   {rel} ({job.scene}: {done.seconds:.1f} s; {time.perf_counter() - placing.start:.0f} s "
+                        "into the renders)")
 
 
 def _sidecars(video: Path, asset: Asset, steps: bool) -> list[Path] | None:
