@@ -57,8 +57,11 @@ class GenerativeModel(ToyModelScene):
         return panel, shade
 
     def distance_text(self, swd: float, floor: float) -> Text:
-        return Text(self.t("genmodel_distance").format(d=swd, floor=floor), font_size=22, color=INK,
-                    line_spacing=0.9)
+        """D and its floor, over the arrow: no wider than the gap between the panels (larger
+        type in a figure shown narrow would otherwise run into the model's panel)."""
+        text = Text(self.t("genmodel_distance").format(d=swd, floor=floor), font_size=22, color=INK, line_spacing=0.9)
+        room = MODEL_AT[0] - DATA_AT[0] - SIDE - 0.3
+        return text.scale_to_fit_width(room) if text.width > room else text
 
     # 1. The data and the untrained model
     def layout(self, run) -> SimpleNamespace:
@@ -75,8 +78,8 @@ class GenerativeModel(ToyModelScene):
                 Text(self.t("genmodel_data"), font_size=26, color=DATA_COLOR, weight="BOLD"),
                 Text(self.t("genmodel_model"), font_size=26, color=MODEL_COLOR, weight="BOLD"),
             )
-        for head, panel in zip(heads, (data_panel, model_panel)):
-            fit_right(head.next_to(panel.frame, UP, buff=0.12).align_to(panel.frame, LEFT))
+        for head, panel, side in zip(heads, (data_panel, model_panel), (LEFT, RIGHT)):  # the model's head reaches
+            fit_right(head.next_to(panel.frame, UP, buff=0.12).align_to(panel.frame, side))  # left, over the gap
         arrow = DoubleArrow(DATA_AT + (SIDE / 2 + 0.1) * np.array([1, 0, 0]), MODEL_AT + (SIDE / 2 + 0.1) * LEFT, buff=0,
                             color=MUTED, stroke_width=3, tip_length=0.2)
         distance = self.distance_text(float(run.swd[0]), float(run.floor[0])).next_to(arrow, UP, buff=0.2)
