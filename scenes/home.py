@@ -89,7 +89,7 @@ class SceneSpec:
     figure_aspects: tuple[str, ...] = ("16:9",)  # ... and its figure: a 4:3 deck gets them in 4:3
     # its figure's type drawn at most this much larger for a slide that shows it narrow: what its layout was seen
     # to hold (figures drawn at x1.2 to x1.6 and looked at: forward and reverse hold x1.6, flow x1.4,
-    # generative-model x1.2; the strips, the graphical model, the GAN's two and the trilemma overlap or cut at x1.2)
+    # generative-model and the trilemma x1.2; the strips, the graphical model and the GAN's two overlap or cut at x1.2)
     text_scale_max: float = 1.0
     beats: tuple[Beat, ...] = ()  # in the order its construct() reaches them
     settings: dict[str, Any] = field(default_factory=dict)  # its class's settings' defaults (beyond its base's)

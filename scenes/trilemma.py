@@ -21,7 +21,7 @@ from types import SimpleNamespace
 from typing import Any, ClassVar
 
 import numpy as np
-from manim import DOWN, LEFT, RIGHT, UP, Dot, FadeIn, Polygon, Text, VGroup
+from manim import DOWN, LEFT, RIGHT, UP, Dot, FadeIn, Polygon, Text, VGroup, config
 
 from diffusion_core import MODES, TrilemmaConfig, measure_trilemma, sample_data
 from scenes.homes import trilemma as home
@@ -38,6 +38,7 @@ COLORS = {"VAE": HIGHLIGHTS[3], "GAN": HIGHLIGHTS[0], "DDPM": HIGHLIGHTS[4], "DD
 # the table on the right: a small panel of samples, the name, then four columns of numbers
 MINI, ROW_H, FIRST_ROW = 0.74, 0.84, 1.4
 MINI_X, NAME_X = 0.42, 0.9
+MIN_MINI = 0.5  # a small panel narrower than this (larger type, a figure shown narrow) is left out
 COLUMNS = (("trilemma_col_near", 2.95), ("trilemma_col_modes", 3.85), ("trilemma_col_nfe", 4.95),
            ("trilemma_col_ms", 6.38))  # (header, centre x)
 EXTENT = 2.1  # the data range a small panel shows (8 Gaussians' modes sit at radius about 1.4)
@@ -99,8 +100,14 @@ class Trilemma(ToyModelScene):
 
     # 2. Each model: its point, its samples, its numbers
     def models(self, parts, rows) -> None:
-        heads = VGroup(*[Text(self.t(key), font_size=16, color=MUTED, line_spacing=0.85).move_to([x, FIRST_ROW + 0.68, 0])
-                         for key, x in COLUMNS])
+        heads = VGroup(*[Text(self.t(key), font_size=16, color=MUTED, line_spacing=0.85) for key, _ in COLUMNS])
+        names = [Text(row.label, font_size=22, color=COLORS[row.name], weight="BOLD") for row in rows]
+        cells = [VGroup(*[Text(v, font_size=24, color=INK) for v in (
+            f"{100 * row.quality:.0f}%", f"{row.near.covered}/{row.near.modes}", f"{row.nfe:,}", _ms(row.ms_per_1000))])
+            for row in rows]
+        mini_side, mini_x, name_x, columns = self.table_layout(heads, names, cells)
+        for head, x in zip(heads, columns):
+            head.move_to([x, FIRST_ROW + 0.68, 0])
         note = Text(self.t("trilemma_rule").format(modes=rows[0].near.modes), font_size=16, color=MUTED,
                     line_spacing=0.9)
         note.move_to([0.0, FIRST_ROW - (len(rows) - 0.5) * ROW_H - 0.12, 0], aligned_edge=UP + LEFT)
@@ -108,16 +115,17 @@ class Trilemma(ToyModelScene):
         self.play(FadeIn(heads), FadeIn(note), run_time=0.5)
         data = sample_data(self.data_config(), self.n_points, seed=self.seed + 1).numpy()
         centroid, tags = CORNERS.mean(axis=0), []
-        for i, row in enumerate(rows):
+        for i, (row, name, row_cells) in enumerate(zip(rows, names, cells)):
             color = COLORS[row.name]
             y = FIRST_ROW - i * ROW_H
-            mini = CloudPanel(row.samples.numpy(), side=MINI, extent=EXTENT, color=color, dot_radius=0.008)
-            mini.add_cloud(data, MUTED, dot_radius=0.006, opacity=0.25)
-            mini.move_to([MINI_X, y, 0])
-            name = Text(row.label, font_size=22, color=color, weight="BOLD").move_to([NAME_X, y, 0], aligned_edge=LEFT)
-            values = (f"{100 * row.quality:.0f}%", f"{row.near.covered}/{row.near.modes}", f"{row.nfe:,}",
-                      _ms(row.ms_per_1000))
-            cells = VGroup(*[Text(v, font_size=24, color=INK).move_to([x, y, 0]) for v, (_, x) in zip(values, COLUMNS)])
+            mini = VGroup()
+            if mini_side:
+                mini = CloudPanel(row.samples.numpy(), side=mini_side, extent=EXTENT, color=color, dot_radius=0.008)
+                mini.add_cloud(data, MUTED, dot_radius=0.006, opacity=0.25)
+                mini.move_to([mini_x, y, 0])
+            name.move_to([name_x, y, 0], aligned_edge=LEFT)
+            for cell, x in zip(row_cells, columns):
+                cell.move_to([x, y, 0])
             point = place(row.scores())
             dot = Dot(point, radius=0.11, color=color)
             side = RIGHT if point[0] >= centroid[0] - 0.3 else LEFT
@@ -129,11 +137,31 @@ class Trilemma(ToyModelScene):
             while any(_overlap(tag, other) for other in tags):
                 tag.shift(0.3 * DOWN)
             tags.append(tag)
-            self.play(FadeIn(mini), FadeIn(name), FadeIn(cells), FadeIn(dot, scale=2.0), FadeIn(tag), run_time=0.7)
+            self.play(FadeIn(mini), FadeIn(name), FadeIn(row_cells), FadeIn(dot, scale=2.0), FadeIn(tag), run_time=0.7)
             self.note(self.t("note_trilemma_row").format(model=row.label, near=100 * row.quality,
                                                          covered=row.near.covered, modes=row.near.modes,
                                                          nfe=row.nfe, ms=_ms(row.ms_per_1000),
                                                          q=row.quality, d=row.diversity, s=row.speed))
+
+    def table_layout(self, heads, names, cells) -> tuple[float, float, float, list[float]]:
+        """Where the table's small panels (their side and centre), names and columns go: the
+        fixed layout at the type it was drawn for; with larger type (a figure shown narrow),
+        each column as wide as its widest text, packed from the frame's right edge, the names
+        moved left to make room and the small panels, right of the triangle's speed corner,
+        made smaller where they must, or left out (side 0) below ``MIN_MINI``."""
+        if self.text_scale == 1.0:
+            return MINI, MINI_X, NAME_X, [x for _, x in COLUMNS]
+        right, gap = config.frame_width / 2 - 0.1, 0.16
+        columns = []
+        for j in reversed(range(len(COLUMNS))):
+            width = max([heads[j].width] + [row[j].width for row in cells])
+            columns.insert(0, right - width / 2)
+            right -= width + gap
+        name_x = min(NAME_X, right + gap - 0.1 - max(n.width for n in names))
+        lo = CORNERS[2][0] + 0.45  # right of the speed corner's label
+        side = min(MINI, name_x - 0.08 - lo)
+        side = side if side >= MIN_MINI else 0.0  # too small to show the samples: left out (fewer panels)
+        return side, name_x - 0.08 - side / 2, name_x, columns
 
     # 3. What this run shows, claim by claim
     def verdict(self, parts, rows) -> None:
@@ -155,6 +183,9 @@ class Trilemma(ToyModelScene):
         text.move_to([CORNERS[1][0] - 0.35, CORNERS[1][1] - 0.75, 0], aligned_edge=UP + LEFT)
         if text.get_right()[0] > -0.2:  # the table's column
             text.scale_to_fit_width(-0.2 - text.get_left()[0]).align_to([CORNERS[1][0] - 0.35, 0, 0], LEFT)
+        bottom = -config.frame_height / 2 + 0.08  # larger type (a figure shown narrow) must not leave the frame
+        if text.get_bottom()[1] < bottom:
+            text.scale((text.get_top()[1] - bottom) / text.height, about_point=text.get_corner(UP + LEFT))
         self.verdict_text = text
         self.play(FadeIn(text), run_time=0.8)
         for line in lines:

@@ -7,6 +7,7 @@ from manim import MathTex, Text, VGroup, tempconfig
 from lecture.check import MIN_CONTRAST, MIN_TEXT_PX, _ours, _reading_faults
 from scenes.colour import contrast, luminance
 from scenes.kit.theme import GHOST, HIGHLIGHTS, MUTED, THEME_BACKGROUNDS, apply_theme, readable
+from scenes.registry import SCENES
 from scenes.rendering.legibility import text_record
 
 
@@ -155,3 +156,17 @@ def test_a_text_scale_enlarges_every_text_and_formula_once():
         forward.with_settings(figure=True, text_scale=2.5)
     with pytest.raises(SettingError, match="text_scale is a figure's"):
         forward.with_settings(text_scale=1.2)
+
+
+@pytest.mark.parametrize("key, lang", [(k, "es") for k, s in SCENES.items() if s.text_scale_max > 1]
+                         + [("trilemma", "en")])  # its English verdict ran out of the frame before it was bounded
+def test_a_figure_at_the_largest_type_its_home_allows_keeps_every_text_in_the_frame(tmp_path, key, lang):
+    """What a home's text_scale_max promises (forward, reverse, flow, generative-model, the
+    trilemma): at that type, no text of the figure leaves its frame."""
+    from scenes.rendering import RenderJob, render_scene
+    from scenes.rendering.legibility import read_text_record
+
+    most = SCENES[key].text_scale_max
+    path = render_scene(RenderJob.of(key, {"text_scale": most, "lang": lang}, fmt="figure", out_dir=tmp_path,
+                                     resolution=(640, 360), legibility=True, progress=False))
+    assert read_text_record(path)["cut"] is None, (key, most, read_text_record(path)["cut"])

@@ -8,6 +8,7 @@ HOME = SceneSpec(
     topics=("trilema", "trilemma"),
     models=("toy",),
     seconds=15,
+    text_scale_max=1.2,  # its table packed by its texts' widths, the small panels left out where too small
     beats=(
         Beat("trilemma_corners", {"es": "Tres deseos: muestras de calidad, todos los modos, y rapidez al muestrear.",
               "en": "Three wishes: high-quality samples, every mode, and fast sampling."}),
