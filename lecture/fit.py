@@ -172,8 +172,8 @@ def _redraws(built: Built, shown: dict[str, tuple[float, float, int]]) -> dict[s
         most = SCENES[group.split("|")[0]].text_scale_max  # its layout holds type this much larger
         want = min(max(math.ceil(now * (MIN_TEXT_PX + 0.2) / px * 20) / 20, 1.0), most)
         room = max((built.pinned.get(u, 1.0) for u in urls), default=1.0)  # held at its floor: larger type fits
-        if room > 1.0 and now * room <= most:
-            out[group] = max(want, math.ceil(now * room * 20) / 20)
+        if room > 1.0 and now < most - 0.01:  # as far as its layout holds: all of the way, or part of it
+            out[group] = min(max(want, math.ceil(now * room * 20) / 20), most)
         elif (px < MIN_TEXT_PX - 0.25 and want > now + 0.01) or want < now - 0.1:  # no redraw for a hair
             out[group] = want
     return out
