@@ -44,6 +44,7 @@ from diffusion_core import (
 )
 from diffusion_core.io import atomic_write
 from lecture.twin_wasm import dense_module_b64
+from scenes import colour as palette
 from scenes.home import TOY_DEFAULTS, SceneSpec
 from scenes.kit.strings import tr
 from scenes.registry import LANGS, SCENES
@@ -55,9 +56,10 @@ TWIN_POINTS = 1000  # points a twin draws (of the video's 3,000 or 2,000): smoot
 FRAME_TOL = 1e-4  # a shipped frame's largest difference from the recorded one (0.01 px); a beat's frame is exact
 MAX_TWIN_BYTES = 1_500_000
 ASSETS = Path(__file__).with_name("twin")
-# scenes.kit.theme's colours and font (that module imports manim; tests/test_twin.py keeps these equal)
-PALETTE = {"background": "#FFFFFF", "ink": "#1B2430", "accent": "#234876", "muted": "#7B8794", "cloud": "#2A6FDB",
-           "ghost": "#E8871E", "trail": "#D7263D", "ddim": "#D7263D", "flow": "#1B998B", "font": "DejaVu Sans"}
+# the scenes' own colours and font (scenes/colour.py, which the drawing kit reads too)
+PALETTE = {"background": palette.BACKGROUND, "ink": palette.INK, "accent": palette.ACCENT, "muted": palette.MUTED,
+           "cloud": palette.CLOUD, "ghost": palette.GHOST, "trail": palette.HIGHLIGHTS[0], "ddim": palette.HIGHLIGHTS[0],
+           "flow": palette.HIGHLIGHTS[1], "font": palette.FONT}
 
 
 class TwinError(ValueError):

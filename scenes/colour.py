@@ -1,13 +1,24 @@
 """Colour arithmetic, with no manim and no numpy: WCAG 2's relative luminance and
 contrast ratio, and the light backgrounds our pictures can be drawn on. The drawing kit
 (readable text), the render service (the text record) and the registry (the scenes'
-``background`` choices) all read it from here."""
+``background`` choices) all read it from here; and the palette itself, which the kit
+draws with and the twins' pages (lecture/twins.py) draw with too."""
 
 from __future__ import annotations
 
 import re
 
-__all__ = ["luminance", "contrast", "hex_rgb", "LightColours", "LIGHT_COLOURS"]
+__all__ = ["luminance", "contrast", "hex_rgb", "LightColours", "LIGHT_COLOURS", "BACKGROUND", "INK", "ACCENT", "MUTED",
+           "CLOUD", "GHOST", "HIGHLIGHTS", "FONT"]
+
+BACKGROUND = "#FFFFFF"
+INK = "#1B2430"
+ACCENT = "#234876"
+MUTED = "#7B8794"
+CLOUD = "#2A6FDB"
+GHOST = "#E8871E"
+HIGHLIGHTS = ("#D7263D", "#1B998B", "#F49D37", "#7D3C98", "#2E86AB", "#C0392B")
+FONT = "DejaVu Sans"  # fonts-dejavu-core: the same glyphs on every machine
 
 
 def _channel(c: float) -> float:

@@ -17,7 +17,6 @@ from diffusion_core import DDIM, DDPM, FlowEuler, Guidance, MLPConfig, load_or_t
 from lecture.twins import (
     FRAME_TOL,
     MAX_TWIN_BYTES,
-    PALETTE,
     SETTINGS,
     TWIN_POINTS,
     TWINS,
@@ -35,15 +34,6 @@ def _decode(frame: dict) -> np.ndarray:
         return np.frombuffer(base64.b64decode(frame["f32"]), "<f4").astype(np.float64).reshape(-1, 2)
     q = np.frombuffer(base64.b64decode(frame["u16"]), "<u2").astype(np.float64).reshape(-1, 2)
     return np.asarray(frame["lo"]) + q * (np.asarray(frame["span"]) / 65535)
-
-
-def test_twin_palette_is_the_theme():
-    from scenes.kit import theme
-
-    assert (PALETTE["background"], PALETTE["ink"], PALETTE["accent"], PALETTE["muted"], PALETTE["cloud"],
-            PALETTE["ghost"], PALETTE["font"]) == (theme.BACKGROUND, theme.INK, theme.ACCENT, theme.MUTED, theme.CLOUD,
-                                                   theme.GHOST, theme.FONT)
-    assert PALETTE["ddim"] == theme.HIGHLIGHTS[0] and PALETTE["flow"] == theme.HIGHLIGHTS[1]
 
 
 def test_shipped_frames_are_the_recorded_states():

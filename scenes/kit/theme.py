@@ -19,21 +19,13 @@ from manim import (
     config,
 )
 
-from scenes.colour import contrast
+from scenes.colour import ACCENT, BACKGROUND, CLOUD, FONT, GHOST, HIGHLIGHTS, INK, MUTED, contrast
 from scenes.registry import THEME_BACKGROUNDS
 
 __all__ = ["BACKGROUND", "THEME_BACKGROUNDS", "INK", "ACCENT", "MUTED", "CLOUD", "GHOST", "HIGHLIGHTS", "FONT", "RIGHT_EDGE",
            "apply_theme", "fit_right", "readable", "retext", "set_text_scale"]
 
-BACKGROUND = "#FFFFFF"
-INK = "#1B2430"
-ACCENT = "#234876"
-MUTED = "#7B8794"
-CLOUD = "#2A6FDB"
-GHOST = "#E8871E"
-HIGHLIGHTS = ("#D7263D", "#1B998B", "#F49D37", "#7D3C98", "#2E86AB", "#C0392B")
-
-FONT = "DejaVu Sans"  # fonts-dejavu-core: the same glyphs on every machine
+# the palette (BACKGROUND, INK, ACCENT, MUTED, CLOUD, GHOST, HIGHLIGHTS) and FONT: scenes/colour.py
 
 RIGHT_EDGE = 6.9  # scene units: the frame is 14.2 wide, centred on 0; keep a margin
 
