@@ -135,17 +135,9 @@ class Html(Output):
     """``slides.html`` by Marp CLI, unless Marp would write the same HTML again."""
 
     def make(self, built: Built) -> None:
-        report, state_path = built.plan.report, built.folder.path / STATE
         key = hashlib.sha256(built.text.encode("utf-8") + marp_version().encode()).hexdigest()[:16]
-        state = read_state(state_path)
-        page = built.slides.with_suffix(".html")
-        if is_fresh(page, state.get("slides.html"), key):
-            report.html = page
-            return
-        report.html, report.html_note = build_html(built.slides)
-        if report.html is not None:
-            state["slides.html"] = record(report.html, key)
-            write_state(state_path, state)
+        report = built.plan.report
+        report.html, report.html_note = _made_once(built, ".html", key, build_html)
 
 
 class Pdf(Output):
@@ -158,21 +150,29 @@ class Pdf(Output):
         return opts.pdf
 
     def make(self, built: Built) -> None:
-        report, state_path = built.plan.report, built.folder.path / STATE
-        state = read_state(state_path)
+        state = read_state(built.folder.path / STATE)
         shown = {rel: (state.get(rel) or {}).get("sha256") for rel in sorted(built.plan.assets)}
         for rel in sorted(built.plan.supplied):
             target = built.folder.target(rel)
             shown[rel] = file_digest(target) if target.is_file() else None
         key = hashlib.sha256(json.dumps([built.text, shown, marp_version()], sort_keys=True).encode()).hexdigest()[:16]
-        pdf = built.slides.with_suffix(".pdf")
-        if is_fresh(pdf, state.get("slides.pdf"), key):
-            report.pdf = pdf
-            return
-        report.pdf, report.pdf_note = build_pdf(built.slides)
-        if report.pdf is not None:
-            state = read_state(state_path)
-            state["slides.pdf"] = record(report.pdf, key)
-            write_state(state_path, state)
+        report = built.plan.report
+        report.pdf, report.pdf_note = _made_once(built, ".pdf", key, build_pdf)
+
+
+def _made_once(built: Built, suffix: str, key: str, build) -> tuple[Path | None, str]:
+    """The built slides' ``suffix`` file (.html, .pdf) as the last build left it when it
+    was made for ``key``; else ``build(slides)``'s (the file, or None and a note), recorded
+    with ``key``."""
+    state_path = built.folder.path / STATE
+    path, name = built.slides.with_suffix(suffix), f"slides{suffix}"
+    if is_fresh(path, read_state(state_path).get(name), key):
+        return path, ""
+    made, note = build(built.slides)
+    if made is not None:
+        state = read_state(state_path)
+        state[name] = record(made, key)
+        write_state(state_path, state)
+    return made, note
 
 
