@@ -53,6 +53,7 @@ class DeckCheck:
     shots: list[Path] = field(default_factory=list)
     size: tuple[int, int] = VIEWPORT  # the slides' own width and height (Marp's `size`)
     notes: list[str] = field(default_factory=list)  # what is the lecturer's to fix, if they wish: not faults
+    measured: dict[int, dict] = field(default_factory=dict)  # each slide as MEASURE found it, shown
 
     @property
     def ok(self) -> bool:
@@ -250,7 +251,7 @@ def check_deck(html: Path, pdf: Path | None = None, shots: Path | None = None, t
                 said = time.monotonic()
                 log(f"  checking slide {n} of {result.slides}")
             _show(page, n, timeout_s)
-            measured = page.evaluate(MEASURE, n)
+            measured = result.measured[n] = page.evaluate(MEASURE, n)
             reading, notes = _reading_faults(n, measured, state)
             result.faults += slide_faults(n, measured, state) + reading + _cue_faults(n, measured, html.parent)
             result.notes += notes

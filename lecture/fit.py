@@ -11,7 +11,7 @@ import math
 import re
 from pathlib import Path
 
-from lecture.browser import CheckError, measure_slides
+from lecture.browser import CheckError, layout_slides
 from lecture.check import MIN_TEXT_PX, TOLERANCE_PX, slide_faults, src_of
 from lecture.edits import Edit, apply_edits
 from lecture.fence import STATE
@@ -257,7 +257,7 @@ def fit_heights(html: Path, ours: dict[str, float | None],
         {(slide number, src): height px}; empty when every slide fits.
     """
     out: dict[tuple[int, str], int] = {}
-    for n, m in measure_slides(html):
+    for n, m in layout_slides(html):
         out.update(_fit_slide(n, m, ours, pinned, resized))
         if shown is not None:
             for it in m["items"]:

@@ -343,6 +343,14 @@ def test_no_slide_of_the_course_deck_overflows_in_chromium(course_lecture, tmp_p
     assert result.slides == 27 + 3 + 2 + 2 and result.pdf_pages == result.slides
     assert result.faults == [], "\n".join(map(str, result.faults))  # readability and safe area of ours included
     assert len(result.shots) == result.slides
+    # Fit's layout of every slide at once is the layout of each slide shown in turn (but what plays)
+    from lecture.browser import layout_slides
+
+    at_once = dict(layout_slides(report.html))
+    assert sorted(at_once) == sorted(result.measured)
+    for n, shown in result.measured.items():
+        assert {k: v for k, v in at_once[n].items() if k != "videos"} == \
+            {k: v for k, v in shown.items() if k != "videos"}, n
     # every picture of ours was checked: the build recorded its smallest and faintest text
     import json
 

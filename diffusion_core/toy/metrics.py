@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+import numpy as np
 import torch
 
 __all__ = ["sliced_wasserstein", "DistanceReport", "distance_report", "ModeCoverage", "mode_coverage",
@@ -29,9 +30,11 @@ def sliced_wasserstein(
     g = torch.Generator().manual_seed(seed)
     dirs = torch.randn(a.shape[1], n_projections, generator=g, dtype=torch.float64)
     dirs = dirs / dirs.norm(dim=0, keepdim=True)  # (D, P) unit directions
-    pa = (a.double() @ dirs).sort(dim=0).values  # (N, P)
-    pb = (b.double() @ dirs).sort(dim=0).values
-    return float((pa - pb).abs().mean())
+    # (P, N): each direction's projections sorted along a contiguous row. numpy's row sort gives
+    # the same values, about 6x as fast as torch's sort down the columns (3,000 points, one thread)
+    pa = np.sort((dirs.T @ a.double().T).numpy(), axis=1)
+    pb = np.sort((dirs.T @ b.double().T).numpy(), axis=1)
+    return float(np.abs(pa - pb).mean())
 
 
 @dataclass(frozen=True)
