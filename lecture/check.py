@@ -250,7 +250,7 @@ def check_deck(html: Path, pdf: Path | None = None, shots: Path | None = None, t
             if log and time.monotonic() - said >= CHECK_PROGRESS_S:
                 said = time.monotonic()
                 log(f"  checking slide {n} of {result.slides}")
-            _show(page, n, timeout_s)
+            _show(page, n, timeout_s, shots is not None)
             measured = result.measured[n] = page.evaluate(MEASURE, n)
             reading, notes = _reading_faults(n, measured, state)
             result.faults += slide_faults(n, measured, state) + reading + _cue_faults(n, measured, html.parent)
@@ -270,8 +270,12 @@ def check_deck(html: Path, pdf: Path | None = None, shots: Path | None = None, t
     return result
 
 
-def _show(page, n: int, timeout_s: float) -> None:
-    """Slide ``n`` shown and settled (its media loaded, or given up after ``timeout_s``)."""
+def _show(page, n: int, timeout_s: float, shot: bool = False) -> None:
+    """Slide ``n`` shown and settled (its media loaded, or given up after ``timeout_s``; its
+    beat clips playing, or given up after ``SPINNER_MS``); with ``shot``, for a screenshot,
+    the spinner Chromium's controls draw for about a second when a video's slide appears
+    (loaded or not) gone too: caught in a screenshot, it was the stray dot over the
+    results slide's poster."""
     page.evaluate(f"location.hash = '#{n}'")
     try:
         page.wait_for_function(SETTLED, arg=n, timeout=timeout_s * 1000)
@@ -279,10 +283,21 @@ def _show(page, n: int, timeout_s: float) -> None:
         pass
     page.wait_for_timeout(60)  # the slide transition
     if page.evaluate(f"document.querySelectorAll('svg[data-marpit-svg]')[{n - 1}].querySelector('video') !== null"):
-        # a beat's clip has started by now, and the spinner Chromium's controls draw for about a
-        # second when a video's slide appears (loaded or not) is gone: caught in a screenshot, it
-        # was the stray dot over the results slide's poster
-        page.wait_for_timeout(1200)
+        start = time.monotonic()
+        try:
+            page.wait_for_function(_PLAYING, arg=n, timeout=SPINNER_MS)
+        except Exception:  # noqa: BLE001  a clip that does not play is the caller's fault to report
+            pass
+        if shot:
+            page.wait_for_timeout(max(SPINNER_MS - 1000 * (time.monotonic() - start), 0))
+
+
+SPINNER_MS = 1200
+# Slide n's beat clips have started (or ended, or failed): what the check then reads of them.
+_PLAYING = r"""
+(n) => [...document.querySelectorAll('svg[data-marpit-svg]')[n - 1].querySelectorAll('video[data-beat]')]
+         .every(v => v.error || v.ended || (!v.paused && v.played.length > 0 && v.currentTime > 0))
+"""
 
 
 _ACTIVE = "[...document.querySelectorAll('svg[data-marpit-svg]')].findIndex(s => s.classList.contains('bespoke-marp-active')) + 1"

@@ -24,6 +24,7 @@ M = [
  ("17 supplied by size", "lecture/renders.py", " and file_digest(dst) == file_digest(src))", ")", "tests/test_deck_safety.py -k edited"),
  ("19 clip captions of the whole video", "lecture/present.py", "        vtt = clip.with_suffix(\".vtt\")", "        vtt = (out / rel).with_name(f\"{stem}.vtt\")", "tests/test_beats.py -k chromium"),
  ("20 beats go on when left", "lecture/present.py", "v.dataset.shown = ''; v.pause(); v.currentTime = 0;", "v.dataset.shown = '';", "tests/test_beats.py -k chromium"),
+ ("20b beats not started when shown", "lecture/present.py", "v.currentTime = 0; v.play().catch(() => {}); }", "v.currentTime = 0; }", "tests/test_beats.py -k chromium"),
  ("21 beats cut a beat late", "scenes/rendering/beats.py", "            shutil.copyfile(Path(section_index).parent / entry[\"video\"], tmp)", "            shutil.copyfile(Path(section_index).parent / entries[min(k, len(entries) - 1)][\"video\"], tmp)", "tests/test_beats.py -k partition"),
  ("22 saturating GAN loss", "diffusion_core/toy/gan.py", "    return F.softplus(-fake_logits).mean()", "    return -F.softplus(fake_logits).mean()", "tests/test_gan.py -k 'losses or one_training'"),
  ("23 modes without a radius", "diffusion_core/toy/metrics.py", "    near = nearest <= radius * std", "    near = nearest >= 0", "tests/test_gan.py -k coverage"),
