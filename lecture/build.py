@@ -42,6 +42,7 @@ from lecture.plan import (
 from lecture.renders import render_assets
 from lecture.rewrite import rewrite
 from lecture.source import read_deck
+from scenes.rendering import Workers
 
 __all__ = ["DeckOptions", "DeckReport", "DeckPlan", "Asset", "build_deck", "plan_deck", "read_mapping", "mapping_path",
            "rewrite", "OUTPUTS", "Output"]
@@ -70,14 +71,16 @@ def build_deck(opts: DeckOptions, log=print) -> DeckReport:
     times["plan"], started = time.perf_counter() - started, time.perf_counter()
     folder.lock()
     try:
-        render_assets(plan, folder, opts, log)
-        built = Built(rewrite(plan.deck, opts, plan.served, plan.posters, plan.report), folder, opts, plan, log)
-        times["renders"], started = time.perf_counter() - started, time.perf_counter()
-        for output in OUTPUTS:
-            if output.wanted(opts):
-                output.make(built)
-                name = type(output).__name__.lower()
-                times[name], started = times.get(name, 0.0) + time.perf_counter() - started, time.perf_counter()
+        with Workers() as workers:  # started once: the renders, then Fit's redraws
+            render_assets(plan, folder, opts, log, workers)
+            built = Built(rewrite(plan.deck, opts, plan.served, plan.posters, plan.report), folder, opts, plan, log,
+                          workers=workers)
+            times["renders"], started = time.perf_counter() - started, time.perf_counter()
+            for output in OUTPUTS:
+                if output.wanted(opts):
+                    output.make(built)
+                    name = type(output).__name__.lower()
+                    times[name], started = times.get(name, 0.0) + time.perf_counter() - started, time.perf_counter()
         return plan.report
     finally:
         folder.unlock()

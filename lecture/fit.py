@@ -190,7 +190,7 @@ def _redraw(built: Built, scales: dict[str, float], shown: dict[str, tuple[float
         held = [u for u in urls[group] if built.pinned.get(u, 1.0) > 1.0]
         if held:
             why[group] = f"held at its readable size on slide {shown[held[0]][2]}, where the slide needs it smaller"
-    redraw_figures(built.plan, built.folder, built.opts, built.log, scales, why)
+    redraw_figures(built.plan, built.folder, built.opts, built.log, scales, why, built.workers)
 
 
 def _still_small(built: Built, shown: dict[str, tuple[float, float, int]]) -> list[str]:

@@ -26,6 +26,7 @@ from lecture.twins import VIDEOS as TWIN_OF
 from lecture.twins import twin_file_name, write_twin
 from scenes.kit.strings import tr
 from scenes.rendering import (
+    Workers,
     is_fresh,
     read_state,
     record,
@@ -48,6 +49,7 @@ class Built:
     log: object
     fit_reused: bool = False  # FitAgain applied the last build's heights: Fit has nothing to do
     pinned: dict[str, float] = field(default_factory=dict)  # Fit: ours held at its readable floor -> type x needed
+    workers: Workers | None = None  # the build's kept render workers (Fit's redraws)
 
     @property
     def slides(self) -> Path:

@@ -27,6 +27,7 @@ from scenes.registry import (
 from scenes.rendering import (
     Rendered,
     RenderJob,
+    Workers,
     asset_key,
     guess_seconds,
     is_fresh,
@@ -128,10 +129,11 @@ def _video_lengths() -> dict[str, float]:
         return {}
 
 
-def render_assets(plan: DeckPlan, folder: OutputFolder, opts: DeckOptions, log) -> None:
+def render_assets(plan: DeckPlan, folder: OutputFolder, opts: DeckOptions, log, workers: Workers | None = None) -> None:
     """Stage 2: the lecturer's pictures copied when their content differs; our assets
     rendered when missing, out of date, or changed since written, each recorded (with
-    its beats' files) before it is reported, so that a stop keeps it."""
+    its beats' files) before it is reported, so that a stop keeps it. ``workers``: the
+    build's kept render workers (Fit's redraws use them again)."""
     report = plan.report
     deck_dir = opts.deck.resolve().parent
     for rel in plan.supplied:
@@ -152,7 +154,7 @@ def render_assets(plan: DeckPlan, folder: OutputFolder, opts: DeckOptions, log) 
         jobs = render_jobs(placing)
         try:
             render_many(jobs, opts.jobs, on_done=lambda job, done: place(placing, job, done),
-                        on_progress=placing.progress)
+                        on_progress=placing.progress, workers=workers)
         except (KeyboardInterrupt, SystemExit):
             placing.save()
             log(f"stopped: {len(report.rendered)} of {sum(len(v) for v in placing.todo.values())} assets rendered "
@@ -276,10 +278,11 @@ def scale_of(state: dict, key: str, fmt: str, lang: str) -> float | None:
 
 
 def redraw_figures(plan: DeckPlan, folder: OutputFolder, opts: DeckOptions, log, scales: dict[str, float],
-                   why: dict[str, str]) -> None:
+                   why: dict[str, str], workers: Workers | None = None) -> None:
     """Render the figures of ``scales`` ({type group: text scale}) again with those text
     scales, in place (recorded, their text records with them), saying ``why`` for each,
-    and keep the scales for the next build's renders (TYPE_KEY in the build's state)."""
+    and keep the scales for the next build's renders (TYPE_KEY in the build's state); in
+    the build's kept ``workers``, where given (warm: manim and torch already loaded)."""
     placing = Placing(folder, opts, plan, log)
     drawn = placing.state[TYPE_KEY] = {**(placing.state.get(TYPE_KEY) if isinstance(placing.state.get(TYPE_KEY), dict)
                                           else {})}
@@ -295,5 +298,5 @@ def redraw_figures(plan: DeckPlan, folder: OutputFolder, opts: DeckOptions, log,
     for group, scale in scales.items():
         log(f"  redrawing  {group.split('|')[0]} (figure): {why[group]}; type x{scale:g}")
     render_many(render_jobs(placing), opts.jobs, on_done=lambda job, done: place(placing, job, done),
-                on_progress=placing.progress)
+                on_progress=placing.progress, workers=workers)
     placing.save()

@@ -39,6 +39,8 @@ M = [
  ("32 a flow sampled as a DDPM", "diffusion_core/samplers.py", "    if objective != sampler.objective:", "    if False:", "tests/test_guidance_flow.py -k refuse"),
  ("33 the job's language left behind", "scenes/rendering/job.py", 'return {"lang": self.lang, **dict(self.settings)', 'return {**dict(self.settings)', "tests/test_scenes.py -k english"),
  ("34 the lecturer's picture ignored by the plan", "lecture/plan.py", "    if beside(ref.path):", "    if False:", "tests/test_deck.py -k pure"),
+ ("35 kept workers not kept", "scenes/rendering/workers.py", "    given = workers is not None\n", "    given = False\n", "tests/test_hardening.py -k kept_workers"),
+ ("36 Fit's redraws in new workers", "lecture/fit.py", "scales, why, built.workers)", "scales, why)", "tests/test_fit.py -k narrow"),
  ("18 figure keeps title", "scenes/kit/settings.py", "            self.remove(*self.titles)\n", "            pass\n", "tests/test_figures.py -k trimmed"),
 ]
 only = sys.argv[1:]

@@ -72,7 +72,7 @@ def fake_render_many(made=None):
     """render_many without manim: each job's file, a few bytes naming it."""
     from scenes.rendering import Rendered
 
-    def render_many(jobs, n_jobs, on_done=None, on_progress=None):
+    def render_many(jobs, n_jobs, on_done=None, on_progress=None, workers=None):
         out = []
         for job in jobs:
             path = job.target
@@ -711,7 +711,7 @@ def test_a_themed_deck_renders_its_pictures_on_its_background(tmp_path, monkeypa
     jobs = []
     render = fake_render_many()
     monkeypatch.setattr(lecture.renders, "render_many",
-                        lambda js, n, on_done=None, on_progress=None: (jobs.extend(js), render(js, n, on_done))[1])
+                        lambda js, n, on_done=None, on_progress=None, workers=None: (jobs.extend(js), render(js, n, on_done))[1])
     monkeypatch.setattr(lecture.outputs, "build_html", lambda slides: (None, "no HTML (test)"))
     deck = tmp_path / "deck" / "slides.md"
     deck.parent.mkdir()

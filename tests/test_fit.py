@@ -178,23 +178,31 @@ def test_our_pictures_fit_as_built_in_every_mode_and_size(tmp_path, mode):
 
 @pytest.mark.slow
 @pytest.mark.skipif(not _tools(), reason="needs Marp CLI, Chromium and Playwright (./run.sh deck-setup, ./run.sh browser)")
-def test_a_figure_shown_narrow_is_drawn_again_with_larger_type(tmp_path):
+def test_a_figure_shown_narrow_is_drawn_again_with_larger_type(tmp_path, monkeypatch):
     """The lecturer's width:500 on a 4:3 slide showed our x_0 at 11.1 px: the build draws
-    the figure again with type large enough for 16 px there, the width stays as given, a
-    rerun renders nothing; where even the largest type cannot reach 16 px, a warning names
-    the width that can."""
+    the figure again with type large enough for 16 px there, in one of the two worker
+    processes that rendered the deck's pictures, the width stays as given, a rerun
+    renders nothing; where even the largest type cannot reach 16 px, a warning names the
+    width that can."""
     import json
 
+    import scenes.rendering.workers
     from lecture import DeckOptions, build_deck, check_deck
 
+    started, here = [], []  # workers started; renders in this process
+    start, render_here = scenes.rendering.workers._start_worker, scenes.rendering.workers._render_here
+    monkeypatch.setattr(scenes.rendering.workers, "_start_worker", lambda threads: started.append(1) or start(threads))
+    monkeypatch.setattr(scenes.rendering.workers, "_render_here", lambda *a: here.append(1) or render_here(*a))
     deck = tmp_path / "in" / "slides.md"
     deck.parent.mkdir()
-    text = "---\nmarp: true\nsize: 4:3\n---\n\n# Proceso directo\n\n![width:500](assets/images/forward_process.png)\n"
+    text = ("---\nmarp: true\nsize: 4:3\n---\n\n# Proceso directo\n\n![width:500](assets/images/forward_process.png)\n"
+            "\n---\n\n# Grafo\n\n![](assets/images/graphical_model.png)\n")
     deck.write_text(text, encoding="utf-8")
-    opts = dict(deck=deck, out=tmp_path / "out", resolution=(1280, 720), fps=2, quality="medium")
+    opts = dict(deck=deck, out=tmp_path / "out", resolution=(1280, 720), fps=2, quality="medium", jobs=2)
     lines: list[str] = []
     report = build_deck(DeckOptions(**opts), log=lines.append)
     assert any("redrawing  forward (figure): its text 11." in ln for ln in lines), lines
+    assert len(started) == 2 and here == []  # the redraw went to a worker kept from the renders
     assert "![width:500](assets/images/forward_process.png)" in (tmp_path / "out" / "slides.md").read_text("utf-8")
     assert deck.read_text(encoding="utf-8") == text and report.warnings == []
     state = json.loads((tmp_path / "out" / ".deck-state.json").read_text("utf-8"))

@@ -355,3 +355,34 @@ def test_absurd_values_of_every_numeric_option_are_refused_before_any_work(comma
     assert result.exit_code == 2, result.output
     assert option in result.output or option.lstrip("-") in result.output, result.output
     assert list(tmp_path.iterdir()) == []
+
+
+@pytest.mark.slow
+def test_kept_workers_take_a_second_batch_and_a_failure_stops_them(tmp_path):
+    """A deck build's kept workers (``Workers``): a second batch (Fit's redraws) goes to the
+    processes that rendered the first, even a batch of one; a failed render stops them
+    (the next batch starts new ones); the ``with`` block's end stops them all and removes
+    their temporary folders."""
+    from scenes.rendering import JobError, RenderJob, Workers, render_many
+
+    def job(key, out, **settings):
+        return RenderJob.of(key, fmt="png", out_dir=tmp_path / out, resolution=(256, 144), progress=False,
+                            settings=settings)
+
+    pids: list[int] = []
+    with Workers() as workers:
+        render_many([job("schedule", "a"), job("graphical-model", "a")], 2,
+                    on_done=lambda j, done: pids.append(done.profile["worker"]), workers=workers)
+        first, procs = set(pids), [w.proc for w in workers.started]
+        assert len(first) == 2 and all(p.is_alive() for p in procs)
+        pids.clear()
+        render_many([job("schedule", "b")], 2, on_done=lambda j, done: pids.append(done.profile["worker"]),
+                    workers=workers)
+        assert len(pids) == 1 and set(pids) <= first and (tmp_path / "b" / "noise_schedules.png").is_file()
+        with pytest.raises(JobError, match="checkpoints must increase"):
+            render_many([job("reparam", "c", checkpoints="50,10"), job("schedule", "c")], 2, workers=workers)
+        assert workers.started == [] and not any(p.is_alive() for p in procs)
+        render_many([job("graphical-model", "d"), job("schedule", "d")], 2, workers=workers)
+        again = [(w.proc, w.tmp) for w in workers.started]
+        assert len(again) == 2 and not {p.pid for p, _ in again} & first
+    assert not any(p.is_alive() for p, _ in again) and not any(Path(tmp).exists() for _, tmp in again)

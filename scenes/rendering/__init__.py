@@ -25,8 +25,8 @@ from scenes.rendering.cache import (
 )
 from scenes.rendering.job import Rendered, RenderError, RenderJob
 from scenes.rendering.render import RENDERS, check_output_dir, render_scene, trim_figure
-from scenes.rendering.workers import STOP_GRACE_S, JobError, render_many
+from scenes.rendering.workers import STOP_GRACE_S, JobError, Workers, render_many
 
 __all__ = ["RenderJob", "Rendered", "RenderError", "render_scene", "check_output_dir", "trim_figure", "RENDERS",
-           "render_many", "JobError", "STOP_GRACE_S", "render_cached", "asset_key", "job_key", "code_closure",
+           "render_many", "Workers", "JobError", "STOP_GRACE_S", "render_cached", "asset_key", "job_key", "code_closure",
            "record", "is_fresh", "read_state", "write_state", "guess_seconds", "longest_first", "RENDER_STATE"]

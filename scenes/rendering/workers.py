@@ -10,6 +10,11 @@ left behind for the resource tracker to warn about.
 
 Workers split the cores: each job is sent with ``encoder_threads`` set to the worker's
 share, and the worker sets torch's threads to the same.
+
+``Workers`` keeps the worker processes for more than one ``render_many`` (a deck build's
+renders, then Fit's redraws): each is started once, and loads manim, torch and the models
+once; they are stopped when its ``with`` block ends, or at once when a ``render_many``
+using them stops on a failure or a signal (as its own workers are).
 """
 
 from __future__ import annotations
@@ -31,7 +36,7 @@ from scenes.rendering.job import Rendered, RenderJob
 from scenes.rendering.render import render_scene
 from scenes.rendering.scratch import make_scratch
 
-__all__ = ["render_many", "JobError", "STOP_GRACE_S"]
+__all__ = ["render_many", "Workers", "JobError", "STOP_GRACE_S"]
 
 STOP_GRACE_S = 1.5
 PROGRESS_S = 2.0  # a worker tells the parent its frames at most this often
@@ -52,7 +57,7 @@ def _worker(conn, tmp: str, threads: int) -> None:
     It uses ``threads`` cores (torch and the x264 encoder): jobs x threads = the cores."""
     os.environ["TMPDIR"] = tmp
     tempfile.tempdir = tmp  # whatever else a render puts in a temporary folder: in the worker's own
-    torch.set_num_threads(threads)
+    torch.set_num_threads(threads)  # until a job says its share (a kept worker's share changes with the batch)
     signal.signal(signal.SIGTERM, _stop)  # unwind: every `finally` runs
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C reaches the parent, which stops us
     while True:
@@ -62,6 +67,8 @@ def _worker(conn, tmp: str, threads: int) -> None:
             return
         if job is None:
             return
+        if job.encoder_threads:
+            torch.set_num_threads(job.encoder_threads)
         start, cpu, began = time.perf_counter(), time.process_time(), time.time()
         frames, said = [0], [start]
 
@@ -90,9 +97,29 @@ class _Worker:
     frames: int | None = None  # its current job's frames written, as last told
 
 
+class Workers:
+    """Worker processes kept between ``render_many`` calls (``render_many(..., workers=w)``):
+    started when first needed, stopped when the ``with`` block ends (or by a failed or
+    stopped ``render_many``: a later one starts new ones)."""
+
+    def __init__(self) -> None:
+        self.started: list[_Worker] = []
+
+    def __enter__(self) -> "Workers":
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
+    def close(self) -> None:
+        workers, self.started = self.started, []
+        _shut_down(workers)
+
+
 def render_many(jobs: list[RenderJob], n_jobs: int,
                 on_done: Callable[[RenderJob, Rendered], None] | None = None,
-                on_progress: Callable[[RenderJob, int | None, float], None] | None = None) -> list[Path]:
+                on_progress: Callable[[RenderJob, int | None, float], None] | None = None,
+                workers: Workers | None = None) -> list[Path]:
     """Render ``jobs`` in up to ``n_jobs`` worker processes; the paths, in job order.
 
     ``on_done(job, rendered)`` is called in the parent as each one finishes (the file,
@@ -101,23 +128,29 @@ def render_many(jobs: list[RenderJob], n_jobs: int,
     while it runs (the frames manim has written, when known; the seconds since it
     started). Jobs start in the order given (put the longest first: the last ones to
     start set the pace). The first failure stops the rest and raises JobError with its
-    message.
+    message. ``workers``, given, are kept workers: those already started are used (even
+    for one job: its render then needs no manim in this process), more are started as
+    needed, and they are left running once every job has finished.
     """
-    if n_jobs <= 1 or len(jobs) <= 1:
+    warm = workers is not None and bool(workers.started) and n_jobs > 1
+    if not jobs or ((n_jobs <= 1 or len(jobs) <= 1) and not warm):
         return [_render_here(job, on_done, on_progress) for job in jobs]
     n = min(n_jobs, len(jobs))
     threads = max(1, (os.cpu_count() or 1) // n)
     queue = list(enumerate(jobs))
-    workers: list[_Worker] = []
+    given = workers is not None
+    kept = workers if given else Workers()
     results: dict[int, Path] = {}
     progress = on_progress or (lambda job, frames, seconds: None)
+    finished = False
     try:
-        for _ in range(n):
-            workers.append(_start_worker(threads))
-        for w in workers:
+        while len(kept.started) < n:
+            kept.started.append(_start_worker(threads))
+        busy = kept.started[:n]  # kept ones beyond n wait
+        for w in busy:
             _give(w, queue, threads, progress)
-        while any(w.current is not None for w in workers):
-            for w, reply in _replies(workers):
+        while any(w.current is not None for w in busy):
+            for w, reply in _replies(busy):
                 index, job = w.current
                 if reply[0] == "progress":
                     w.frames, w.told = reply[1], time.perf_counter()
@@ -126,13 +159,15 @@ def render_many(jobs: list[RenderJob], n_jobs: int,
                 w.current = None
                 results[index] = _result(job, w, reply, on_done)
                 _give(w, queue, threads, progress)
-            for w in workers:  # a render silent for TICK_S (typesetting, sampling, encoding): still said
+            for w in busy:  # a render silent for TICK_S (typesetting, sampling, encoding): still said
                 if w.current is not None and time.perf_counter() - w.told >= TICK_S:
                     w.told = time.perf_counter()
                     progress(w.current[1], w.frames, w.told - w.started)
+        finished = True
         return [results[i] for i in range(len(jobs))]
     finally:
-        _shut_down(workers)
+        if not finished or not given:
+            kept.close()
 
 
 def _render_here(job: RenderJob, on_done, on_progress=None) -> Path:
