@@ -217,6 +217,7 @@ def check_deck(html: Path, pdf: Path | None = None, shots: Path | None = None, t
     Args:
         html: the built slides.html. pdf: its PDF, checked page by page when given.
         shots: a folder for a 1280x720 screenshot of each slide (slide-01.png, ...).
+        timeout_s: how long a slide's images and videos, and each twin, may take to load.
         log: given, it is told how many slides there are, then "slide N of M" at least
             every ``CHECK_PROGRESS_S`` (a long deck takes minutes).
     Raises:
@@ -259,7 +260,7 @@ def check_deck(html: Path, pdf: Path | None = None, shots: Path | None = None, t
                               for p in measured["posters"] if not page.evaluate(_LOADS, p["url"])]
             result.faults += [SlideFault(n, measured["title"], f"the beat video {src} of another slide plays while "
                                          "this one is shown") for src in page.evaluate(_HIDDEN_BEATS)]
-            result.faults += _twin_faults(page, n, measured["title"], result.slides)
+            result.faults += _twin_faults(page, n, measured["title"], result.slides, timeout_s)
             if shots is not None:
                 path = shots / f"slide-{n:02d}.png"
                 page.screenshot(path=str(path))
@@ -303,11 +304,11 @@ _PLAYING = r"""
 _ACTIVE = "[...document.querySelectorAll('svg[data-marpit-svg]')].findIndex(s => s.classList.contains('bespoke-marp-active')) + 1"
 
 
-def _twin_faults(page, n: int, title: str, slides: int) -> list[SlideFault]:
+def _twin_faults(page, n: int, title: str, slides: int, timeout_s: float = 10.0) -> list[SlideFault]:
     """Slide n's interactive twins (deck --interactive): each loads (its page says it is
-    ready), and the keys go to the right place: the deck's arrow moves the slide while the
-    twin does not have the focus; once it has (a click), the arrow moves the twin's time and
-    not the slide; Escape gives the keys back to the deck."""
+    ready within ``timeout_s``), and the keys go to the right place: the deck's arrow
+    moves the slide while the twin does not have the focus; once it has (a click), the
+    arrow moves the twin's time and not the slide; Escape gives the keys back to the deck."""
     twins = page.locator("svg[data-marpit-svg]").nth(n - 1).locator("iframe[data-twin]")
     faults = []
     key, back = ("ArrowRight", "ArrowLeft") if n < slides else ("ArrowLeft", "ArrowRight")
@@ -319,7 +320,7 @@ def _twin_faults(page, n: int, title: str, slides: int) -> list[SlideFault]:
         try:
             if frame is None:
                 raise TimeoutError
-            frame.wait_for_function("window.twin && window.twin.ready", timeout=10_000)
+            frame.wait_for_function("window.twin && window.twin.ready", timeout=timeout_s * 1000)
         except Exception:  # noqa: BLE001  a twin that never loads is the fault
             faults.append(SlideFault(n, title, f"{what} did not load"))
             continue

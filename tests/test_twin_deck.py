@@ -65,8 +65,8 @@ def test_deck_interactive_puts_the_twin_on_its_videos_slide_and_the_check_drives
     result = check_deck(report.html, report.pdf)
     assert result.faults == [] and result.pdf_pages == 2, "\n".join(map(str, result.faults))
     _drag_the_twins_slider_in_its_slide(report.html)
-    (out / "twins" / "forward.html").unlink()  # a twin that does not load is a fault
-    result = check_deck(report.html)
+    (out / "twins" / "forward.html").unlink()  # a twin that does not load (within the check's time) is a fault
+    result = check_deck(report.html, timeout_s=3)
     assert [f.what for f in result.faults] == ["the twin forward.html did not load"]
     # with --steps too, the video with a twin becomes the twin, not one slide per beat
     build_deck(DeckOptions(deck=deck, out=tmp_path / "steps", interactive=True, steps=True, resolution=(256, 144), fps=5,
