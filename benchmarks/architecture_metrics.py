@@ -1,7 +1,8 @@
 """The shape of the code, measured (issue 29): functions over 60 lines and modules over 500 outside tests and
 benchmarks, imports inside functions, private names imported across modules, import
-cycles between the project's modules, the README's length, the sampler-name branches and
-the core's modules reached outside its public surface.
+cycles between the project's modules, the README's length, the sampler-name branches,
+the core's modules reached outside its public surface, and (issue 42.2) the walk of a
+deck's options from ``build_deck`` to the Marp call.
 
     python benchmarks/architecture_metrics.py          # this checkout
     python benchmarks/architecture_metrics.py PATH     # another checkout (a clone of an older commit)
@@ -11,7 +12,12 @@ from __future__ import annotations
 
 import argparse
 import ast
+import json
+import os
 import re
+import subprocess
+import sys
+import tempfile
 from pathlib import Path
 
 SKIP = {".venv", "node_modules", ".git", "tests"}
@@ -164,6 +170,101 @@ def scene_copies(root: Path) -> dict[str, list[str]]:
     return found
 
 
+# Run in the checkout measured: a two-slide deck (a figure and a video of ours) built with
+# its renders faked (files naming the job, as tests/test_deck.py's fake_render_many), and
+# every call of a function of lecture/ recorded that is given the deck's options (the
+# DeckOptions itself, or an object whose `opts` it is) or is called by a function of
+# lecture/ that has them (whatever of them it passes on: the language as a bare string, the
+# deck's path), until Marp is called.
+WALK = r"""
+import json, sys, tempfile
+from pathlib import Path
+root = Path(sys.argv[1]); sys.path.insert(0, str(root))
+import lecture.build, lecture.marp
+from scenes.registry import SCENES
+
+def fake_render_many(jobs, n_jobs, on_done=None, on_progress=None, **kept):
+    from scenes.rendering import Rendered
+    for job in jobs:
+        job.target.parent.mkdir(parents=True, exist_ok=True)
+        job.target.write_bytes(f"{job.scene} {job.fmt}".encode())
+        if job.poster:
+            job.target.with_name(SCENES[job.scene].output_name("png", job.lang)).write_bytes(b"poster")
+        if on_done:
+            on_done(job, Rendered(job.target))
+    return [job.target for job in jobs]
+
+for name in ("lecture.build", "lecture.renders"):  # where render_many is called: build.py before issue 42.2
+    try:
+        __import__(name)
+    except ImportError:
+        continue
+    if hasattr(sys.modules[name], "render_many"):
+        sys.modules[name].render_many = fake_render_many
+class Reached(BaseException):  # Marp is called: the walk ends there (nothing of the build's catches it)
+    pass
+
+
+def marp(*args, **kwargs):
+    raise Reached
+
+
+for name in ("lecture.build", "lecture.outputs"):  # where build_html is called: build.py before issue 42.2
+    module = sys.modules.get(name)
+    if module is not None and hasattr(module, "build_html"):
+        module.build_html = marp
+lecture_dir = str(root / "lecture")
+walk = []
+
+def holds(value):
+    return type(value).__name__ == "DeckOptions" or type(getattr(value, "opts", None)).__name__ == "DeckOptions"
+
+def hook(frame, event, arg):
+    if event != "call" or not frame.f_code.co_filename.startswith(lecture_dir):
+        return
+    code, caller = frame.f_code, frame.f_back
+    args = [frame.f_locals.get(n) for n in code.co_varnames[:code.co_argcount + code.co_kwonlyargcount]]
+    by_holder = (caller is not None and caller.f_code.co_filename.startswith(lecture_dir)
+                 and any(holds(v) for v in caller.f_locals.values()))
+    given = any(holds(a) for a in args)
+    if given or by_holder:  # given the options, or called by a function that has them
+        walk.append([Path(code.co_filename).relative_to(root).as_posix() + ":" + code.co_name, given])
+
+tmp = Path(tempfile.mkdtemp())  # the caller removes it
+deck = tmp / "slides.md"
+deck.write_text("---\nmarp: true\n---\n\n# A\n\n![](noise_schedules.png)\n\n---\n\n# B\n\n"
+                '<video controls src="DiffusionProcess.mp4"></video>\n', encoding="utf-8")
+sys.setprofile(hook)
+try:
+    lecture.build.build_deck(lecture.build.DeckOptions(deck=deck, out=tmp / "out", quality="low"), log=lambda *a: None)
+except Reached:
+    pass
+finally:
+    sys.setprofile(None)
+print(json.dumps(walk))
+"""
+
+
+def options_walk(root: Path) -> dict:
+    """The deck's options followed from ``build_deck`` to the Marp call (WALK, run in the
+    checkout ``root``), twice: through the functions given them, and through those and every
+    function of lecture/ that a holder of them calls. Each: the calls, the stops (runs of
+    calls in one module), the modules, and the returns (a stop in a module already left)."""
+    with tempfile.TemporaryDirectory() as tmp:
+        proc = subprocess.run([sys.executable, "-c", WALK, str(root)], cwd=root, capture_output=True, text=True,
+                              env={**os.environ, "TMPDIR": tmp})
+    if proc.returncode:
+        return {"error": proc.stderr.strip().splitlines()[-1] if proc.stderr.strip() else "failed"}
+    calls = json.loads(proc.stdout.strip().splitlines()[-1])
+    out = {}
+    for name, chosen in (("given", [c for c, given in calls if given]), ("all", [c for c, _ in calls])):
+        modules = [c.split(":")[0] for c in chosen]
+        stops = [m for i, m in enumerate(modules) if i == 0 or m != modules[i - 1]]
+        out[name] = {"calls": chosen, "stops": stops, "modules": sorted(set(stops)),
+                     "returns": sum(1 for i, m in enumerate(stops) if m in stops[:i])}
+    return out
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("root", nargs="?", default=str(Path(__file__).resolve().parents[1]))
@@ -198,6 +299,16 @@ def main() -> None:
     print(f"sampler names compared with strings (outside tests): {len(branches)}")
     for where in branches:
         print(f"  {where}")
+    walk = options_walk(root)
+    if "error" in walk:
+        print(f"the deck's options from build_deck to Marp: not measured ({walk['error']})")
+    else:
+        for name, what in (("given", "the functions given them"), ("all", "and every function their holders call")):
+            w = walk[name]
+            print(f"the deck's options from build_deck to Marp, {what}: {len(w['calls'])} calls, {len(w['stops'])} stops "
+                  f"in {len(w['modules'])} modules, {w['returns']} returns to a module already left")
+            if name == "given":
+                print("  " + " -> ".join(w["stops"]))
 
 
 if __name__ == "__main__":

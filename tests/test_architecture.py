@@ -67,3 +67,13 @@ def test_the_twin_page_takes_its_behaviour_from_its_data_not_from_the_scenes_nam
     never by comparing the scene's name: a new twin needs no branch there."""
     ui = (ROOT / "lecture" / "twin" / "ui.js").read_text(encoding="utf-8")
     assert "D.scene ===" not in ui and "D.scene !==" not in ui and "D.scene ==" not in ui
+
+
+def test_the_deck_options_walk_forward_from_build_deck_to_marp():
+    """Issue 42.2: the resolved options go through the build's stages in order, each stage
+    a module, back to one only where Fit's stored heights (fit.py) come before slides.md."""
+    walk = metrics.options_walk(ROOT)
+    assert "error" not in walk, walk
+    assert walk["given"]["stops"] == ["lecture/build.py", "lecture/plan.py", "lecture/renders.py", "lecture/rewrite.py",
+                                      "lecture/outputs.py", "lecture/fit.py", "lecture/outputs.py"]
+    assert walk["given"]["returns"] == 1
