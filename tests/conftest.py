@@ -36,22 +36,57 @@ def trained_small():
     return train_toy(SMALL, progress=False, eval_n=1000)
 
 
+def made_once(tmp_path_factory, name: str, make):
+    """What ``make(folder)`` returns (JSON), made once for the whole test run: the first of
+    pytest-xdist's workers to ask makes it in a folder they share, under a file lock; the
+    others wait, then read its record. Without xdist, once for the process."""
+    from filelock import FileLock
+
+    base = tmp_path_factory.getbasetemp()
+    root = base.parent if os.environ.get("PYTEST_XDIST_WORKER") else base  # this run's, never an earlier run's
+    folder, record = root / name, root / f"{name}.json"
+    with FileLock(str(root / f"{name}.lock")):
+        if record.is_file():
+            return json.loads(record.read_text())
+        folder.mkdir(exist_ok=True)
+        value = make(folder)
+        record.write_text(json.dumps(value))
+        return value
+
+
+@pytest.fixture(scope="session")
+def twin_pages(tmp_path_factory):
+    """The four twins' pages in Spanish, written once for the run (``made_once``): {scene: page}."""
+
+    def make(folder: Path) -> dict[str, str]:
+        from lecture.twins import TWINS, write_twin
+
+        return {key: str(write_twin(key, "es", folder)) for key in TWINS}
+
+    return {key: Path(page) for key, page in made_once(tmp_path_factory, "twins-es", make).items()}
+
+
 @pytest.fixture(scope="session")
 def tiny_mnist_checkpoint(tmp_path_factory):
-    """A UNet trained for a few steps (T = 20): the digit scene's code path, fast."""
-    from diffusion_core.mnist import (
-        MnistTrainConfig,
-        UNetConfig,
-        save_mnist_checkpoint,
-        train_mnist,
-    )
-    from diffusion_core.schedule import ScheduleConfig
-    from scenes.kit.digits import load_sample_digits
+    """A UNet trained for a few steps (T = 20): the digit scene's code path, fast. One file
+    for the whole run (``made_once``): the renders the workers share were made with it."""
 
-    config = MnistTrainConfig(schedule=ScheduleConfig("linear", 20), unet=UNetConfig(base=8, mults=(1, 2), emb_dim=32),
-                              steps=20, batch_size=8, warmup=2)
-    result = train_mnist(config, images=load_sample_digits(16).float(), progress=False)
-    return save_mnist_checkpoint(result, tmp_path_factory.mktemp("mnist") / "tiny.pt")
+    def make(folder: Path) -> str:
+        from diffusion_core.mnist import (
+            MnistTrainConfig,
+            UNetConfig,
+            save_mnist_checkpoint,
+            train_mnist,
+        )
+        from diffusion_core.schedule import ScheduleConfig
+        from scenes.kit.digits import load_sample_digits
+
+        config = MnistTrainConfig(schedule=ScheduleConfig("linear", 20),
+                                  unet=UNetConfig(base=8, mults=(1, 2), emb_dim=32), steps=20, batch_size=8, warmup=2)
+        result = train_mnist(config, images=load_sample_digits(16).float(), progress=False)
+        return str(save_mnist_checkpoint(result, folder / "tiny.pt"))
+
+    return Path(made_once(tmp_path_factory, "mnist", make))
 
 
 @pytest.fixture()

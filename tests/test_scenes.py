@@ -63,12 +63,20 @@ def ink_fraction(frame):
 
 @pytest.fixture(scope="module")
 def rendered(tmp_path_factory, tiny_mnist_checkpoint):
-    out = tmp_path_factory.mktemp("renders")
-    files = {}
-    for key in SCENES:
-        files[key] = render_scene(RenderJob.of(key, quality="low", out_dir=out, settings=small_settings(key, tiny_mnist_checkpoint),
-                                  resolution=TINY, fps=FPS, progress=False))
-    return files
+    """Every scene's video at 256x144, each rendered once for the run: under pytest-xdist
+    the first worker goes through the scenes from the first, the others from the last,
+    each taking the ones not yet made (``made_once``), so the two share the work."""
+    import os
+
+    from conftest import made_once
+
+    def make(key: str, out: Path) -> str:
+        return str(render_scene(RenderJob.of(key, quality="low", out_dir=out, resolution=TINY, fps=FPS,
+                                             settings=small_settings(key, tiny_mnist_checkpoint), progress=False)))
+
+    keys = list(SCENES) if os.environ.get("PYTEST_XDIST_WORKER", "gw0") == "gw0" else list(SCENES)[::-1]
+    files = {key: Path(made_once(tmp_path_factory, f"render-{key}", lambda out, key=key: make(key, out))) for key in keys}
+    return {key: files[key] for key in SCENES}
 
 
 @pytest.mark.slow

@@ -50,11 +50,8 @@ def test_shipped_frames_are_the_recorded_states():
 
 
 @pytest.fixture(scope="module")
-def twins_dir(tmp_path_factory):
-    out = tmp_path_factory.mktemp("twins")
-    for key in TWINS:
-        write_twin(key, "es", out)
-    return out
+def twins_dir(twin_pages):
+    return next(iter(twin_pages.values())).parent
 
 
 def test_each_twin_is_one_small_self_contained_file(twins_dir, tmp_path):

@@ -19,7 +19,7 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from lecture.twins import PALETTE, TWINS, _decode, twin_data, write_twin
+from lecture.twins import PALETTE, TWINS, _decode, twin_data
 
 
 def _browser() -> bool:
@@ -34,13 +34,8 @@ pytestmark = pytest.mark.skipif(not _browser(), reason="needs Chromium and Playw
 
 
 @pytest.fixture(scope="module")
-def twins(tmp_path_factory):
-    out = tmp_path_factory.mktemp("twins")
-    pages, data = {}, {}
-    for key in TWINS:
-        pages[key] = write_twin(key, "es", out)
-        data[key] = twin_data(key, "es")
-    return pages, data
+def twins(twin_pages):
+    return twin_pages, {key: twin_data(key, "es") for key in TWINS}
 
 
 @pytest.fixture(scope="module")
