@@ -171,7 +171,7 @@ def scene_copies(root: Path) -> dict[str, list[str]]:
 
 
 # Run in the checkout measured: a two-slide deck (a figure and a video of ours) built with
-# its renders faked (files naming the job, as tests/test_deck.py's fake_render_many), and
+# its renders faked (its own tests/test_deck.py's fake_render_many: files naming the job), and
 # every call of a function of lecture/ recorded that is given the deck's options (the
 # DeckOptions itself, or an object whose `opts` it is) or is called by a function of
 # lecture/ that has them (whatever of them it passes on: the language as a bare string, the
@@ -181,18 +181,8 @@ import json, sys, tempfile
 from pathlib import Path
 root = Path(sys.argv[1]); sys.path.insert(0, str(root))
 import lecture.build, lecture.marp
-from scenes.registry import SCENES
-
-def fake_render_many(jobs, n_jobs, on_done=None, on_progress=None, **kept):
-    from scenes.rendering import Rendered
-    for job in jobs:
-        job.target.parent.mkdir(parents=True, exist_ok=True)
-        job.target.write_bytes(f"{job.scene} {job.fmt}".encode())
-        if job.poster:
-            job.target.with_name(SCENES[job.scene].output_name("png", job.lang)).write_bytes(b"poster")
-        if on_done:
-            on_done(job, Rendered(job.target))
-    return [job.target for job in jobs]
+sys.path.insert(0, str(root / "tests"))
+from test_deck import fake_render_many  # the tests' renders without manim, as the checkout has them
 
 for name in ("lecture.build", "lecture.renders"):  # where render_many is called: build.py before issue 42.2
     try:
@@ -200,7 +190,9 @@ for name in ("lecture.build", "lecture.renders"):  # where render_many is called
     except ImportError:
         continue
     if hasattr(sys.modules[name], "render_many"):
-        sys.modules[name].render_many = fake_render_many
+        sys.modules[name].render_many = fake_render_many()
+
+
 class Reached(BaseException):  # Marp is called: the walk ends there (nothing of the build's catches it)
     pass
 
