@@ -11,13 +11,13 @@ once (``layout_slides``): the same layout, without the wait for each slide.
 
 from __future__ import annotations
 
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
 from pathlib import Path
 
 from lecture.marp import find_browser
 
 __all__ = ["CheckError", "VIEWPORT", "BROWSER_ARGS", "MEASURE", "SETTLED", "chromium_browser", "chromium_page",
-           "layout_slides"]
+           "layout_slides", "KeptPage"]
 
 VIEWPORT = (1280, 720)
 BROWSER_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
@@ -163,20 +163,52 @@ LOADED = r"""
 """
 
 
-def layout_slides(html: Path, timeout_s: float = 10.0) -> list[tuple[int, dict]]:
+def layout_slides(html: Path, timeout_s: float = 10.0, page=None) -> list[tuple[int, dict]]:
     """Every slide of Marp's HTML ``html`` measured in one pass, none shown in turn: what
     the check measures with each slide shown in turn (``check_deck``) but its videos'
     playing state, about 3x as fast: Fit's layout. A slide not shown is laid out as it is
     when shown (tests/test_deck.py compares the two on the course deck). Waits for the
-    page's images and its videos' sizes, or ``timeout_s``."""
-    with chromium_page() as page:
-        page.goto(Path(html).resolve().as_uri())
-        page.wait_for_load_state("load")
-        try:
-            page.wait_for_function(LOADED, timeout=timeout_s * 1000)
-        except Exception:  # noqa: BLE001  measured as it is
-            pass
-        slides = page.evaluate("(M) => { const measure = eval(M); const n = document.querySelectorAll("
-                               "'svg[data-marpit-svg] > foreignObject > section').length; "
-                               "return Array.from({length: n}, (_, i) => measure(i + 1)); }", MEASURE)
+    page's images and its videos' sizes, or ``timeout_s``. ``page``, given (a
+    ``KeptPage``'s), is loaded afresh instead of a Chromium being started for the one."""
+    if page is None:
+        with chromium_page() as fresh:
+            return layout_slides(html, timeout_s, fresh)
+    page.goto(Path(html).resolve().as_uri())
+    page.wait_for_load_state("load")
+    try:
+        page.wait_for_function(LOADED, timeout=timeout_s * 1000)
+    except Exception:  # noqa: BLE001  measured as it is
+        pass
+    slides = page.evaluate("(M) => { const measure = eval(M); const n = document.querySelectorAll("
+                           "'svg[data-marpit-svg] > foreignObject > section').length; "
+                           "return Array.from({length: n}, (_, i) => measure(i + 1)); }", MEASURE)
     return list(enumerate(slides, start=1))
+
+
+class KeptPage:
+    """A Chromium started when first asked for and kept until the ``with`` block ends:
+    Fit's rounds of layout share one Chromium instead of starting one each (about
+    0.8 s). Each ``get`` is a fresh 1280x720 page in a context of its own (so nothing an
+    earlier layout loaded, such as a figure since drawn again, is served from its cache);
+    the one before is closed."""
+
+    def __init__(self) -> None:
+        self._browser = None
+        self._context = None
+        self._stack: ExitStack | None = None
+
+    def __enter__(self) -> KeptPage:
+        self._stack = ExitStack()
+        return self
+
+    def get(self):
+        if self._browser is None:
+            self._browser = self._stack.enter_context(chromium_browser())
+        if self._context is not None:
+            self._context.close()
+        self._context = self._browser.new_context(viewport={"width": VIEWPORT[0], "height": VIEWPORT[1]})
+        return self._context.new_page()
+
+    def __exit__(self, *exc) -> None:
+        stack, self._stack, self._browser, self._context = self._stack, None, None, None
+        stack.close()

@@ -11,7 +11,7 @@ import math
 import re
 from pathlib import Path
 
-from lecture.browser import CheckError, layout_slides
+from lecture.browser import CheckError, KeptPage, layout_slides
 from lecture.check import MIN_TEXT_PX, TOLERANCE_PX, slide_faults, src_of
 from lecture.edits import Edit, apply_edits
 from lecture.fence import STATE
@@ -102,12 +102,13 @@ class Fit(Output):
         before = built.text
         fitted: dict[tuple[int, str], int] = {}
         try:
-            for round_ in range(REDRAW_ROUNDS + 1):
-                shown = self._fit(built, fitted)
-                scales = _redraws(built, shown)
-                if not scales or round_ == REDRAW_ROUNDS:
-                    break
-                _redraw(built, scales, shown)
+            with KeptPage() as page:  # one Chromium for every round's layout
+                for round_ in range(REDRAW_ROUNDS + 1):
+                    shown = self._fit(built, fitted, page)
+                    scales = _redraws(built, shown)
+                    if not scales or round_ == REDRAW_ROUNDS:
+                        break
+                    _redraw(built, scales, shown)
         except CheckError as exc:
             report.notes.append(f"our pictures were not fitted to the layout of theme {theme} ({size}): {exc}")
             return
@@ -126,7 +127,7 @@ class Fit(Output):
         write_state(built.folder.path / STATE, state)
 
     @staticmethod
-    def _fit(built: Built, fitted: dict) -> dict[str, tuple[float, float, int]]:
+    def _fit(built: Built, fitted: dict, page: KeptPage) -> dict[str, tuple[float, float, int]]:
         """Fit's rounds of layout (Chromium) and heights; returns our pictures' smallest text
         as the last layout shows it (``fit_heights``' ``shown``)."""
         state = read_state(built.folder.path / STATE)
@@ -136,7 +137,7 @@ class Fit(Output):
         for _ in range(FIT_ROUNDS):
             shown: dict[str, tuple[float, float, int]] = {}
             built.pinned = {}
-            sizes = fit_heights(built.plan.report.html, ours, shown, built.pinned, frozenset(fitted))
+            sizes = fit_heights(built.plan.report.html, ours, shown, built.pinned, frozenset(fitted), page.get())
             text = built.text
             _apply_fit(built, sizes)
             if built.text == text:
@@ -237,7 +238,8 @@ MIN_FIT = 0.35  # a picture of ours is never shrunk below this share of its heig
 
 def fit_heights(html: Path, ours: dict[str, float | None],
                 shown: dict[str, tuple[float, float, int]] | None = None,
-                pinned: dict[str, float] | None = None, resized: frozenset = frozenset()) -> dict[tuple[int, str], int]:
+                pinned: dict[str, float] | None = None, resized: frozenset = frozenset(),
+                page=None) -> dict[tuple[int, str], int]:
     """Where a slide does not fit (content past its bottom or right edge, or over its
     title, as ``check.check_deck`` finds it) and one of our pictures (an ``img`` or a ``video``
     whose src is in ``ours``) is on it: the height, in the slide's pixels, each such picture of ours should
@@ -251,13 +253,14 @@ def fit_heights(html: Path, ours: dict[str, float | None],
     picture smaller: how many times larger its type must be for it to fit there. A
     picture of ``resized`` ((slide, src) that Fit sized before) whose text has fallen under
     MIN_TEXT_PX since (drawn again: larger type can trim to a larger image) is given its
-    floor again.
+    floor again. ``page``, given, is the Chromium page to lay the deck out in
+    (``layout_slides``).
 
     Returns:
         {(slide number, src): height px}; empty when every slide fits.
     """
     out: dict[tuple[int, str], int] = {}
-    for n, m in layout_slides(html):
+    for n, m in layout_slides(html, page=page):
         out.update(_fit_slide(n, m, ours, pinned, resized))
         if shown is not None:
             for it in m["items"]:

@@ -41,6 +41,8 @@ M = [
  ("34 the lecturer's picture ignored by the plan", "lecture/plan.py", "    if beside(ref.path):", "    if False:", "tests/test_deck.py -k pure"),
  ("35 kept workers not kept", "scenes/rendering/workers.py", "    given = workers is not None\n", "    given = False\n", "tests/test_hardening.py -k kept_workers"),
  ("36 Fit's redraws in new workers", "lecture/fit.py", "scales, why, built.workers)", "scales, why)", "tests/test_fit.py -k narrow"),
+ ("37 a forked worker keeps the server's environment", "scenes/rendering/workers.py", "    os.environ.clear()\n    os.environ.update(env)\n", "    pass\n", "tests/test_hardening.py -k forked"),
+ ("38 Fit starts a Chromium for each layout", "lecture/fit.py", "ours, shown, built.pinned, frozenset(fitted), page.get())", "ours, shown, built.pinned, frozenset(fitted))", "tests/test_fit.py -k narrow"),
  ("18 figure keeps title", "scenes/kit/settings.py", "            self.remove(*self.titles)\n", "            pass\n", "tests/test_figures.py -k trimmed"),
 ]
 only = sys.argv[1:]

@@ -182,7 +182,7 @@ def test_sigterm_stops_a_parallel_deck_build(tmp_path):
     state = json.loads((out / ".deck-state.json").read_text())
     finished = [ln.split()[1] for ln in output if ln.startswith("  rendered ")]
     assert finished and set(finished) <= set(state) and len(state) < 5
-    again = _rerun_reports(cmd, tmp, "  rendered ")
+    again = _rerun_reports(cmd, tmp, "  rendering  ")  # what it skips is said before its first render starts
     assert again.count("up to date") == len(state)
 
 

@@ -186,13 +186,19 @@ def test_a_figure_shown_narrow_is_drawn_again_with_larger_type(tmp_path, monkeyp
     width that can."""
     import json
 
+    import lecture.browser
     import scenes.rendering.workers
     from lecture import DeckOptions, build_deck, check_deck
 
-    started, here = [], []  # workers started; renders in this process
+    started, here, chromiums = [], [], []  # workers started; renders in this process; Chromiums Fit started
     start, render_here = scenes.rendering.workers._start_worker, scenes.rendering.workers._render_here
     monkeypatch.setattr(scenes.rendering.workers, "_start_worker", lambda threads: started.append(1) or start(threads))
     monkeypatch.setattr(scenes.rendering.workers, "_render_here", lambda *a: here.append(1) or render_here(*a))
+    launch = lecture.browser.chromium_browser
+    monkeypatch.setattr(lecture.browser, "chromium_browser", lambda: chromiums.append(1) or launch())
+    layouts = []
+    lay = lecture.browser.layout_slides
+    monkeypatch.setattr(lecture.fit, "layout_slides", lambda *a, **k: layouts.append(1) or lay(*a, **k))
     deck = tmp_path / "in" / "slides.md"
     deck.parent.mkdir()
     text = ("---\nmarp: true\nsize: 4:3\n---\n\n# Proceso directo\n\n![width:500](assets/images/forward_process.png)\n"
@@ -203,6 +209,7 @@ def test_a_figure_shown_narrow_is_drawn_again_with_larger_type(tmp_path, monkeyp
     report = build_deck(DeckOptions(**opts), log=lines.append)
     assert any("redrawing  forward (figure): its text 11." in ln for ln in lines), lines
     assert len(started) == 2 and here == []  # the redraw went to a worker kept from the renders
+    assert len(layouts) >= 2 and chromiums == [1]  # Fit's layouts before and after the redraw, in one Chromium
     assert "![width:500](assets/images/forward_process.png)" in (tmp_path / "out" / "slides.md").read_text("utf-8")
     assert deck.read_text(encoding="utf-8") == text and report.warnings == []
     state = json.loads((tmp_path / "out" / ".deck-state.json").read_text("utf-8"))

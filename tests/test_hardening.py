@@ -386,3 +386,43 @@ def test_kept_workers_take_a_second_batch_and_a_failure_stops_them(tmp_path):
         again = [(w.proc, w.tmp) for w in workers.started]
         assert len(again) == 2 and not {p.pid for p, _ in again} & first
     assert not any(p.is_alive() for p, _ in again) and not any(Path(tmp).exists() for _, tmp in again)
+
+
+def test_workers_are_forked_from_the_server_with_the_environment_of_their_start(tmp_path, monkeypatch):
+    """Workers come from multiprocessing's fork server (torch, manim and the scenes
+    imported once, there), not from this process; each still gets this process's
+    environment as it is when the worker starts, not the server's: here a cache folder
+    set after the server started gets the formulas typeset."""
+    import multiprocessing.forkserver
+
+    import scenes.rendering.workers as workers_module
+    from scenes.rendering import RenderJob, Workers, render_many
+
+    workers_module._context()
+    multiprocessing.forkserver.ensure_running()  # the server, as the first worker would start it
+    monkeypatch.setenv("DIFFUSION_CACHE_DIR", str(tmp_path / "cache"))
+    parents = []
+
+    def parent_of(job, done):
+        stat = Path(f"/proc/{done.profile['worker']}/stat").read_text()
+        parents.append(int(stat.rsplit(")", 1)[1].split()[1]))
+
+    with Workers() as workers:
+        render_many([RenderJob.of("schedule", fmt="png", out_dir=tmp_path / out, resolution=(256, 144), progress=False)
+                     for out in "ab"], 2, on_done=parent_of, workers=workers)
+    assert len(parents) == 2 and os.getpid() not in parents and len(set(parents)) == 1
+    assert any((tmp_path / "cache" / "tex").glob("*.svg"))
+
+
+def test_where_the_servers_socket_would_not_fit_workers_are_spawned(monkeypatch):
+    import multiprocessing
+
+    import scenes.rendering.workers as workers_module
+
+    config = multiprocessing.current_process()._config
+    monkeypatch.setitem(config, "tempdir", "/tmp/" + "d" * 90)
+    assert not workers_module._socket_folder_fits()
+    monkeypatch.setitem(config, "tempdir", "/tmp/" + "d" * 40)
+    assert workers_module._socket_folder_fits()
+    monkeypatch.setattr(workers_module, "_server", [False])
+    assert workers_module._context().get_start_method() == "spawn"
