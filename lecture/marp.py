@@ -1,16 +1,21 @@
 """Marp CLI (pinned in package.json): the built deck's HTML, and its PDF printed through
-Chromium, each of our videos as its poster."""
+Chromium, each of our videos as its poster. The HTML is made by a Marp CLI kept running
+for the process (``marp_kept``, lecture/marp_server.js: a build makes it again after each
+of Fit's rounds); the PDF by a Marp CLI of its own (``run_marp``)."""
 
 from __future__ import annotations
 
+import atexit
 import contextlib
 import json
 import os
+import select
 import shutil
 import signal
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from pathlib import Path
 
@@ -20,7 +25,7 @@ from lecture.edits import Edit, apply_edits
 from lecture.source import parse_deck
 
 __all__ = ["MARP", "marp_version", "build_html", "build_pdf", "find_browser", "print_copy", "browser_env", "run_marp",
-           "TIMED_OUT", "MARP_TIMEOUT_S"]
+           "marp_kept", "TIMED_OUT", "MARP_TIMEOUT_S"]
 
 MARP = REPO / "node_modules" / ".bin" / "marp"
 
@@ -66,13 +71,17 @@ def run_marp(args: list[str], what: str, env: dict | None = None, timeout_s: flo
                 elapsed = time.monotonic() - start
                 if elapsed >= timeout_s:
                     _stop(proc)
-                    return subprocess.CompletedProcess(args, TIMED_OUT, "", (
-                        f"Marp CLI did not finish {what} within {timeout_s:.0f} s and was stopped; a smaller deck "
-                        "builds faster (split it), or build again on a quieter machine"))
+                    return _timed_out(args, what, timeout_s)
                 log(f"  Marp CLI: still writing {what} ({elapsed:.0f} s)")
         out.seek(0)
         err.seek(0)
         return subprocess.CompletedProcess(args, code, out.read(), err.read())
+
+
+def _timed_out(args: list[str], what: str, timeout_s: float) -> subprocess.CompletedProcess:
+    return subprocess.CompletedProcess(args, TIMED_OUT, "", (
+        f"Marp CLI did not finish {what} within {timeout_s:.0f} s and was stopped; a smaller deck "
+        "builds faster (split it), or build again on a quieter machine"))
 
 
 def _stop(proc: subprocess.Popen) -> None:
@@ -86,6 +95,96 @@ def _stop(proc: subprocess.Popen) -> None:
         proc.wait()
 
 
+SERVER_JS = Path(__file__).with_name("marp_server.js")
+MARP_PACKAGE = REPO / "node_modules" / "@marp-team" / "marp-cli"
+
+
+class _KeptMarp:
+    """lecture/marp_server.js: Marp CLI started when first asked for (``marp_kept``) and
+    kept until this process ends, or until a request fails, runs past its limit or is
+    interrupted (the next one starts it again)."""
+
+    def __init__(self) -> None:
+        self.proc: subprocess.Popen | None = None
+        self.buffer = b""
+        self.lock = threading.Lock()
+
+    def start(self, node: str) -> subprocess.Popen:
+        if self.proc is None or self.proc.poll() is not None:
+            self.stop()
+            self.proc = subprocess.Popen([node, str(SERVER_JS), str(MARP_PACKAGE)], stdin=subprocess.PIPE,
+                                         stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, start_new_session=True)
+            self.buffer = b""
+        return self.proc
+
+    def line(self, timeout_s: float) -> bytes | None:
+        """The next reply, or None: nothing within ``timeout_s``, or the server is gone
+        (``proc.poll()`` says which)."""
+        end = time.monotonic() + timeout_s
+        while b"\n" not in self.buffer:
+            left = end - time.monotonic()
+            if left <= 0 or not select.select([self.proc.stdout], [], [], left)[0]:
+                return None
+            chunk = os.read(self.proc.stdout.fileno(), 1 << 16)
+            if not chunk:
+                self.proc.wait()
+                return None
+            self.buffer += chunk
+        line, self.buffer = self.buffer.split(b"\n", 1)
+        return line
+
+    def stop(self) -> None:
+        proc, self.proc = self.proc, None
+        if proc is not None:
+            with contextlib.suppress(OSError):
+                proc.stdin.close()
+            _stop(proc)
+            proc.stdout.close()
+
+
+_KEPT = _KeptMarp()
+atexit.register(_KEPT.stop)
+
+
+def marp_kept(argv: list[str], what: str, timeout_s: float | None = None, log=None) -> subprocess.CompletedProcess:
+    """``run_marp`` for Marp CLI's own arguments ``argv``, in the Marp CLI this process
+    keeps running (lecture/marp_server.js): the same result (what Marp wrote, as stderr),
+    the same time limit and progress lines, without Node starting Marp CLI each time
+    (about 0.5 s). Interrupted, past its limit or gone, the server is stopped (with
+    anything it started) and the next call starts a new one. Without Node on the PATH:
+    ``run_marp``."""
+    node = shutil.which("node")
+    if node is None:
+        return run_marp([str(MARP), *argv], what, timeout_s=timeout_s, log=log)
+    timeout_s = MARP_TIMEOUT_S if timeout_s is None else timeout_s
+    log = log or (lambda line: print(line, file=sys.stderr, flush=True))
+    args = [str(MARP), *argv]
+    with _KEPT.lock, tempfile.TemporaryDirectory(prefix="marp-") as scratch:
+        try:
+            proc = _KEPT.start(node)
+            proc.stdin.write(json.dumps({"argv": argv, "cwd": os.getcwd(), "tmpdir": scratch}).encode() + b"\n")
+            proc.stdin.flush()
+            start = time.monotonic()
+            while (line := _KEPT.line(min(PROGRESS_EVERY_S, max(timeout_s - (time.monotonic() - start), 0.01)))) is None:
+                elapsed = time.monotonic() - start
+                if proc.poll() is not None:
+                    _KEPT.stop()
+                    return subprocess.CompletedProcess(args, 1, "", f"Marp CLI stopped while writing {what} "
+                                                                    f"(exit code {proc.returncode})")
+                if elapsed >= timeout_s:
+                    _KEPT.stop()
+                    return _timed_out(args, what, timeout_s)
+                log(f"  Marp CLI: still writing {what} ({elapsed:.0f} s)")
+        except OSError as exc:  # its pipe broke: it is gone
+            _KEPT.stop()
+            return subprocess.CompletedProcess(args, 1, "", f"Marp CLI stopped while writing {what}: {exc}")
+        except BaseException:  # Ctrl-C or SIGTERM here: the server and what it started stop
+            _KEPT.stop()
+            raise
+    reply = json.loads(line)
+    return subprocess.CompletedProcess(args, reply["code"], "", reply["output"])
+
+
 def build_html(slides: Path) -> tuple[Path | None, str]:
     """slides.html beside slides.md with Marp CLI, or a note on how to get it."""
     if not MARP.exists():
@@ -96,7 +195,7 @@ def build_html(slides: Path) -> tuple[Path | None, str]:
     tmp = Path(name)
     os.chmod(tmp, ordinary_mode())  # mkstemp makes 0600 and Marp writes into it: the HTML gets the usual mode
     try:
-        proc = run_marp([str(MARP), "--html", "--allow-local-files", str(slides), "-o", str(tmp)], "the HTML")
+        proc = marp_kept(["--html", "--allow-local-files", str(slides), "-o", str(tmp)], "the HTML")
         if proc.returncode == TIMED_OUT:
             return None, proc.stderr
         if proc.returncode != 0 or not tmp.is_file() or tmp.stat().st_size == 0:

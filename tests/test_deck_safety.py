@@ -6,6 +6,7 @@ lecturer's files are byte for byte what they were (by MD5)."""
 import hashlib
 import os
 import re
+import shutil
 import signal
 import subprocess
 import sys
@@ -365,6 +366,40 @@ def test_marp_runs_with_a_time_limit_and_says_it_is_working(tmp_path):
     finally:
         marp.PROGRESS_EVERY_S = old
     assert any(line.startswith("  Marp CLI: still writing the PDF") for line in lines)
+
+
+def test_the_kept_marp_writes_what_marp_cli_writes_and_is_stopped_when_it_must_be(tmp_path, monkeypatch):
+    """The HTML comes from one Marp CLI kept running (lecture/marp_server.js): the bytes a
+    Marp CLI of its own writes, and the same server for the next deck. One that does not
+    answer is stopped at its limit and reported in one line; one that dies is named; the
+    next call starts a new one."""
+    import lecture.marp as marp
+
+    if not marp.MARP.exists() or shutil.which("node") is None:
+        pytest.skip("needs Marp CLI (./run.sh deck-setup)")
+    deck = tmp_path / "slides.md"
+    deck.write_text("---\nmarp: true\n---\n\n# Uno\n\n¿Qué es la señal?\n\n---\n\n# Dos\n", encoding="utf-8")
+    kept = marp.marp_kept(["--html", str(deck), "-o", str(tmp_path / "kept.html")], "the HTML")
+    alone = marp.run_marp([str(marp.MARP), "--html", str(deck), "-o", str(tmp_path / "alone.html")], "the HTML")
+    assert kept.returncode == alone.returncode == 0 and "slides.md =>" in kept.stderr
+    assert (tmp_path / "kept.html").read_bytes() == (tmp_path / "alone.html").read_bytes()
+    server = marp._KEPT.proc.pid
+    assert marp.build_html(deck)[1] == "" and marp._KEPT.proc.pid == server
+    try:
+        marp._KEPT.stop()
+        silent, dying = tmp_path / "silent.js", tmp_path / "dying.js"
+        silent.write_text("process.stdin.resume();\n")
+        dying.write_text("process.exit(7);\n")
+        monkeypatch.setattr(marp, "SERVER_JS", silent)
+        start = time.monotonic()
+        proc = marp.marp_kept(["--html", str(deck)], "the HTML", timeout_s=1.2)
+        assert time.monotonic() - start < 5 and marp._KEPT.proc is None
+        assert proc.returncode == marp.TIMED_OUT and "did not finish the HTML within 1 s and was stopped" in proc.stderr
+        monkeypatch.setattr(marp, "SERVER_JS", dying)
+        proc = marp.marp_kept(["--html", str(deck)], "the HTML", timeout_s=5)
+        assert proc.returncode == 1 and "Marp CLI stopped while writing the HTML" in proc.stderr
+    finally:
+        marp._KEPT.stop()
 
 
 def test_a_full_output_disk_names_the_output_not_the_cache(lecturer, tmp_path, monkeypatch):
