@@ -122,7 +122,7 @@ def test_a_4_3_deck_says_which_of_ours_are_drawn_16_9(tmp_path):
                          ids=["4:3, then uncover inverted at 4:3", "gaia"])
 def test_the_course_deck_in_another_size_or_theme_checks_every_slide(tmp_path, fronts):
     """The course deck (with the README's mapping) in 4:3, in gaia, in uncover inverted at
-    4:3: every slide checked; a slide that does not fit is the lecturer's content, or ours
+    4:3 (low quality, its videos at 5 frames a second): every slide checked; a slide that does not fit is the lecturer's content, or ours
     fitted to its smallest readable size beside it, never ours at a size we chose."""
     from test_deck import COURSE, COURSE_SLOTS, LEFT_TO_SUPPLY
 
@@ -139,7 +139,7 @@ def test_the_course_deck_in_another_size_or_theme_checks_every_slide(tmp_path, f
     text = COURSE.read_text(encoding="utf-8").replace("theme: default\n", "", 1)
     for front in fronts:
         deck.write_text(text.replace("marp: true\n", "marp: true\n" + front, 1), encoding="utf-8")
-        report = build_deck(DeckOptions(deck=deck, out=tmp_path / "out", quality="low", jobs=2, table=True),
+        report = build_deck(DeckOptions(deck=deck, out=tmp_path / "out", quality="low", fps=5, jobs=2, table=True),
                             log=lambda *a: None)
         result = check_deck(report.html)
         fitted = {int(n.split(":")[0].split()[1]) for n in report.notes if "fitted to the layout" in n}

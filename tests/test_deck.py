@@ -271,7 +271,8 @@ def test_the_mapping_beside_the_deck_travels_with_it_and_never_shows(small_deck,
 @pytest.fixture(scope="module")
 def course_lecture(tmp_path_factory):
     """The course deck (a copy, with the README's mapping and stand-ins for the five
-    pictures the lecturer supplies) built at low quality, beat by beat, with its PDF."""
+    pictures the lecturer supplies) built at low quality, beat by beat, with its PDF (its
+    videos at 5 frames a second: their size, beats and posters are low quality's)."""
     from PIL import Image
 
     if not COURSE.is_file():
@@ -285,7 +286,7 @@ def course_lecture(tmp_path_factory):
         (deck.parent / name).parent.mkdir(parents=True, exist_ok=True)
         Image.new("RGB", (900, 500), "#dde6f0").save(deck.parent / name)
     out = root / "lecture"
-    report = build_deck(DeckOptions(deck=deck, out=out, quality="low", jobs=2, table=True, pdf=True, steps=True),
+    report = build_deck(DeckOptions(deck=deck, out=out, quality="low", fps=5, jobs=2, table=True, pdf=True, steps=True),
                         log=lambda m: None)
     return report, out
 
