@@ -65,10 +65,21 @@ def timed(args: list[str], env: dict, root: Path = REPO) -> float:
     return measured(args, env, root)["wall"]
 
 
+def _adopt_orphans() -> None:
+    """Make this process the reaper of its descendants' orphans (Linux's
+    PR_SET_CHILD_SUBREAPER): the render workers' fork server outlives the command by a
+    moment and is nobody's to wait for, so its CPU (and its workers') would go uncounted."""
+    import ctypes
+
+    ctypes.CDLL(None, use_errno=True).prctl(36, 1, 0, 0, 0)  # PR_SET_CHILD_SUBREAPER
+
+
 def measured(args: list[str], env: dict, root: Path = REPO) -> dict:
-    """One command, measured: its wall seconds, the CPU seconds of it and every process it
-    waited for (render workers, Marp, Chromium), its largest process's peak memory (MB),
-    and what it printed (the build's stages, each render's own seconds, the check's time)."""
+    """One command, measured: its wall seconds (until it exits), the CPU seconds of it and
+    every process it started (render workers and their fork server, Marp, Chromium), the
+    peak memory of its largest process (MB), and what it printed (the build's stages, each
+    render's own seconds, the check's time)."""
+    _adopt_orphans()
     start = time.perf_counter()
     with tempfile.TemporaryFile() as out:
         proc = subprocess.Popen([sys.executable, "cli.py", *args], cwd=root, env=env, stdout=out,
@@ -76,11 +87,18 @@ def measured(args: list[str], env: dict, root: Path = REPO) -> dict:
         _, status, usage = os.wait4(proc.pid, 0)
         proc.returncode = os.waitstatus_to_exitcode(status)
         wall = time.perf_counter() - start
+        cpu, peak = usage.ru_utime + usage.ru_stime, usage.ru_maxrss
+        while True:  # the orphans it left to us (the fork server): each ends once the command has
+            try:
+                _, _, usage = os.wait4(-1, 0)
+            except ChildProcessError:
+                break
+            cpu, peak = cpu + usage.ru_utime + usage.ru_stime, max(peak, usage.ru_maxrss)
         out.seek(0)
         text = out.read().decode("utf-8", "replace")
     if proc.returncode and not (proc.returncode == 1 and "--check" in args):
         raise subprocess.CalledProcessError(proc.returncode, args, text)
-    return {"wall": wall, "cpu": usage.ru_utime + usage.ru_stime, "peak_mb": usage.ru_maxrss / 1024, "text": text}
+    return {"wall": wall, "cpu": cpu, "peak_mb": peak / 1024, "text": text}
 
 
 def where(text: str) -> dict[str, float]:
