@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import argparse
 import ast
+import ctypes
 import os
 import re
 import subprocess
@@ -69,8 +70,6 @@ def _adopt_orphans() -> None:
     """Make this process the reaper of its descendants' orphans (Linux's
     PR_SET_CHILD_SUBREAPER): the render workers' fork server outlives the command by a
     moment and is nobody's to wait for, so its CPU (and its workers') would go uncounted."""
-    import ctypes
-
     ctypes.CDLL(None, use_errno=True).prctl(36, 1, 0, 0, 0)  # PR_SET_CHILD_SUBREAPER
 
 
