@@ -388,18 +388,22 @@ def deck(deck_path, out, quality, lang, jobs, slots, keep_placeholders, table, f
 
 
 def _report_check(html: Path, pdf: Path | None, sheet: Path | None = None, shots: tuple[int, ...] = ()) -> None:
+    """The check's faults and notes; the contact sheet at ``sheet``; each of ``shots``
+    beside the sheet, or without one in the checked folder (never the current one): none
+    of them when one names a slide the deck does not have."""
     with tempfile.TemporaryDirectory(prefix="deck-shots-") as tmp:
         result = check_deck(html, pdf, shots=Path(tmp) if sheet or shots else None, log=click.echo)
         for fault in result.faults:
             click.echo(fault)
         for note in result.notes:
             click.echo(f"note: {note}")
-        if sheet:
-            click.echo(f"contact sheet: {contact_sheet(result.shots, sheet)}")
         for n in shots:
             if not 1 <= n <= result.slides:
                 raise click.BadParameter(f"slide {n}: the deck has {result.slides}", param_hint="--shot")
-            dst = sheet.parent / f"deck_slide_{n:02d}.png" if sheet else Path(f"deck_slide_{n:02d}.png")
+        if sheet:
+            click.echo(f"contact sheet: {contact_sheet(result.shots, sheet)}")
+        for n in shots:
+            dst = (sheet.parent if sheet else html.parent) / f"deck_slide_{n:02d}.png"
             shutil.copyfile(result.shots[n - 1], dst)
             click.echo(f"slide {n}: {dst}")
     pages = f", {result.pdf_pages} PDF pages" if result.pdf_pages is not None else ""
@@ -434,15 +438,16 @@ def twin(scene, lang, out_dir):
 @click.argument("folder", type=click.Path(exists=True, file_okay=False))
 @click.option("--sheet", type=click.Path(dir_okay=False), default=None,
               help="Also write a contact sheet of every slide (screenshots at 1280x720) here.")
-@click.option("--shot", "shots", type=int, multiple=True, help="Also keep slide N's screenshot beside the sheet.")
+@click.option("--shot", "shots", type=int, multiple=True,
+              help="Also keep slide N's screenshot beside the sheet (without one: in FOLDER).")
 @click.option("--presenter", type=int, default=None, metavar="N",
-              help="Also a screenshot of Marp's presenter view at slide N (its notes), beside the sheet.")
+              help="Also a screenshot of Marp's presenter view at slide N (its notes), beside the sheet (or in FOLDER).")
 def check_deck_command(folder, sheet, shots, presenter):
     """Lay out every slide of FOLDER/slides.html (and slides.pdf) in Chromium; one line per fault."""
     html, pdf = Path(folder) / "slides.html", Path(folder) / "slides.pdf"
     try:
         if presenter is not None:
-            where = (Path(sheet).parent if sheet else Path(".")) / f"deck_presenter_{presenter:02d}.png"
+            where = (Path(sheet).parent if sheet else Path(folder)) / f"deck_presenter_{presenter:02d}.png"
             click.echo(f"presenter view: {presenter_shot(html, presenter, where)}")
         _report_check(html, pdf if pdf.is_file() else None, Path(sheet) if sheet else None, shots)
     except CheckError as exc:

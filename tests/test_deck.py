@@ -366,7 +366,7 @@ def test_no_slide_of_the_course_deck_overflows_in_chromium(course_lecture, tmp_p
 
 
 @BROWSER
-def test_the_check_reports_an_overflowing_slide(tmp_path):
+def test_the_check_reports_an_overflowing_slide(tmp_path, monkeypatch):
     from PIL import Image
 
     from lecture import build_html, check_deck
@@ -384,6 +384,15 @@ def test_the_check_reports_an_overflowing_slide(tmp_path):
     assert not any(f.startswith("slide 1") for f in faults)
     result = CliRunner().invoke(cli.cli, ["check-deck", str(tmp_path)])
     assert result.exit_code == 1 and "slide 2 'Too tall'" in result.output
+    # a screenshot without --sheet goes into the checked folder, never the current one; a slide the deck lacks: none
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    monkeypatch.chdir(elsewhere)
+    result = CliRunner().invoke(cli.cli, ["check-deck", str(tmp_path), "--shot", "2", "--shot", "9"])
+    assert result.exit_code == 2 and "slide 9: the deck has 2" in result.output and not list(tmp_path.glob("deck_*"))
+    result = CliRunner().invoke(cli.cli, ["check-deck", str(tmp_path), "--shot", "2"])
+    assert f"slide 2: {tmp_path / 'deck_slide_02.png'}" in result.output and (tmp_path / "deck_slide_02.png").is_file()
+    assert list(elsewhere.iterdir()) == []
 
 
 def test_the_check_without_chromium_says_how(tmp_path, monkeypatch):
