@@ -44,6 +44,7 @@ M = [
  ("37 a forked worker keeps the server's environment", "scenes/rendering/workers.py", "    os.environ.clear()\n    os.environ.update(env)\n", "    pass\n", "tests/test_hardening.py -k forked"),
  ("38 Fit starts a Chromium for each layout", "lecture/fit.py", "ours, shown, built.pinned, frozenset(fitted), page.get())", "ours, shown, built.pinned, frozenset(fitted))", "tests/test_fit.py -k narrow"),
  ("39 a silent Marp server left running", "lecture/marp.py", "                    _KEPT.stop()\n                    return _timed_out(", "                    return _timed_out(", "tests/test_deck_safety.py -k kept_marp"),
+ ("40 screenshots into the current folder", "cli.py", "dst = (sheet.parent if sheet else html.parent) /", "dst = (sheet.parent if sheet else Path(\".\")) /", "tests/test_deck.py -k overflowing_slide"),
  ("18 figure keeps title", "scenes/kit/settings.py", "            self.remove(*self.titles)\n", "            pass\n", "tests/test_figures.py -k trimmed"),
 ]
 only = sys.argv[1:]
